@@ -1,0 +1,22 @@
+/**
+ * Syscall numbers of the Strat9 personality (SPEC section 3). The ABI: these
+ * never change meaning.
+ */
+export const SYS_HANDLE_DUPLICATE = 1;
+export const SYS_HANDLE_CLOSE = 2;
+export const SYS_HANDLE_WAIT = 3;
+export const SYS_HANDLE_GRANT = 4;
+export const SYS_HANDLE_REVOKE = 5;
+export const SYS_HANDLE_INFO = 6;
+export const SYS_IPC_CREATE_PORT = 200;
+export const SYS_IPC_SEND = 201;
+export const SYS_IPC_RECV = 202;
+export const SYS_IPC_CALL = 203;
+export const SYS_IPC_REPLY = 204;
+export const SYS_IPC_BIND_PORT = 205;
+export const SYS_IPC_UNBIND_PORT = 206;
+export const SYS_IPC_TRY_RECV = 207;
+export const SYS_IPC_CONNECT = 208;
+
+/** Personalities a task may speak, chosen at spawn. */
+export const PERSONALITY_STRAT9 = 0;

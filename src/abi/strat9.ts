@@ -1,0 +1,75 @@
+/**
+ * The Strat9 syscall table: syscall number → kernel op. No logic lives here:
+ * each entry decodes its arguments, calls one op, returns its result.
+ */
+import * as N from './numbers.js';
+import { int, deadlineFromNanoseconds } from './args.js';
+import { EINVAL, ENOSYS } from '../kernel/errno.js';
+import type { TaskContext } from '../kernel/context.js';
+import type { MessageMemory } from '../kernel/copy.js';
+import * as handles from '../kernel/handle-ops.js';
+import * as ops from '../kernel/ops.js';
+import { createPort, DEFAULT_PORT_CAPACITY, receiveMessage } from '../objects/port.js';
+import { reply } from '../objects/call.js';
+import { bind, unbind, connect } from '../objects/namespace.js';
+
+/** Dispatches one Strat9 syscall, blocking the thread where the call blocks. */
+export function strat9Syscall(ctx: TaskContext, mem: MessageMemory, nr: number, a0: unknown, a1: unknown, a2: unknown): number {
+  switch (nr) {
+    case N.SYS_HANDLE_DUPLICATE:
+      return handles.duplicate(ctx, int(a0));
+    case N.SYS_HANDLE_CLOSE:
+      return handles.close(ctx, int(a0));
+    case N.SYS_HANDLE_WAIT: {
+      const ns = int(a1);
+      if (ns === 0) return handles.readyEvents(ctx, int(a0), true);
+      const deadline = deadlineFromNanoseconds(ns);
+      return Number.isNaN(deadline) ? -EINVAL : ops.waitHandle(ctx, int(a0), deadline);
+    }
+    case N.SYS_HANDLE_GRANT:
+      return handles.grant(ctx, int(a0), int(a1));
+    case N.SYS_HANDLE_REVOKE:
+      return handles.revoke(ctx, int(a0));
+    case N.SYS_HANDLE_INFO:
+      return handles.info(ctx, int(a0), mem, int(a1));
+    case N.SYS_IPC_CREATE_PORT:
+      return int(a0) === 0 ? createPort(ctx, DEFAULT_PORT_CAPACITY) : -EINVAL;
+    case N.SYS_IPC_SEND:
+      return ops.send(ctx, int(a0), mem, int(a1), Infinity);
+    case N.SYS_IPC_RECV:
+      return ops.receive(ctx, int(a0), mem, int(a1), Infinity);
+    case N.SYS_IPC_CALL:
+      return ops.call(ctx, int(a0), mem, int(a1), Infinity);
+    case N.SYS_IPC_REPLY:
+      return reply(ctx, mem, int(a0));
+    case N.SYS_IPC_BIND_PORT:
+      return bind(ctx, int(a0), mem, int(a1), int(a2));
+    case N.SYS_IPC_UNBIND_PORT:
+      return unbind(ctx, mem, int(a0), int(a1));
+    case N.SYS_IPC_TRY_RECV:
+      return receiveMessage(ctx, int(a0), mem, int(a1), false);
+    case N.SYS_IPC_CONNECT:
+      return connect(ctx, mem, int(a0), int(a1));
+    default:
+      return -ENOSYS;
+  }
+}
+
+/** The same table with every blocking syscall in its async form. */
+export function strat9SyscallAsync(ctx: TaskContext, mem: MessageMemory, nr: number, a0: unknown, a1: unknown, a2: unknown): Promise<number> {
+  switch (nr) {
+    case N.SYS_HANDLE_WAIT: {
+      const ns = int(a1);
+      if (ns === 0) break;
+      const deadline = deadlineFromNanoseconds(ns);
+      return Number.isNaN(deadline) ? Promise.resolve(-EINVAL) : ops.waitHandleAsync(ctx, int(a0), deadline);
+    }
+    case N.SYS_IPC_SEND:
+      return ops.sendAsync(ctx, int(a0), mem, int(a1), Infinity);
+    case N.SYS_IPC_RECV:
+      return ops.receiveAsync(ctx, int(a0), mem, int(a1), Infinity);
+    case N.SYS_IPC_CALL:
+      return ops.callAsync(ctx, int(a0), mem, int(a1), Infinity);
+  }
+  return Promise.resolve(strat9Syscall(ctx, mem, nr, a0, a1, a2));
+}

@@ -1,0 +1,66 @@
+/**
+ * Errors of the typed API: one class per errno, each carrying `errno`, the
+ * errno's name as `code`, and a sentence saying what went wrong.
+ */
+import * as E from '../kernel/errno.js';
+
+export class KipcError extends Error {
+  /** The errno the ABI returned (positive). */
+  readonly errno: number;
+  /** The errno's name, e.g. 'EPIPE'. */
+  readonly code: string;
+  constructor(errno: number, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.errno = errno;
+    this.code = E.ERRNO_NAMES[errno] ?? `E${errno}`;
+    this.name = new.target.name;
+  }
+}
+
+export class PermissionError extends KipcError {}
+export class NotFoundError extends KipcError {}
+export class NoSuchTaskError extends KipcError {}
+export class InterruptedError extends KipcError {}
+export class BadHandleError extends KipcError {}
+export class WouldBlockError extends KipcError {}
+export class OutOfMemoryError extends KipcError {}
+export class FaultError extends KipcError {}
+export class BusyError extends KipcError {}
+export class AlreadyExistsError extends KipcError {}
+export class InvalidArgumentError extends KipcError {}
+export class NoSpaceError extends KipcError {}
+export class BrokenPipeError extends KipcError {}
+export class NotSupportedError extends KipcError {}
+export class TimeoutError extends KipcError {}
+
+const CLASSES: Record<number, [new (errno: number, message: string, options?: { cause?: unknown }) => KipcError, string]> = {
+  [E.EPERM]: [PermissionError, 'the handle lacks a right this needs, or the caller may not do this'],
+  [E.ENOENT]: [NotFoundError, 'nothing is bound at that name'],
+  [E.ESRCH]: [NoSuchTaskError, 'no live task has that pid'],
+  [E.EINTR]: [InterruptedError, 'the operation was aborted'],
+  [E.EBADF]: [BadHandleError, 'the handle is closed, revoked or of the wrong type'],
+  [E.EAGAIN]: [WouldBlockError, 'the operation would block'],
+  [E.ENOMEM]: [OutOfMemoryError, 'the kernel has no room left for this (see the kernel limits)'],
+  [E.EFAULT]: [FaultError, 'a buffer lies outside the task memory'],
+  [E.EBUSY]: [BusyError, 'the resource is busy'],
+  [E.EEXIST]: [AlreadyExistsError, 'that name is already bound'],
+  [E.EINVAL]: [InvalidArgumentError, 'an argument is invalid'],
+  [E.ENOSPC]: [NoSpaceError, 'a table is full (handles or names)'],
+  [E.EPIPE]: [BrokenPipeError, 'the other end is gone (object destroyed or task dead)'],
+  [E.ENOSYS]: [NotSupportedError, 'no such syscall'],
+  [E.ETIMEDOUT]: [TimeoutError, 'the deadline passed'],
+};
+
+/** The error for `errno` raised by `operation` (e.g. 'Port.send'). */
+export function errorFor(errno: number, operation: string, cause?: unknown): KipcError {
+  const entry = CLASSES[errno];
+  if (!entry) return new KipcError(errno, `${operation}: failed with errno ${errno}`);
+  const [Class, sentence] = entry;
+  return new Class(errno, `${operation}: ${sentence} (${E.ERRNO_NAMES[errno]})`, cause === undefined ? undefined : { cause });
+}
+
+/** Returns `result` when >= 0, else throws the error for -result. */
+export function check(result: number, operation: string, signal?: AbortSignal): number {
+  if (result >= 0) return result;
+  throw errorFor(-result, operation, result === -E.EINTR ? signal?.reason : undefined);
+}

@@ -1,0 +1,117 @@
+/**
+ * IpcMessage (SPEC section 2) as a JavaScript object over its own 64 bytes:
+ *
+ * | offset | size | field    |
+ * |--------|------|----------|
+ * | 0      | 8    | sender   | (pid; a call's token rides in the high word) |
+ * | 8      | 4    | type     |
+ * | 12     | 4    | flags    | (a handle to transfer, or the one received) |
+ * | 16     | 48   | payload  |
+ *
+ * Messages can be reused: every receive and call takes an `into` message, so
+ * a hot loop allocates nothing.
+ */
+import { MESSAGE_BYTES, MSG_FLAGS, MSG_PAYLOAD, MSG_PAYLOAD_BYTES, MSG_SENDER, MSG_TYPE, MSG_TYPE_REPLY } from '../kernel/layout.js';
+import type { MessageMemory } from '../kernel/copy.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export class Message implements MessageMemory {
+  readonly bytes: Uint8Array;
+  readonly words: Int32Array;
+  /** The 48 payload bytes, a view into this message. */
+  readonly payload: Uint8Array;
+  private readonly view: DataView;
+
+  constructor() {
+    const buffer = new ArrayBuffer(MESSAGE_BYTES);
+    this.bytes = new Uint8Array(buffer);
+    this.words = new Int32Array(buffer);
+    this.payload = new Uint8Array(buffer, MSG_PAYLOAD, MSG_PAYLOAD_BYTES);
+    this.view = new DataView(buffer);
+  }
+
+  /** A message of `type` with `payload` (bytes, or a string encoded as UTF-8). */
+  static of(type: number, payload?: Uint8Array | string, flags = 0): Message {
+    const m = new Message();
+    m.type = type;
+    m.flags = flags;
+    if (payload !== undefined) m.setPayload(payload);
+    return m;
+  }
+
+  /** Pid of the task that sent it (set by the kernel). */
+  get sender(): number {
+    return this.view.getUint32(MSG_SENDER, true);
+  }
+  set sender(pid: number) {
+    this.view.setUint32(MSG_SENDER, pid, true);
+  }
+  /** Non-zero when this message is a call: the token that names it for the reply. */
+  get callToken(): number {
+    return this.view.getUint32(MSG_SENDER + 4, true);
+  }
+  get type(): number {
+    return this.view.getUint32(MSG_TYPE, true);
+  }
+  set type(value: number) {
+    this.view.setUint32(MSG_TYPE, value, true);
+  }
+  /** Sending: a handle of the sender's to transfer. Received: the handle it became here. */
+  get flags(): number {
+    return this.view.getUint32(MSG_FLAGS, true);
+  }
+  set flags(value: number) {
+    this.view.setUint32(MSG_FLAGS, value, true);
+  }
+  /** The u32 status of a reply (payload[0..4]): 0 OK, else an errno. */
+  get status(): number {
+    return this.view.getUint32(MSG_PAYLOAD, true);
+  }
+  set status(value: number) {
+    this.view.setUint32(MSG_PAYLOAD, value, true);
+  }
+  /** Whether this is a reply/status message (type 0x80). */
+  get isReply(): boolean {
+    return this.type === MSG_TYPE_REPLY;
+  }
+
+  /** Replaces the payload; shorter data is zero-filled. Throws a RangeError above 48 bytes. */
+  setPayload(data: Uint8Array | string): this {
+    const bytes = typeof data === 'string' ? encoder.encode(data) : data;
+    if (bytes.length > MSG_PAYLOAD_BYTES) {
+      throw new RangeError(`kipc: a message payload holds at most ${MSG_PAYLOAD_BYTES} bytes, got ${bytes.length}`);
+    }
+    this.payload.fill(0);
+    this.payload.set(bytes);
+    return this;
+  }
+
+  /** The payload as UTF-8 text, up to the first NUL. */
+  text(): string {
+    const end = this.payload.indexOf(0);
+    return decoder.decode(end < 0 ? this.payload : this.payload.subarray(0, end));
+  }
+
+  /** Reads a u32 of the payload. */
+  getU32(offset: number): number {
+    return this.view.getUint32(MSG_PAYLOAD + offset, true);
+  }
+  /** Writes a u32 of the payload. */
+  setU32(offset: number, value: number): this {
+    this.view.setUint32(MSG_PAYLOAD + offset, value, true);
+    return this;
+  }
+
+  /** Copies all 64 bytes of `other` into this message. */
+  copyFrom(other: Message): this {
+    this.bytes.set(other.bytes);
+    return this;
+  }
+
+  clear(): this {
+    this.bytes.fill(0);
+    return this;
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * Port: the typed face of a port handle. Blocking methods have a sync form
+ * (the thread sleeps) and an `Async` form (the event loop runs), both with a
+ * `timeout` in milliseconds; async forms also take an AbortSignal.
+ *
+ * ```ts
+ * const port = task.createPort();
+ * port.bind('/srv/echo');
+ * for await (const request of port) task.reply(request);
+ * ```
+ */
+import { EAGAIN, EPIPE, WOULD_BLOCK } from '../kernel/errno.js';
+import type { TaskContext } from '../kernel/context.js';
+import * as ops from '../kernel/ops.js';
+import * as handles from '../kernel/handle-ops.js';
+import { enqueueMessage, receiveMessage } from '../objects/port.js';
+import { reply } from '../objects/call.js';
+import { bind } from '../objects/namespace.js';
+import { messageMemory } from '../kernel/copy.js';
+import { check } from './errors.js';
+import { Message } from './message.js';
+
+export interface WaitOptions {
+  /** Give up after this many milliseconds (TimeoutError). Default: wait forever. */
+  timeout?: number;
+}
+export interface AsyncWaitOptions extends WaitOptions {
+  /** Abort the wait (InterruptedError, with the signal's reason as its cause). */
+  signal?: AbortSignal;
+}
+export interface ReceiveOptions extends WaitOptions {
+  /** Receive into this message instead of a new one. */
+  into?: Message;
+}
+export interface AsyncReceiveOptions extends AsyncWaitOptions {
+  into?: Message;
+}
+
+/** Rights and identity of a handle (HANDLE_INFO). */
+export interface HandleInfo {
+  /** Resource type: 4 port, 5 channel, 6 ring, 7 semaphore. */
+  type: number;
+  rights: number;
+  objectId: number;
+}
+
+export function deadlineOf(options?: WaitOptions): number {
+  const timeout = options?.timeout;
+  return timeout === undefined || timeout === Infinity ? Infinity : performance.now() + Math.max(0, timeout);
+}
+
+const infoScratch = messageMemory(new Uint8Array(handles.HANDLE_INFO_BYTES));
+
+/** Operations every handle has: duplicate, grant, revoke, info, close. */
+export class Handle implements Disposable {
+  protected readonly ctx: TaskContext;
+  /** The raw handle value, as the ABI sees it. */
+  readonly handle: number;
+
+  constructor(ctx: TaskContext, handle: number) {
+    this.ctx = ctx;
+    this.handle = handle;
+  }
+
+  /** Rights and object id. Throws BadHandleError once closed. */
+  info(): HandleInfo {
+    check(handles.info(this.ctx, this.handle, infoScratch, 0), 'Handle.info');
+    const v = new DataView(infoScratch.bytes.buffer);
+    return { type: v.getUint32(0, true), rights: v.getUint32(4, true), objectId: v.getUint32(8, true) + v.getUint32(12, true) * 2 ** 32 };
+  }
+
+  /** Gives task `pid` a handle with the same rights; returns its value in that task. Needs grant. */
+  grant(pid: number): number {
+    return check(handles.grant(this.ctx, this.handle, pid), 'Handle.grant');
+  }
+
+  /** Closes every handle derived from this one, in every task. Needs revoke. Returns how many. */
+  revoke(): number {
+    return check(handles.revoke(this.ctx, this.handle), 'Handle.revoke');
+  }
+
+  /** Releases the handle. A port dies when its owner closes its last handle. Idempotent. */
+  close(): void {
+    handles.close(this.ctx, this.handle);
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+export class Port extends Handle implements AsyncIterable<Message> {
+  /** A second handle to the same port with the same rights. Needs grant. */
+  duplicate(): Port {
+    return new Port(this.ctx, check(handles.duplicate(this.ctx, this.handle), 'Port.duplicate'));
+  }
+
+  /** Sends `message`, waiting while the queue is full. Throws BrokenPipeError if the port is gone. */
+  send(message: Message, options?: WaitOptions): void {
+    check(ops.send(this.ctx, this.handle, message, 0, deadlineOf(options)), 'Port.send');
+  }
+
+  async sendAsync(message: Message, options?: AsyncWaitOptions): Promise<void> {
+    const signal = options?.signal;
+    check(await ops.sendAsync(this.ctx, this.handle, message, 0, deadlineOf(options), signal), 'Port.sendAsync', signal);
+  }
+
+  /** Sends if there is room now; false when the queue is full. */
+  trySend(message: Message): boolean {
+    const r = enqueueMessage(this.ctx, this.handle, message, 0, false);
+    if (r === WOULD_BLOCK) return false;
+    check(r, 'Port.trySend');
+    return true;
+  }
+
+  /** Receives the oldest message, waiting while empty. Throws BrokenPipeError once the port is destroyed. */
+  receive(options?: ReceiveOptions): Message {
+    const into = options?.into ?? new Message();
+    check(ops.receive(this.ctx, this.handle, into, 0, deadlineOf(options)), 'Port.receive');
+    return into;
+  }
+
+  async receiveAsync(options?: AsyncReceiveOptions): Promise<Message> {
+    const into = options?.into ?? new Message();
+    const signal = options?.signal;
+    check(await ops.receiveAsync(this.ctx, this.handle, into, 0, deadlineOf(options), signal), 'Port.receiveAsync', signal);
+    return into;
+  }
+
+  /** Receives if a message is queued; undefined when empty. */
+  tryReceive(into: Message = new Message()): Message | undefined {
+    const r = receiveMessage(this.ctx, this.handle, into, 0, false);
+    if (r === -EAGAIN) return undefined;
+    check(r, 'Port.tryReceive');
+    return into;
+  }
+
+  /**
+   * Sends `request` as a call and waits for the reply, returned in
+   * `options.into` (a new message by default; pass `request` itself to reuse
+   * it). Throws BrokenPipeError when the server or port died before replying.
+   */
+  call(request: Message, options?: ReceiveOptions): Message {
+    const into = options?.into ?? new Message();
+    if (into !== request) into.bytes.set(request.bytes);
+    check(ops.call(this.ctx, this.handle, into, 0, deadlineOf(options)), 'Port.call');
+    return into;
+  }
+
+  async callAsync(request: Message, options?: AsyncReceiveOptions): Promise<Message> {
+    const into = options?.into ?? new Message();
+    if (into !== request) into.bytes.set(request.bytes);
+    const signal = options?.signal;
+    check(await ops.callAsync(this.ctx, this.handle, into, 0, deadlineOf(options), signal), 'Port.callAsync', signal);
+    return into;
+  }
+
+  /** Binds this port at `path` in the namespace. Needs read, write and grant. */
+  bind(path: string): void {
+    const bytes = new TextEncoder().encode(path);
+    check(bind(this.ctx, this.handle, messageMemory(bytes), 0, bytes.length), `Port.bind('${path}')`);
+  }
+
+  /** Waits until the port is readable (1) or writable (2); returns the ready events. */
+  wait(options?: WaitOptions): number {
+    return check(ops.waitHandle(this.ctx, this.handle, deadlineOf(options)), 'Port.wait');
+  }
+
+  async waitAsync(options?: AsyncWaitOptions): Promise<number> {
+    const signal = options?.signal;
+    return check(await ops.waitHandleAsync(this.ctx, this.handle, deadlineOf(options), signal), 'Port.waitAsync', signal);
+  }
+
+  /** Receives messages until the port is destroyed (or the handle closed). */
+  async *[Symbol.asyncIterator](): AsyncIterator<Message> {
+    for (;;) {
+      const m = new Message();
+      const r = await ops.receiveAsync(this.ctx, this.handle, m, 0, Infinity);
+      if (r === -EPIPE) return;
+      check(r, 'Port iteration');
+      yield m;
+    }
+  }
+
+  /**
+   * Serves calls: every received call is answered with what `handler`
+   * returns (the request itself if it returns nothing); plain messages are
+   * handed to it too, and what it returns is dropped. Ends when the port is
+   * destroyed or `signal` aborts.
+   */
+  async serve(handler: (request: Message) => Message | void | Promise<Message | void>, options?: { signal?: AbortSignal }): Promise<void> {
+    const signal = options?.signal;
+    const request = new Message();
+    for (;;) {
+      const r = await ops.receiveAsync(this.ctx, this.handle, request, 0, Infinity, signal);
+      if (r === -EPIPE || (signal?.aborted ?? false)) return;
+      check(r, 'Port.serve');
+      const isCall = request.callToken !== 0;
+      const answer = (await handler(request)) ?? request;
+      if (!isCall) continue;
+      if (answer !== request) {
+        answer.bytes.set(request.bytes.subarray(0, 8), 0);
+      }
+      reply(this.ctx, answer, 0);
+    }
+  }
+}

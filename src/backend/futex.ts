@@ -1,0 +1,114 @@
+/**
+ * The memory backend: the only module that knows how a waiter sleeps and how
+ * it is woken. Here it is SharedArrayBuffer + Atomics.wait / notify /
+ * waitAsync; a cross-process backend (a shared mapping and a native futex)
+ * replaces this file without touching a kernel object.
+ *
+ * Protocol, used by every blocking kernel op:
+ * - a waker bumps the futex word (`signal`), then notifies only when the
+ *   waiter counter next to it is non-zero;
+ * - a waiter reads the word under the kernel lock, leaves the lock, spins a
+ *   bounded number of times watching the word, then raises the waiter
+ *   counter, re-checks the word and sleeps on the value it checked. Both
+ *   sides use sequentially consistent atomics, so either the waker sees the
+ *   counter or the waiter sees the bumped word: no lost wake-up.
+ */
+
+/** Result of a park. */
+export const PARK_CHANGED = 0;
+export const PARK_TIMED_OUT = 1;
+
+/** Bumps a futex word and wakes up to `count` parked waiters if any are counted. */
+export function signal(words: Int32Array, word: number, waitersWord: number, count: number): void {
+  Atomics.add(words, word, 1);
+  if (Atomics.load(words, waitersWord) > 0) Atomics.notify(words, word, count);
+}
+
+/** Spins until `words[word] !== value` or `spin` iterations pass. True when it changed. */
+export function spinUntilChanged(words: Int32Array, word: number, value: number, spin: number): boolean {
+  for (let i = 0; i < spin; i++) {
+    if (Atomics.load(words, word) !== value) return true;
+  }
+  return false;
+}
+
+/**
+ * Sleeps while `words[word] === value`, for at most `timeoutMs` (Infinity for
+ * no limit). The caller has already raised the waiter counter.
+ */
+export function sleep(words: Int32Array, word: number, value: number, timeoutMs: number): number {
+  const r = Atomics.wait(words, word, value, timeoutMs);
+  return r === 'timed-out' ? PARK_TIMED_OUT : PARK_CHANGED;
+}
+
+/**
+ * Keeps the event loop of this thread alive while async waits are pending:
+ * `Atomics.waitAsync` alone does not, so a task awaiting a message would
+ * otherwise exit under its own feet.
+ */
+let pendingAsync = 0;
+let keepAlive: ReturnType<typeof setInterval> | undefined;
+
+function holdEventLoop(): void {
+  if (pendingAsync++ === 0) keepAlive = setInterval(() => {}, 1 << 30);
+}
+function releaseEventLoop(): void {
+  if (--pendingAsync === 0 && keepAlive !== undefined) {
+    clearInterval(keepAlive);
+    keepAlive = undefined;
+  }
+}
+
+/**
+ * Sleeps asynchronously while `words[word] === value`, for at most
+ * `timeoutMs`, or until `signal` aborts. Resolves PARK_CHANGED or
+ * PARK_TIMED_OUT; an abort resolves PARK_CHANGED so that the caller re-checks
+ * its condition and then its signal.
+ *
+ * A waiter abandoned by an abort may still be chosen by a later notify; that
+ * wake-up is passed on to the next waiter so it is never lost.
+ */
+export function sleepAsync(
+  words: Int32Array,
+  word: number,
+  value: number,
+  timeoutMs: number,
+  abort?: AbortSignal,
+): Promise<number> | number {
+  const r = Atomics.waitAsync(words, word, value, timeoutMs === Infinity ? undefined : timeoutMs);
+  if (!r.async) return r.value === 'timed-out' ? PARK_TIMED_OUT : PARK_CHANGED;
+  holdEventLoop();
+  let holding = true;
+  const release = (): void => {
+    if (holding) {
+      holding = false;
+      releaseEventLoop();
+    }
+  };
+  const woken = r.value.then((v) => {
+    release();
+    return v === 'timed-out' ? PARK_TIMED_OUT : PARK_CHANGED;
+  });
+  if (!abort) return woken;
+  return new Promise<number>((resolve) => {
+    let settled = false;
+    const onAbort = (): void => {
+      if (settled) return;
+      settled = true;
+      // The abandoned waiter stays in the futex queue but no longer holds the
+      // event loop; if a later notify picks it, the wake-up is handed on.
+      release();
+      resolve(PARK_CHANGED);
+      void woken.then((v) => {
+        if (v === PARK_CHANGED) Atomics.notify(words, word, 1);
+      });
+    };
+    abort.addEventListener('abort', onAbort, { once: true });
+    void woken.then((v) => {
+      abort.removeEventListener('abort', onAbort);
+      if (settled) return;
+      settled = true;
+      resolve(v);
+    });
+  });
+}

@@ -1,0 +1,66 @@
+/**
+ * Creates and initialises a kernel region: header, free lists, the init task.
+ */
+import * as L from './layout.js';
+
+/**
+ * Allocates the SharedArrayBuffer for `limits` and lays out every table.
+ * Throws a RangeError when a limit is out of its documented range.
+ */
+export function bootRegion(limits: L.Limits): SharedArrayBuffer {
+  checkLimit('maxTasks', limits.maxTasks, 2, L.MAX_TASKS_LIMIT);
+  checkLimit('maxObjects', limits.maxObjects, 1, 1 << 20);
+  checkLimit('maxHandles', limits.maxHandles, 1, L.MAX_HANDLES_LIMIT);
+  checkLimit('messageSlots', limits.messageSlots, 1, 1 << 22);
+  checkLimit('maxCalls', limits.maxCalls, 1, L.MAX_CALLS_LIMIT);
+  checkLimit('namespaceEntries', limits.namespaceEntries, 1, 1 << 16);
+  checkLimit('maxPathBytes', limits.maxPathBytes, 2, 4096);
+  checkLimit('spin', limits.spin, 0, 1 << 24);
+  const layout = L.computeLayout(limits);
+  const buffer = new SharedArrayBuffer(layout.totalWords * 4);
+  const w = new Int32Array(buffer);
+  w[L.H_MAGIC] = L.KERNEL_MAGIC;
+  w[L.H_VERSION] = L.KERNEL_VERSION;
+  w[L.H_MAX_TASKS] = limits.maxTasks;
+  w[L.H_MAX_OBJECTS] = limits.maxObjects;
+  w[L.H_MAX_HANDLES] = limits.maxHandles;
+  w[L.H_MESSAGE_SLOTS] = limits.messageSlots;
+  w[L.H_MAX_CALLS] = limits.maxCalls;
+  w[L.H_NAMESPACE_ENTRIES] = limits.namespaceEntries;
+  w[L.H_MAX_PATH_BYTES] = limits.maxPathBytes;
+  w[L.H_UNDO_ENTRIES] = layout.undoEntries;
+  w[L.H_OFF_UNDO] = layout.undo;
+  w[L.H_OFF_TASKS] = layout.tasks;
+  w[L.H_OFF_OBJECTS] = layout.objects;
+  w[L.H_OFF_HANDLES] = layout.handles;
+  w[L.H_OFF_MESSAGES] = layout.messages;
+  w[L.H_OFF_CALLS] = layout.calls;
+  w[L.H_OFF_NAMESPACE] = layout.namespace;
+  w[L.H_SPIN] = limits.spin;
+
+  for (let i = 0; i < limits.maxObjects; i++) {
+    w[layout.objects + i * L.OBJECT_WORDS + L.O_NEXT_FREE] = i + 1 < limits.maxObjects ? i + 1 : -1;
+  }
+  w[L.H_OBJECT_FREE] = 0;
+  for (let i = 0; i < limits.messageSlots; i++) {
+    w[layout.messages + i * L.MESSAGE_SLOT_WORDS + L.M_NEXT] = i + 1 < limits.messageSlots ? i + 1 : -1;
+  }
+  w[L.H_MESSAGE_FREE] = 0;
+  for (let i = 0; i < limits.maxCalls; i++) {
+    w[layout.calls + i * L.CALL_WORDS + L.C_NEXT_FREE] = i + 1 < limits.maxCalls ? i + 1 : -1;
+  }
+  w[L.H_CALL_FREE] = 0;
+
+  // The init task: slot 0, pid 1.
+  const init = layout.tasks;
+  w[init + L.T_STATE] = L.TASK_RUNNING;
+  w[init + L.T_GEN] = 0;
+  w[init + L.T_PID] = 1;
+  return buffer;
+}
+
+function checkLimit(name: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`kipc: limit ${name} must be an integer from ${min} to ${max}, got ${value}`);
+  }
+}

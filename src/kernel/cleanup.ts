@@ -1,0 +1,54 @@
+/**
+ * What happens when a task dies (SPEC section 3, "When a task dies"). Run by
+ * the supervisor, under the kernel lock, once the task's thread has stopped
+ * for good.
+ */
+import * as L from './layout.js';
+import { EPIPE } from './errno.js';
+import type { Region } from './region.js';
+import '../objects/all.js';
+import { releaseAllHandles } from './handles.js';
+import { failCall, freeCall, withdrawQueuedCall } from '../objects/call.js';
+import { removeBindingsBy } from '../objects/namespace.js';
+
+/**
+ * Reaps the task in `slot`:
+ * 1. calls it received and did not answer get an EPIPE reply;
+ * 2-3. ports it owns are destroyed (blocked senders and receivers wake with
+ *    EPIPE, queued calls get EPIPE replies, plain sends are dropped);
+ * 4. its handles are released, freeing objects left without handles;
+ * 5. its namespace bindings go; calls it made are withdrawn or abandoned;
+ *    waiter counters it raised are lowered.
+ */
+export function reapTask(r: Region, slot: number, exitCode: number): void {
+  const w = r.w;
+  const t = r.task(slot);
+  const pid = w[t + L.T_PID]!;
+  r.set(t + L.T_STATE, L.TASK_EXITED);
+  r.set(t + L.T_EXIT_CODE, exitCode);
+  for (let cs = 0; cs < r.maxCalls; cs++) {
+    const c = r.call(cs);
+    const state = w[c + L.C_STATE];
+    if (state === L.CALL_FREE) continue;
+    if (w[c + L.C_CALLER] === pid) {
+      if (state === L.CALL_QUEUED) withdrawQueuedCall(r, cs);
+      else if (state === L.CALL_RECEIVED) r.set(c + L.C_STATE, L.CALL_ABANDONED);
+      else if (state === L.CALL_REPLIED) freeCall(r, cs);
+    } else if (w[c + L.C_SERVER] === pid) {
+      if (state === L.CALL_RECEIVED) failCall(r, cs, pid, EPIPE);
+      else if (state === L.CALL_ABANDONED) freeCall(r, cs);
+    }
+  }
+  releaseAllHandles(r, slot);
+  removeBindingsBy(r, pid);
+  for (let i = 0; i < L.TASK_PARK_RECORDS; i++) {
+    const counter = w[t + L.T_PARK_RECORDS + i]!;
+    if (counter !== 0) {
+      Atomics.sub(w, counter, 1);
+      w[t + L.T_PARK_RECORDS + i] = 0;
+    }
+  }
+  r.set(t + L.T_BLOCKED_OBJECT, 0);
+  r.set(t + L.T_BLOCKED_EVENT, 0);
+  w[L.H_STAT_TASK_EXITS] = w[L.H_STAT_TASK_EXITS]! + 1;
+}

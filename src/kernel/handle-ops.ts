@@ -1,0 +1,128 @@
+/**
+ * The handle syscalls (1-6) as kernel ops, independent of syscall numbers.
+ */
+import * as L from './layout.js';
+import { EAGAIN, EBADF, EFAULT, ESRCH, WOULD_BLOCK } from './errno.js';
+import type { TaskContext } from './context.js';
+import { type MessageMemory, inBounds, writeI32 } from './copy.js';
+import { installHandle, lookupHandle, objectOfEntry, releaseEntry, revokeDescendants } from './handles.js';
+import { liveSlotOf } from './tasks.js';
+import { objectIdOf } from './objects.js';
+import { portEvents } from '../objects/port.js';
+
+/**
+ * HANDLE_DUPLICATE: a new handle in the caller's table naming the same object
+ * with the same rights, derived from `h`.
+ * Errors: EBADF; EPERM `h` lacks grant; ENOSPC the table is full.
+ */
+export function duplicate(ctx: TaskContext, h: number): number {
+  const r = ctx.r;
+  r.lock();
+  const e = lookupHandle(r, ctx.slot, h, L.RIGHT_GRANT);
+  const result = e < 0 ? e : installHandle(r, ctx.slot, objectOfEntry(r, e), r.w[e + L.HD_RIGHTS]!, e);
+  r.unlock();
+  return result;
+}
+
+/**
+ * HANDLE_CLOSE: releases `h`. The object dies with its last handle; a port
+ * also dies when its owner closes its last handle to it.
+ * Errors: EBADF.
+ */
+export function close(ctx: TaskContext, h: number): number {
+  const r = ctx.r;
+  r.lock();
+  const e = lookupHandle(r, ctx.slot, h, 0);
+  if (e >= 0) releaseEntry(r, ctx.slot, e);
+  r.unlock();
+  return e < 0 ? e : 0;
+}
+
+/**
+ * HANDLE_GRANT: copies `h` into the table of task `pid` and returns the new
+ * handle's value there. Errors: EBADF; EPERM lacks grant; ESRCH no live task
+ * `pid`; ENOSPC its table is full.
+ */
+export function grant(ctx: TaskContext, h: number, pid: number): number {
+  const r = ctx.r;
+  r.lock();
+  const e = lookupHandle(r, ctx.slot, h, L.RIGHT_GRANT);
+  let result = e;
+  if (e >= 0) {
+    const target = liveSlotOf(r, pid);
+    result = target < 0 ? -ESRCH : installHandle(r, target, objectOfEntry(r, e), r.w[e + L.HD_RIGHTS]!, e);
+  }
+  r.unlock();
+  return result;
+}
+
+/**
+ * HANDLE_REVOKE: closes every handle derived from `h` (by duplicate, grant or
+ * transfer, transitively), in every task. `h` itself stays. Returns how many
+ * were closed. Errors: EBADF; EPERM lacks revoke.
+ */
+export function revoke(ctx: TaskContext, h: number): number {
+  const r = ctx.r;
+  r.lock();
+  const e = lookupHandle(r, ctx.slot, h, L.RIGHT_REVOKE);
+  const result = e < 0 ? e : revokeDescendants(r, e);
+  r.unlock();
+  return result;
+}
+
+/** Size of the record HANDLE_INFO writes: resource_type u32, rights u32, object id u64. */
+export const HANDLE_INFO_BYTES = 16;
+
+/**
+ * HANDLE_INFO: writes {resource_type u32, rights u32, object id u64} at
+ * `ptr`. Errors: EBADF; EFAULT the 16 bytes are outside memory.
+ */
+export function info(ctx: TaskContext, h: number, mem: MessageMemory, ptr: number): number {
+  const r = ctx.r;
+  r.lock();
+  const e = lookupHandle(r, ctx.slot, h, 0);
+  if (e < 0) {
+    r.unlock();
+    return e;
+  }
+  if (!inBounds(mem, ptr, HANDLE_INFO_BYTES)) {
+    r.unlock();
+    return -EFAULT;
+  }
+  const slot = objectOfEntry(r, e);
+  const id = objectIdOf(r, slot);
+  writeI32(mem, ptr, r.w[r.object(slot) + L.O_TYPE]!);
+  writeI32(mem, ptr + 4, r.w[e + L.HD_RIGHTS]!);
+  writeI32(mem, ptr + 8, id % 0x100000000);
+  writeI32(mem, ptr + 12, Math.floor(id / 0x100000000));
+  r.unlock();
+  return 0;
+}
+
+/**
+ * One look at the ready events of `h` for HANDLE_WAIT: the events (> 0), or,
+ * when none is ready, WOULD_BLOCK with the wait recorded (EAGAIN if `poll`).
+ * Errors: EBADF; EPIPE the object is destroyed.
+ */
+export function readyEvents(ctx: TaskContext, h: number, poll: boolean): number {
+  const r = ctx.r;
+  r.lock();
+  const e = lookupHandle(r, ctx.slot, h, 0);
+  if (e < 0) {
+    r.unlock();
+    return e;
+  }
+  const slot = objectOfEntry(r, e);
+  const rights = r.w[e + L.HD_RIGHTS]!;
+  let events: number;
+  switch (r.w[r.object(slot) + L.O_TYPE]) {
+    case L.OBJ_PORT:
+      events = portEvents(ctx, slot, rights);
+      break;
+    default:
+      events = -EBADF;
+  }
+  r.unlock();
+  if (events !== 0) return events;
+  return poll ? -EAGAIN : WOULD_BLOCK;
+}

@@ -1,0 +1,300 @@
+/**
+ * The kernel region: one SharedArrayBuffer, addressed as 32-bit words.
+ *
+ * Every table below lives at a word offset computed once by {@link computeLayout}
+ * from the kernel's limits and stored in the header, so that any thread that
+ * attaches to the region reads the same layout. Each table is an array of
+ * fixed-stride records; the field offsets inside a record are the constants
+ * declared here and nowhere else.
+ *
+ * ```
+ *  header | undo log | task table | object table | handle tables | message slots | call slots | namespace
+ * ```
+ */
+
+export const KERNEL_MAGIC = 0x4b495043; // "KIPC"
+export const KERNEL_VERSION = 1;
+
+/** Size of an IpcMessage in bytes and in 32-bit words (SPEC section 2). */
+export const MESSAGE_BYTES = 64;
+export const MESSAGE_WORDS = 16;
+/** Byte offsets of the IpcMessage fields. */
+export const MSG_SENDER = 0; // u64: low word pid, high word call token
+export const MSG_TYPE = 8;
+export const MSG_FLAGS = 12;
+export const MSG_PAYLOAD = 16;
+export const MSG_PAYLOAD_BYTES = 48;
+/** msg_type of a reply carrying a status (SPEC section 2). */
+export const MSG_TYPE_REPLY = 0x80;
+export const MSG_TYPE_BOOTSTRAP = 0x10;
+
+// ---------------------------------------------------------------------------
+// Header (word offsets)
+export const H_MAGIC = 0;
+export const H_VERSION = 1;
+/** Kernel lock word: 0 free, else the slot index + 1 of the holding task. */
+export const H_LOCK = 2;
+/** Number of threads parked on H_LOCK. */
+export const H_LOCK_WAITERS = 3;
+/** Number of (word, old value) pairs in the undo log of the current lock holder. */
+export const H_UNDO_COUNT = 4;
+export const H_MAX_TASKS = 5;
+export const H_MAX_OBJECTS = 6;
+export const H_MAX_HANDLES = 7;
+export const H_MESSAGE_SLOTS = 8;
+export const H_MAX_CALLS = 9;
+export const H_NAMESPACE_ENTRIES = 10;
+export const H_MAX_PATH_BYTES = 11;
+export const H_UNDO_ENTRIES = 12;
+export const H_OFF_UNDO = 13;
+export const H_OFF_TASKS = 14;
+export const H_OFF_OBJECTS = 15;
+export const H_OFF_HANDLES = 16;
+export const H_OFF_MESSAGES = 17;
+export const H_OFF_CALLS = 18;
+export const H_OFF_NAMESPACE = 19;
+/** Head of the free list of objects (slot index, -1 when empty). */
+export const H_OBJECT_FREE = 20;
+/** Head of the free list of message slots. */
+export const H_MESSAGE_FREE = 21;
+/** Message slots promised to queues (sum of the capacities of live queues). */
+export const H_MESSAGES_RESERVED = 22;
+/** Head of the free list of call slots. */
+export const H_CALL_FREE = 23;
+/** Spare. */
+export const H_RESERVED_24 = 24;
+/** Number of live objects, call slots in use, namespace bindings. */
+export const H_OBJECTS_USED = 25;
+export const H_CALLS_USED = 26;
+export const H_BINDINGS_USED = 27;
+export const H_HANDLES_USED = 28;
+/** Spin iterations before parking (tunable at create time). */
+export const H_SPIN = 29;
+/** Statistics, monotonically increasing. */
+export const H_STAT_SENDS = 30;
+export const H_STAT_RECEIVES = 31;
+export const H_STAT_CALLS = 32;
+export const H_STAT_REPLIES = 33;
+export const H_STAT_EPIPE_REPLIES = 34;
+export const H_STAT_TASK_EXITS = 35;
+export const H_STAT_LOCK_RECOVERIES = 36;
+export const H_STAT_PARKS = 37;
+export const HEADER_WORDS = 64;
+
+// ---------------------------------------------------------------------------
+// Task table record
+export const T_STATE = 0;
+export const T_GEN = 1;
+export const T_PID = 2;
+export const T_PERSONALITY = 3;
+/** Object slot + 1 the task is parked on (0 = none), and the event it waits for. */
+export const T_BLOCKED_OBJECT = 4;
+export const T_BLOCKED_EVENT = 5;
+/** Parent pid. */
+export const T_PARENT = 6;
+export const T_EXIT_CODE = 7;
+/** Number of handles in the task's table. */
+export const T_HANDLE_COUNT = 8;
+/** Next handle index to try when allocating. */
+export const T_HANDLE_HINT = 9;
+/**
+ * Park records: word indices of the waiter counters this task incremented
+ * before parking (0 = free). The supervisor subtracts them when the task dies
+ * so that a counter never stays raised by a dead waiter.
+ */
+export const T_PARK_RECORDS = 16;
+export const TASK_PARK_RECORDS = 32;
+export const TASK_WORDS = T_PARK_RECORDS + TASK_PARK_RECORDS;
+
+export const TASK_FREE = 0;
+export const TASK_STARTING = 1;
+export const TASK_RUNNING = 2;
+/** Dead, cleanup in progress or done; the slot can be reused. */
+export const TASK_EXITED = 3;
+
+/** Pids: slot + 1 + generation * PID_SLOT_STRIDE, so a stale pid never names a new task. */
+export const PID_SLOT_STRIDE = 1 << 12;
+export const MAX_TASKS_LIMIT = PID_SLOT_STRIDE - 1;
+
+// ---------------------------------------------------------------------------
+// Object table record
+export const O_TYPE = 0;
+export const O_GEN = 1;
+/** References: handles in any table + handles in flight in messages. */
+export const O_REFS = 2;
+export const O_OWNER = 3;
+/** Handles to this object in its owner's table (a port dies with the last). */
+export const O_OWNER_HANDLES = 4;
+export const O_FLAGS = 5;
+export const O_CAPACITY = 6;
+export const O_COUNT = 7;
+/** Message-slot indices of the first and last queued message (-1 when empty). */
+export const O_HEAD = 8;
+export const O_TAIL = 9;
+/** Futex words: bumped on every "became readable" / "became writable" event. */
+export const O_READ_SEQ = 10;
+export const O_READ_WAITERS = 11;
+export const O_WRITE_SEQ = 12;
+export const O_WRITE_WAITERS = 13;
+export const O_NEXT_FREE = 14;
+export const O_BINDINGS = 15;
+export const OBJECT_WORDS = 16;
+
+export const OBJECT_FLAG_DESTROYED = 1;
+
+/** Resource types (Strat9's numbers). */
+export const OBJ_FREE = 0;
+export const OBJ_PORT = 4;
+export const OBJ_CHANNEL = 5;
+export const OBJ_RING = 6;
+export const OBJ_SEMAPHORE = 7;
+
+// ---------------------------------------------------------------------------
+// Handle table record (one table of maxHandles records per task)
+/** Object slot + 1 (0 = free entry). */
+export const HD_OBJECT = 0;
+export const HD_OBJECT_GEN = 1;
+export const HD_RIGHTS = 2;
+export const HD_GEN = 3;
+/** Entry (word index + 1) of the handle this one was derived from (0 = root), and how many derive from this one. */
+export const HD_PARENT = 4;
+export const HD_CHILDREN = 5;
+export const HANDLE_WORDS = 6;
+
+/** Handle values: index + 1 + generation * HANDLE_INDEX_STRIDE. Never 0. */
+export const HANDLE_INDEX_STRIDE = 1 << 12;
+export const MAX_HANDLES_LIMIT = HANDLE_INDEX_STRIDE - 1;
+
+// ---------------------------------------------------------------------------
+// Message slot record: the 64-byte message, then its bookkeeping
+export const M_NEXT = MESSAGE_WORDS;
+/** Call slot + 1 when this message is a call awaiting a reply, else 0. */
+export const M_CALL = MESSAGE_WORDS + 1;
+/** A handle in flight: object slot + 1 (0 = none), its generation and rights. */
+export const M_XFER_OBJECT = MESSAGE_WORDS + 2;
+export const M_XFER_GEN = MESSAGE_WORDS + 3;
+export const M_XFER_RIGHTS = MESSAGE_WORDS + 4;
+/** The sender's handle entry the transferred handle derives from (+1), and that entry's generation. */
+export const M_XFER_PARENT = MESSAGE_WORDS + 5;
+export const M_XFER_PARENT_GEN = MESSAGE_WORDS + 6;
+export const MESSAGE_SLOT_WORDS = 24;
+
+// ---------------------------------------------------------------------------
+// Call slot record
+/** Futex word of the call: one of the CALL_* states. */
+export const C_STATE = 0;
+export const C_GEN = 1;
+export const C_CALLER = 2;
+/** Pid of the task that received the call and holds the one-shot reply right. */
+export const C_SERVER = 3;
+/** Object slot of the port the call is queued on, and the queued message slot. */
+export const C_PORT = 4;
+export const C_MESSAGE = 5;
+export const C_WAITERS = 6;
+export const C_NEXT_FREE = 7;
+/** The reply message, written by IPC_REPLY or by the kernel (EPIPE). */
+export const C_REPLY = 8;
+export const C_REPLY_STATUS = C_REPLY + MESSAGE_WORDS;
+export const CALL_WORDS = C_REPLY + MESSAGE_WORDS + 2;
+
+export const CALL_FREE = 0;
+/** The call message sits in a port queue. */
+export const CALL_QUEUED = 1;
+/** A task received it and owes a reply. */
+export const CALL_RECEIVED = 2;
+/** The reply is written; the caller will copy it out and free the slot. */
+export const CALL_REPLIED = 3;
+/** The caller gave up (deadline, abort, death) after the call was received. */
+export const CALL_ABANDONED = 4;
+
+/** Call tokens ride in the high word of IpcMessage.sender: index + 1 + gen * stride. */
+export const CALL_INDEX_STRIDE = 1 << 16;
+export const MAX_CALLS_LIMIT = CALL_INDEX_STRIDE - 1;
+
+// ---------------------------------------------------------------------------
+// Namespace entry record: binding, then the path bytes
+export const N_USED = 0;
+export const N_OBJECT = 1;
+export const N_OBJECT_GEN = 2;
+export const N_BINDER = 3;
+export const N_LENGTH = 4;
+export const N_PATH = 5;
+
+/** Rights (SPEC section 1). */
+export const RIGHT_READ = 1;
+export const RIGHT_WRITE = 2;
+export const RIGHT_EXECUTE = 4;
+export const RIGHT_GRANT = 8;
+export const RIGHT_REVOKE = 16;
+export const RIGHTS_ALL = 31;
+
+/** Ready events of HANDLE_WAIT. */
+export const EVENT_READABLE = 1;
+export const EVENT_WRITABLE = 2;
+/** Not a HANDLE_WAIT event: what a caller blocked for its reply waits for (snapshot only). */
+export const EVENT_REPLY = 4;
+
+/** Limits a kernel is created with. See {@link KernelLimits} in the public API for their meaning. */
+export interface Limits {
+  maxTasks: number;
+  maxObjects: number;
+  maxHandles: number;
+  messageSlots: number;
+  maxCalls: number;
+  namespaceEntries: number;
+  maxPathBytes: number;
+  spin: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxTasks: 64,
+  maxObjects: 1024,
+  maxHandles: 256,
+  messageSlots: 8192,
+  maxCalls: 1024,
+  namespaceEntries: 128,
+  maxPathBytes: 128,
+  spin: 4000,
+};
+
+export interface Layout {
+  undo: number;
+  undoEntries: number;
+  tasks: number;
+  objects: number;
+  handles: number;
+  messages: number;
+  calls: number;
+  namespace: number;
+  namespaceWords: number;
+  totalWords: number;
+}
+
+export function namespaceEntryWords(maxPathBytes: number): number {
+  return N_PATH + Math.ceil(maxPathBytes / 4);
+}
+
+/**
+ * Places every table. The undo log is sized for the largest single critical
+ * section a task can run: revoking every handle, destroying every queue.
+ */
+export function computeLayout(limits: Limits): Layout {
+  const undoEntries = 4096 + limits.maxTasks * limits.maxHandles * 16 + limits.messageSlots * 8 + limits.maxCalls * 8;
+  let at = HEADER_WORDS;
+  const undo = at;
+  at += undoEntries * 2;
+  const tasks = at;
+  at += limits.maxTasks * TASK_WORDS;
+  const objects = at;
+  at += limits.maxObjects * OBJECT_WORDS;
+  const handles = at;
+  at += limits.maxTasks * limits.maxHandles * HANDLE_WORDS;
+  const messages = at;
+  at += limits.messageSlots * MESSAGE_SLOT_WORDS;
+  const calls = at;
+  at += limits.maxCalls * CALL_WORDS;
+  const namespace = at;
+  const namespaceWords = namespaceEntryWords(limits.maxPathBytes);
+  at += limits.namespaceEntries * namespaceWords;
+  return { undo, undoEntries, tasks, objects, handles, messages, calls, namespace, namespaceWords, totalWords: at };
+}

@@ -1,0 +1,77 @@
+/**
+ * The object table: allocation with generations, references, and destruction
+ * dispatched to the object's own module.
+ */
+import * as L from './layout.js';
+import { ENOMEM } from './errno.js';
+import type { Region } from './region.js';
+
+/** Destroys an object's contents (wakes waiters, drains queues); set by each object module. */
+type Destroyer = (r: Region, objectSlot: number) => void;
+const destroyers: Record<number, Destroyer> = {};
+
+export function registerDestroyer(type: number, destroy: Destroyer): void {
+  destroyers[type] = destroy;
+}
+
+/** Object ids as user code sees them: slot and generation in one number (u64 in HANDLE_INFO). */
+export function objectIdOf(r: Region, slot: number): number {
+  return r.w[r.object(slot) + L.O_GEN]! * r.maxObjects + slot + 1;
+}
+
+/**
+ * Allocates an object of `type` owned by `ownerPid`, with no references yet.
+ * Lock held. Returns the slot or -ENOMEM when the object table is full.
+ */
+export function allocObject(r: Region, type: number, ownerPid: number): number {
+  const w = r.w;
+  const slot = w[L.H_OBJECT_FREE]!;
+  if (slot < 0) return -ENOMEM;
+  const o = r.object(slot);
+  r.set(L.H_OBJECT_FREE, w[o + L.O_NEXT_FREE]!);
+  r.set(o + L.O_TYPE, type);
+  r.set(o + L.O_REFS, 0);
+  r.set(o + L.O_OWNER, ownerPid);
+  r.set(o + L.O_OWNER_HANDLES, 0);
+  r.set(o + L.O_FLAGS, 0);
+  r.set(o + L.O_CAPACITY, 0);
+  r.set(o + L.O_COUNT, 0);
+  r.set(o + L.O_HEAD, -1);
+  r.set(o + L.O_TAIL, -1);
+  r.set(o + L.O_BINDINGS, 0);
+  r.add(L.H_OBJECTS_USED, 1);
+  return slot;
+}
+
+/** Destroys the object if it is not already (idempotent). Lock held. */
+export function destroyObject(r: Region, slot: number): void {
+  const o = r.object(slot);
+  const flags = r.w[o + L.O_FLAGS]!;
+  if (flags & L.OBJECT_FLAG_DESTROYED) return;
+  r.set(o + L.O_FLAGS, flags | L.OBJECT_FLAG_DESTROYED);
+  destroyers[r.w[o + L.O_TYPE]!]?.(r, slot);
+}
+
+export function isDestroyed(r: Region, slot: number): boolean {
+  return (r.w[r.object(slot) + L.O_FLAGS]! & L.OBJECT_FLAG_DESTROYED) !== 0;
+}
+
+export function addRef(r: Region, slot: number): void {
+  r.add(r.object(slot) + L.O_REFS, 1);
+}
+
+/**
+ * Drops one reference. The object is destroyed and freed with its last one.
+ * Lock held.
+ */
+export function releaseRef(r: Region, slot: number): void {
+  const o = r.object(slot);
+  if (r.add(o + L.O_REFS, -1) > 0) return;
+  destroyObject(r, slot);
+  const gen = (r.w[o + L.O_GEN]! + 1) % 0x200000;
+  r.set(o + L.O_GEN, gen);
+  r.set(o + L.O_TYPE, L.OBJ_FREE);
+  r.set(o + L.O_NEXT_FREE, r.w[L.H_OBJECT_FREE]!);
+  r.set(L.H_OBJECT_FREE, slot);
+  r.add(L.H_OBJECTS_USED, -1);
+}

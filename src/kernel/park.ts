@@ -1,0 +1,83 @@
+/**
+ * Parking a task on the wait its last kernel op recorded: a bounded spin,
+ * then a real futex sleep (sync) or `Atomics.waitAsync` (async).
+ *
+ * Before sleeping, the task raises the waiter counter next to the word (so a
+ * waker knows to notify) and notes that counter in its task record, so that
+ * if it is killed while asleep the supervisor can lower it again. The
+ * snapshot reads the object and event it is blocked on from the same record.
+ */
+import * as L from './layout.js';
+import type { TaskContext } from './context.js';
+import { PARK_CHANGED, PARK_TIMED_OUT, sleep, sleepAsync, spinUntilChanged } from '../backend/futex.js';
+
+export { PARK_CHANGED, PARK_TIMED_OUT };
+
+/** Milliseconds left until `deadline` (a performance.now() time; Infinity = none). */
+function remaining(deadline: number): number {
+  return deadline === Infinity ? Infinity : Math.max(0, deadline - performance.now());
+}
+
+function raise(ctx: TaskContext): number {
+  const w = ctx.r.w;
+  const t = ctx.r.task(ctx.slot);
+  Atomics.add(w, ctx.waitWaiters, 1);
+  let record = -1;
+  for (let i = 0; i < L.TASK_PARK_RECORDS; i++) {
+    if (Atomics.compareExchange(w, t + L.T_PARK_RECORDS + i, 0, ctx.waitWaiters) === 0) {
+      record = t + L.T_PARK_RECORDS + i;
+      break;
+    }
+  }
+  Atomics.store(w, t + L.T_BLOCKED_OBJECT, ctx.waitObject);
+  Atomics.store(w, t + L.T_BLOCKED_EVENT, ctx.waitEvent);
+  w[L.H_STAT_PARKS] = w[L.H_STAT_PARKS]! + 1;
+  return record;
+}
+
+function lower(ctx: TaskContext, waitersWord: number, record: number): void {
+  const w = ctx.r.w;
+  if (record >= 0) Atomics.store(w, record, 0);
+  Atomics.sub(w, waitersWord, 1);
+  Atomics.store(w, ctx.r.task(ctx.slot) + L.T_BLOCKED_OBJECT, 0);
+  Atomics.store(w, ctx.r.task(ctx.slot) + L.T_BLOCKED_EVENT, 0);
+}
+
+/**
+ * Waits synchronously until the recorded word changes or `deadline` passes.
+ * Returns PARK_CHANGED (re-run the op) or PARK_TIMED_OUT.
+ */
+export function park(ctx: TaskContext, deadline: number): number {
+  const w = ctx.r.w;
+  const word = ctx.waitWord;
+  const value = ctx.waitValue;
+  if (spinUntilChanged(w, word, value, ctx.r.spin)) return PARK_CHANGED;
+  const timeout = remaining(deadline);
+  if (timeout === 0) return PARK_TIMED_OUT;
+  const waiters = ctx.waitWaiters;
+  const record = raise(ctx);
+  const result = sleep(w, word, value, timeout);
+  lower(ctx, waiters, record);
+  return result;
+}
+
+/**
+ * Waits asynchronously (the event loop keeps running) until the recorded
+ * word changes, `deadline` passes or `signal` aborts. A short spin comes
+ * first, since a reply often arrives within a microsecond.
+ */
+export async function parkAsync(ctx: TaskContext, deadline: number, signal?: AbortSignal): Promise<number> {
+  const w = ctx.r.w;
+  const word = ctx.waitWord;
+  const value = ctx.waitValue;
+  if (spinUntilChanged(w, word, value, ctx.r.spin)) return PARK_CHANGED;
+  const timeout = remaining(deadline);
+  if (timeout === 0) return PARK_TIMED_OUT;
+  const waiters = ctx.waitWaiters;
+  const record = raise(ctx);
+  try {
+    return await sleepAsync(w, word, value, timeout, signal);
+  } finally {
+    lower(ctx, waiters, record);
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * The kernel region as seen by one thread: typed views over the shared
+ * buffer, the table offsets, and the kernel lock with its undo log.
+ *
+ * ## Locking and recovery
+ * Every change to kernel state happens under one lock (`H_LOCK`), whose word
+ * holds the holder's tag (task slot + 1) so that a survivor knows who held it.
+ * Inside the lock, every store to a kernel word goes through {@link set},
+ * which first appends (word, old value) to the undo log. {@link unlock}
+ * commits by emptying the log, then frees the lock. If a task is terminated
+ * while it holds the lock, the supervisor rolls the log back: the half-done
+ * operation is absent, never partial. Writes into free storage (a message slot
+ * not yet linked into a queue) need no log: until a logged store publishes
+ * them they are unreachable.
+ */
+import {
+  H_LOCK,
+  H_LOCK_WAITERS,
+  H_UNDO_COUNT,
+  H_MAX_TASKS,
+  H_MAX_OBJECTS,
+  H_MAX_HANDLES,
+  H_MESSAGE_SLOTS,
+  H_MAX_CALLS,
+  H_NAMESPACE_ENTRIES,
+  H_MAX_PATH_BYTES,
+  H_UNDO_ENTRIES,
+  H_OFF_UNDO,
+  H_OFF_TASKS,
+  H_OFF_OBJECTS,
+  H_OFF_HANDLES,
+  H_OFF_MESSAGES,
+  H_OFF_CALLS,
+  H_OFF_NAMESPACE,
+  H_SPIN,
+  H_MAGIC,
+  H_VERSION,
+  KERNEL_MAGIC,
+  KERNEL_VERSION,
+  H_STAT_LOCK_RECOVERIES,
+  TASK_WORDS,
+  OBJECT_WORDS,
+  HANDLE_WORDS,
+  MESSAGE_SLOT_WORDS,
+  CALL_WORDS,
+  namespaceEntryWords,
+} from './layout.js';
+
+/** Lock tag of the supervisor thread (never a task slot + 1). */
+export const SUPERVISOR_TAG = 0x7ffffff0;
+
+/** How long a lock waiter sleeps before looking again (a dead holder is recovered by the supervisor, which then notifies). */
+const LOCK_PARK_MS = 50;
+
+export class Region {
+  readonly buffer: SharedArrayBuffer;
+  readonly w: Int32Array;
+  readonly bytes: Uint8Array;
+  readonly maxTasks: number;
+  readonly maxObjects: number;
+  readonly maxHandles: number;
+  readonly messageSlots: number;
+  readonly maxCalls: number;
+  readonly namespaceEntries: number;
+  readonly maxPathBytes: number;
+  readonly namespaceWords: number;
+  readonly undo: number;
+  readonly undoEntries: number;
+  readonly tasks: number;
+  readonly objects: number;
+  readonly handles: number;
+  readonly messages: number;
+  readonly calls: number;
+  readonly namespace: number;
+  readonly spin: number;
+  /** This thread's lock tag. */
+  lockTag = 0;
+
+  constructor(buffer: SharedArrayBuffer) {
+    this.buffer = buffer;
+    this.w = new Int32Array(buffer);
+    this.bytes = new Uint8Array(buffer);
+    const w = this.w;
+    if (w[H_MAGIC] !== KERNEL_MAGIC || w[H_VERSION] !== KERNEL_VERSION) {
+      throw new Error('kipc: this SharedArrayBuffer is not a kipc kernel region of this version');
+    }
+    this.maxTasks = w[H_MAX_TASKS]!;
+    this.maxObjects = w[H_MAX_OBJECTS]!;
+    this.maxHandles = w[H_MAX_HANDLES]!;
+    this.messageSlots = w[H_MESSAGE_SLOTS]!;
+    this.maxCalls = w[H_MAX_CALLS]!;
+    this.namespaceEntries = w[H_NAMESPACE_ENTRIES]!;
+    this.maxPathBytes = w[H_MAX_PATH_BYTES]!;
+    this.namespaceWords = namespaceEntryWords(this.maxPathBytes);
+    this.undoEntries = w[H_UNDO_ENTRIES]!;
+    this.undo = w[H_OFF_UNDO]!;
+    this.tasks = w[H_OFF_TASKS]!;
+    this.objects = w[H_OFF_OBJECTS]!;
+    this.handles = w[H_OFF_HANDLES]!;
+    this.messages = w[H_OFF_MESSAGES]!;
+    this.calls = w[H_OFF_CALLS]!;
+    this.namespace = w[H_OFF_NAMESPACE]!;
+    this.spin = w[H_SPIN]!;
+  }
+
+  // --- record addressing -------------------------------------------------
+  task(slot: number): number {
+    return this.tasks + slot * TASK_WORDS;
+  }
+  object(slot: number): number {
+    return this.objects + slot * OBJECT_WORDS;
+  }
+  handle(taskSlot: number, index: number): number {
+    return this.handles + (taskSlot * this.maxHandles + index) * HANDLE_WORDS;
+  }
+  message(slot: number): number {
+    return this.messages + slot * MESSAGE_SLOT_WORDS;
+  }
+  call(slot: number): number {
+    return this.calls + slot * CALL_WORDS;
+  }
+  binding(index: number): number {
+    return this.namespace + index * this.namespaceWords;
+  }
+
+  // --- the lock ------------------------------------------------------------
+  /** Takes the kernel lock: CAS, then a bounded spin, then parks. */
+  lock(): void {
+    if (Atomics.compareExchange(this.w, H_LOCK, 0, this.lockTag) !== 0) this.lockContended();
+  }
+
+  private lockContended(): void {
+    const w = this.w;
+    const tag = this.lockTag;
+    for (;;) {
+      for (let i = 0; i < this.spin; i++) {
+        if (Atomics.load(w, H_LOCK) === 0 && Atomics.compareExchange(w, H_LOCK, 0, tag) === 0) return;
+      }
+      Atomics.add(w, H_LOCK_WAITERS, 1);
+      const holder = Atomics.load(w, H_LOCK);
+      if (holder !== 0) Atomics.wait(w, H_LOCK, holder, LOCK_PARK_MS);
+      Atomics.sub(w, H_LOCK_WAITERS, 1);
+      if (Atomics.compareExchange(w, H_LOCK, 0, tag) === 0) return;
+    }
+  }
+
+  /** Commits the current operation and frees the lock. */
+  unlock(): void {
+    const w = this.w;
+    w[H_UNDO_COUNT] = 0;
+    Atomics.store(w, H_LOCK, 0);
+    if (Atomics.load(w, H_LOCK_WAITERS) > 0) Atomics.notify(w, H_LOCK, 1);
+  }
+
+  /** Undoes every logged store of the current critical section (the lock stays held). */
+  rollback(): void {
+    const w = this.w;
+    for (let n = w[H_UNDO_COUNT]! - 1; n >= 0; n--) {
+      const at = this.undo + n * 2;
+      w[w[at]!] = w[at + 1]!;
+    }
+    w[H_UNDO_COUNT] = 0;
+  }
+
+  /** Logged store: the only way kernel state changes under the lock. */
+  set(word: number, value: number): void {
+    const w = this.w;
+    const n = w[H_UNDO_COUNT]!;
+    if (n >= this.undoEntries) throw new Error('kipc: kernel undo log overflow (kernel bug)');
+    const at = this.undo + n * 2;
+    w[at] = word;
+    w[at + 1] = w[word]!;
+    w[H_UNDO_COUNT] = n + 1;
+    w[word] = value;
+  }
+
+  /**
+   * Logged store to a futex word. Sequentially consistent, so that the
+   * waker's following look at the waiter counter cannot overtake it (a plain
+   * store can, on x86, and the wake-up would be lost).
+   */
+  setFutex(word: number, value: number): void {
+    this.set(word, value);
+    Atomics.store(this.w, word, value);
+  }
+
+  /** Logged add; returns the new value. */
+  add(word: number, delta: number): number {
+    const v = this.w[word]! + delta;
+    this.set(word, v);
+    return v;
+  }
+
+  /**
+   * Called by the supervisor once the thread whose lock tag is `deadTag` has
+   * stopped for good: if it held the lock, undo its half-done operation and
+   * take the lock over. Returns true when the caller now holds the lock.
+   */
+  seizeFromDead(deadTag: number): boolean {
+    const w = this.w;
+    if (Atomics.compareExchange(w, H_LOCK, deadTag, this.lockTag) !== deadTag) return false;
+    this.rollback();
+    w[H_STAT_LOCK_RECOVERIES] = w[H_STAT_LOCK_RECOVERIES]! + 1;
+    return true;
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * The task table: allocating task slots, pids with generations, and turning a
+ * pid back into a live slot.
+ */
+import * as L from './layout.js';
+import { ENOMEM } from './errno.js';
+import type { Region } from './region.js';
+
+const MAX_GENERATION = Math.floor(0x7fffffff / L.PID_SLOT_STRIDE);
+
+export function pidOf(slot: number, gen: number): number {
+  return slot + 1 + gen * L.PID_SLOT_STRIDE;
+}
+
+/** The slot of a live (starting or running) task with this pid, else -1. Lock not required. */
+export function liveSlotOf(r: Region, pid: number): number {
+  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid < 1 || pid > 0x7fffffff) return -1;
+  const slot = (pid - 1) % L.PID_SLOT_STRIDE;
+  if (slot >= r.maxTasks) return -1;
+  const t = r.task(slot);
+  const state = Atomics.load(r.w, t + L.T_STATE);
+  if (state !== L.TASK_RUNNING && state !== L.TASK_STARTING) return -1;
+  return r.w[t + L.T_PID] === pid ? slot : -1;
+}
+
+/**
+ * Claims a free (or exited) task slot for a new task. Lock held.
+ * Returns the slot, or -ENOMEM when the task table is full.
+ */
+export function allocTask(r: Region, parentPid: number, personality: number): number {
+  const w = r.w;
+  for (let slot = 1; slot < r.maxTasks; slot++) {
+    const t = r.task(slot);
+    const state = w[t + L.T_STATE];
+    if (state !== L.TASK_FREE && state !== L.TASK_EXITED) continue;
+    const gen = state === L.TASK_EXITED ? (w[t + L.T_GEN]! + 1) % MAX_GENERATION : w[t + L.T_GEN]!;
+    r.set(t + L.T_GEN, gen);
+    r.set(t + L.T_PID, pidOf(slot, gen));
+    r.set(t + L.T_PERSONALITY, personality);
+    r.set(t + L.T_PARENT, parentPid);
+    r.set(t + L.T_EXIT_CODE, 0);
+    r.set(t + L.T_BLOCKED_OBJECT, 0);
+    r.set(t + L.T_BLOCKED_EVENT, 0);
+    r.set(t + L.T_HANDLE_COUNT, 0);
+    r.set(t + L.T_HANDLE_HINT, 0);
+    for (let i = 0; i < L.TASK_PARK_RECORDS; i++) r.set(t + L.T_PARK_RECORDS + i, 0);
+    r.set(t + L.T_STATE, L.TASK_STARTING);
+    return slot;
+  }
+  return -ENOMEM;
+}

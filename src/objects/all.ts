@@ -1,0 +1,6 @@
+/**
+ * Loads every object module, so that each registers how its objects are
+ * destroyed. Every thread that can free objects (tasks and the supervisor)
+ * imports this.
+ */
+import './port.js';

@@ -1,0 +1,216 @@
+/**
+ * Synchronous call and reply (Strat9's `ipc/reply`), with its bugs fixed.
+ *
+ * Every call gets a call slot. Its token (slot index and generation) rides in
+ * the high word of the message's `sender` field, so a server that answers by
+ * sending the request back with a new payload names exactly that call, and a
+ * task may have any number of calls in flight. Receiving a call gives the
+ * receiver a one-shot right to reply to it; nobody else can. Only callers
+ * ever get replies: a plain send that fails is reported to its sender by the
+ * send itself, never as a stale reply to a later call.
+ */
+import * as L from '../kernel/layout.js';
+import { ENOMEM, EPERM, EPIPE, EFAULT, EBADF } from '../kernel/errno.js';
+import type { Region } from '../kernel/region.js';
+import type { TaskContext } from '../kernel/context.js';
+import { type MessageMemory, copyIn, copyOut, inBounds, readI32 } from '../kernel/copy.js';
+import { lookupHandle, installHandle, objectOfEntry } from '../kernel/handles.js';
+import { liveSlotOf } from '../kernel/tasks.js';
+import { signal } from '../backend/futex.js';
+import { freeSlot, unlink } from './queue.js';
+
+const CALL_GEN_LIMIT = Math.floor(0x7fffffff / L.CALL_INDEX_STRIDE);
+
+/** Takes a call slot for a call from `callerPid`. Lock held. Slot index or -ENOMEM. */
+export function allocCall(r: Region, callerPid: number): number {
+  const cs = r.w[L.H_CALL_FREE]!;
+  if (cs < 0) return -ENOMEM;
+  const c = r.call(cs);
+  r.set(L.H_CALL_FREE, r.w[c + L.C_NEXT_FREE]!);
+  r.set(c + L.C_CALLER, callerPid);
+  r.set(c + L.C_SERVER, 0);
+  r.set(c + L.C_PORT, -1);
+  r.set(c + L.C_MESSAGE, -1);
+  r.set(c + L.C_REPLY_STATUS, 0);
+  r.set(c + L.C_STATE, L.CALL_QUEUED);
+  r.add(L.H_CALLS_USED, 1);
+  return cs;
+}
+
+/** Returns a call slot to the pool; its token stops working. Lock held. */
+export function freeCall(r: Region, cs: number): void {
+  const c = r.call(cs);
+  r.set(c + L.C_STATE, L.CALL_FREE);
+  r.set(c + L.C_GEN, (r.w[c + L.C_GEN]! + 1) % CALL_GEN_LIMIT);
+  r.set(c + L.C_NEXT_FREE, r.w[L.H_CALL_FREE]!);
+  r.set(L.H_CALL_FREE, cs);
+  r.add(L.H_CALLS_USED, -1);
+}
+
+/** The token of call slot `cs`, as carried in the high word of `sender`. */
+export function callToken(r: Region, cs: number): number {
+  return cs + 1 + r.w[r.call(cs) + L.C_GEN]! * L.CALL_INDEX_STRIDE;
+}
+
+/** The call slot a token names, if its generation still matches; else -1. */
+function callOfToken(r: Region, token: number): number {
+  if (token <= 0) return -1;
+  const cs = (token - 1) % L.CALL_INDEX_STRIDE;
+  if (cs >= r.maxCalls) return -1;
+  return r.w[r.call(cs) + L.C_GEN] === (token - 1 - cs) / L.CALL_INDEX_STRIDE ? cs : -1;
+}
+
+/**
+ * Answers call `cs` on the kernel's behalf with an error reply
+ * (msg_type 0x80, payload[0..4] = errno) from `fromPid`, and wakes the
+ * caller. Lock held.
+ */
+export function failCall(r: Region, cs: number, fromPid: number, errno: number): void {
+  const c = r.call(cs);
+  const reply = c + L.C_REPLY;
+  for (let i = 0; i < L.MESSAGE_WORDS; i++) r.w[reply + i] = 0;
+  r.w[reply + (L.MSG_SENDER >> 2)] = fromPid;
+  r.w[reply + (L.MSG_TYPE >> 2)] = L.MSG_TYPE_REPLY;
+  r.w[reply + (L.MSG_PAYLOAD >> 2)] = errno;
+  r.set(c + L.C_REPLY_STATUS, errno);
+  r.set(c + L.C_MESSAGE, -1);
+  r.setFutex(c + L.C_STATE, L.CALL_REPLIED);
+  r.add(L.H_STAT_EPIPE_REPLIES, 1);
+  if (Atomics.load(r.w, c + L.C_WAITERS) > 0) Atomics.notify(r.w, c + L.C_STATE, 1);
+}
+
+/**
+ * Checks on call `cs` of the caller `ctx`: when answered, copies the reply to
+ * `dst` at `offset`, frees the slot and returns 0, or -EPIPE when the kernel
+ * answered because the server or port died. Otherwise records the wait and
+ * returns WOULD_BLOCK. Takes the lock only when there is a reply to take.
+ */
+export function takeReply(ctx: TaskContext, cs: number, dst: MessageMemory, offset: number): number {
+  const r = ctx.r;
+  const c = r.call(cs);
+  const state = Atomics.load(r.w, c + L.C_STATE);
+  if (state !== L.CALL_REPLIED) {
+    // Wait on the state just checked: a reply landing now changes the word
+    // and the park returns at once.
+    return ctx.blockOnValue(c + L.C_STATE, state, c + L.C_WAITERS, r.w[c + L.C_PORT]! + 1, L.EVENT_REPLY);
+  }
+  r.lock();
+  copyOut(r.w, r.bytes, c + L.C_REPLY, dst, offset);
+  const status = r.w[c + L.C_REPLY_STATUS]!;
+  freeCall(r, cs);
+  r.unlock();
+  return status === 0 ? 0 : -status;
+}
+
+/**
+ * The caller gives up on call `cs` (deadline, abort). A call still queued is
+ * taken back out of its queue as if never sent; a received one is marked
+ * abandoned and the server's reply will be dropped. Returns true when the
+ * reply had already arrived: the caller should take it instead.
+ */
+export function cancelCall(ctx: TaskContext, cs: number): boolean {
+  const r = ctx.r;
+  const c = r.call(cs);
+  r.lock();
+  const state = r.w[c + L.C_STATE]!;
+  if (state === L.CALL_REPLIED) {
+    r.unlock();
+    return true;
+  }
+  if (state === L.CALL_QUEUED) withdrawQueuedCall(r, cs);
+  else r.set(c + L.C_STATE, L.CALL_ABANDONED);
+  r.unlock();
+  return false;
+}
+
+/** Removes a still-queued call's message from its port and frees the call. Lock held. */
+export function withdrawQueuedCall(r: Region, cs: number): void {
+  const c = r.call(cs);
+  const port = r.w[c + L.C_PORT]!;
+  const m = r.w[c + L.C_MESSAGE]!;
+  if (port >= 0 && m >= 0) {
+    const o = r.object(port);
+    if (unlink(r, o, m)) {
+      freeSlot(r, m);
+      signal(r.w, o + L.O_WRITE_SEQ, o + L.O_WRITE_WAITERS, 1);
+    }
+  }
+  freeCall(r, cs);
+}
+
+/**
+ * IPC_REPLY: answers the call named by the message's `sender` (pid in the low
+ * word, call token in the high word; a token of 0 picks this task's oldest
+ * unanswered call from that pid). The reply right is one-shot.
+ *
+ * Errors: EFAULT the message is outside `src`; EPERM this task holds no reply
+ * right for that call; EBADF/EPERM a handle to transfer (flags) that is not
+ * one of this task's or lacks grant; ENOSPC the caller's handle table is full
+ * (nothing sent, the right is kept); EPIPE the caller gave up or died (the
+ * right is used up).
+ */
+export function reply(ctx: TaskContext, src: MessageMemory, offset: number): number {
+  if (!inBounds(src, offset, L.MESSAGE_BYTES)) return -EFAULT;
+  const r = ctx.r;
+  const w = r.w;
+  // The header words of the reply, read before the lock (they are the caller's own memory).
+  const callerPid = readI32(src, offset + L.MSG_SENDER);
+  const token = readI32(src, offset + L.MSG_SENDER + 4);
+  const xferHandle = readI32(src, offset + L.MSG_FLAGS);
+  r.lock();
+  let cs = token !== 0 ? callOfToken(r, token) : findReceivedCall(r, ctx.pid, callerPid);
+  if (cs >= 0) {
+    const c = r.call(cs);
+    const state = w[c + L.C_STATE];
+    if ((state !== L.CALL_RECEIVED && state !== L.CALL_ABANDONED) || w[c + L.C_SERVER] !== ctx.pid || w[c + L.C_CALLER] !== callerPid) cs = -1;
+  }
+  if (cs < 0) {
+    r.unlock();
+    return -EPERM;
+  }
+  const c = r.call(cs);
+  let xe = 0;
+  if (xferHandle !== 0) {
+    xe = lookupHandle(r, ctx.slot, xferHandle, L.RIGHT_GRANT);
+    if (xe < 0) {
+      r.unlock();
+      return xe === -EBADF ? -EBADF : -EPERM;
+    }
+  }
+  if (w[c + L.C_STATE] === L.CALL_ABANDONED) {
+    freeCall(r, cs);
+    r.unlock();
+    return -EPIPE;
+  }
+  let installed = 0;
+  if (xe !== 0) {
+    const callerSlot = liveSlotOf(r, callerPid);
+    installed = callerSlot < 0 ? 0 : installHandle(r, callerSlot, objectOfEntry(r, xe), w[xe + L.HD_RIGHTS]!, xe);
+    if (installed < 0) {
+      r.unlock();
+      return installed;
+    }
+  }
+  const replyAt = c + L.C_REPLY;
+  copyIn(w, r.bytes, replyAt, src, offset);
+  w[replyAt + (L.MSG_SENDER >> 2)] = ctx.pid;
+  w[replyAt + (L.MSG_SENDER >> 2) + 1] = 0;
+  w[replyAt + (L.MSG_FLAGS >> 2)] = installed;
+  r.set(c + L.C_REPLY_STATUS, 0);
+  r.setFutex(c + L.C_STATE, L.CALL_REPLIED);
+  w[L.H_STAT_REPLIES] = w[L.H_STAT_REPLIES]! + 1;
+  if (Atomics.load(w, c + L.C_WAITERS) > 0) Atomics.notify(w, c + L.C_STATE, 1);
+  r.unlock();
+  return 0;
+}
+
+function findReceivedCall(r: Region, serverPid: number, callerPid: number): number {
+  for (let cs = 0; cs < r.maxCalls; cs++) {
+    const c = r.call(cs);
+    const state = r.w[c + L.C_STATE];
+    if ((state === L.CALL_RECEIVED || state === L.CALL_ABANDONED) && r.w[c + L.C_SERVER] === serverPid && r.w[c + L.C_CALLER] === callerPid) {
+      return cs;
+    }
+  }
+  return -1;
+}

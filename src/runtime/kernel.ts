@@ -1,0 +1,171 @@
+/**
+ * Kernel: creates the shared kernel region, makes the calling thread the
+ * init task (pid 1), and spawns worker-thread tasks through the supervisor.
+ *
+ * ```ts
+ * const kernel = Kernel.create();
+ * const child = kernel.spawn(new URL('./child.js', import.meta.url), { data: { n: 3 } });
+ * await child.exited;
+ * ```
+ */
+import { Worker } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
+import * as L from '../kernel/layout.js';
+import { bootRegion } from '../kernel/boot.js';
+import { allocTask } from '../kernel/tasks.js';
+import { Task } from './task.js';
+import type { KernelSnapshot, KernelUsage } from './snapshot.js';
+import type { ExitNotice, SupervisorNotice, SupervisorRequest } from './protocol.js';
+import { check } from '../api/errors.js';
+import { PERSONALITY_STRAT9 } from '../abi/numbers.js';
+
+/**
+ * Fixed limits of a kernel. Running out of any is an errno (ENOMEM for the
+ * kernel-wide pools, ENOSPC for a task's handle table or the namespace),
+ * never corruption.
+ */
+export interface KernelLimits {
+  /** Task slots, init included (default 64, at most 4095). Exited tasks' slots are reused. */
+  maxTasks?: number;
+  /** Live objects: ports and later channels, semaphores, rings (default 1024). */
+  maxObjects?: number;
+  /** Handles per task (default 256, at most 4095). */
+  maxHandles?: number;
+  /** 64-byte message slots shared by all queues; a queue reserves its capacity (default 8192). */
+  messageSlots?: number;
+  /** Calls in flight, kernel-wide (default 1024). */
+  maxCalls?: number;
+  /** Namespace bindings (default 128) and the longest path in bytes (default 128). */
+  namespaceEntries?: number;
+  maxPathBytes?: number;
+  /** Iterations a waiter spins before it sleeps (default 4000; 0 sleeps at once). */
+  spin?: number;
+}
+
+export interface KernelOptions extends KernelLimits {
+  /** Size of the init task's user memory in bytes (default 64 KiB). */
+  memoryBytes?: number;
+}
+
+export interface SpawnOptions {
+  /** Any structured-cloneable value; the task reads it as `task.data`. */
+  data?: unknown;
+  /** Size of the task's user memory in bytes (default 64 KiB). */
+  memoryBytes?: number;
+}
+
+/** How a task ended. */
+export interface TaskExit {
+  code: number;
+  /** The uncaught error's stack, when that is how it ended. */
+  error?: string;
+}
+
+export interface TaskHandle {
+  readonly pid: number;
+  /** Settles when the task has stopped and the kernel has cleaned up after it. */
+  readonly exited: Promise<TaskExit>;
+  /** Stops the task at whatever instruction it is on; resolves once it is reaped. */
+  terminate(): Promise<TaskExit>;
+}
+
+const DEFAULT_MEMORY_BYTES = 64 * 1024;
+
+export class Kernel {
+  /** The init task (pid 1): the thread that created the kernel. */
+  readonly task: Task;
+  /** The kernel region, to hand to other runtimes or inspect. */
+  readonly buffer: SharedArrayBuffer;
+  private readonly supervisor: Worker;
+  private readonly exits = new Map<number, (exit: TaskExit) => void>();
+  private liveChildren = 0;
+  private closing: Promise<void> | undefined;
+  private closed: (() => void) | undefined;
+
+  private constructor(buffer: SharedArrayBuffer, memoryBytes: number) {
+    this.buffer = buffer;
+    this.task = new Task(buffer, 0, 1, memoryBytes, undefined);
+    this.supervisor = new Worker(new URL('./supervisor.js', import.meta.url), { workerData: { buffer } });
+    this.supervisor.on('message', (notice: SupervisorNotice) => this.onNotice(notice));
+    this.supervisor.on('error', (error) => {
+      // The supervisor itself failing is a kipc bug; make it loud.
+      process.emitWarning(`kipc: supervisor failed: ${error?.stack ?? error}`);
+    });
+    this.supervisor.unref();
+  }
+
+  /** Lays out a new kernel region and makes the calling thread its init task. */
+  static create(options: KernelOptions = {}): Kernel {
+    const limits: L.Limits = { ...L.DEFAULT_LIMITS };
+    for (const key of Object.keys(limits) as (keyof L.Limits)[]) {
+      const value = options[key];
+      if (value !== undefined) limits[key] = value;
+    }
+    return new Kernel(bootRegion(limits), options.memoryBytes ?? DEFAULT_MEMORY_BYTES);
+  }
+
+  /**
+   * Starts a task running the ES module at `module` in a worker thread. The
+   * module calls `attach()` to get its Task. Throws OutOfMemoryError when
+   * the task table is full.
+   */
+  spawn(module: string | URL, options: SpawnOptions = {}): TaskHandle {
+    const url = module instanceof URL ? module.href : /^[a-z]+:/i.test(module) ? module : pathToFileURL(module).href;
+    const r = this.task.ctx.r;
+    r.lock();
+    const slot = allocTask(r, 1, PERSONALITY_STRAT9);
+    r.unlock();
+    check(slot, 'Kernel.spawn');
+    const pid = r.w[r.task(slot) + L.T_PID]!;
+    const exited = new Promise<TaskExit>((resolve) => this.exits.set(pid, resolve));
+    this.post({ op: 'spawn', slot, pid, url, data: options.data, memoryBytes: options.memoryBytes ?? DEFAULT_MEMORY_BYTES });
+    if (this.liveChildren++ === 0) this.supervisor.ref();
+    return {
+      pid,
+      exited,
+      terminate: () => {
+        this.post({ op: 'terminate', pid });
+        return exited;
+      },
+    };
+  }
+
+  /** Tasks, objects and names of the whole kernel, as they are now. */
+  snapshot(): KernelSnapshot {
+    return this.task.snapshot();
+  }
+
+  /** How much of each kernel table is in use. */
+  usage(): KernelUsage {
+    return this.task.usage();
+  }
+
+  /** Terminates every task and stops the supervisor. */
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      this.closed = resolve;
+      this.supervisor.ref();
+      this.post({ op: 'shutdown' });
+    }).then(() => this.supervisor.terminate().then(() => undefined));
+    return this.closing;
+  }
+
+  private post(request: SupervisorRequest): void {
+    this.supervisor.postMessage(request);
+  }
+
+  private onNotice(notice: SupervisorNotice): void {
+    if (notice.op === 'shutdown-done') {
+      this.closed?.();
+      return;
+    }
+    this.onExit(notice);
+  }
+
+  private onExit(notice: ExitNotice): void {
+    const resolve = this.exits.get(notice.pid);
+    this.exits.delete(notice.pid);
+    if (--this.liveChildren === 0 && this.closing === undefined) this.supervisor.unref();
+    resolve?.(notice.error !== undefined ? { code: notice.code, error: notice.error } : { code: notice.code });
+  }
+}

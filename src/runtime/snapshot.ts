@@ -1,0 +1,176 @@
+/**
+ * A consistent picture of the whole kernel, taken under the lock: tasks and
+ * what they are blocked on, objects with their queues and waiters, names,
+ * table usage and counters. Any task may take one; the demo and the live
+ * view print it.
+ */
+import * as L from '../kernel/layout.js';
+import type { Region } from '../kernel/region.js';
+import { objectIdOf } from '../kernel/objects.js';
+import { listBindings } from '../objects/namespace.js';
+
+export type TaskState = 'starting' | 'running' | 'blocked' | 'exited';
+export type ObjectTypeName = 'port' | 'channel' | 'ring' | 'semaphore' | 'unknown';
+
+export interface TaskInfo {
+  pid: number;
+  parent: number;
+  state: TaskState;
+  /** Set when state is 'blocked': the object and what the task waits for. */
+  blockedOn?: { objectId: number; type: ObjectTypeName; event: 'readable' | 'writable' | 'reply' };
+  handles: number;
+  /** Exit code, once exited. */
+  exitCode?: number;
+}
+
+export interface ObjectInfo {
+  id: number;
+  type: ObjectTypeName;
+  owner: number;
+  /** Handles (and handles in flight) naming it. */
+  refs: number;
+  destroyed: boolean;
+  capacity: number;
+  /** Messages queued. */
+  depth: number;
+  /** Tasks parked waiting to receive and to send. */
+  waiters: { receivers: number; senders: number };
+  names: string[];
+}
+
+export interface KernelUsage {
+  tasks: number;
+  objects: number;
+  handles: number;
+  /** Message slots promised to live queues. */
+  messageSlots: number;
+  calls: number;
+  bindings: number;
+}
+
+export interface KernelStats {
+  sends: number;
+  receives: number;
+  calls: number;
+  replies: number;
+  epipeReplies: number;
+  taskExits: number;
+  lockRecoveries: number;
+  parks: number;
+}
+
+export interface KernelSnapshot {
+  tasks: TaskInfo[];
+  objects: ObjectInfo[];
+  names: { path: string; objectId: number; binder: number }[];
+  usage: KernelUsage;
+  stats: KernelStats;
+  limits: { maxTasks: number; maxObjects: number; maxHandles: number; messageSlots: number; maxCalls: number; namespaceEntries: number };
+}
+
+const TYPE_NAMES: Record<number, ObjectTypeName> = {
+  [L.OBJ_PORT]: 'port',
+  [L.OBJ_CHANNEL]: 'channel',
+  [L.OBJ_RING]: 'ring',
+  [L.OBJ_SEMAPHORE]: 'semaphore',
+};
+const EVENT_NAMES: Record<number, 'readable' | 'writable' | 'reply'> = {
+  [L.EVENT_READABLE]: 'readable',
+  [L.EVENT_WRITABLE]: 'writable',
+  [L.EVENT_REPLY]: 'reply',
+};
+
+function typeName(r: Region, slot: number): ObjectTypeName {
+  return TYPE_NAMES[r.w[r.object(slot) + L.O_TYPE]!] ?? 'unknown';
+}
+
+/** Usage counters; no lock needed (each is one word). */
+export function usage(r: Region): KernelUsage {
+  const w = r.w;
+  let tasks = 0;
+  for (let slot = 0; slot < r.maxTasks; slot++) {
+    const state = Atomics.load(w, r.task(slot) + L.T_STATE);
+    if (state === L.TASK_RUNNING || state === L.TASK_STARTING) tasks++;
+  }
+  return {
+    tasks,
+    objects: Atomics.load(w, L.H_OBJECTS_USED),
+    handles: Atomics.load(w, L.H_HANDLES_USED),
+    messageSlots: Atomics.load(w, L.H_MESSAGES_RESERVED),
+    calls: Atomics.load(w, L.H_CALLS_USED),
+    bindings: Atomics.load(w, L.H_BINDINGS_USED),
+  };
+}
+
+export function snapshot(r: Region): KernelSnapshot {
+  const w = r.w;
+  r.lock();
+  try {
+    const tasks: TaskInfo[] = [];
+    for (let slot = 0; slot < r.maxTasks; slot++) {
+      const t = r.task(slot);
+      const state = w[t + L.T_STATE]!;
+      if (state === L.TASK_FREE) continue;
+      const info: TaskInfo = { pid: w[t + L.T_PID]!, parent: w[t + L.T_PARENT]!, state: 'running', handles: w[t + L.T_HANDLE_COUNT]! };
+      const event = Atomics.load(w, t + L.T_BLOCKED_EVENT);
+      if (state === L.TASK_EXITED) {
+        info.state = 'exited';
+        info.exitCode = w[t + L.T_EXIT_CODE]!;
+      } else if (state === L.TASK_STARTING) {
+        info.state = 'starting';
+      } else if (event !== 0) {
+        const objectSlot = Atomics.load(w, t + L.T_BLOCKED_OBJECT) - 1;
+        info.state = 'blocked';
+        info.blockedOn = {
+          objectId: objectSlot >= 0 ? objectIdOf(r, objectSlot) : 0,
+          type: objectSlot >= 0 ? typeName(r, objectSlot) : 'unknown',
+          event: EVENT_NAMES[event] ?? 'readable',
+        };
+      }
+      tasks.push(info);
+    }
+    const bindings = listBindings(r);
+    const objects: ObjectInfo[] = [];
+    for (let slot = 0; slot < r.maxObjects; slot++) {
+      const o = r.object(slot);
+      if (w[o + L.O_TYPE] === L.OBJ_FREE) continue;
+      objects.push({
+        id: objectIdOf(r, slot),
+        type: typeName(r, slot),
+        owner: w[o + L.O_OWNER]!,
+        refs: w[o + L.O_REFS]!,
+        destroyed: (w[o + L.O_FLAGS]! & L.OBJECT_FLAG_DESTROYED) !== 0,
+        capacity: w[o + L.O_CAPACITY]!,
+        depth: w[o + L.O_COUNT]!,
+        waiters: { receivers: Atomics.load(w, o + L.O_READ_WAITERS), senders: Atomics.load(w, o + L.O_WRITE_WAITERS) },
+        names: bindings.filter((b) => b.objectSlot === slot).map((b) => b.path),
+      });
+    }
+    return {
+      tasks,
+      objects,
+      names: bindings.map((b) => ({ path: b.path, objectId: objectIdOf(r, b.objectSlot), binder: b.binder })),
+      usage: usage(r),
+      stats: {
+        sends: w[L.H_STAT_SENDS]!,
+        receives: w[L.H_STAT_RECEIVES]!,
+        calls: w[L.H_STAT_CALLS]!,
+        replies: w[L.H_STAT_REPLIES]!,
+        epipeReplies: w[L.H_STAT_EPIPE_REPLIES]!,
+        taskExits: w[L.H_STAT_TASK_EXITS]!,
+        lockRecoveries: w[L.H_STAT_LOCK_RECOVERIES]!,
+        parks: w[L.H_STAT_PARKS]!,
+      },
+      limits: {
+        maxTasks: r.maxTasks,
+        maxObjects: r.maxObjects,
+        maxHandles: r.maxHandles,
+        messageSlots: r.messageSlots,
+        maxCalls: r.maxCalls,
+        namespaceEntries: r.namespaceEntries,
+      },
+    };
+  } finally {
+    r.unlock();
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * Task: a thread's handle on the kernel as one task. It speaks the numbered
+ * ABI (`syscall`, `syscallAsync`) against its private user memory, and the
+ * typed API (ports, names, replies) over the same kernel ops.
+ */
+import '../objects/all.js';
+import { Region } from '../kernel/region.js';
+import { TaskContext } from '../kernel/context.js';
+import { type MessageMemory, messageMemory } from '../kernel/copy.js';
+import { strat9Syscall, strat9SyscallAsync } from '../abi/strat9.js';
+import { createPort, DEFAULT_PORT_CAPACITY } from '../objects/port.js';
+import { connect, unbind } from '../objects/namespace.js';
+import { reply } from '../objects/call.js';
+import { check } from '../api/errors.js';
+import { Port } from '../api/port.js';
+import type { Message } from '../api/message.js';
+import { snapshot, usage, type KernelSnapshot, type KernelUsage } from './snapshot.js';
+import { EPIPE } from '../kernel/errno.js';
+
+export interface PortOptions {
+  /** Queue capacity in messages, 1..65536. Default 16 (Strat9's). */
+  capacity?: number;
+}
+
+export class Task {
+  /** This task's pid (init is 1). Stale pids never name a newer task. */
+  readonly pid: number;
+  /** The `data` given to spawn (undefined for init). */
+  readonly data: unknown;
+  /** @internal */
+  readonly ctx: TaskContext;
+  private userMemory: MessageMemory;
+  private wasmMemory: WebAssembly.Memory | undefined;
+
+  /** @internal Use `Kernel.create().task` or `attach()`. */
+  constructor(buffer: SharedArrayBuffer, slot: number, pid: number, memoryBytes: number, data: unknown) {
+    const region = new Region(buffer);
+    region.lockTag = slot + 1;
+    this.ctx = new TaskContext(region, slot, pid);
+    this.pid = pid;
+    this.data = data;
+    this.userMemory = messageMemory(new Uint8Array(memoryBytes));
+  }
+
+  /** The task's private user memory: pointer arguments of syscalls are offsets into it. */
+  get memory(): Uint8Array {
+    if (this.wasmMemory !== undefined && this.wasmMemory.buffer !== this.userMemory.bytes.buffer) this.refreshWasm();
+    return this.userMemory.bytes;
+  }
+
+  /**
+   * Replaces the user memory, e.g. with a WebAssembly instance's memory so
+   * that a wasm program's pointers are syscall pointers. Growth is followed.
+   */
+  useMemory(memory: Uint8Array | WebAssembly.Memory): void {
+    if (memory instanceof Uint8Array) {
+      this.wasmMemory = undefined;
+      this.userMemory = messageMemory(memory);
+    } else {
+      this.wasmMemory = memory;
+      this.refreshWasm();
+    }
+  }
+
+  private refreshWasm(): void {
+    this.userMemory = messageMemory(new Uint8Array(this.wasmMemory!.buffer as ArrayBuffer));
+  }
+
+  private mem(): MessageMemory {
+    if (this.wasmMemory !== undefined && this.wasmMemory.buffer !== this.userMemory.bytes.buffer) this.refreshWasm();
+    return this.userMemory;
+  }
+
+  /**
+   * Issues syscall `nr` (SPEC section 3). Returns a value >= 0 on success
+   * and -errno on failure; never throws for a bad argument. Blocking
+   * syscalls put this thread to sleep.
+   */
+  syscall(nr: number, a0?: unknown, a1?: unknown, a2?: unknown): number {
+    return strat9Syscall(this.ctx, this.mem(), nr, a0, a1, a2);
+  }
+
+  /** Like {@link syscall}, but a blocking syscall waits without blocking the event loop. */
+  syscallAsync(nr: number, a0?: unknown, a1?: unknown, a2?: unknown): Promise<number> {
+    return strat9SyscallAsync(this.ctx, this.mem(), nr, a0, a1, a2);
+  }
+
+  /** Creates a port owned by this task; it dies when this task closes it or exits. */
+  createPort(options?: PortOptions): Port {
+    return new Port(this.ctx, check(createPort(this.ctx, options?.capacity ?? DEFAULT_PORT_CAPACITY), 'createPort'));
+  }
+
+  /** A send-only port handle to the service bound at the longest prefix of `path`. NotFoundError if none. */
+  connect(path: string): Port {
+    const bytes = new TextEncoder().encode(path);
+    return new Port(this.ctx, check(connect(this.ctx, messageMemory(bytes), 0, bytes.length), `connect('${path}')`));
+  }
+
+  /** Removes the name `path` (the port lives on). Only its binder or the port's owner may. */
+  unbind(path: string): void {
+    const bytes = new TextEncoder().encode(path);
+    check(unbind(this.ctx, messageMemory(bytes), 0, bytes.length), `unbind('${path}')`);
+  }
+
+  /** Wraps a raw handle value (received in a message, or granted) as a Port. */
+  port(handle: number): Port {
+    return new Port(this.ctx, handle);
+  }
+
+  /**
+   * Replies to the call `message` was received as (its `sender` names the
+   * call). Returns false when the caller has gone (gave up or died).
+   * Throws PermissionError when this task holds no reply right for it.
+   */
+  reply(message: Message): boolean {
+    const r = reply(this.ctx, message, 0);
+    if (r === -EPIPE) return false;
+    check(r, 'reply');
+    return true;
+  }
+
+  /** Tasks, objects and names of the whole kernel, as they are now. */
+  snapshot(): KernelSnapshot {
+    return snapshot(this.ctx.r);
+  }
+
+  /** How much of each kernel table is in use. */
+  usage(): KernelUsage {
+    return usage(this.ctx.r);
+  }
+}

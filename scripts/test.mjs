@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+// Runs the compiled test suites (dist/test/**/*.test.js) with node's test
+// runner, one file at a time: the suites start real threads, and two cores
+// are shared by all of them. Arguments filter the files by substring.
+import { readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+
+const filters = process.argv.slice(2);
+const files = readdirSync('dist/test', { recursive: true })
+  .map(String)
+  .filter((f) => f.endsWith('.test.js'))
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  .sort()
+  .map((f) => `dist/test/${f}`);
+if (files.length === 0) {
+  console.error('no test files matched');
+  process.exit(1);
+}
+const result = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...files], { stdio: 'inherit' });
+process.exit(result.status ?? 1);

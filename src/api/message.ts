@@ -41,6 +41,14 @@ export class Message implements MessageMemory {
     return m;
   }
 
+  /**
+   * A zeroed buffer for `count` messages back to back, for Port.sendMany and
+   * Port.receiveMany. Message i starts at byte i * 64.
+   */
+  static batch(count: number): Uint8Array {
+    return new Uint8Array(count * MESSAGE_BYTES);
+  }
+
   /** Pid of the task that sent it (set by the kernel). */
   get sender(): number {
     return this.view.getUint32(MSG_SENDER, true);

@@ -16,7 +16,8 @@ import * as handles from '../kernel/handle-ops.js';
 import { enqueueMessage, receiveMessage } from '../objects/port.js';
 import { reply } from '../objects/call.js';
 import { bind } from '../objects/namespace.js';
-import { messageMemory } from '../kernel/copy.js';
+import { type MessageMemory, messageMemory } from '../kernel/copy.js';
+import { MESSAGE_BYTES } from '../kernel/layout.js';
 import { check } from './errors.js';
 import { Message } from './message.js';
 
@@ -111,6 +112,44 @@ export class Port extends Handle implements AsyncIterable<Message> {
     if (r === WOULD_BLOCK) return false;
     check(r, 'Port.trySend');
     return true;
+  }
+
+  /**
+   * Sends up to `count` messages laid out back to back in `batch` (64 bytes
+   * each, e.g. from {@link Message.batch}) under one kernel lock, waiting
+   * while the port is full. Returns how many were sent (at least 1): as many
+   * as there was room for. Loop to send the rest.
+   */
+  sendMany(batch: Uint8Array, count = Math.floor(batch.length / MESSAGE_BYTES), options?: WaitOptions): number {
+    return check(ops.sendBatch(this.ctx, this.handle, this.batchMemory(batch), 0, count, deadlineOf(options)), 'Port.sendMany');
+  }
+
+  async sendManyAsync(batch: Uint8Array, count = Math.floor(batch.length / MESSAGE_BYTES), options?: AsyncWaitOptions): Promise<number> {
+    const signal = options?.signal;
+    const memory = this.batchMemory(batch);
+    return check(await ops.sendBatchAsync(this.ctx, this.handle, memory, 0, count, deadlineOf(options), signal), 'Port.sendManyAsync', signal);
+  }
+
+  /**
+   * Receives up to `max` queued messages into `batch` (64 bytes each) under
+   * one kernel lock, waiting while the port is empty. Returns how many.
+   */
+  receiveMany(batch: Uint8Array, max = Math.floor(batch.length / MESSAGE_BYTES), options?: WaitOptions): number {
+    return check(ops.receiveMany(this.ctx, this.handle, this.batchMemory(batch), 0, max, deadlineOf(options)), 'Port.receiveMany');
+  }
+
+  async receiveManyAsync(batch: Uint8Array, max = Math.floor(batch.length / MESSAGE_BYTES), options?: AsyncWaitOptions): Promise<number> {
+    const signal = options?.signal;
+    const memory = this.batchMemory(batch);
+    return check(await ops.receiveManyAsync(this.ctx, this.handle, memory, 0, max, deadlineOf(options), signal), 'Port.receiveManyAsync', signal);
+  }
+
+  private lastBatch: MessageMemory | undefined;
+
+  /** The batch buffer as message memory, cached so a loop reusing one buffer allocates nothing. */
+  private batchMemory(batch: Uint8Array): MessageMemory {
+    if (this.lastBatch?.bytes !== batch) this.lastBatch = messageMemory(batch);
+    return this.lastBatch;
   }
 
   /** Receives the oldest message, waiting while empty. Throws BrokenPipeError once the port is destroyed. */

@@ -24,6 +24,25 @@ export function signal(words: Int32Array, word: number, waitersWord: number, cou
   if (Atomics.load(words, waitersWord) > 0) Atomics.notify(words, word, count);
 }
 
+/**
+ * Bumps a futex word with a plain store. Only for a word the caller changes
+ * under the kernel lock, and only when it then wakes waiters after leaving
+ * the lock: the unlock's sequentially consistent store orders this store
+ * before the look at the waiter counter. Saves a locked instruction on the
+ * hot path.
+ */
+export function bump(words: Int32Array, word: number): void {
+  words[word] = (words[word]! + 1) | 0;
+}
+
+/**
+ * Wakes up to `count` waiters of a futex word whose new value the caller has
+ * already stored (with an SC store), if the counter says any are parked.
+ */
+export function wakeIfWaiting(words: Int32Array, word: number, waitersWord: number, count: number): void {
+  if (Atomics.load(words, waitersWord) > 0) Atomics.notify(words, word, count);
+}
+
 /** Spins until `words[word] !== value` or `spin` iterations pass. True when it changed. */
 export function spinUntilChanged(words: Int32Array, word: number, value: number, spin: number): boolean {
   for (let i = 0; i < spin; i++) {

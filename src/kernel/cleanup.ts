@@ -41,7 +41,8 @@ export function reapTask(r: Region, slot: number, exitCode: number): void {
   }
   releaseAllHandles(r, slot);
   removeBindingsBy(r, pid);
-  for (let i = 0; i < L.TASK_PARK_RECORDS; i++) {
+  for (let i = 0; i <= L.TASK_PARK_RECORDS; i++) {
+    // The park records, then the lock-wait record right after them.
     const counter = w[t + L.T_PARK_RECORDS + i]!;
     if (counter !== 0) {
       Atomics.sub(w, counter, 1);

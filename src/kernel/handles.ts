@@ -23,12 +23,12 @@ const HANDLE_GEN_LIMIT = Math.floor(0x7fffffff / L.HANDLE_INDEX_STRIDE);
  */
 export function lookupHandle(r: Region, taskSlot: number, h: number, rights: number): number {
   if (typeof h !== 'number' || !(h >= 1 && h <= 0x7fffffff) || (h | 0) !== h) return -EBADF;
-  const index = (h - 1) % L.HANDLE_INDEX_STRIDE;
+  const index = (h - 1) & (L.HANDLE_INDEX_STRIDE - 1);
   if (index >= r.maxHandles) return -EBADF;
   const e = r.handle(taskSlot, index);
   const w = r.w;
   const objectPlusOne = w[e + L.HD_OBJECT]!;
-  if (objectPlusOne === 0 || w[e + L.HD_GEN] !== (h - 1 - index) / L.HANDLE_INDEX_STRIDE) return -EBADF;
+  if (objectPlusOne === 0 || w[e + L.HD_GEN] !== (h - 1) >>> L.HANDLE_INDEX_BITS) return -EBADF;
   if (w[r.object(objectPlusOne - 1) + L.O_GEN] !== w[e + L.HD_OBJECT_GEN]) return -EBADF;
   if ((w[e + L.HD_RIGHTS]! & rights) !== rights) return -EPERM;
   return e;
@@ -100,24 +100,73 @@ export function releaseEntry(r: Region, taskSlot: number, e: number): void {
 
 /**
  * Keeps revoke's lineage intact when a handle in the middle of a chain is
- * closed: its children now descend from its parent. Only handles that were
- * duplicated or granted have children, so most closes never get here.
+ * closed: its children (handles, and handles in flight in messages) now
+ * descend from its parent. Only handles that were duplicated, granted or
+ * sent have children, so most closes never get here.
  */
 function reparentChildren(r: Region, e: number, parent: number): void {
   const w = r.w;
   const total = r.maxTasks * r.maxHandles;
   for (let i = 0; i < total; i++) {
     const c = r.handles + i * L.HANDLE_WORDS;
-    if (w[c + L.HD_OBJECT] === 0 || w[c + L.HD_PARENT] !== e + 1) continue;
-    r.set(c + L.HD_PARENT, parent);
-    r.add(e + L.HD_CHILDREN, -1);
-    if (parent !== 0) r.add(parent - 1 + L.HD_CHILDREN, 1);
+    if (w[c + L.HD_OBJECT] !== 0 && w[c + L.HD_PARENT] === e + 1) moveChild(r, c + L.HD_PARENT, e, parent);
+  }
+  for (let m = 0; m < r.messageSlots && w[e + L.HD_CHILDREN]! > 0; m++) {
+    const at = r.message(m);
+    if (w[at + L.M_XFER_OBJECT] !== 0 && w[at + L.M_XFER_PARENT] === e + 1) moveChild(r, at + L.M_XFER_PARENT, e, parent);
   }
 }
 
+function moveChild(r: Region, parentWord: number, from: number, to: number): void {
+  r.set(parentWord, to);
+  r.add(from + L.HD_CHILDREN, -1);
+  if (to !== 0) r.add(to - 1 + L.HD_CHILDREN, 1);
+}
+
 /**
- * Closes every handle derived, directly or not, from entry `root`; the root
- * itself stays. Lock held. Returns how many handles were closed.
+ * Puts a handle in flight in the message record `at`: a copy of entry `e`
+ * (same object and rights), holding a reference and counted as a child of
+ * `e`. Lock held.
+ */
+export function attachTransfer(r: Region, at: number, e: number): void {
+  const objectSlot = r.w[e + L.HD_OBJECT]! - 1;
+  r.set(at + L.M_XFER_OBJECT, objectSlot + 1);
+  r.set(at + L.M_XFER_RIGHTS, r.w[e + L.HD_RIGHTS]!);
+  r.set(at + L.M_XFER_PARENT, e + 1);
+  r.add(e + L.HD_CHILDREN, 1);
+  addRef(r, objectSlot);
+}
+
+/** Drops the handle in flight in message record `at`, if any. Lock held. */
+export function dropTransfer(r: Region, at: number): void {
+  const objectPlusOne = r.w[at + L.M_XFER_OBJECT]!;
+  if (objectPlusOne === 0) return;
+  const parent = r.w[at + L.M_XFER_PARENT]!;
+  if (parent !== 0) r.add(parent - 1 + L.HD_CHILDREN, -1);
+  r.set(at + L.M_XFER_OBJECT, 0);
+  r.set(at + L.M_XFER_PARENT, 0);
+  releaseRef(r, objectPlusOne - 1);
+}
+
+/**
+ * Lands the handle in flight in message record `at` in the table of
+ * `taskSlot`: returns its new value (0 when the message carries none), or
+ * -ENOSPC with nothing changed when the table is full. Lock held.
+ */
+export function landTransfer(r: Region, at: number, taskSlot: number): number {
+  const objectPlusOne = r.w[at + L.M_XFER_OBJECT]!;
+  if (objectPlusOne === 0) return 0;
+  const parent = r.w[at + L.M_XFER_PARENT]!;
+  const h = installHandle(r, taskSlot, objectPlusOne - 1, r.w[at + L.M_XFER_RIGHTS]!, parent === 0 ? 0 : parent - 1);
+  if (h > 0) dropTransfer(r, at);
+  return h;
+}
+
+/**
+ * Closes every handle derived, directly or not, from entry `root`, and drops
+ * such handles in flight in queued messages (the messages are still
+ * delivered, without the handle). The root itself stays. Lock held. Returns
+ * how many handles were closed or dropped.
  */
 export function revokeDescendants(r: Region, root: number): number {
   const w = r.w;
@@ -129,17 +178,24 @@ export function revokeDescendants(r: Region, root: number): number {
     for (let i = 0; i < total; i++) {
       const c = r.handles + i * L.HANDLE_WORDS;
       if (w[c + L.HD_OBJECT] === 0 || w[c + L.HD_CHILDREN] !== 0) continue;
-      if (!descendsFrom(r, c, root)) continue;
+      if (!chainReaches(r, w[c + L.HD_PARENT]!, root)) continue;
       releaseEntry(r, Math.floor(i / r.maxHandles), c);
+      closed++;
+    }
+    for (let m = 0; m < r.messageSlots; m++) {
+      const at = r.message(m);
+      if (w[at + L.M_XFER_OBJECT] === 0 || !chainReaches(r, w[at + L.M_XFER_PARENT]!, root)) continue;
+      dropTransfer(r, at);
       closed++;
     }
   }
   return closed;
 }
 
-function descendsFrom(r: Region, e: number, root: number): boolean {
+/** Whether following parent links from `parentPlusOne` reaches entry `root`. */
+function chainReaches(r: Region, parentPlusOne: number, root: number): boolean {
   const w = r.w;
-  let p = w[e + L.HD_PARENT]!;
+  let p = parentPlusOne;
   for (let depth = 0; p !== 0 && depth < r.maxTasks * r.maxHandles; depth++) {
     if (p - 1 === root) return true;
     p = w[p - 1 + L.HD_PARENT]!;

@@ -104,7 +104,9 @@ export const T_HANDLE_HINT = 9;
  */
 export const T_PARK_RECORDS = 16;
 export const TASK_PARK_RECORDS = 32;
-export const TASK_WORDS = T_PARK_RECORDS + TASK_PARK_RECORDS;
+/** Set (to H_LOCK_WAITERS) while the task sleeps waiting for the kernel lock. */
+export const T_LOCK_PARK = T_PARK_RECORDS + TASK_PARK_RECORDS;
+export const TASK_WORDS = T_LOCK_PARK + 1;
 
 export const TASK_FREE = 0;
 export const TASK_STARTING = 1;
@@ -113,7 +115,8 @@ export const TASK_RUNNING = 2;
 export const TASK_EXITED = 3;
 
 /** Pids: slot + 1 + generation * PID_SLOT_STRIDE, so a stale pid never names a new task. */
-export const PID_SLOT_STRIDE = 1 << 12;
+export const PID_SLOT_BITS = 12;
+export const PID_SLOT_STRIDE = 1 << PID_SLOT_BITS;
 export const MAX_TASKS_LIMIT = PID_SLOT_STRIDE - 1;
 
 // ---------------------------------------------------------------------------
@@ -162,7 +165,8 @@ export const HD_CHILDREN = 5;
 export const HANDLE_WORDS = 6;
 
 /** Handle values: index + 1 + generation * HANDLE_INDEX_STRIDE. Never 0. */
-export const HANDLE_INDEX_STRIDE = 1 << 12;
+export const HANDLE_INDEX_BITS = 12;
+export const HANDLE_INDEX_STRIDE = 1 << HANDLE_INDEX_BITS;
 export const MAX_HANDLES_LIMIT = HANDLE_INDEX_STRIDE - 1;
 
 // ---------------------------------------------------------------------------
@@ -170,13 +174,15 @@ export const MAX_HANDLES_LIMIT = HANDLE_INDEX_STRIDE - 1;
 export const M_NEXT = MESSAGE_WORDS;
 /** Call slot + 1 when this message is a call awaiting a reply, else 0. */
 export const M_CALL = MESSAGE_WORDS + 1;
-/** A handle in flight: object slot + 1 (0 = none), its generation and rights. */
+/**
+ * A handle in flight: object slot + 1 (0 = none), its rights, and the
+ * sender's handle entry (+1) it derives from. While in flight it holds a
+ * reference to the object and counts as a child of that entry, so revoke
+ * reaches it.
+ */
 export const M_XFER_OBJECT = MESSAGE_WORDS + 2;
-export const M_XFER_GEN = MESSAGE_WORDS + 3;
-export const M_XFER_RIGHTS = MESSAGE_WORDS + 4;
-/** The sender's handle entry the transferred handle derives from (+1), and that entry's generation. */
-export const M_XFER_PARENT = MESSAGE_WORDS + 5;
-export const M_XFER_PARENT_GEN = MESSAGE_WORDS + 6;
+export const M_XFER_RIGHTS = MESSAGE_WORDS + 3;
+export const M_XFER_PARENT = MESSAGE_WORDS + 4;
 export const MESSAGE_SLOT_WORDS = 24;
 
 // ---------------------------------------------------------------------------
@@ -208,7 +214,8 @@ export const CALL_REPLIED = 3;
 export const CALL_ABANDONED = 4;
 
 /** Call tokens ride in the high word of IpcMessage.sender: index + 1 + gen * stride. */
-export const CALL_INDEX_STRIDE = 1 << 16;
+export const CALL_INDEX_BITS = 16;
+export const CALL_INDEX_STRIDE = 1 << CALL_INDEX_BITS;
 export const MAX_CALLS_LIMIT = CALL_INDEX_STRIDE - 1;
 
 // ---------------------------------------------------------------------------

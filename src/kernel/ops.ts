@@ -11,59 +11,98 @@ import { EINTR, ETIMEDOUT, WOULD_BLOCK } from './errno.js';
 import type { TaskContext } from './context.js';
 import type { MessageMemory } from './copy.js';
 import { PARK_TIMED_OUT, park, parkAsync } from './park.js';
-import { enqueueMessage, receiveMessage } from '../objects/port.js';
+import { enqueueBatch, enqueueMessage, receiveBatch, receiveMessage } from '../objects/port.js';
 import { cancelCall, takeReply } from '../objects/call.js';
 import { readyEvents } from './handle-ops.js';
 
-/** IPC_SEND, blocking while the port is full. 0 or -errno. */
-export function send(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, deadline: number): number {
+/** One try of an op: a result, or WOULD_BLOCK with the wait recorded in `ctx`. */
+type Attempt = (ctx: TaskContext, h: number, mem: MessageMemory, offset: number, n: number) => number;
+
+/** Retries `attempt` until it stops answering WOULD_BLOCK or the deadline passes. */
+function blocking(attempt: Attempt, ctx: TaskContext, h: number, mem: MessageMemory, offset: number, n: number, deadline: number): number {
   for (;;) {
-    const r = enqueueMessage(ctx, h, mem, offset, false);
+    const r = attempt(ctx, h, mem, offset, n);
     if (r !== WOULD_BLOCK) return r;
     if (park(ctx, deadline) === PARK_TIMED_OUT) return -ETIMEDOUT;
   }
 }
 
-export async function sendAsync(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, deadline: number, signal?: AbortSignal): Promise<number> {
+async function blockingAsync(
+  attempt: Attempt,
+  ctx: TaskContext,
+  h: number,
+  mem: MessageMemory,
+  offset: number,
+  n: number,
+  deadline: number,
+  signal: AbortSignal | undefined,
+): Promise<number> {
   for (;;) {
     if (signal?.aborted) return -EINTR;
-    const r = enqueueMessage(ctx, h, mem, offset, false);
+    const r = attempt(ctx, h, mem, offset, n);
     if (r !== WOULD_BLOCK) return r;
     if ((await parkAsync(ctx, deadline, signal)) === PARK_TIMED_OUT) return -ETIMEDOUT;
   }
+}
+
+const trySend: Attempt = (ctx, h, mem, offset) => enqueueMessage(ctx, h, mem, offset, false);
+const tryCall: Attempt = (ctx, h, mem, offset) => enqueueMessage(ctx, h, mem, offset, true);
+const tryReceive: Attempt = (ctx, h, mem, offset) => receiveMessage(ctx, h, mem, offset, true);
+const trySendBatch: Attempt = (ctx, h, mem, offset, n) => enqueueBatch(ctx, h, mem, offset, n);
+const tryReceiveBatch: Attempt = (ctx, h, mem, offset, n) => receiveBatch(ctx, h, mem, offset, n, true);
+const tryWait: Attempt = (ctx, h) => readyEvents(ctx, h, false);
+/** HANDLE_WAIT copies no message. */
+const NO_MEMORY: MessageMemory = { bytes: new Uint8Array(0), words: null };
+
+/** IPC_SEND, blocking while the port is full. 0 or -errno. */
+export function send(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, deadline: number): number {
+  return blocking(trySend, ctx, h, mem, offset, 0, deadline);
+}
+export function sendAsync(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, deadline: number, signal?: AbortSignal): Promise<number> {
+  return blockingAsync(trySend, ctx, h, mem, offset, 0, deadline, signal);
+}
+
+/** Sends up to `count` messages, blocking while the port is full; returns how many went (>= 1). */
+export function sendBatch(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, count: number, deadline: number): number {
+  return blocking(trySendBatch, ctx, h, mem, offset, count, deadline);
+}
+export function sendBatchAsync(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, count: number, deadline: number, signal?: AbortSignal): Promise<number> {
+  return blockingAsync(trySendBatch, ctx, h, mem, offset, count, deadline, signal);
 }
 
 /** IPC_RECV, blocking while the port is empty. 0 or -errno. */
 export function receive(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, deadline: number): number {
-  for (;;) {
-    const r = receiveMessage(ctx, h, mem, offset, true);
-    if (r !== WOULD_BLOCK) return r;
-    if (park(ctx, deadline) === PARK_TIMED_OUT) return -ETIMEDOUT;
-  }
+  return blocking(tryReceive, ctx, h, mem, offset, 0, deadline);
+}
+export function receiveAsync(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, deadline: number, signal?: AbortSignal): Promise<number> {
+  return blockingAsync(tryReceive, ctx, h, mem, offset, 0, deadline, signal);
 }
 
-export async function receiveAsync(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, deadline: number, signal?: AbortSignal): Promise<number> {
-  for (;;) {
-    if (signal?.aborted) return -EINTR;
-    const r = receiveMessage(ctx, h, mem, offset, true);
-    if (r !== WOULD_BLOCK) return r;
-    if ((await parkAsync(ctx, deadline, signal)) === PARK_TIMED_OUT) return -ETIMEDOUT;
-  }
+/** Receives up to `max` messages, blocking while the port is empty; returns how many (>= 1). */
+export function receiveMany(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, max: number, deadline: number): number {
+  return blocking(tryReceiveBatch, ctx, h, mem, offset, max, deadline);
+}
+export function receiveManyAsync(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, max: number, deadline: number, signal?: AbortSignal): Promise<number> {
+  return blockingAsync(tryReceiveBatch, ctx, h, mem, offset, max, deadline, signal);
+}
+
+/** HANDLE_WAIT: the ready events of `h`, waiting for one until the deadline. */
+export function waitHandle(ctx: TaskContext, h: number, deadline: number): number {
+  return blocking(tryWait, ctx, h, NO_MEMORY, 0, 0, deadline);
+}
+export function waitHandleAsync(ctx: TaskContext, h: number, deadline: number, signal?: AbortSignal): Promise<number> {
+  return blockingAsync(tryWait, ctx, h, NO_MEMORY, 0, 0, deadline, signal);
 }
 
 /**
  * IPC_CALL: sends the message as a call, then waits for its reply, which
  * overwrites the message. 0 when answered; -EPIPE (with an error reply
  * written) when the server or port died; -ETIMEDOUT / -EINTR when the caller
- * gave up, in which case a still-queued call is withdrawn.
+ * gave up, in which case a still-queued call is withdrawn and a received one
+ * is abandoned (the server's reply is dropped).
  */
 export function call(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, deadline: number): number {
-  let cs: number;
-  for (;;) {
-    cs = enqueueMessage(ctx, h, mem, offset, true);
-    if (cs !== WOULD_BLOCK) break;
-    if (park(ctx, deadline) === PARK_TIMED_OUT) return -ETIMEDOUT;
-  }
+  const cs = blocking(tryCall, ctx, h, mem, offset, 0, deadline);
   if (cs < 0) return cs;
   for (;;) {
     const r = takeReply(ctx, cs, mem, offset);
@@ -73,38 +112,14 @@ export function call(ctx: TaskContext, h: number, mem: MessageMemory, offset: nu
 }
 
 export async function callAsync(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, deadline: number, signal?: AbortSignal): Promise<number> {
-  let cs: number;
-  for (;;) {
-    if (signal?.aborted) return -EINTR;
-    cs = enqueueMessage(ctx, h, mem, offset, true);
-    if (cs !== WOULD_BLOCK) break;
-    if ((await parkAsync(ctx, deadline, signal)) === PARK_TIMED_OUT) return -ETIMEDOUT;
-  }
+  const cs = await blockingAsync(tryCall, ctx, h, mem, offset, 0, deadline, signal);
   if (cs < 0) return cs;
   for (;;) {
     const r = takeReply(ctx, cs, mem, offset);
     if (r !== WOULD_BLOCK) return r;
     const parked = await parkAsync(ctx, deadline, signal);
-    if (parked === PARK_TIMED_OUT || signal?.aborted) {
-      if (!cancelCall(ctx, cs)) return parked === PARK_TIMED_OUT ? -ETIMEDOUT : -EINTR;
+    if ((parked === PARK_TIMED_OUT || signal?.aborted) && !cancelCall(ctx, cs)) {
+      return parked === PARK_TIMED_OUT ? -ETIMEDOUT : -EINTR;
     }
-  }
-}
-
-/** HANDLE_WAIT: the ready events of `h`, waiting for one until the deadline. */
-export function waitHandle(ctx: TaskContext, h: number, deadline: number): number {
-  for (;;) {
-    const r = readyEvents(ctx, h, false);
-    if (r !== WOULD_BLOCK) return r;
-    if (park(ctx, deadline) === PARK_TIMED_OUT) return -ETIMEDOUT;
-  }
-}
-
-export async function waitHandleAsync(ctx: TaskContext, h: number, deadline: number, signal?: AbortSignal): Promise<number> {
-  for (;;) {
-    if (signal?.aborted) return -EINTR;
-    const r = readyEvents(ctx, h, false);
-    if (r !== WOULD_BLOCK) return r;
-    if ((await parkAsync(ctx, deadline, signal)) === PARK_TIMED_OUT) return -ETIMEDOUT;
   }
 }

@@ -39,12 +39,14 @@ import {
   KERNEL_VERSION,
   H_STAT_LOCK_RECOVERIES,
   TASK_WORDS,
+  T_LOCK_PARK,
   OBJECT_WORDS,
   HANDLE_WORDS,
   MESSAGE_SLOT_WORDS,
   CALL_WORDS,
   namespaceEntryWords,
 } from './layout.js';
+import { sleep, wakeIfWaiting } from '../backend/futex.js';
 
 /** Lock tag of the supervisor thread (never a task slot + 1). */
 export const SUPERVISOR_TAG = 0x7ffffff0;
@@ -136,9 +138,14 @@ export class Region {
       for (let i = 0; i < this.spin; i++) {
         if (Atomics.load(w, H_LOCK) === 0 && Atomics.compareExchange(w, H_LOCK, 0, tag) === 0) return;
       }
+      // A task notes its lock wait in its record so that, if it is killed
+      // asleep, the supervisor lowers the waiter count it raised.
+      const record = tag <= this.maxTasks ? this.task(tag - 1) + T_LOCK_PARK : -1;
       Atomics.add(w, H_LOCK_WAITERS, 1);
+      if (record >= 0) Atomics.store(w, record, H_LOCK_WAITERS);
       const holder = Atomics.load(w, H_LOCK);
-      if (holder !== 0) Atomics.wait(w, H_LOCK, holder, LOCK_PARK_MS);
+      if (holder !== 0) sleep(w, H_LOCK, holder, LOCK_PARK_MS);
+      if (record >= 0) Atomics.store(w, record, 0);
       Atomics.sub(w, H_LOCK_WAITERS, 1);
       if (Atomics.compareExchange(w, H_LOCK, 0, tag) === 0) return;
     }
@@ -149,7 +156,7 @@ export class Region {
     const w = this.w;
     w[H_UNDO_COUNT] = 0;
     Atomics.store(w, H_LOCK, 0);
-    if (Atomics.load(w, H_LOCK_WAITERS) > 0) Atomics.notify(w, H_LOCK, 1);
+    wakeIfWaiting(w, H_LOCK, H_LOCK_WAITERS, 1);
   }
 
   /** Undoes every logged store of the current critical section (the lock stays held). */

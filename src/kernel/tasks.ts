@@ -15,7 +15,7 @@ export function pidOf(slot: number, gen: number): number {
 /** The slot of a live (starting or running) task with this pid, else -1. Lock not required. */
 export function liveSlotOf(r: Region, pid: number): number {
   if (typeof pid !== 'number' || !Number.isInteger(pid) || pid < 1 || pid > 0x7fffffff) return -1;
-  const slot = (pid - 1) % L.PID_SLOT_STRIDE;
+  const slot = (pid - 1) & (L.PID_SLOT_STRIDE - 1);
   if (slot >= r.maxTasks) return -1;
   const t = r.task(slot);
   const state = Atomics.load(r.w, t + L.T_STATE);
@@ -43,7 +43,7 @@ export function allocTask(r: Region, parentPid: number, personality: number): nu
     r.set(t + L.T_BLOCKED_EVENT, 0);
     r.set(t + L.T_HANDLE_COUNT, 0);
     r.set(t + L.T_HANDLE_HINT, 0);
-    for (let i = 0; i < L.TASK_PARK_RECORDS; i++) r.set(t + L.T_PARK_RECORDS + i, 0);
+    for (let i = 0; i <= L.TASK_PARK_RECORDS; i++) r.set(t + L.T_PARK_RECORDS + i, 0);
     r.set(t + L.T_STATE, L.TASK_STARTING);
     return slot;
   }

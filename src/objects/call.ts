@@ -16,7 +16,7 @@ import type { TaskContext } from '../kernel/context.js';
 import { type MessageMemory, copyIn, copyOut, inBounds, readI32 } from '../kernel/copy.js';
 import { lookupHandle, installHandle, objectOfEntry } from '../kernel/handles.js';
 import { liveSlotOf } from '../kernel/tasks.js';
-import { signal } from '../backend/futex.js';
+import { signal, wakeIfWaiting } from '../backend/futex.js';
 import { freeSlot, unlink } from './queue.js';
 
 const CALL_GEN_LIMIT = Math.floor(0x7fffffff / L.CALL_INDEX_STRIDE);
@@ -54,10 +54,10 @@ export function callToken(r: Region, cs: number): number {
 
 /** The call slot a token names, if its generation still matches; else -1. */
 function callOfToken(r: Region, token: number): number {
-  if (token <= 0) return -1;
-  const cs = (token - 1) % L.CALL_INDEX_STRIDE;
+  if (!(token > 0 && token <= 0x7fffffff)) return -1;
+  const cs = (token - 1) & (L.CALL_INDEX_STRIDE - 1);
   if (cs >= r.maxCalls) return -1;
-  return r.w[r.call(cs) + L.C_GEN] === (token - 1 - cs) / L.CALL_INDEX_STRIDE ? cs : -1;
+  return r.w[r.call(cs) + L.C_GEN] === (token - 1) >>> L.CALL_INDEX_BITS ? cs : -1;
 }
 
 /**
@@ -76,7 +76,7 @@ export function failCall(r: Region, cs: number, fromPid: number, errno: number):
   r.set(c + L.C_MESSAGE, -1);
   r.setFutex(c + L.C_STATE, L.CALL_REPLIED);
   r.add(L.H_STAT_EPIPE_REPLIES, 1);
-  if (Atomics.load(r.w, c + L.C_WAITERS) > 0) Atomics.notify(r.w, c + L.C_STATE, 1);
+  wakeIfWaiting(r.w, c + L.C_STATE, c + L.C_WAITERS, 1);
 }
 
 /**
@@ -199,7 +199,7 @@ export function reply(ctx: TaskContext, src: MessageMemory, offset: number): num
   r.set(c + L.C_REPLY_STATUS, 0);
   r.setFutex(c + L.C_STATE, L.CALL_REPLIED);
   w[L.H_STAT_REPLIES] = w[L.H_STAT_REPLIES]! + 1;
-  if (Atomics.load(w, c + L.C_WAITERS) > 0) Atomics.notify(w, c + L.C_STATE, 1);
+  wakeIfWaiting(w, c + L.C_STATE, c + L.C_WAITERS, 1);
   r.unlock();
   return 0;
 }

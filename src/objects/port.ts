@@ -10,13 +10,13 @@
  * context; the blocking loops live in kernel/ops.ts.
  */
 import * as L from '../kernel/layout.js';
-import { EAGAIN, EFAULT, EINVAL, ENOSPC, EPIPE } from '../kernel/errno.js';
+import { EAGAIN, EFAULT, EINVAL, ENOSPC, EPIPE, WOULD_BLOCK } from '../kernel/errno.js';
 import type { Region } from '../kernel/region.js';
 import type { TaskContext } from '../kernel/context.js';
 import { type MessageMemory, copyIn, copyOut, inBounds, readI32, writeI32 } from '../kernel/copy.js';
-import { allocObject, registerDestroyer, addRef } from '../kernel/objects.js';
-import { installHandle, lookupHandle, lookupTyped, objectOfEntry } from '../kernel/handles.js';
-import { signal } from '../backend/futex.js';
+import { allocObject, registerDestroyer } from '../kernel/objects.js';
+import { attachTransfer, installHandle, landTransfer, lookupHandle, lookupTyped, objectOfEntry } from '../kernel/handles.js';
+import { bump, signal, wakeIfWaiting } from '../backend/futex.js';
 import { reserveSlots, takeSlot, enqueue, dequeue, freeSlot } from './queue.js';
 import { allocCall, callToken, failCall } from './call.js';
 import { removeBindingsOf } from './namespace.js';
@@ -69,60 +69,103 @@ export function enqueueMessage(ctx: TaskContext, h: number, src: MessageMemory, 
   if (!inBounds(src, offset, L.MESSAGE_BYTES)) return -EFAULT;
   const r = ctx.r;
   const w = r.w;
-  const xferHandle = readI32(src, offset + L.MSG_FLAGS);
   r.lock();
-  const e = lookupTyped(r, ctx.slot, h, L.OBJ_PORT, L.RIGHT_WRITE);
-  if (e < 0) return abort(r, e);
-  const slot = objectOfEntry(r, e);
-  const o = r.object(slot);
-  if (w[o + L.O_FLAGS]! & L.OBJECT_FLAG_DESTROYED) return abort(r, -EPIPE);
-  let xe = 0;
-  if (xferHandle !== 0) {
-    xe = lookupHandle(r, ctx.slot, xferHandle, L.RIGHT_GRANT);
-    if (xe < 0) return abort(r, xe);
-  }
-  if (w[o + L.O_COUNT]! >= w[o + L.O_CAPACITY]!) {
-    const result = ctx.blockOn(o + L.O_WRITE_SEQ, o + L.O_WRITE_WAITERS, slot + 1, L.EVENT_WRITABLE);
-    r.unlock();
-    return result;
-  }
+  const o = writablePort(ctx, h);
+  if (o < 0) return o === WOULD_BLOCK ? unlockWith(r, o) : abort(r, o);
   let cs = 0;
-  let token = 0;
   if (asCall) {
     cs = allocCall(r, ctx.pid);
     if (cs < 0) return abort(r, cs);
-    token = callToken(r, cs);
   }
-  const m = takeSlot(r);
-  const at = r.message(m);
-  copyIn(w, r.bytes, at, src, offset);
-  w[at + (L.MSG_SENDER >> 2)] = ctx.pid;
-  w[at + (L.MSG_SENDER >> 2) + 1] = token;
-  w[at + (L.MSG_FLAGS >> 2)] = 0;
-  r.set(at + L.M_CALL, asCall ? cs + 1 : 0);
-  if (xe !== 0) {
-    const xferObject = objectOfEntry(r, xe);
-    r.set(at + L.M_XFER_OBJECT, xferObject + 1);
-    r.set(at + L.M_XFER_GEN, w[r.object(xferObject) + L.O_GEN]!);
-    r.set(at + L.M_XFER_RIGHTS, w[xe + L.HD_RIGHTS]!);
-    r.set(at + L.M_XFER_PARENT, xe + 1);
-    r.set(at + L.M_XFER_PARENT_GEN, w[xe + L.HD_GEN]!);
-    addRef(r, xferObject);
-  } else {
-    r.set(at + L.M_XFER_OBJECT, 0);
-  }
-  enqueue(r, o, m);
+  const m = writeMessage(ctx, o, src, offset, asCall ? cs : -1);
+  if (m < 0) return abort(r, m);
   if (asCall) {
     const c = r.call(cs);
-    r.set(c + L.C_PORT, slot);
+    r.set(c + L.C_PORT, (o - r.objects) / L.OBJECT_WORDS);
     r.set(c + L.C_MESSAGE, m);
     w[L.H_STAT_CALLS] = w[L.H_STAT_CALLS]! + 1;
   } else {
     w[L.H_STAT_SENDS] = w[L.H_STAT_SENDS]! + 1;
   }
-  signal(w, o + L.O_READ_SEQ, o + L.O_READ_WAITERS, 1);
   r.unlock();
+  wakeIfWaiting(w, o + L.O_READ_SEQ, o + L.O_READ_WAITERS, 1);
   return cs;
+}
+
+/**
+ * Sends up to `count` consecutive messages from `src` at `offset` (64 bytes
+ * each) under one lock: as many as the queue has room for. Returns how many
+ * were sent (>= 1). A message whose transferred handle is invalid stops the
+ * batch there; its error is returned if it is the first. Same errors as
+ * {@link enqueueMessage}; WOULD_BLOCK while the queue is full.
+ */
+export function enqueueBatch(ctx: TaskContext, h: number, src: MessageMemory, offset: number, count: number): number {
+  if (!Number.isInteger(count) || count < 1) return -EINVAL;
+  if (!inBounds(src, offset, L.MESSAGE_BYTES * count)) return -EFAULT;
+  const r = ctx.r;
+  const w = r.w;
+  r.lock();
+  const o = writablePort(ctx, h);
+  if (o < 0) return o === WOULD_BLOCK ? unlockWith(r, o) : abort(r, o);
+  const room = w[o + L.O_CAPACITY]! - w[o + L.O_COUNT]!;
+  const n = count < room ? count : room;
+  let sent = 0;
+  for (; sent < n; sent++) {
+    const m = writeMessage(ctx, o, src, offset + sent * L.MESSAGE_BYTES, -1);
+    if (m < 0) {
+      if (sent === 0) return abort(r, m);
+      break;
+    }
+  }
+  w[L.H_STAT_SENDS] = w[L.H_STAT_SENDS]! + sent;
+  r.unlock();
+  wakeIfWaiting(w, o + L.O_READ_SEQ, o + L.O_READ_WAITERS, sent);
+  return sent;
+}
+
+/**
+ * The record of the port `h` names, if this task may send to it now; else
+ * -errno, or WOULD_BLOCK (wait recorded) when it is full. Lock held.
+ */
+function writablePort(ctx: TaskContext, h: number): number {
+  const r = ctx.r;
+  const w = r.w;
+  const e = lookupTyped(r, ctx.slot, h, L.OBJ_PORT, L.RIGHT_WRITE);
+  if (e < 0) return e;
+  const slot = objectOfEntry(r, e);
+  const o = r.object(slot);
+  if (w[o + L.O_FLAGS]! & L.OBJECT_FLAG_DESTROYED) return -EPIPE;
+  if (w[o + L.O_COUNT]! >= w[o + L.O_CAPACITY]!) return ctx.blockOn(o + L.O_WRITE_SEQ, o + L.O_WRITE_WAITERS, slot + 1, L.EVENT_WRITABLE);
+  return o;
+}
+
+/**
+ * Copies one message into a fresh slot and links it at the tail of the
+ * non-full port `o`; `cs` is its call slot, or -1 for a plain send. Returns
+ * the message slot, or -errno for a bad handle to transfer. Lock held.
+ */
+function writeMessage(ctx: TaskContext, o: number, src: MessageMemory, offset: number, cs: number): number {
+  const r = ctx.r;
+  const w = r.w;
+  const xferHandle = readI32(src, offset + L.MSG_FLAGS);
+  let xe = 0;
+  if (xferHandle !== 0) {
+    xe = lookupHandle(r, ctx.slot, xferHandle, L.RIGHT_GRANT);
+    if (xe < 0) return xe;
+  }
+  const m = takeSlot(r);
+  const at = r.message(m);
+  // The slot is unreachable until enqueue publishes it: plain stores suffice.
+  copyIn(w, r.bytes, at, src, offset);
+  w[at + (L.MSG_SENDER >> 2)] = ctx.pid;
+  w[at + (L.MSG_SENDER >> 2) + 1] = cs < 0 ? 0 : callToken(r, cs);
+  w[at + (L.MSG_FLAGS >> 2)] = 0;
+  w[at + L.M_CALL] = cs + 1;
+  w[at + L.M_XFER_OBJECT] = 0;
+  if (xe !== 0) attachTransfer(r, at, xe);
+  enqueue(r, o, m);
+  bump(w, o + L.O_READ_SEQ);
+  return m;
 }
 
 /**
@@ -139,28 +182,73 @@ export function receiveMessage(ctx: TaskContext, h: number, dst: MessageMemory, 
   const r = ctx.r;
   const w = r.w;
   r.lock();
+  const o = readablePort(ctx, h, blocking);
+  if (o < 0) return o === WOULD_BLOCK ? unlockWith(r, o) : abort(r, o);
+  const result = takeMessage(ctx, o, dst, offset);
+  if (result < 0) return abort(r, result);
+  w[L.H_STAT_RECEIVES] = w[L.H_STAT_RECEIVES]! + 1;
+  r.unlock();
+  wakeIfWaiting(w, o + L.O_WRITE_SEQ, o + L.O_WRITE_WAITERS, 1);
+  return 0;
+}
+
+/**
+ * Receives up to `max` queued messages into `dst` at `offset` (64 bytes
+ * each) under one lock. Returns how many (>= 1). Same errors as
+ * {@link receiveMessage}; WOULD_BLOCK while empty (blocking).
+ */
+export function receiveBatch(ctx: TaskContext, h: number, dst: MessageMemory, offset: number, max: number, blocking: boolean): number {
+  if (!Number.isInteger(max) || max < 1) return -EINVAL;
+  if (!inBounds(dst, offset, L.MESSAGE_BYTES * max)) return -EFAULT;
+  const r = ctx.r;
+  const w = r.w;
+  r.lock();
+  const o = readablePort(ctx, h, blocking);
+  if (o < 0) return o === WOULD_BLOCK ? unlockWith(r, o) : abort(r, o);
+  let received = 0;
+  for (; received < max && w[o + L.O_COUNT]! > 0; received++) {
+    const result = takeMessage(ctx, o, dst, offset + received * L.MESSAGE_BYTES);
+    if (result < 0) {
+      if (received === 0) return abort(r, result);
+      break;
+    }
+  }
+  w[L.H_STAT_RECEIVES] = w[L.H_STAT_RECEIVES]! + received;
+  r.unlock();
+  wakeIfWaiting(w, o + L.O_WRITE_SEQ, o + L.O_WRITE_WAITERS, received);
+  return received;
+}
+
+/**
+ * The record of the port `h` names if it has a message for this task now;
+ * else -errno, or WOULD_BLOCK (wait recorded) when empty and `blocking`.
+ * Lock held.
+ */
+function readablePort(ctx: TaskContext, h: number, blocking: boolean): number {
+  const r = ctx.r;
+  const w = r.w;
   const e = lookupTyped(r, ctx.slot, h, L.OBJ_PORT, L.RIGHT_READ);
-  if (e < 0) return abort(r, e);
+  if (e < 0) return e;
   const slot = objectOfEntry(r, e);
   const o = r.object(slot);
-  if (w[o + L.O_COUNT] === 0) {
-    if (w[o + L.O_FLAGS]! & L.OBJECT_FLAG_DESTROYED) return abort(r, -EPIPE);
-    if (!blocking) return abort(r, -EAGAIN);
-    const result = ctx.blockOn(o + L.O_READ_SEQ, o + L.O_READ_WAITERS, slot + 1, L.EVENT_READABLE);
-    r.unlock();
-    return result;
-  }
+  if (w[o + L.O_COUNT] !== 0) return o;
+  if (w[o + L.O_FLAGS]! & L.OBJECT_FLAG_DESTROYED) return -EPIPE;
+  if (!blocking) return -EAGAIN;
+  return ctx.blockOn(o + L.O_READ_SEQ, o + L.O_READ_WAITERS, slot + 1, L.EVENT_READABLE);
+}
+
+/**
+ * Moves the head message of the non-empty port `o` to `dst`, landing its
+ * transferred handle first (fail before dequeue: -ENOSPC leaves it queued)
+ * and handing the reply right of a call to this task. Lock held.
+ */
+function takeMessage(ctx: TaskContext, o: number, dst: MessageMemory, offset: number): number {
+  const r = ctx.r;
+  const w = r.w;
   const m = w[o + L.O_HEAD]!;
   const at = r.message(m);
-  let installed = 0;
-  const xfer = w[at + L.M_XFER_OBJECT]!;
-  if (xfer !== 0) {
-    // Fail before dequeue: the message stays queued if the handle cannot land.
-    const parent = w[at + L.M_XFER_PARENT]! - 1;
-    const parentLive = w[parent + L.HD_OBJECT] === xfer && w[parent + L.HD_GEN] === w[at + L.M_XFER_PARENT_GEN];
-    installed = installHandle(r, ctx.slot, xfer - 1, w[at + L.M_XFER_RIGHTS]!, parentLive ? parent : 0);
-    if (installed < 0) return abort(r, installed);
-  }
+  const installed = landTransfer(r, at, ctx.slot);
+  if (installed < 0) return installed;
   dequeue(r, o);
   copyOut(w, r.bytes, at, dst, offset);
   if (installed !== 0) writeI32(dst, offset + L.MSG_FLAGS, installed);
@@ -172,10 +260,14 @@ export function receiveMessage(ctx: TaskContext, h: number, dst: MessageMemory, 
     r.set(c + L.C_STATE, L.CALL_RECEIVED);
   }
   freeSlot(r, m);
-  w[L.H_STAT_RECEIVES] = w[L.H_STAT_RECEIVES]! + 1;
-  signal(w, o + L.O_WRITE_SEQ, o + L.O_WRITE_WAITERS, 1);
-  r.unlock();
+  bump(w, o + L.O_WRITE_SEQ);
   return 0;
+}
+
+/** Ends a critical section that changed nothing, passing `result` through. */
+function unlockWith(r: Region, result: number): number {
+  r.unlock();
+  return result;
 }
 
 /**

@@ -8,7 +8,7 @@
 import * as L from '../kernel/layout.js';
 import { ENOMEM } from '../kernel/errno.js';
 import type { Region } from '../kernel/region.js';
-import { releaseRef } from '../kernel/objects.js';
+import { dropTransfer } from '../kernel/handles.js';
 
 /** Promises `capacity` slots to a new queue. Lock held. 0 or -ENOMEM. */
 export function reserveSlots(r: Region, capacity: number): number {
@@ -28,11 +28,7 @@ export function takeSlot(r: Region): number {
 /** Returns a slot to the pool, dropping the reference of a handle in flight in it. Lock held. */
 export function freeSlot(r: Region, m: number): void {
   const at = r.message(m);
-  const xfer = r.w[at + L.M_XFER_OBJECT]!;
-  if (xfer !== 0) {
-    r.set(at + L.M_XFER_OBJECT, 0);
-    releaseRef(r, xfer - 1);
-  }
+  dropTransfer(r, at);
   r.set(at + L.M_NEXT, r.w[L.H_MESSAGE_FREE]!);
   r.set(L.H_MESSAGE_FREE, m);
 }

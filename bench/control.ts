@@ -1,0 +1,43 @@
+/**
+ * The control block shared by the bench runner (main thread) and the worker
+ * that drives a benchmark side: a small SharedArrayBuffer of Int32 words and
+ * two Float64 result slots. The runner bumps C_COMMAND to ask for one round;
+ * the driver runs it, writes the result, and publishes the same number in
+ * C_DONE. Waiting is Atomics.wait (workers) or Atomics.waitAsync (runner), so
+ * an idle side costs nothing while the other side is measured.
+ */
+
+/** Workers that have finished setting up (connected, bound, listening). */
+export const C_READY = 0;
+/** Sequence number of the round the runner asks for. */
+export const C_COMMAND = 1;
+/** Sequence number of the last round the driver finished. */
+export const C_DONE = 2;
+/** 1 once the side should shut down (published with a C_COMMAND bump). */
+export const C_STOP = 3;
+/** Time budget of a round, in microseconds. */
+export const C_BUDGET_US = 4;
+/** Driver → its peer (a producer): sequence number of the burst to send, -1 to leave. */
+export const C_PEER_GO = 5;
+/** Driver → its peer: how many messages the burst has. */
+export const C_PEER_COUNT = 6;
+
+const WORDS = 16;
+/** Float64 slot: the figure of the last round (µs per op, or messages per second). */
+export const F_VALUE = 0;
+/** Float64 slot: how many operations the last round did. */
+export const F_OPS = 1;
+
+export interface Control {
+  readonly buffer: SharedArrayBuffer;
+  readonly words: Int32Array;
+  readonly results: Float64Array;
+}
+
+export function controlOf(buffer: SharedArrayBuffer): Control {
+  return { buffer, words: new Int32Array(buffer, 0, WORDS), results: new Float64Array(buffer, WORDS * 4, 2) };
+}
+
+export function createControl(): Control {
+  return controlOf(new SharedArrayBuffer(WORDS * 4 + 2 * 8));
+}

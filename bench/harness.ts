@@ -1,0 +1,183 @@
+/**
+ * What every benchmark file provides, and the runner-side plumbing for sides
+ * that run in worker threads: starting a round through the control block,
+ * waiting for it without blocking the event loop, and failing loudly (not
+ * hanging) when a worker dies.
+ */
+import { Worker } from 'node:worker_threads';
+import type { TaskHandle } from '../src/index.js';
+import { type Control, C_BUDGET_US, C_COMMAND, C_DONE, C_READY, C_STOP, F_OPS, F_VALUE } from './control.js';
+
+/** One contender of a benchmark, set up and idle between rounds. */
+export interface Side {
+  /** Short description of what is measured, e.g. 'port.call, worker → worker'. */
+  readonly label: string;
+  /** Runs one round of about `budgetMs` and returns its figure (µs per op, or msg/s). */
+  round(budgetMs: number): Promise<number>;
+  /** Stops every thread the side started. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export type Target =
+  /** kipc's median must be at most `value` (in the benchmark's unit). */
+  | { kind: 'at-most'; value: number }
+  /** kipc's median must be at least `value`. */
+  | { kind: 'at-least'; value: number }
+  /** kipc must beat the alternative by this factor. */
+  | { kind: 'speedup'; value: number };
+
+export interface Benchmark {
+  /** Filter key on the command line. */
+  readonly name: string;
+  readonly title: string;
+  readonly unit: 'µs' | 'msg/s';
+  readonly targets: readonly Target[];
+  /** Sets up both sides: kipc first, then the alternative. */
+  open(): Promise<{ kipc: Side; alternative: Side }>;
+}
+
+/** How long a round may take before the runner gives up on a side (a hang is reported, not waited out). */
+const ROUND_TIMEOUT_MS = 60_000;
+const SETUP_TIMEOUT_MS = 30_000;
+
+/**
+ * Waits without blocking the event loop until `words[index]` satisfies
+ * `done`, `failure` rejects, or `timeoutMs` passes.
+ */
+export async function waitForWord(
+  words: Int32Array,
+  index: number,
+  done: (value: number) => boolean,
+  failure: Promise<never>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const value = Atomics.load(words, index);
+    if (done(value)) return;
+    const left = deadline - performance.now();
+    if (left <= 0) throw new Error(`bench: timed out after ${timeoutMs} ms waiting for ${what}`);
+    // Wake at least every 100 ms: waitAsync alone does not keep the loop alive.
+    const waited = Atomics.waitAsync(words, index, value, Math.min(left, 100));
+    if (waited.async) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const tick = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(left, 100) + 5)));
+      try {
+        await Promise.race([waited.value, failure, tick]);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+  }
+}
+
+/**
+ * A promise that rejects when any of the side's threads stops unexpectedly.
+ * `expected()` turns later stops into no-ops (used once the side is closing).
+ */
+export class Failure {
+  readonly promise: Promise<never>;
+  private fail!: (error: Error) => void;
+  private closing = false;
+
+  constructor() {
+    this.promise = new Promise<never>((_, reject) => (this.fail = reject));
+    this.promise.catch(() => {}); // observed by whoever waits; never an unhandled rejection
+  }
+
+  expected(): void {
+    this.closing = true;
+  }
+
+  watchWorker(worker: Worker, name: string): void {
+    worker.on('error', (error) => this.fail(new Error(`bench: worker ${name} failed: ${error?.stack ?? error}`)));
+    worker.on('exit', (code) => {
+      if (!this.closing) this.fail(new Error(`bench: worker ${name} exited early (code ${code})`));
+    });
+  }
+
+  watchTask(task: TaskHandle, name: string): void {
+    void task.exited.then((exit) => {
+      if (!this.closing || exit.error !== undefined) {
+        this.fail(new Error(`bench: task ${name} (pid ${task.pid}) exited with code ${exit.code}${exit.error ? `: ${exit.error}` : ''}`));
+      }
+    });
+  }
+}
+
+/**
+ * The runner's end of a side whose rounds are driven by a worker (see
+ * workers/driver.ts): each round is a C_COMMAND bump answered by C_DONE.
+ */
+export class DrivenSide implements Side {
+  private sequence = 0;
+  private closed: Promise<void> | undefined;
+
+  constructor(
+    readonly label: string,
+    private readonly control: Control,
+    private readonly failure: Failure,
+    private readonly shutdown: () => Promise<void>,
+  ) {}
+
+  /** Waits until `count` workers of the side have reported ready. */
+  async ready(count: number): Promise<void> {
+    await waitForWord(this.control.words, C_READY, (v) => v >= count, this.failure.promise, SETUP_TIMEOUT_MS, `${this.label} to start`);
+  }
+
+  async round(budgetMs: number): Promise<number> {
+    const { words, results } = this.control;
+    const sequence = ++this.sequence;
+    Atomics.store(words, C_BUDGET_US, Math.round(budgetMs * 1000));
+    Atomics.store(words, C_COMMAND, sequence);
+    Atomics.notify(words, C_COMMAND);
+    await waitForWord(words, C_DONE, (v) => v === sequence, this.failure.promise, ROUND_TIMEOUT_MS, `a round of ${this.label}`);
+    if (!(results[F_OPS]! > 0)) throw new Error(`bench: ${this.label} reported a round with no operations`);
+    return results[F_VALUE]!;
+  }
+
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      this.failure.expected();
+      const { words } = this.control;
+      Atomics.store(words, C_STOP, 1);
+      Atomics.store(words, C_COMMAND, ++this.sequence);
+      Atomics.notify(words, C_COMMAND);
+      await this.shutdown();
+    })();
+    return this.closed;
+  }
+}
+
+/** Resolves when `worker` exits; terminates it if it has not within `graceMs`. */
+export async function stopWorker(worker: Worker, graceMs = 2000): Promise<void> {
+  if (worker.threadId < 0) return;
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  const timer = setTimeout(() => void worker.terminate(), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** A compiled worker module next to this file. */
+export function workerUrl(name: string): URL {
+  return new URL(`./workers/${name}.js`, import.meta.url);
+}
+
+/** Opens the kipc side, then the alternative; closes the first if the second fails. */
+export async function openBoth(openKipc: () => Promise<Side>, openAlternative: () => Promise<Side>): Promise<{ kipc: Side; alternative: Side }> {
+  const kipc = await openKipc();
+  try {
+    return { kipc, alternative: await openAlternative() };
+  } catch (error) {
+    await kipc.close().catch(() => {});
+    throw error;
+  }
+}
+
+/** Resolves `promise`, or gives up quietly after `ms` (shutdown paths: a stuck thread is then terminated). */
+export async function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([promise.catch(() => {}), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}

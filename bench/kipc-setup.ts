@@ -1,0 +1,46 @@
+/**
+ * Runner-side setup shared by the kipc sides: a kernel with an echo server
+ * task, and a connection to it from the main thread (the init task).
+ */
+import { Kernel, NotFoundError, type KernelOptions, type Port, type TaskHandle } from '../src/index.js';
+import { Failure, settleWithin, workerUrl } from './harness.js';
+
+export const ECHO_PATH = '/bench/echo';
+
+/** Connects the init task to `path`, polling until a task has bound it. */
+export async function connectWhenBound(kernel: Kernel, path: string, failure: Failure, timeoutMs = 10_000): Promise<Port> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    try {
+      return kernel.task.connect(path);
+    } catch (error) {
+      if (!(error instanceof NotFoundError) || performance.now() > deadline) throw error;
+      await Promise.race([new Promise((resolve) => setTimeout(resolve, 2)), failure.promise]);
+    }
+  }
+}
+
+export interface EchoKernel {
+  kernel: Kernel;
+  server: TaskHandle;
+  failure: Failure;
+  /** Waits for every task (up to a grace period), then closes the kernel. */
+  close(): Promise<void>;
+}
+
+export function startEchoKernel(options: KernelOptions = {}): EchoKernel {
+  const kernel = Kernel.create(options);
+  const failure = new Failure();
+  const server = kernel.spawn(workerUrl('kipc-echo'), { data: { path: ECHO_PATH } });
+  failure.watchTask(server, 'echo server');
+  return {
+    kernel,
+    server,
+    failure,
+    async close() {
+      failure.expected();
+      await settleWithin(server.exited, 2000);
+      await kernel.close();
+    },
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * Benchmark 2: a blocking synchronous call from the main thread.
+ *
+ * - kipc: sync `port.call` from the init task to an echo server task.
+ * - alternative: the synckit pattern, written out here: postMessage the
+ *   request to a worker, Atomics.wait on a shared flag the worker bumps after
+ *   posting the answer on a MessagePort, then receiveMessageOnPort.
+ */
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { Message, type Port } from '../src/index.js';
+import { type Benchmark, Failure, openBoth, type Side, stopWorker, workerUrl } from './harness.js';
+import { ECHO_PATH, connectWhenBound, startEchoKernel } from './kipc-setup.js';
+import { REQUEST_TYPE, STOP_TYPE } from './workers/kipc-common.js';
+
+const BATCH = 256;
+
+function kipcRound(port: Port, request: Message, reply: Message, budgetMs: number): number {
+  const options = { into: reply };
+  let n = 0;
+  let elapsed = 0;
+  const start = performance.now();
+  do {
+    for (let i = 0; i < BATCH; i++) {
+      request.setU32(0, n);
+      port.call(request, options);
+      if (reply.getU32(0) !== n + 1) throw new Error(`bench: echo answered ${reply.getU32(0)} to ${n}`);
+      n++;
+    }
+    elapsed = performance.now() - start;
+  } while (elapsed < budgetMs);
+  return (elapsed * 1000) / n;
+}
+
+async function openKipc(): Promise<Side> {
+  const echo = startEchoKernel();
+  let port: Port;
+  try {
+    port = await connectWhenBound(echo.kernel, ECHO_PATH, echo.failure);
+  } catch (error) {
+    await echo.close();
+    throw error;
+  }
+  const request = Message.of(REQUEST_TYPE);
+  const reply = new Message();
+  let closed: Promise<void> | undefined;
+  return {
+    label: 'port.call from main → receive + reply in a worker',
+    round: async (budgetMs) => kipcRound(port, request, reply, budgetMs),
+    close: () =>
+      (closed ??= (async () => {
+        try {
+          port.send(Message.of(STOP_TYPE), { timeout: 1000 });
+        } catch {
+          // The server is gone already; closing the kernel is all that is left.
+        }
+        await echo.close();
+      })()),
+  };
+}
+
+/** How long the synckit-style caller waits for an answer before calling it a hang. */
+const SYNC_TIMEOUT_MS = 10_000;
+
+interface SyncChannel {
+  worker: Worker;
+  mainPort: MessagePort;
+  flag: Int32Array;
+  nextId: number;
+}
+
+/** One call, the synckit way. */
+function syncCall(channel: SyncChannel, value: number): number {
+  const id = channel.nextId++;
+  channel.worker.postMessage({ id, args: [value] });
+  const status = Atomics.wait(channel.flag, 0, 0, SYNC_TIMEOUT_MS);
+  Atomics.store(channel.flag, 0, 0);
+  if (status === 'timed-out') throw new Error('bench: the synckit-style worker did not answer');
+  const received = receiveMessageOnPort(channel.mainPort) as { message: { id: number; result: number } } | undefined;
+  if (received === undefined || received.message.id !== id) throw new Error('bench: the synckit-style worker answered out of turn');
+  return received.message.result;
+}
+
+function synckitRound(channel: SyncChannel, budgetMs: number): number {
+  let n = 0;
+  let elapsed = 0;
+  const start = performance.now();
+  do {
+    for (let i = 0; i < 16; i++) {
+      const result = syncCall(channel, n);
+      if (result !== n + 1) throw new Error(`bench: synckit-style worker answered ${result} to ${n}`);
+      n++;
+    }
+    elapsed = performance.now() - start;
+  } while (elapsed < budgetMs);
+  return (elapsed * 1000) / n;
+}
+
+async function openSynckit(): Promise<Side> {
+  const { port1: mainPort, port2: workerPort } = new MessageChannel();
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(workerUrl('synckit-worker'), { workerData: { port: workerPort, flag: flag.buffer }, transferList: [workerPort] });
+  const failure = new Failure();
+  failure.watchWorker(worker, 'synckit-worker');
+  const channel: SyncChannel = { worker, mainPort, flag, nextId: 1 };
+  let closed: Promise<void> | undefined;
+  const side: Side = {
+    label: 'postMessage + Atomics.wait + receiveMessageOnPort (synckit pattern)',
+    round: async (budgetMs) => synckitRound(channel, budgetMs),
+    close: () =>
+      (closed ??= (async () => {
+        failure.expected();
+        worker.postMessage({ id: -1, args: [0] });
+        mainPort.close();
+        await stopWorker(worker);
+      })()),
+  };
+  try {
+    // The first call also waits for the worker to start.
+    await new Promise<void>((resolve, reject) => {
+      worker.once('online', resolve);
+      failure.promise.catch(reject);
+    });
+    if (syncCall(channel, 1) !== 2) throw new Error('bench: the synckit-style worker answered wrong');
+  } catch (error) {
+    await side.close();
+    throw error;
+  }
+  return side;
+}
+
+export const blockingCall: Benchmark = {
+  name: 'sync-call',
+  title: 'blocking sync call from the main thread',
+  unit: 'µs',
+  targets: [
+    { kind: 'at-most', value: 2 },
+    { kind: 'speedup', value: 15 },
+  ],
+  open: () => openBoth(openKipc, openSynckit),
+};

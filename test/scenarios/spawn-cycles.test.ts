@@ -1,0 +1,91 @@
+/**
+ * SPEC 3 "When a task dies", rule 5: after any number of task deaths the
+ * kernel has leaked nothing. Tasks are spawned and die in every way (return,
+ * uncaught exception, process.exit, terminate while blocked in a call, dying
+ * with a received call unanswered), each leaving ports, handles, bindings,
+ * queued messages, a handle in flight and a queued call behind. Several are
+ * alive at once. Afterwards kernel.usage() is back to its baseline and the
+ * snapshot shows no leftovers.
+ *
+ * 1,000 cycles by default; 10,000 with KIPC_LONG=1 (KIPC_CYCLES=n overrides).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BrokenPipeError, Message } from '../../src/index.js';
+import { fixture, waitFor, within, withKernel } from '../helpers.js';
+
+const CYCLES = Number(process.env.KIPC_CYCLES ?? (process.env.KIPC_LONG === '1' ? 10_000 : 1_000));
+const CONCURRENCY = 6;
+const ENDINGS = ['return', 'throw', 'exit', 'killed', 'serve-die'] as const;
+
+test(`${CYCLES} spawn/exit cycles with ports, handles, bindings and calls leave the kernel as it was`, { timeout: CYCLES * 100 + 60_000 }, async (t) => {
+  await withKernel(async (kernel) => {
+    const init = kernel.task;
+    const initial = kernel.usage();
+
+    const sink = init.createPort({ capacity: 64 });
+    sink.bind('/srv/sink');
+    const echo = init.createPort({ capacity: 64 });
+    echo.bind('/srv/cycle-echo');
+    const stopServing = new AbortController();
+    const serving = echo.serve((m) => m.setU32(0, m.getU32(0) + 1), { signal: stopServing.signal });
+    const baseline = kernel.usage();
+    const baseSnap = kernel.snapshot();
+
+    const progress = new Int32Array(new SharedArrayBuffer(CYCLES * 4));
+    const failures: string[] = [];
+    let next = 0;
+    let epipes = 0;
+
+    async function runOne(index: number): Promise<void> {
+      const ending = ENDINGS[index % ENDINGS.length]!;
+      const child = kernel.spawn(fixture('scenario-cycle'), { data: { index, ctl: progress.buffer, ending } });
+      if (ending === 'killed') {
+        await waitFor(() => Atomics.load(progress, index) >= 3, `cycle ${index} to block`);
+        void child.terminate();
+      } else if (ending === 'serve-die') {
+        await waitFor(() => Atomics.load(progress, index) >= 3, `cycle ${index} to serve`);
+        const port = init.connect(`/cycle/${index}/s`);
+        try {
+          await port.callAsync(Message.of(9), { timeout: 20_000 });
+          failures.push(`cycle ${index}: the call to a dying server was answered`);
+        } catch (error) {
+          if (error instanceof BrokenPipeError) epipes++;
+          else failures.push(`cycle ${index}: expected EPIPE, got ${String(error)}`);
+        }
+        port.close();
+      }
+      const exit = await within(child.exited, 20_000, `cycle ${index} (${ending}) to exit`);
+      if (Atomics.load(progress, index) < 2) failures.push(`cycle ${index} (${ending}) stopped early: ${exit.error ?? exit.code}`);
+      const expectError = ending === 'throw' || ending === 'serve-die';
+      if (expectError && !/dying on purpose/.test(exit.error ?? '')) failures.push(`cycle ${index} (${ending}) died of ${exit.error ?? exit.code}`);
+      if ((ending === 'return' || ending === 'exit') && exit.code !== 0) failures.push(`cycle ${index} (${ending}) exited ${exit.code}: ${exit.error}`);
+    }
+
+    async function lane(): Promise<void> {
+      while (next < CYCLES && failures.length < 20) await runOne(next++);
+    }
+    await Promise.all(Array.from({ length: CONCURRENCY }, lane));
+    assert.deepEqual(failures, []);
+    assert.equal(epipes, CYCLES / ENDINGS.length, 'every call to a server that died holding it got EPIPE');
+
+    // Everything the dead left behind is gone.
+    assert.deepEqual(kernel.usage(), baseline, 'usage after the cycles equals the baseline');
+    const snap = kernel.snapshot();
+    assert.deepEqual(snap.tasks.filter((x) => x.pid !== 1 && x.state !== 'exited'), [], 'no task is still alive');
+    assert.deepEqual(
+      snap.objects.map((o) => ({ id: o.id, depth: o.depth, refs: o.refs })),
+      baseSnap.objects.map((o) => ({ id: o.id, depth: 0, refs: o.refs })),
+      'only init\'s two ports remain, empty, with init\'s handles only',
+    );
+    assert.deepEqual(snap.names, baseSnap.names, 'only init\'s names remain');
+    assert.equal(snap.stats.taskExits - baseSnap.stats.taskExits, CYCLES);
+    t.diagnostic(`lock recoveries: ${snap.stats.lockRecoveries}, epipe replies: ${snap.stats.epipeReplies}`);
+
+    stopServing.abort();
+    await within(serving, 5_000, 'Port.serve to stop on abort');
+    sink.close();
+    echo.close();
+    assert.deepEqual(kernel.usage(), initial, 'and init closing its own ports brings usage back to zero');
+  });
+});

@@ -43,12 +43,23 @@ export function wakeIfWaiting(words: Int32Array, word: number, waitersWord: numb
   if (Atomics.load(words, waitersWord) > 0) Atomics.notify(words, word, count);
 }
 
-/** Spins until `words[word] !== value` or `spin` iterations pass. True when it changed. */
-export function spinUntilChanged(words: Int32Array, word: number, value: number, spin: number): boolean {
-  for (let i = 0; i < spin; i++) {
-    if (Atomics.load(words, word) !== value) return true;
+/** Iterations between two looks at the clock while spinning. */
+const SPIN_CHUNK = 64;
+
+/**
+ * Spins until `words[word] !== value` or `micros` microseconds pass. True
+ * when it changed. The budget is time, not iterations: an Atomics.load costs
+ * from 1 to 10+ ns depending on the CPU and engine.
+ */
+export function spinUntilChanged(words: Int32Array, word: number, value: number, micros: number): boolean {
+  if (micros <= 0) return Atomics.load(words, word) !== value;
+  const end = performance.now() + micros / 1000;
+  for (;;) {
+    for (let i = 0; i < SPIN_CHUNK; i++) {
+      if (Atomics.load(words, word) !== value) return true;
+    }
+    if (performance.now() >= end) return false;
   }
-  return false;
 }
 
 /**

@@ -108,8 +108,11 @@ export class LiveOutput {
       this.stream.write(lines.join('\n') + '\n\n');
       return;
     }
+    // Lines must neither wrap nor scroll off the top, or the redraw cannot erase them.
     const width = Math.max(20, (this.stream.columns ?? 120) - 1);
-    this.frameLines = lines.map((l) => (l.length > width ? l.slice(0, width - 1) + '…' : l));
+    const height = Math.max(5, (this.stream.rows ?? 40) - 2);
+    const fitted = lines.length > height ? [...lines.slice(0, height - 1), `… ${lines.length - height + 1} more lines`] : lines;
+    this.frameLines = fitted.map((l) => (l.length > width ? l.slice(0, width - 1) + '…' : l));
     this.stream.write(this.erase() + this.draw());
   }
 
@@ -128,5 +131,55 @@ export class LiveOutput {
   private draw(): string {
     this.shown = this.frameLines.length;
     return this.frameLines.length > 0 ? this.frameLines.join('\n') + '\n' : '';
+  }
+}
+
+interface TraceLine {
+  time: number;
+  pid: number;
+  text: string;
+}
+
+/**
+ * Trace lines from many threads, printed in time order: a line is held for
+ * `lagMs` so that one stamped earlier on another thread, still in flight,
+ * can overtake it.
+ */
+export class TraceLog {
+  private pending: TraceLine[] = [];
+  private readonly timer: ReturnType<typeof setInterval>;
+
+  constructor(
+    private readonly out: LiveOutput,
+    private readonly labels: ReadonlyMap<number, string>,
+    private readonly quiet: boolean,
+    private readonly now: () => number,
+    private readonly lagMs = 40,
+  ) {
+    this.timer = setInterval(() => this.flush(false), lagMs);
+  }
+
+  add(time: number, pid: number, text: string): void {
+    this.pending.push({ time, pid, text });
+  }
+
+  /** Prints the lines older than the lag, or all of them. */
+  flush(all: boolean): void {
+    const cutoff = all ? Infinity : this.now() - this.lagMs;
+    this.pending.sort((a, b) => a.time - b.time);
+    let n = 0;
+    while (n < this.pending.length && this.pending[n]!.time <= cutoff) n++;
+    const ready = this.pending.splice(0, n);
+    if (this.quiet) return;
+    for (const line of ready) {
+      const label = this.labels.get(line.pid) ?? '';
+      this.out.log(`${line.time.toFixed(1).padStart(8)} ms  ${`pid ${line.pid}`.padEnd(9)} ${label.padEnd(12)} ${line.text}`);
+    }
+  }
+
+  /** Prints what is left and stops the timer. */
+  stop(): void {
+    clearInterval(this.timer);
+    this.flush(true);
   }
 }

@@ -15,7 +15,8 @@ export function bootRegion(limits: L.Limits): SharedArrayBuffer {
   checkLimit('maxCalls', limits.maxCalls, 1, L.MAX_CALLS_LIMIT);
   checkLimit('namespaceEntries', limits.namespaceEntries, 1, 1 << 16);
   checkLimit('maxPathBytes', limits.maxPathBytes, 2, 4096);
-  checkLimit('spin', limits.spin, 0, 1 << 24);
+  checkLimit('spin', limits.spin, 0, 1_000_000);
+  checkLimit('maxSpinners', limits.maxSpinners, 0, 1 << 16);
   const layout = L.computeLayout(limits);
   const buffer = new SharedArrayBuffer(layout.totalWords * 4);
   const w = new Int32Array(buffer);
@@ -37,15 +38,13 @@ export function bootRegion(limits: L.Limits): SharedArrayBuffer {
   w[L.H_OFF_CALLS] = layout.calls;
   w[L.H_OFF_NAMESPACE] = layout.namespace;
   w[L.H_SPIN] = limits.spin;
+  w[L.H_MAX_SPINNERS] = limits.maxSpinners;
 
   for (let i = 0; i < limits.maxObjects; i++) {
     w[layout.objects + i * L.OBJECT_WORDS + L.O_NEXT_FREE] = i + 1 < limits.maxObjects ? i + 1 : -1;
   }
   w[L.H_OBJECT_FREE] = 0;
-  for (let i = 0; i < limits.messageSlots; i++) {
-    w[layout.messages + i * L.MESSAGE_SLOT_WORDS + L.M_NEXT] = i + 1 < limits.messageSlots ? i + 1 : -1;
-  }
-  w[L.H_MESSAGE_FREE] = 0;
+  w[L.H_OFF_MESSAGE_BITMAP] = layout.messageBitmap;
   for (let i = 0; i < limits.maxCalls; i++) {
     w[layout.calls + i * L.CALL_WORDS + L.C_NEXT_FREE] = i + 1 < limits.maxCalls ? i + 1 : -1;
   }

@@ -49,6 +49,7 @@ export function reapTask(r: Region, slot: number, exitCode: number): void {
       w[t + L.T_PARK_RECORDS + i] = 0;
     }
   }
+  if (Atomics.exchange(w, t + L.T_SPINNING, 0) === 1) Atomics.sub(w, L.H_SPINNERS, 1);
   r.set(t + L.T_BLOCKED_OBJECT, 0);
   r.set(t + L.T_BLOCKED_EVENT, 0);
   w[L.H_STAT_TASK_EXITS] = w[L.H_STAT_TASK_EXITS]! + 1;

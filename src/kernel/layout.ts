@@ -8,7 +8,7 @@
  * declared here and nowhere else.
  *
  * ```
- *  header | undo log | task table | object table | handle tables | message slots | call slots | namespace
+ *  header | message bitmap | undo log | task table | object table | handle tables | message slots | call slots | namespace
  * ```
  */
 
@@ -55,9 +55,9 @@ export const H_OFF_CALLS = 18;
 export const H_OFF_NAMESPACE = 19;
 /** Head of the free list of objects (slot index, -1 when empty). */
 export const H_OBJECT_FREE = 20;
-/** Head of the free list of message slots. */
-export const H_MESSAGE_FREE = 21;
-/** Message slots promised to queues (sum of the capacities of live queues). */
+/** Word offset of the bitmap of message slots in use (1 bit each, set = part of some queue's ring). */
+export const H_OFF_MESSAGE_BITMAP = 21;
+/** Message slots held by queues (the sum of the capacities of live queues). */
 export const H_MESSAGES_RESERVED = 22;
 /** Head of the free list of call slots. */
 export const H_CALL_FREE = 23;
@@ -68,7 +68,7 @@ export const H_OBJECTS_USED = 25;
 export const H_CALLS_USED = 26;
 export const H_BINDINGS_USED = 27;
 export const H_HANDLES_USED = 28;
-/** Spin iterations before parking (tunable at create time). */
+/** Microseconds a waiter spins before parking (tunable at create time). */
 export const H_SPIN = 29;
 /** Statistics, monotonically increasing. */
 export const H_STAT_SENDS = 30;
@@ -79,6 +79,9 @@ export const H_STAT_EPIPE_REPLIES = 34;
 export const H_STAT_TASK_EXITS = 35;
 export const H_STAT_LOCK_RECOVERIES = 36;
 export const H_STAT_PARKS = 37;
+/** Threads spinning right now, and how many may spin at once (cores - 1, at least 1). */
+export const H_SPINNERS = 38;
+export const H_MAX_SPINNERS = 39;
 export const HEADER_WORDS = 64;
 
 // ---------------------------------------------------------------------------
@@ -106,7 +109,9 @@ export const T_PARK_RECORDS = 16;
 export const TASK_PARK_RECORDS = 32;
 /** Set (to H_LOCK_WAITERS) while the task sleeps waiting for the kernel lock. */
 export const T_LOCK_PARK = T_PARK_RECORDS + TASK_PARK_RECORDS;
-export const TASK_WORDS = T_LOCK_PARK + 1;
+/** 1 while the task counts itself in H_SPINNERS (lowered by the supervisor if it dies spinning). */
+export const T_SPINNING = T_LOCK_PARK + 1;
+export const TASK_WORDS = T_SPINNING + 1;
 
 export const TASK_FREE = 0;
 export const TASK_STARTING = 1;
@@ -131,9 +136,13 @@ export const O_OWNER_HANDLES = 4;
 export const O_FLAGS = 5;
 export const O_CAPACITY = 6;
 export const O_COUNT = 7;
-/** Message-slot indices of the first and last queued message (-1 when empty). */
+/**
+ * A queue is a ring of O_CAPACITY consecutive message slots starting at
+ * O_RING; O_HEAD is the ring index of the oldest message, O_COUNT how many
+ * are queued.
+ */
 export const O_HEAD = 8;
-export const O_TAIL = 9;
+export const O_RING = 9;
 /** Futex words: bumped on every "became readable" / "became writable" event. */
 export const O_READ_SEQ = 10;
 export const O_READ_WAITERS = 11;
@@ -171,7 +180,8 @@ export const MAX_HANDLES_LIMIT = HANDLE_INDEX_STRIDE - 1;
 
 // ---------------------------------------------------------------------------
 // Message slot record: the 64-byte message, then its bookkeeping
-export const M_NEXT = MESSAGE_WORDS;
+/** 1 when the queued call in this slot was withdrawn by its caller: receivers skip it. */
+export const M_WITHDRAWN = MESSAGE_WORDS;
 /** Call slot + 1 when this message is a call awaiting a reply, else 0. */
 export const M_CALL = MESSAGE_WORDS + 1;
 /**
@@ -193,7 +203,7 @@ export const C_GEN = 1;
 export const C_CALLER = 2;
 /** Pid of the task that received the call and holds the one-shot reply right. */
 export const C_SERVER = 3;
-/** Object slot of the port the call is queued on, and the queued message slot. */
+/** Object slot of the port the call is queued on, and the message slot it sits in (-1 once received). */
 export const C_PORT = 4;
 export const C_MESSAGE = 5;
 export const C_WAITERS = 6;
@@ -251,6 +261,8 @@ export interface Limits {
   namespaceEntries: number;
   maxPathBytes: number;
   spin: number;
+  /** Threads allowed to spin at once; more than the cores only steals time from the thread being waited for. */
+  maxSpinners: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -261,10 +273,12 @@ export const DEFAULT_LIMITS: Limits = {
   maxCalls: 1024,
   namespaceEntries: 128,
   maxPathBytes: 128,
-  spin: 4000,
+  spin: 50,
+  maxSpinners: 1,
 };
 
 export interface Layout {
+  messageBitmap: number;
   undo: number;
   undoEntries: number;
   tasks: number;
@@ -288,6 +302,8 @@ export function namespaceEntryWords(maxPathBytes: number): number {
 export function computeLayout(limits: Limits): Layout {
   const undoEntries = 4096 + limits.maxTasks * limits.maxHandles * 16 + limits.messageSlots * 8 + limits.maxCalls * 8;
   let at = HEADER_WORDS;
+  const messageBitmap = at;
+  at += Math.ceil(limits.messageSlots / 32);
   const undo = at;
   at += undoEntries * 2;
   const tasks = at;
@@ -303,5 +319,5 @@ export function computeLayout(limits: Limits): Layout {
   const namespace = at;
   const namespaceWords = namespaceEntryWords(limits.maxPathBytes);
   at += limits.namespaceEntries * namespaceWords;
-  return { undo, undoEntries, tasks, objects, handles, messages, calls, namespace, namespaceWords, totalWords: at };
+  return { messageBitmap, undo, undoEntries, tasks, objects, handles, messages, calls, namespace, namespaceWords, totalWords: at };
 }

@@ -36,8 +36,8 @@ export function allocObject(r: Region, type: number, ownerPid: number): number {
   r.set(o + L.O_FLAGS, 0);
   r.set(o + L.O_CAPACITY, 0);
   r.set(o + L.O_COUNT, 0);
-  r.set(o + L.O_HEAD, -1);
-  r.set(o + L.O_TAIL, -1);
+  r.set(o + L.O_HEAD, 0);
+  r.set(o + L.O_RING, -1);
   r.set(o + L.O_BINDINGS, 0);
   r.add(L.H_OBJECTS_USED, 1);
   return slot;

@@ -13,6 +13,30 @@ import { PARK_CHANGED, PARK_TIMED_OUT, sleep, sleepAsync, spinUntilChanged } fro
 
 export { PARK_CHANGED, PARK_TIMED_OUT };
 
+/** Microseconds every waiter may spin, whatever the number of spinners. */
+const GRACE_SPIN_MICROS = 3;
+
+/**
+ * Spins watching the recorded word, if fewer than H_MAX_SPINNERS threads are
+ * spinning already: with more spinners than cores, spinning only delays the
+ * thread everyone waits for. True when the word changed.
+ */
+function spinBriefly(ctx: TaskContext, word: number, value: number): boolean {
+  const r = ctx.r;
+  const w = r.w;
+  // A short uncapped spin first: in a ping-pong the peer is often still
+  // spinning for the few hundred nanoseconds it takes to see our answer.
+  if (spinUntilChanged(w, word, value, r.spin < GRACE_SPIN_MICROS ? r.spin : GRACE_SPIN_MICROS)) return true;
+  if (r.spin <= GRACE_SPIN_MICROS || Atomics.load(w, L.H_SPINNERS) >= w[L.H_MAX_SPINNERS]!) return false;
+  const flag = r.task(ctx.slot) + L.T_SPINNING;
+  Atomics.add(w, L.H_SPINNERS, 1);
+  Atomics.store(w, flag, 1);
+  const changed = spinUntilChanged(w, word, value, r.spin - GRACE_SPIN_MICROS);
+  Atomics.store(w, flag, 0);
+  Atomics.sub(w, L.H_SPINNERS, 1);
+  return changed;
+}
+
 /** Milliseconds left until `deadline` (a performance.now() time; Infinity = none). */
 function remaining(deadline: number): number {
   return deadline === Infinity ? Infinity : Math.max(0, deadline - performance.now());
@@ -51,7 +75,7 @@ export function park(ctx: TaskContext, deadline: number): number {
   const w = ctx.r.w;
   const word = ctx.waitWord;
   const value = ctx.waitValue;
-  if (spinUntilChanged(w, word, value, ctx.r.spin)) return PARK_CHANGED;
+  if (spinBriefly(ctx, word, value)) return PARK_CHANGED;
   const timeout = remaining(deadline);
   if (timeout === 0) return PARK_TIMED_OUT;
   const waiters = ctx.waitWaiters;
@@ -70,7 +94,7 @@ export async function parkAsync(ctx: TaskContext, deadline: number, signal?: Abo
   const w = ctx.r.w;
   const word = ctx.waitWord;
   const value = ctx.waitValue;
-  if (spinUntilChanged(w, word, value, ctx.r.spin)) return PARK_CHANGED;
+  if (spinBriefly(ctx, word, value)) return PARK_CHANGED;
   const timeout = remaining(deadline);
   if (timeout === 0) return PARK_TIMED_OUT;
   const waiters = ctx.waitWaiters;

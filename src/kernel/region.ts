@@ -30,6 +30,7 @@ import {
   H_OFF_OBJECTS,
   H_OFF_HANDLES,
   H_OFF_MESSAGES,
+  H_OFF_MESSAGE_BITMAP,
   H_OFF_CALLS,
   H_OFF_NAMESPACE,
   H_SPIN,
@@ -72,6 +73,7 @@ export class Region {
   readonly objects: number;
   readonly handles: number;
   readonly messages: number;
+  readonly messageBitmap: number;
   readonly calls: number;
   readonly namespace: number;
   readonly spin: number;
@@ -100,6 +102,7 @@ export class Region {
     this.objects = w[H_OFF_OBJECTS]!;
     this.handles = w[H_OFF_HANDLES]!;
     this.messages = w[H_OFF_MESSAGES]!;
+    this.messageBitmap = w[H_OFF_MESSAGE_BITMAP]!;
     this.calls = w[H_OFF_CALLS]!;
     this.namespace = w[H_OFF_NAMESPACE]!;
     this.spin = w[H_SPIN]!;
@@ -126,7 +129,7 @@ export class Region {
   }
 
   // --- the lock ------------------------------------------------------------
-  /** Takes the kernel lock: CAS, then a bounded spin, then parks. */
+  /** Takes the kernel lock: CAS, then a spin of at most `spin` microseconds, then parks. */
   lock(): void {
     if (Atomics.compareExchange(this.w, H_LOCK, 0, this.lockTag) !== 0) this.lockContended();
   }
@@ -135,9 +138,12 @@ export class Region {
     const w = this.w;
     const tag = this.lockTag;
     for (;;) {
-      for (let i = 0; i < this.spin; i++) {
-        if (Atomics.load(w, H_LOCK) === 0 && Atomics.compareExchange(w, H_LOCK, 0, tag) === 0) return;
-      }
+      const end = performance.now() + this.spin / 1000;
+      do {
+        for (let i = 0; i < 64; i++) {
+          if (Atomics.load(w, H_LOCK) === 0 && Atomics.compareExchange(w, H_LOCK, 0, tag) === 0) return;
+        }
+      } while (performance.now() < end);
       // A task notes its lock wait in its record so that, if it is killed
       // asleep, the supervisor lowers the waiter count it raised.
       const record = tag <= this.maxTasks ? this.task(tag - 1) + T_LOCK_PARK : -1;

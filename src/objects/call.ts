@@ -16,8 +16,8 @@ import type { TaskContext } from '../kernel/context.js';
 import { type MessageMemory, copyIn, copyOut, inBounds, readI32 } from '../kernel/copy.js';
 import { lookupHandle, installHandle, objectOfEntry } from '../kernel/handles.js';
 import { liveSlotOf } from '../kernel/tasks.js';
-import { signal, wakeIfWaiting } from '../backend/futex.js';
-import { freeSlot, unlink } from './queue.js';
+import { wakeIfWaiting } from '../backend/futex.js';
+import { dropTransfer } from '../kernel/handles.js';
 
 const CALL_GEN_LIMIT = Math.floor(0x7fffffff / L.CALL_INDEX_STRIDE);
 
@@ -123,17 +123,18 @@ export function cancelCall(ctx: TaskContext, cs: number): boolean {
   return false;
 }
 
-/** Removes a still-queued call's message from its port and frees the call. Lock held. */
+/**
+ * Takes a still-queued call back: its message stays in the ring but is
+ * marked withdrawn (receivers skip it, its handle in flight is dropped), and
+ * the call slot is freed. Lock held.
+ */
 export function withdrawQueuedCall(r: Region, cs: number): void {
-  const c = r.call(cs);
-  const port = r.w[c + L.C_PORT]!;
-  const m = r.w[c + L.C_MESSAGE]!;
-  if (port >= 0 && m >= 0) {
-    const o = r.object(port);
-    if (unlink(r, o, m)) {
-      freeSlot(r, m);
-      signal(r.w, o + L.O_WRITE_SEQ, o + L.O_WRITE_WAITERS, 1);
-    }
+  const m = r.w[r.call(cs) + L.C_MESSAGE]!;
+  if (m >= 0) {
+    const at = r.message(m);
+    r.set(at + L.M_WITHDRAWN, 1);
+    r.set(at + L.M_CALL, 0);
+    dropTransfer(r, at);
   }
   freeCall(r, cs);
 }

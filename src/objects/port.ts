@@ -17,7 +17,7 @@ import { type MessageMemory, copyIn, copyOut, inBounds, readI32, writeI32 } from
 import { allocObject, registerDestroyer } from '../kernel/objects.js';
 import { attachTransfer, installHandle, landTransfer, lookupHandle, lookupTyped, objectOfEntry } from '../kernel/handles.js';
 import { bump, signal, wakeIfWaiting } from '../backend/futex.js';
-import { reserveSlots, takeSlot, enqueue, dequeue, freeSlot } from './queue.js';
+import { allocRing, freeRing, headSlot, popHead, pushTail, tailSlot } from './queue.js';
 import { allocCall, callToken, failCall } from './call.js';
 import { removeBindingsOf } from './namespace.js';
 
@@ -37,11 +37,12 @@ export function createPort(ctx: TaskContext, capacity: number): number {
   const r = ctx.r;
   r.lock();
   if (r.w[r.task(ctx.slot) + L.T_HANDLE_COUNT]! >= r.maxHandles) return abort(r, -ENOSPC);
-  const reserved = reserveSlots(r, capacity);
-  if (reserved < 0) return abort(r, reserved);
+  const ring = allocRing(r, capacity);
+  if (ring < 0) return abort(r, ring);
   const slot = allocObject(r, L.OBJ_PORT, ctx.pid);
   if (slot < 0) return abort(r, slot);
   r.set(r.object(slot) + L.O_CAPACITY, capacity);
+  r.set(r.object(slot) + L.O_RING, ring);
   const h = installHandle(r, ctx.slot, slot, L.RIGHTS_ALL, 0);
   r.unlock();
   return h;
@@ -153,17 +154,18 @@ function writeMessage(ctx: TaskContext, o: number, src: MessageMemory, offset: n
     xe = lookupHandle(r, ctx.slot, xferHandle, L.RIGHT_GRANT);
     if (xe < 0) return xe;
   }
-  const m = takeSlot(r);
+  const m = tailSlot(r, o);
   const at = r.message(m);
-  // The slot is unreachable until enqueue publishes it: plain stores suffice.
+  // The slot is unused until pushTail publishes it: plain stores suffice.
   copyIn(w, r.bytes, at, src, offset);
   w[at + (L.MSG_SENDER >> 2)] = ctx.pid;
   w[at + (L.MSG_SENDER >> 2) + 1] = cs < 0 ? 0 : callToken(r, cs);
   w[at + (L.MSG_FLAGS >> 2)] = 0;
   w[at + L.M_CALL] = cs + 1;
+  w[at + L.M_WITHDRAWN] = 0;
   w[at + L.M_XFER_OBJECT] = 0;
   if (xe !== 0) attachTransfer(r, at, xe);
-  enqueue(r, o, m);
+  pushTail(r, o);
   bump(w, o + L.O_READ_SEQ);
   return m;
 }
@@ -231,6 +233,7 @@ function readablePort(ctx: TaskContext, h: number, blocking: boolean): number {
   if (e < 0) return e;
   const slot = objectOfEntry(r, e);
   const o = r.object(slot);
+  skipWithdrawn(r, o);
   if (w[o + L.O_COUNT] !== 0) return o;
   if (w[o + L.O_FLAGS]! & L.OBJECT_FLAG_DESTROYED) return -EPIPE;
   if (!blocking) return -EAGAIN;
@@ -245,11 +248,9 @@ function readablePort(ctx: TaskContext, h: number, blocking: boolean): number {
 function takeMessage(ctx: TaskContext, o: number, dst: MessageMemory, offset: number): number {
   const r = ctx.r;
   const w = r.w;
-  const m = w[o + L.O_HEAD]!;
-  const at = r.message(m);
+  const at = r.message(headSlot(r, o));
   const installed = landTransfer(r, at, ctx.slot);
   if (installed < 0) return installed;
-  dequeue(r, o);
   copyOut(w, r.bytes, at, dst, offset);
   if (installed !== 0) writeI32(dst, offset + L.MSG_FLAGS, installed);
   const call = w[at + L.M_CALL]!;
@@ -259,9 +260,22 @@ function takeMessage(ctx: TaskContext, o: number, dst: MessageMemory, offset: nu
     r.set(c + L.C_MESSAGE, -1);
     r.set(c + L.C_STATE, L.CALL_RECEIVED);
   }
-  freeSlot(r, m);
+  popHead(r, o);
   bump(w, o + L.O_WRITE_SEQ);
+  skipWithdrawn(r, o);
   return 0;
+}
+
+/**
+ * Pops calls their callers withdrew (deadline, abort, death) off the head of
+ * queue `o`, so that receivers never see them. Lock held.
+ */
+function skipWithdrawn(r: Region, o: number): void {
+  const w = r.w;
+  while (w[o + L.O_COUNT]! > 0 && w[r.message(headSlot(r, o)) + L.M_WITHDRAWN] === 1) {
+    popHead(r, o);
+    bump(w, o + L.O_WRITE_SEQ);
+  }
 }
 
 /** Ends a critical section that changed nothing, passing `result` through. */
@@ -281,6 +295,7 @@ export function portEvents(ctx: TaskContext, slot: number, rights: number): numb
   const o = r.object(slot);
   const w = r.w;
   if (w[o + L.O_FLAGS]! & L.OBJECT_FLAG_DESTROYED) return -EPIPE;
+  skipWithdrawn(r, o);
   let events = 0;
   if (rights & L.RIGHT_READ && w[o + L.O_COUNT]! > 0) events |= L.EVENT_READABLE;
   if (rights & L.RIGHT_WRITE && w[o + L.O_COUNT]! < w[o + L.O_CAPACITY]!) events |= L.EVENT_WRITABLE;
@@ -301,12 +316,13 @@ function destroyPort(r: Region, slot: number): void {
   const o = r.object(slot);
   const owner = w[o + L.O_OWNER]!;
   while (w[o + L.O_COUNT]! > 0) {
-    const m = dequeue(r, o);
-    const call = w[r.message(m) + L.M_CALL]!;
-    if (call !== 0) failCall(r, call - 1, owner, EPIPE);
-    freeSlot(r, m);
+    const at = r.message(headSlot(r, o));
+    const call = w[at + L.M_CALL]!;
+    if (call !== 0 && w[at + L.M_WITHDRAWN] === 0) failCall(r, call - 1, owner, EPIPE);
+    popHead(r, o);
   }
-  r.set(L.H_MESSAGES_RESERVED, w[L.H_MESSAGES_RESERVED]! - w[o + L.O_CAPACITY]!);
+  freeRing(r, w[o + L.O_RING]!, w[o + L.O_CAPACITY]!);
+  r.set(o + L.O_RING, -1);
   r.set(o + L.O_CAPACITY, 0);
   if (w[o + L.O_BINDINGS]! > 0) removeBindingsOf(r, slot);
   signal(w, o + L.O_READ_SEQ, o + L.O_READ_WAITERS, Infinity);

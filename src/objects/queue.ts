@@ -1,75 +1,81 @@
 /**
- * A bounded FIFO of message slots, the storage of a port (and of a channel).
+ * A bounded FIFO of 64-byte messages: the storage of a port (and later of a
+ * channel). Each queue owns a ring of `capacity` consecutive message slots,
+ * taken from the kernel's pool when the queue is created (a bitmap, first
+ * fit) and returned when it is destroyed, so an enqueue on a queue that is
+ * not full never fails and costs one copy and one logged store.
  *
- * Slots come from one kernel-wide pool. A queue reserves its capacity when it
- * is created, so an enqueue into a queue that is not full always finds a
- * slot. Queued messages are linked through M_NEXT from O_HEAD to O_TAIL.
+ * Writes into the slot at the tail need no undo log: the slot is unused
+ * until the logged count publishes it.
  */
 import * as L from '../kernel/layout.js';
 import { ENOMEM } from '../kernel/errno.js';
 import type { Region } from '../kernel/region.js';
 import { dropTransfer } from '../kernel/handles.js';
 
-/** Promises `capacity` slots to a new queue. Lock held. 0 or -ENOMEM. */
-export function reserveSlots(r: Region, capacity: number): number {
-  const reserved = r.w[L.H_MESSAGES_RESERVED]!;
-  if (reserved + capacity > r.messageSlots) return -ENOMEM;
-  r.set(L.H_MESSAGES_RESERVED, reserved + capacity);
-  return 0;
-}
-
-/** Takes a slot from the pool; the caller has a reservation, so one exists. Lock held. */
-export function takeSlot(r: Region): number {
-  const m = r.w[L.H_MESSAGE_FREE]!;
-  r.set(L.H_MESSAGE_FREE, r.w[r.message(m) + L.M_NEXT]!);
-  return m;
-}
-
-/** Returns a slot to the pool, dropping the reference of a handle in flight in it. Lock held. */
-export function freeSlot(r: Region, m: number): void {
-  const at = r.message(m);
-  dropTransfer(r, at);
-  r.set(at + L.M_NEXT, r.w[L.H_MESSAGE_FREE]!);
-  r.set(L.H_MESSAGE_FREE, m);
-}
-
-/** Links slot `m` at the tail of the queue of object `o` (a record index). Lock held. */
-export function enqueue(r: Region, o: number, m: number): void {
+/**
+ * Takes `capacity` consecutive free message slots for a queue ring and
+ * returns the first, or -ENOMEM when no run is long enough. Lock held.
+ */
+export function allocRing(r: Region, capacity: number): number {
   const w = r.w;
-  r.set(r.message(m) + L.M_NEXT, -1);
-  const tail = w[o + L.O_TAIL]!;
-  if (tail < 0) r.set(o + L.O_HEAD, m);
-  else r.set(r.message(tail) + L.M_NEXT, m);
-  r.set(o + L.O_TAIL, m);
-  r.set(o + L.O_COUNT, w[o + L.O_COUNT]! + 1);
-}
-
-/** Unlinks and returns the head slot of a non-empty queue. Lock held. */
-export function dequeue(r: Region, o: number): number {
-  const w = r.w;
-  const m = w[o + L.O_HEAD]!;
-  const next = w[r.message(m) + L.M_NEXT]!;
-  r.set(o + L.O_HEAD, next);
-  if (next < 0) r.set(o + L.O_TAIL, -1);
-  r.set(o + L.O_COUNT, w[o + L.O_COUNT]! - 1);
-  return m;
-}
-
-/** Unlinks slot `m` from wherever it is in the queue. Lock held. True if it was there. */
-export function unlink(r: Region, o: number, m: number): boolean {
-  const w = r.w;
-  let prev = -1;
-  for (let cur = w[o + L.O_HEAD]!, n = 0; cur >= 0 && n <= r.messageSlots; cur = w[r.message(cur) + L.M_NEXT]!, n++) {
-    if (cur !== m) {
-      prev = cur;
-      continue;
+  let runStart = 0;
+  for (let i = 0; i < r.messageSlots; i++) {
+    if (w[r.messageBitmap + (i >>> 5)]! & (1 << (i & 31))) {
+      runStart = i + 1;
+    } else if (i - runStart + 1 === capacity) {
+      markSlots(r, runStart, capacity, true);
+      r.add(L.H_MESSAGES_RESERVED, capacity);
+      return runStart;
     }
-    const next = w[r.message(cur) + L.M_NEXT]!;
-    if (prev < 0) r.set(o + L.O_HEAD, next);
-    else r.set(r.message(prev) + L.M_NEXT, next);
-    if (w[o + L.O_TAIL] === m) r.set(o + L.O_TAIL, prev);
-    r.set(o + L.O_COUNT, w[o + L.O_COUNT]! - 1);
-    return true;
   }
-  return false;
+  return -ENOMEM;
+}
+
+/** Returns a ring's slots to the pool. Lock held. */
+export function freeRing(r: Region, first: number, capacity: number): void {
+  markSlots(r, first, capacity, false);
+  r.add(L.H_MESSAGES_RESERVED, -capacity);
+}
+
+function markSlots(r: Region, first: number, count: number, used: boolean): void {
+  const w = r.w;
+  for (let i = first; i < first + count; ) {
+    const word = r.messageBitmap + (i >>> 5);
+    const bits = Math.min(32 - (i & 31), first + count - i);
+    const mask = bits === 32 ? -1 : ((1 << bits) - 1) << (i & 31);
+    r.set(word, used ? w[word]! | mask : w[word]! & ~mask);
+    i += bits;
+  }
+}
+
+/** The message slot that the next enqueue on non-full queue `o` writes. */
+export function tailSlot(r: Region, o: number): number {
+  const w = r.w;
+  const capacity = w[o + L.O_CAPACITY]!;
+  let index = w[o + L.O_HEAD]! + w[o + L.O_COUNT]!;
+  if (index >= capacity) index -= capacity;
+  return w[o + L.O_RING]! + index;
+}
+
+/** Publishes the slot written at the tail. Lock held. */
+export function pushTail(r: Region, o: number): void {
+  r.set(o + L.O_COUNT, r.w[o + L.O_COUNT]! + 1);
+}
+
+/** The message slot at the head of non-empty queue `o`. */
+export function headSlot(r: Region, o: number): number {
+  return r.w[o + L.O_RING]! + r.w[o + L.O_HEAD]!;
+}
+
+/**
+ * Removes the head message of non-empty queue `o`, dropping any handle still
+ * in flight in it. Lock held.
+ */
+export function popHead(r: Region, o: number): void {
+  const w = r.w;
+  dropTransfer(r, r.message(headSlot(r, o)));
+  const head = w[o + L.O_HEAD]! + 1;
+  r.set(o + L.O_HEAD, head === w[o + L.O_CAPACITY] ? 0 : head);
+  r.set(o + L.O_COUNT, w[o + L.O_COUNT]! - 1);
 }

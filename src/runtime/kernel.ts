@@ -10,6 +10,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
+import { availableParallelism } from 'node:os';
 import * as L from '../kernel/layout.js';
 import { bootRegion } from '../kernel/boot.js';
 import { allocTask } from '../kernel/tasks.js';
@@ -38,8 +39,14 @@ export interface KernelLimits {
   /** Namespace bindings (default 128) and the longest path in bytes (default 128). */
   namespaceEntries?: number;
   maxPathBytes?: number;
-  /** Iterations a waiter spins before it sleeps (default 4000; 0 sleeps at once). */
+  /**
+   * Microseconds a waiter spins before it sleeps (default 50; 0 sleeps at
+   * once). Waking a sleeping thread costs tens of microseconds here, so a
+   * spin this long catches most answers that come quickly.
+   */
   spin?: number;
+  /** How many threads may spin at once (default: cores - 1, at least 1). */
+  maxSpinners?: number;
 }
 
 export interface KernelOptions extends KernelLimits {
@@ -96,7 +103,7 @@ export class Kernel {
 
   /** Lays out a new kernel region and makes the calling thread its init task. */
   static create(options: KernelOptions = {}): Kernel {
-    const limits: L.Limits = { ...L.DEFAULT_LIMITS };
+    const limits: L.Limits = { ...L.DEFAULT_LIMITS, maxSpinners: Math.max(1, availableParallelism() - 1) };
     for (const key of Object.keys(limits) as (keyof L.Limits)[]) {
       const value = options[key];
       if (value !== undefined) limits[key] = value;

@@ -7,7 +7,7 @@ export { attach } from './runtime/attach.js';
 export { Task } from './runtime/task.js';
 export type { PortOptions } from './runtime/task.js';
 export { Port, Handle } from './api/port.js';
-export type { WaitOptions, AsyncWaitOptions, ReceiveOptions, AsyncReceiveOptions, HandleInfo } from './api/port.js';
+export type { WaitOptions, AsyncWaitOptions, EventWaitOptions, ReceiveOptions, AsyncReceiveOptions, HandleInfo } from './api/port.js';
 export { Message } from './api/message.js';
 export * from './api/errors.js';
 export type { KernelSnapshot, KernelUsage, KernelStats, TaskInfo, ObjectInfo, TaskState, ObjectTypeName } from './runtime/snapshot.js';

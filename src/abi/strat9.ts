@@ -22,9 +22,10 @@ export function strat9Syscall(ctx: TaskContext, mem: MessageMemory, nr: number, 
       return handles.close(ctx, int(a0));
     case N.SYS_HANDLE_WAIT: {
       const ns = int(a1);
-      if (ns === 0) return handles.readyEvents(ctx, int(a0), true);
+      const interest = a2 === undefined ? 0 : int(a2);
+      if (ns === 0) return handles.readyEvents(ctx, int(a0), true, interest);
       const deadline = deadlineFromNanoseconds(ns);
-      return Number.isNaN(deadline) ? -EINVAL : ops.waitHandle(ctx, int(a0), deadline);
+      return Number.isNaN(deadline) ? -EINVAL : ops.waitHandle(ctx, int(a0), interest, deadline);
     }
     case N.SYS_HANDLE_GRANT:
       return handles.grant(ctx, int(a0), int(a1));
@@ -61,8 +62,9 @@ export function strat9SyscallAsync(ctx: TaskContext, mem: MessageMemory, nr: num
     case N.SYS_HANDLE_WAIT: {
       const ns = int(a1);
       if (ns === 0) break;
+      const interest = a2 === undefined ? 0 : int(a2);
       const deadline = deadlineFromNanoseconds(ns);
-      return Number.isNaN(deadline) ? Promise.resolve(-EINVAL) : ops.waitHandleAsync(ctx, int(a0), deadline);
+      return Number.isNaN(deadline) ? Promise.resolve(-EINVAL) : ops.waitHandleAsync(ctx, int(a0), interest, deadline);
     }
     case N.SYS_IPC_SEND:
       return ops.sendAsync(ctx, int(a0), mem, int(a1), Infinity);

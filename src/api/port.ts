@@ -13,6 +13,7 @@ import { EAGAIN, EPIPE, WOULD_BLOCK } from '../kernel/errno.js';
 import type { TaskContext } from '../kernel/context.js';
 import * as ops from '../kernel/ops.js';
 import * as handles from '../kernel/handle-ops.js';
+import { ALL_EVENTS } from '../kernel/handle-ops.js';
 import { enqueueMessage, receiveMessage } from '../objects/port.js';
 import { reply } from '../objects/call.js';
 import { bind } from '../objects/namespace.js';
@@ -28,6 +29,10 @@ export interface WaitOptions {
 export interface AsyncWaitOptions extends WaitOptions {
   /** Abort the wait (InterruptedError, with the signal's reason as its cause). */
   signal?: AbortSignal;
+}
+export interface EventWaitOptions extends WaitOptions {
+  /** The events to wait for: EVENT_READABLE (1), EVENT_WRITABLE (2) or both (3, the default). */
+  events?: number;
 }
 export interface ReceiveOptions extends WaitOptions {
   /** Receive into this message instead of a new one. */
@@ -200,14 +205,19 @@ export class Port extends Handle implements AsyncIterable<Message> {
     check(bind(this.ctx, this.handle, messageMemory(bytes), 0, bytes.length), `Port.bind('${path}')`);
   }
 
-  /** Waits until the port is readable (1) or writable (2); returns the ready events. */
-  wait(options?: WaitOptions): number {
-    return check(ops.waitHandle(this.ctx, this.handle, deadlineOf(options)), 'Port.wait');
+  /**
+   * Waits until the port is readable (EVENT_READABLE = 1) or writable
+   * (EVENT_WRITABLE = 2), among `options.events` (default both), and returns
+   * the ready events. Throws BrokenPipeError once the port is destroyed.
+   */
+  wait(options?: EventWaitOptions): number {
+    return check(ops.waitHandle(this.ctx, this.handle, options?.events ?? ALL_EVENTS, deadlineOf(options)), 'Port.wait');
   }
 
-  async waitAsync(options?: AsyncWaitOptions): Promise<number> {
+  async waitAsync(options?: EventWaitOptions & AsyncWaitOptions): Promise<number> {
     const signal = options?.signal;
-    return check(await ops.waitHandleAsync(this.ctx, this.handle, deadlineOf(options), signal), 'Port.waitAsync', signal);
+    const events = options?.events ?? ALL_EVENTS;
+    return check(await ops.waitHandleAsync(this.ctx, this.handle, events, deadlineOf(options), signal), 'Port.waitAsync', signal);
   }
 
   /** Receives messages until the port is destroyed (or the handle closed). */

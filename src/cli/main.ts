@@ -103,6 +103,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `kipc demo | head` closes our stdout early: stop quietly, as Unix tools do.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(0);
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -2,7 +2,7 @@
  * The handle syscalls (1-6) as kernel ops, independent of syscall numbers.
  */
 import * as L from './layout.js';
-import { EAGAIN, EBADF, EFAULT, ESRCH, WOULD_BLOCK } from './errno.js';
+import { EAGAIN, EBADF, EFAULT, EINVAL, ESRCH, WOULD_BLOCK } from './errno.js';
 import type { TaskContext } from './context.js';
 import { type MessageMemory, inBounds, writeI32 } from './copy.js';
 import { installHandle, lookupHandle, objectOfEntry, releaseEntry, revokeDescendants } from './handles.js';
@@ -99,12 +99,19 @@ export function info(ctx: TaskContext, h: number, mem: MessageMemory, ptr: numbe
   return 0;
 }
 
+/** The events HANDLE_WAIT can report. */
+export const ALL_EVENTS = L.EVENT_READABLE | L.EVENT_WRITABLE;
+
 /**
- * One look at the ready events of `h` for HANDLE_WAIT: the events (> 0), or,
- * when none is ready, WOULD_BLOCK with the wait recorded (EAGAIN if `poll`).
- * Errors: EBADF; EPIPE the object is destroyed.
+ * One look at the ready events of `h` among `interest` (READABLE=1,
+ * WRITABLE=2; 0 means both) for HANDLE_WAIT: the ready ones (> 0), or, when
+ * none is, WOULD_BLOCK with the wait recorded (EAGAIN if `poll`).
+ * Errors: EBADF; EINVAL `interest` has other bits; EPIPE the object is
+ * destroyed.
  */
-export function readyEvents(ctx: TaskContext, h: number, poll: boolean): number {
+export function readyEvents(ctx: TaskContext, h: number, poll: boolean, interest: number): number {
+  if (!Number.isInteger(interest) || interest < 0 || (interest & ~ALL_EVENTS) !== 0) return -EINVAL;
+  if (interest === 0) interest = ALL_EVENTS;
   const r = ctx.r;
   r.lock();
   const e = lookupHandle(r, ctx.slot, h, 0);
@@ -117,7 +124,7 @@ export function readyEvents(ctx: TaskContext, h: number, poll: boolean): number 
   let events: number;
   switch (r.w[r.object(slot) + L.O_TYPE]) {
     case L.OBJ_PORT:
-      events = portEvents(ctx, slot, rights);
+      events = portEvents(ctx, slot, rights, interest);
       break;
     default:
       events = -EBADF;

@@ -11,6 +11,7 @@ import * as L from './layout.js';
 import { EBADF, ENOSPC, EPERM } from './errno.js';
 import type { Region } from './region.js';
 import { addRef, destroyObject, releaseRef } from './objects.js';
+import { signal } from '../backend/futex.js';
 
 const HANDLE_GEN_LIMIT = Math.floor(0x7fffffff / L.HANDLE_INDEX_STRIDE);
 
@@ -95,6 +96,11 @@ export function releaseEntry(r: Region, taskSlot: number, e: number): void {
   if (w[o + L.O_OWNER] === w[t + L.T_PID] && r.add(o + L.O_OWNER_HANDLES, -1) === 0 && w[o + L.O_TYPE] === L.OBJ_PORT) {
     destroyObject(r, objectSlot);
   }
+  // Whoever is parked on the object through this handle (another async op of
+  // the same task, or any task whose handle was revoked) must wake to see
+  // EBADF; the others re-check and park again.
+  signal(w, o + L.O_READ_SEQ, o + L.O_READ_WAITERS, Infinity);
+  signal(w, o + L.O_WRITE_SEQ, o + L.O_WRITE_WAITERS, Infinity);
   releaseRef(r, objectSlot);
 }
 

@@ -50,7 +50,7 @@ const tryCall: Attempt = (ctx, h, mem, offset) => enqueueMessage(ctx, h, mem, of
 const tryReceive: Attempt = (ctx, h, mem, offset) => receiveMessage(ctx, h, mem, offset, true);
 const trySendBatch: Attempt = (ctx, h, mem, offset, n) => enqueueBatch(ctx, h, mem, offset, n);
 const tryReceiveBatch: Attempt = (ctx, h, mem, offset, n) => receiveBatch(ctx, h, mem, offset, n, true);
-const tryWait: Attempt = (ctx, h) => readyEvents(ctx, h, false);
+const tryWait: Attempt = (ctx, h, _mem, _offset, interest) => readyEvents(ctx, h, false, interest);
 /** HANDLE_WAIT copies no message. */
 const NO_MEMORY: MessageMemory = { bytes: new Uint8Array(0), words: null };
 
@@ -86,12 +86,12 @@ export function receiveManyAsync(ctx: TaskContext, h: number, mem: MessageMemory
   return blockingAsync(tryReceiveBatch, ctx, h, mem, offset, max, deadline, signal);
 }
 
-/** HANDLE_WAIT: the ready events of `h`, waiting for one until the deadline. */
-export function waitHandle(ctx: TaskContext, h: number, deadline: number): number {
-  return blocking(tryWait, ctx, h, NO_MEMORY, 0, 0, deadline);
+/** HANDLE_WAIT: the ready events of `h` among `interest`, waiting for one until the deadline. */
+export function waitHandle(ctx: TaskContext, h: number, interest: number, deadline: number): number {
+  return blocking(tryWait, ctx, h, NO_MEMORY, 0, interest, deadline);
 }
-export function waitHandleAsync(ctx: TaskContext, h: number, deadline: number, signal?: AbortSignal): Promise<number> {
-  return blockingAsync(tryWait, ctx, h, NO_MEMORY, 0, 0, deadline, signal);
+export function waitHandleAsync(ctx: TaskContext, h: number, interest: number, deadline: number, signal?: AbortSignal): Promise<number> {
+  return blockingAsync(tryWait, ctx, h, NO_MEMORY, 0, interest, deadline, signal);
 }
 
 /**

@@ -140,9 +140,11 @@ export function withdrawQueuedCall(r: Region, cs: number): void {
 }
 
 /**
- * IPC_REPLY: answers the call named by the message's `sender` (pid in the low
- * word, call token in the high word; a token of 0 picks this task's oldest
- * unanswered call from that pid). The reply right is one-shot.
+ * IPC_REPLY: answers the call named by the message's `sender` field exactly
+ * as it was received: the caller's pid in the low word and the call's token
+ * in the high word. (Strat9 matched on the pid alone, so a reply meant for a
+ * plain message could land in another call of the same task; here a token of
+ * 0 names no call.) The reply right is one-shot.
  *
  * Errors: EFAULT the message is outside `src`; EPERM this task holds no reply
  * right for that call; EBADF/EPERM a handle to transfer (flags) that is not
@@ -159,7 +161,7 @@ export function reply(ctx: TaskContext, src: MessageMemory, offset: number): num
   const token = readI32(src, offset + L.MSG_SENDER + 4);
   const xferHandle = readI32(src, offset + L.MSG_FLAGS);
   r.lock();
-  let cs = token !== 0 ? callOfToken(r, token) : findReceivedCall(r, ctx.pid, callerPid);
+  let cs = callOfToken(r, token);
   if (cs >= 0) {
     const c = r.call(cs);
     const state = w[c + L.C_STATE];
@@ -205,13 +207,3 @@ export function reply(ctx: TaskContext, src: MessageMemory, offset: number): num
   return 0;
 }
 
-function findReceivedCall(r: Region, serverPid: number, callerPid: number): number {
-  for (let cs = 0; cs < r.maxCalls; cs++) {
-    const c = r.call(cs);
-    const state = r.w[c + L.C_STATE];
-    if ((state === L.CALL_RECEIVED || state === L.CALL_ABANDONED) && r.w[c + L.C_SERVER] === serverPid && r.w[c + L.C_CALLER] === callerPid) {
-      return cs;
-    }
-  }
-  return -1;
-}

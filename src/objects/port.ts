@@ -285,22 +285,26 @@ function unlockWith(r: Region, result: number): number {
 }
 
 /**
- * Ready events of a port for a handle entry with `rights`: READABLE when
- * non-empty and the handle can read, WRITABLE when there is room and it can
- * write. A destroyed port reports -EPIPE. When none is ready, records the
- * wait on the word of the event the handle could see and returns 0. Lock held.
+ * Ready events of a port among `interest`, for a handle entry with
+ * `rights`: READABLE when non-empty and the handle can read, WRITABLE when
+ * there is room and it can write. A destroyed port reports -EPIPE. When none
+ * is ready, records the wait on the word of an event the handle could see
+ * and returns 0 (a handle that can see none of them waits for destruction).
+ * Lock held.
  */
-export function portEvents(ctx: TaskContext, slot: number, rights: number): number {
+export function portEvents(ctx: TaskContext, slot: number, rights: number, interest: number): number {
   const r = ctx.r;
   const o = r.object(slot);
   const w = r.w;
   if (w[o + L.O_FLAGS]! & L.OBJECT_FLAG_DESTROYED) return -EPIPE;
   skipWithdrawn(r, o);
+  const canRead = (rights & L.RIGHT_READ) !== 0 && (interest & L.EVENT_READABLE) !== 0;
+  const canWrite = (rights & L.RIGHT_WRITE) !== 0 && (interest & L.EVENT_WRITABLE) !== 0;
   let events = 0;
-  if (rights & L.RIGHT_READ && w[o + L.O_COUNT]! > 0) events |= L.EVENT_READABLE;
-  if (rights & L.RIGHT_WRITE && w[o + L.O_COUNT]! < w[o + L.O_CAPACITY]!) events |= L.EVENT_WRITABLE;
+  if (canRead && w[o + L.O_COUNT]! > 0) events |= L.EVENT_READABLE;
+  if (canWrite && w[o + L.O_COUNT]! < w[o + L.O_CAPACITY]!) events |= L.EVENT_WRITABLE;
   if (events === 0) {
-    if (rights & L.RIGHT_READ) ctx.blockOn(o + L.O_READ_SEQ, o + L.O_READ_WAITERS, slot + 1, L.EVENT_READABLE);
+    if (canRead || !canWrite) ctx.blockOn(o + L.O_READ_SEQ, o + L.O_READ_WAITERS, slot + 1, L.EVENT_READABLE);
     else ctx.blockOn(o + L.O_WRITE_SEQ, o + L.O_WRITE_WAITERS, slot + 1, L.EVENT_WRITABLE);
   }
   return events;

@@ -9,13 +9,13 @@
  */
 import { Worker } from 'node:worker_threads';
 import { Message, type Port } from '../src/index.js';
-import { type Benchmark, Failure, openBoth, type Side, stopWorker, workerUrl } from './harness.js';
+import { type Benchmark, countingParks, Failure, openBoth, type RoundFigure, type Side, stopWorker, workerUrl } from './harness.js';
 import { ECHO_PATH, connectWhenBound, startEchoKernel } from './kipc-setup.js';
 import { REQUEST_TYPE, STOP_TYPE } from './workers/kipc-common.js';
 
 const BATCH = 64;
 
-async function kipcRound(port: Port, request: Message, reply: Message, budgetMs: number): Promise<number> {
+async function kipcRound(port: Port, request: Message, reply: Message, budgetMs: number): Promise<RoundFigure> {
   const options = { into: reply };
   let n = 0;
   let elapsed = 0;
@@ -29,7 +29,7 @@ async function kipcRound(port: Port, request: Message, reply: Message, budgetMs:
     }
     elapsed = performance.now() - start;
   } while (elapsed < budgetMs);
-  return (elapsed * 1000) / n;
+  return { value: (elapsed * 1000) / n, ops: n };
 }
 
 async function openKipc(): Promise<Side> {
@@ -46,7 +46,7 @@ async function openKipc(): Promise<Side> {
   let closed: Promise<void> | undefined;
   return {
     label: 'await port.callAsync from main → receive + reply in a worker',
-    round: (budgetMs) => kipcRound(port, request, reply, budgetMs),
+    round: (budgetMs) => countingParks(echo.parks, () => kipcRound(port, request, reply, budgetMs)),
     close: () =>
       (closed ??= (async () => {
         try {
@@ -71,7 +71,7 @@ async function openPostMessage(): Promise<Side> {
       worker.postMessage(value);
     });
 
-  const round = async (budgetMs: number): Promise<number> => {
+  const round = async (budgetMs: number): Promise<RoundFigure> => {
     let n = 0;
     let elapsed = 0;
     const start = performance.now();
@@ -83,7 +83,7 @@ async function openPostMessage(): Promise<Side> {
       }
       elapsed = performance.now() - start;
     } while (elapsed < budgetMs);
-    return (elapsed * 1000) / n;
+    return { value: (elapsed * 1000) / n, ops: n };
   };
 
   let closed: Promise<void> | undefined;

@@ -18,9 +18,13 @@ async function openKipc(): Promise<Side> {
   const control = createControl();
   const client = echo.kernel.spawn(workerUrl('kipc-caller'), { data: { path: ECHO_PATH, control: control.buffer } });
   echo.failure.watchTask(client, 'caller');
-  const side = new DrivenSide('port.call → receive + reply, worker ↔ worker', control, echo.failure, async () => {
-    await echo.close();
-  });
+  const side = new DrivenSide(
+    'port.call → receive + reply, worker ↔ worker',
+    control,
+    echo.failure,
+    () => echo.close(),
+    echo.parks,
+  );
   try {
     await side.ready(1);
   } catch (error) {

@@ -8,12 +8,26 @@ import { Worker } from 'node:worker_threads';
 import type { TaskHandle } from '../src/index.js';
 import { type Control, C_BUDGET_US, C_COMMAND, C_DONE, C_READY, C_STOP, F_OPS, F_VALUE } from './control.js';
 
+/** What one round measured. */
+export interface RoundFigure {
+  /** µs per operation, or messages per second: the benchmark's unit. */
+  value: number;
+  /** Operations (calls, messages) the round did. */
+  ops: number;
+  /**
+   * kipc only: futex sleeps (kernel `stats.parks`) during the round. Near 0
+   * per op means waiters caught their wake-up while spinning; near 2 per
+   * call means both sides slept on every round trip.
+   */
+  parks?: number;
+}
+
 /** One contender of a benchmark, set up and idle between rounds. */
 export interface Side {
   /** Short description of what is measured, e.g. 'port.call, worker → worker'. */
   readonly label: string;
-  /** Runs one round of about `budgetMs` and returns its figure (µs per op, or msg/s). */
-  round(budgetMs: number): Promise<number>;
+  /** Runs one round of about `budgetMs`. */
+  round(budgetMs: number): Promise<RoundFigure>;
   /** Stops every thread the side started. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -114,11 +128,13 @@ export class DrivenSide implements Side {
   private sequence = 0;
   private closed: Promise<void> | undefined;
 
+  /** `parks` reads the kernel's park counter, for kipc sides. */
   constructor(
     readonly label: string,
     private readonly control: Control,
     private readonly failure: Failure,
     private readonly shutdown: () => Promise<void>,
+    private readonly parks?: () => number,
   ) {}
 
   /** Waits until `count` workers of the side have reported ready. */
@@ -126,15 +142,18 @@ export class DrivenSide implements Side {
     await waitForWord(this.control.words, C_READY, (v) => v >= count, this.failure.promise, SETUP_TIMEOUT_MS, `${this.label} to start`);
   }
 
-  async round(budgetMs: number): Promise<number> {
+  async round(budgetMs: number): Promise<RoundFigure> {
     const { words, results } = this.control;
+    const parksBefore = this.parks?.();
     const sequence = ++this.sequence;
     Atomics.store(words, C_BUDGET_US, Math.round(budgetMs * 1000));
     Atomics.store(words, C_COMMAND, sequence);
     Atomics.notify(words, C_COMMAND);
     await waitForWord(words, C_DONE, (v) => v === sequence, this.failure.promise, ROUND_TIMEOUT_MS, `a round of ${this.label}`);
     if (!(results[F_OPS]! > 0)) throw new Error(`bench: ${this.label} reported a round with no operations`);
-    return results[F_VALUE]!;
+    const figure: RoundFigure = { value: results[F_VALUE]!, ops: results[F_OPS]! };
+    if (parksBefore !== undefined) figure.parks = this.parks!() - parksBefore;
+    return figure;
   }
 
   close(): Promise<void> {
@@ -162,6 +181,14 @@ export async function stopWorker(worker: Worker, graceMs = 2000): Promise<void> 
 /** A compiled worker module next to this file. */
 export function workerUrl(name: string): URL {
   return new URL(`./workers/${name}.js`, import.meta.url);
+}
+
+/** Runs `round` (a main-thread round returning its figure), counting the kernel's parks around it. */
+export async function countingParks(parks: () => number, round: () => Promise<RoundFigure>): Promise<RoundFigure> {
+  const before = parks();
+  const figure = await round();
+  figure.parks = parks() - before;
+  return figure;
 }
 
 /** Opens the kipc side, then the alternative; closes the first if the second fails. */

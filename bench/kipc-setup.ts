@@ -4,6 +4,7 @@
  */
 import { Kernel, NotFoundError, type KernelOptions, type Port, type TaskHandle } from '../src/index.js';
 import { Failure, settleWithin, workerUrl } from './harness.js';
+import { kernelOptions } from './config.js';
 
 export const ECHO_PATH = '/bench/echo';
 
@@ -24,12 +25,14 @@ export interface EchoKernel {
   kernel: Kernel;
   server: TaskHandle;
   failure: Failure;
+  /** The kernel's park counter (futex sleeps so far). */
+  parks(): number;
   /** Waits for every task (up to a grace period), then closes the kernel. */
   close(): Promise<void>;
 }
 
 export function startEchoKernel(options: KernelOptions = {}): EchoKernel {
-  const kernel = Kernel.create(options);
+  const kernel = Kernel.create({ ...kernelOptions, ...options });
   const failure = new Failure();
   const server = kernel.spawn(workerUrl('kipc-echo'), { data: { path: ECHO_PATH } });
   failure.watchTask(server, 'echo server');
@@ -37,6 +40,7 @@ export function startEchoKernel(options: KernelOptions = {}): EchoKernel {
     kernel,
     server,
     failure,
+    parks: () => kernel.snapshot().stats.parks,
     async close() {
       failure.expected();
       await settleWithin(server.exited, 2000);

@@ -8,28 +8,9 @@
  */
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { Message, type Port } from '../src/index.js';
-import { type Benchmark, Failure, openBoth, type Side, stopWorker, workerUrl } from './harness.js';
+import { type Benchmark, countingParks, Failure, openBoth, type RoundFigure, type Side, stopWorker, workerUrl } from './harness.js';
 import { ECHO_PATH, connectWhenBound, startEchoKernel } from './kipc-setup.js';
-import { REQUEST_TYPE, STOP_TYPE } from './workers/kipc-common.js';
-
-const BATCH = 256;
-
-function kipcRound(port: Port, request: Message, reply: Message, budgetMs: number): number {
-  const options = { into: reply };
-  let n = 0;
-  let elapsed = 0;
-  const start = performance.now();
-  do {
-    for (let i = 0; i < BATCH; i++) {
-      request.setU32(0, n);
-      port.call(request, options);
-      if (reply.getU32(0) !== n + 1) throw new Error(`bench: echo answered ${reply.getU32(0)} to ${n}`);
-      n++;
-    }
-    elapsed = performance.now() - start;
-  } while (elapsed < budgetMs);
-  return (elapsed * 1000) / n;
-}
+import { REQUEST_TYPE, STOP_TYPE, timeCalls } from './workers/kipc-common.js';
 
 async function openKipc(): Promise<Side> {
   const echo = startEchoKernel();
@@ -45,7 +26,7 @@ async function openKipc(): Promise<Side> {
   let closed: Promise<void> | undefined;
   return {
     label: 'port.call from main → receive + reply in a worker',
-    round: async (budgetMs) => kipcRound(port, request, reply, budgetMs),
+    round: (budgetMs) => countingParks(echo.parks, async () => timeCalls(port, request, reply, budgetMs)),
     close: () =>
       (closed ??= (async () => {
         try {
@@ -80,7 +61,7 @@ function syncCall(channel: SyncChannel, value: number): number {
   return received.message.result;
 }
 
-function synckitRound(channel: SyncChannel, budgetMs: number): number {
+function synckitRound(channel: SyncChannel, budgetMs: number): RoundFigure {
   let n = 0;
   let elapsed = 0;
   const start = performance.now();
@@ -92,7 +73,7 @@ function synckitRound(channel: SyncChannel, budgetMs: number): number {
     }
     elapsed = performance.now() - start;
   } while (elapsed < budgetMs);
-  return (elapsed * 1000) / n;
+  return { value: (elapsed * 1000) / n, ops: n };
 }
 
 async function openSynckit(): Promise<Side> {

@@ -1,8 +1,8 @@
 /**
  * Helpers for kipc task workers of the benchmarks.
  */
-import { NotFoundError, type Port, type Task } from '../../src/index.js';
-import { sleepMs } from './driver.js';
+import { type Message, NotFoundError, type Port, type Task } from '../../src/index.js';
+import { sleepMs, type RoundResult } from './driver.js';
 
 /** Message type that tells a bench server to leave. */
 export const STOP_TYPE = 99;
@@ -20,4 +20,31 @@ export function connectWhenBound(task: Task, path: string, timeoutMs = 10_000): 
       sleepMs(1);
     }
   }
+}
+
+/** Word index of payload u32[0] inside a 64-byte message (the payload starts at byte 16). */
+export const SEQUENCE_WORD = 4;
+
+/** Calls between two looks at the clock. */
+const CALL_BATCH = 256;
+
+/**
+ * Calls the echo server behind `port` for `budgetMs` (sync `port.call`,
+ * reusing `request` and `reply`), checking every answer. Returns µs per call.
+ */
+export function timeCalls(port: Port, request: Message, reply: Message, budgetMs: number): RoundResult {
+  const options = { into: reply };
+  let n = 0;
+  let elapsed = 0;
+  const start = performance.now();
+  do {
+    for (let i = 0; i < CALL_BATCH; i++) {
+      request.setU32(0, n);
+      port.call(request, options);
+      if (reply.getU32(0) !== n + 1) throw new Error(`bench: echo answered ${reply.getU32(0)} to ${n}`);
+      n++;
+    }
+    elapsed = performance.now() - start;
+  } while (elapsed < budgetMs);
+  return { value: (elapsed * 1000) / n, ops: n };
 }

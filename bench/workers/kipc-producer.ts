@@ -1,34 +1,53 @@
 /**
  * kipc producer task of the one-way benchmark: on each go from the consumer,
  * sends the requested number of 64-byte messages (payload u32[0] = index in
- * the burst) with port.send, reusing one message.
+ * the burst): one port.send per message reusing one Message, or, with
+ * `data.batch` > 1, port.sendMany of up to that many at a time.
  */
 import { attach, Message, type Port } from '../../src/index.js';
 import { C_PEER_COUNT, C_PEER_GO, controlOf } from '../control.js';
 import { reportReady } from './driver.js';
-import { connectWhenBound, REQUEST_TYPE } from './kipc-common.js';
+import { connectWhenBound, REQUEST_TYPE, SEQUENCE_WORD } from './kipc-common.js';
 
-function sendBurst(port: Port, m: Message, n: number): void {
+function sendOneByOne(port: Port, m: Message, n: number): void {
   for (let i = 0; i < n; i++) {
     m.setU32(0, i);
     port.send(m);
   }
 }
 
-function produce(words: Int32Array, port: Port): void {
-  const m = Message.of(REQUEST_TYPE);
+function sendBatched(port: Port, buffer: Uint8Array, words: Int32Array, batch: number, n: number): void {
+  let sent = 0;
+  while (sent < n) {
+    const count = Math.min(batch, n - sent);
+    for (let k = 0; k < count; k++) words[k * 16 + SEQUENCE_WORD] = sent + k;
+    sent += port.sendMany(buffer, count);
+  }
+}
+
+function produce(words: Int32Array, sendBurst: (n: number) => void): void {
   let seen = 0;
   for (;;) {
     Atomics.wait(words, C_PEER_GO, seen);
     seen = Atomics.load(words, C_PEER_GO);
     if (seen < 0) return;
-    sendBurst(port, m, Atomics.load(words, C_PEER_COUNT));
+    sendBurst(Atomics.load(words, C_PEER_COUNT));
   }
 }
 
 const task = attach();
-const { path, control: buffer } = task.data as { path: string; control: SharedArrayBuffer };
+const { path, batch = 1, control: buffer } = task.data as { path: string; batch?: number; control: SharedArrayBuffer };
 const control = controlOf(buffer);
 const port = connectWhenBound(task, path);
+let sendBurst: (n: number) => void;
+if (batch > 1) {
+  const batchBuffer = Message.batch(batch);
+  const batchWords = new Int32Array(batchBuffer.buffer);
+  for (let k = 0; k < batch; k++) batchWords[k * 16 + 2] = REQUEST_TYPE; // type word of message k
+  sendBurst = (n) => sendBatched(port, batchBuffer, batchWords, batch, n);
+} else {
+  const m = Message.of(REQUEST_TYPE);
+  sendBurst = (n) => sendOneByOne(port, m, n);
+}
 reportReady(control);
-produce(control.words, port);
+produce(control.words, sendBurst);

@@ -9,7 +9,8 @@ import type { TaskContext } from '../kernel/context.js';
 import type { MessageMemory } from '../kernel/copy.js';
 import * as handles from '../kernel/handle-ops.js';
 import * as ops from '../kernel/ops.js';
-import { createPort, DEFAULT_PORT_CAPACITY, receiveMessage } from '../objects/port.js';
+import { createPort, DEFAULT_PORT_CAPACITY } from '../objects/port.js';
+import { receiveMessage } from '../objects/port-receive.js';
 import { reply } from '../objects/call.js';
 import { bind, unbind, connect } from '../objects/namespace.js';
 

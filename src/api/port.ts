@@ -9,12 +9,13 @@
  * for await (const request of port) task.reply(request);
  * ```
  */
-import { EAGAIN, EPIPE, WOULD_BLOCK } from '../kernel/errno.js';
+import { EAGAIN, EBADF, EPIPE, WOULD_BLOCK } from '../kernel/errno.js';
 import type { TaskContext } from '../kernel/context.js';
 import * as ops from '../kernel/ops.js';
 import * as handles from '../kernel/handle-ops.js';
 import { ALL_EVENTS } from '../kernel/handle-ops.js';
-import { enqueueMessage, receiveMessage } from '../objects/port.js';
+import { enqueueMessage } from '../objects/port-send.js';
+import { receiveMessage } from '../objects/port-receive.js';
 import { reply } from '../objects/call.js';
 import { bind } from '../objects/namespace.js';
 import { type MessageMemory, messageMemory } from '../kernel/copy.js';
@@ -220,12 +221,12 @@ export class Port extends Handle implements AsyncIterable<Message> {
     return check(await ops.waitHandleAsync(this.ctx, this.handle, events, deadlineOf(options), signal), 'Port.waitAsync', signal);
   }
 
-  /** Receives messages until the port is destroyed (or the handle closed). */
+  /** Receives messages until the port is destroyed or this handle is closed. */
   async *[Symbol.asyncIterator](): AsyncIterator<Message> {
     for (;;) {
       const m = new Message();
       const r = await ops.receiveAsync(this.ctx, this.handle, m, 0, Infinity);
-      if (r === -EPIPE) return;
+      if (r === -EPIPE || r === -EBADF) return;
       check(r, 'Port iteration');
       yield m;
     }
@@ -235,14 +236,14 @@ export class Port extends Handle implements AsyncIterable<Message> {
    * Serves calls: every received call is answered with what `handler`
    * returns (the request itself if it returns nothing); plain messages are
    * handed to it too, and what it returns is dropped. Ends when the port is
-   * destroyed or `signal` aborts.
+   * destroyed, this handle is closed, or `signal` aborts.
    */
   async serve(handler: (request: Message) => Message | void | Promise<Message | void>, options?: { signal?: AbortSignal }): Promise<void> {
     const signal = options?.signal;
     const request = new Message();
     for (;;) {
       const r = await ops.receiveAsync(this.ctx, this.handle, request, 0, Infinity, signal);
-      if (r === -EPIPE || (signal?.aborted ?? false)) return;
+      if (r === -EPIPE || r === -EBADF || (signal?.aborted ?? false)) return;
       check(r, 'Port.serve');
       const isCall = request.callToken !== 0;
       const answer = (await handler(request)) ?? request;

@@ -52,11 +52,16 @@ const SPIN_CHUNK = 64;
  * from 1 to 10+ ns depending on the CPU and engine.
  */
 export function spinUntilChanged(words: Int32Array, word: number, value: number, micros: number): boolean {
-  if (micros <= 0) return Atomics.load(words, word) !== value;
+  return spinUntilEitherChanged(words, word, value, word, value, micros);
+}
+
+/** Spins until either word differs from its value, or `micros` microseconds pass. */
+export function spinUntilEitherChanged(words: Int32Array, a: number, aValue: number, b: number, bValue: number, micros: number): boolean {
+  if (micros <= 0) return Atomics.load(words, a) !== aValue || Atomics.load(words, b) !== bValue;
   const end = performance.now() + micros / 1000;
   for (;;) {
     for (let i = 0; i < SPIN_CHUNK; i++) {
-      if (Atomics.load(words, word) !== value) return true;
+      if (Atomics.load(words, a) !== aValue || Atomics.load(words, b) !== bValue) return true;
     }
     if (performance.now() >= end) return false;
   }

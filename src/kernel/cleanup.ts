@@ -10,6 +10,7 @@ import '../objects/all.js';
 import { releaseAllHandles } from './handles.js';
 import { failCall, freeCall, withdrawQueuedCall } from '../objects/call.js';
 import { removeBindingsBy } from '../objects/namespace.js';
+import { recoverQueueLocks, wakeAll } from '../objects/queue.js';
 
 /**
  * Reaps the task in `slot`:
@@ -24,6 +25,10 @@ export function reapTask(r: Region, slot: number, exitCode: number): void {
   const w = r.w;
   const t = r.task(slot);
   const pid = w[t + L.T_PID]!;
+  // Queue locks it held: take them over, finish or undo its half of the op.
+  for (let o = 0; o < r.maxObjects; o++) {
+    if (w[r.object(o) + L.O_TYPE] === L.OBJ_PORT) recoverQueueLocks(r, r.object(o));
+  }
   r.set(t + L.T_STATE, L.TASK_EXITED);
   r.set(t + L.T_EXIT_CODE, exitCode);
   for (let cs = 0; cs < r.maxCalls; cs++) {
@@ -52,5 +57,18 @@ export function reapTask(r: Region, slot: number, exitCode: number): void {
   if (Atomics.exchange(w, t + L.T_SPINNING, 0) === 1) Atomics.sub(w, L.H_SPINNERS, 1);
   r.set(t + L.T_BLOCKED_OBJECT, 0);
   r.set(t + L.T_BLOCKED_EVENT, 0);
+  // It may have died between publishing a message and waking a waiter:
+  // wake everyone parked on a queue; they re-check and park again.
+  for (let o = 0; o < r.maxObjects; o++) {
+    const at = r.object(o);
+    if (w[at + L.O_TYPE] === L.OBJ_PORT && (w[at + L.O_READ_WAITERS]! > 0 || w[at + L.O_WRITE_WAITERS]! > 0)) wakeAll(w, at);
+  }
   w[L.H_STAT_TASK_EXITS] = w[L.H_STAT_TASK_EXITS]! + 1;
+  // Its counters join the kernel's totals.
+  w[L.H_STAT_SENDS] = w[L.H_STAT_SENDS]! + w[t + L.T_SENDS]!;
+  w[L.H_STAT_RECEIVES] = w[L.H_STAT_RECEIVES]! + w[t + L.T_RECEIVES]!;
+  w[L.H_STAT_CALLS] = w[L.H_STAT_CALLS]! + w[t + L.T_CALLS]!;
+  w[t + L.T_SENDS] = 0;
+  w[t + L.T_RECEIVES] = 0;
+  w[t + L.T_CALLS] = 0;
 }

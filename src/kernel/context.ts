@@ -14,14 +14,25 @@ export class TaskContext {
   waitValue = 0;
   /** Word counting parked waiters on waitWord. */
   waitWaiters = 0;
+  /**
+   * The word whose value the op's condition was checked at, when that is
+   * not waitWord itself (a queue index, with waitWord an event counter that
+   * wakers bump only while someone is parked).
+   */
+  checkWord = 0;
+  checkValue = 0;
   /** Object slot + 1 the wait is about (0 for a call), and the event, for the snapshot. */
   waitObject = 0;
   waitEvent = 0;
+
+  /** Word index of this task's record in the task table. */
+  readonly record: number;
 
   constructor(r: Region, slot: number, pid: number) {
     this.r = r;
     this.slot = slot;
     this.pid = pid;
+    this.record = r.task(slot);
   }
 
   /**
@@ -37,8 +48,28 @@ export class TaskContext {
    * caller's condition was evaluated at (for waits checked without the lock).
    */
   blockOnValue(word: number, checked: number, waitersWord: number, objectSlotPlusOne: number, event: number): number {
+    return this.blockOnCondition(word, checked, word, checked, waitersWord, objectSlotPlusOne, event);
+  }
+
+  /**
+   * Records a wait on event word `word`, whose value `eventValue` was read
+   * before the condition was checked at `checkWord` = `checkValue`. The
+   * park re-checks `checkWord` after raising the waiter count, so a change
+   * the waker did not announce on `word` (nobody was counted yet) is seen.
+   */
+  blockOnCondition(
+    word: number,
+    eventValue: number,
+    checkWord: number,
+    checkValue: number,
+    waitersWord: number,
+    objectSlotPlusOne: number,
+    event: number,
+  ): number {
+    this.checkWord = checkWord;
+    this.checkValue = checkValue;
     this.waitWord = word;
-    this.waitValue = checked;
+    this.waitValue = eventValue;
     this.waitWaiters = waitersWord;
     this.waitObject = objectSlotPlusOne;
     this.waitEvent = event;

@@ -70,7 +70,7 @@ export function installHandle(r: Region, taskSlot: number, objectSlot: number, r
     r.set(t + L.T_HANDLE_HINT, index + 1 === max ? 0 : index + 1);
     r.add(L.H_HANDLES_USED, 1);
     addRef(r, objectSlot);
-    if (w[o + L.O_OWNER] === w[t + L.T_PID]) r.add(o + L.O_OWNER_HANDLES, 1);
+    if (w[o + L.O_OWNER] === w[t + L.T_PID] && (rights & L.RIGHT_READ) !== 0) r.add(o + L.O_OWNER_HANDLES, 1);
     return index + 1 + w[e + L.HD_GEN]! * L.HANDLE_INDEX_STRIDE;
   }
   return -ENOSPC;
@@ -78,7 +78,9 @@ export function installHandle(r: Region, taskSlot: number, objectSlot: number, r
 
 /**
  * Frees the entry `e` of `taskSlot`'s table and drops its reference. A port
- * is destroyed when its owner's last handle to it goes. Lock held.
+ * is destroyed when its owner's last handle that can receive from it goes
+ * (a send-only handle of the owner's would otherwise keep alive a port
+ * nobody can ever read). Lock held.
  */
 export function releaseEntry(r: Region, taskSlot: number, e: number): void {
   const w = r.w;
@@ -93,7 +95,8 @@ export function releaseEntry(r: Region, taskSlot: number, e: number): void {
   r.set(e + L.HD_GEN, (w[e + L.HD_GEN]! + 1) % HANDLE_GEN_LIMIT);
   r.add(t + L.T_HANDLE_COUNT, -1);
   r.add(L.H_HANDLES_USED, -1);
-  if (w[o + L.O_OWNER] === w[t + L.T_PID] && r.add(o + L.O_OWNER_HANDLES, -1) === 0 && w[o + L.O_TYPE] === L.OBJ_PORT) {
+  const ownerReceiver = w[o + L.O_OWNER] === w[t + L.T_PID] && (w[e + L.HD_RIGHTS]! & L.RIGHT_READ) !== 0;
+  if (ownerReceiver && r.add(o + L.O_OWNER_HANDLES, -1) === 0 && w[o + L.O_TYPE] === L.OBJ_PORT) {
     destroyObject(r, objectSlot);
   }
   // Whoever is parked on the object through this handle (another async op of

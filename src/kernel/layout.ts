@@ -57,7 +57,7 @@ export const H_OFF_NAMESPACE = 19;
 export const H_OBJECT_FREE = 20;
 /** Word offset of the bitmap of message slots in use (1 bit each, set = part of some queue's ring). */
 export const H_OFF_MESSAGE_BITMAP = 21;
-/** Message slots held by queues (the sum of the capacities of live queues). */
+/** Messages the live queues can hold (the sum of their capacities; each ring has one slot more). */
 export const H_MESSAGES_RESERVED = 22;
 /** Head of the free list of call slots. */
 export const H_CALL_FREE = 23;
@@ -100,6 +100,10 @@ export const T_EXIT_CODE = 7;
 export const T_HANDLE_COUNT = 8;
 /** Next handle index to try when allocating. */
 export const T_HANDLE_HINT = 9;
+/** Counters kept by the task's own thread (no contention), folded into the header's when it dies. */
+export const T_SENDS = 10;
+export const T_RECEIVES = 11;
+export const T_CALLS = 12;
 /**
  * Park records: word indices of the waiter counters this task incremented
  * before parking (0 = free). The supervisor subtracts them when the task dies
@@ -116,8 +120,10 @@ export const TASK_WORDS = T_SPINNING + 1;
 export const TASK_FREE = 0;
 export const TASK_STARTING = 1;
 export const TASK_RUNNING = 2;
-/** Dead, cleanup in progress or done; the slot can be reused. */
+/** Dead and cleaned up; the slot can be reused. */
 export const TASK_EXITED = 3;
+/** Dead (its thread has stopped), cleanup pending: locks it holds may be taken over. */
+export const TASK_DYING = 4;
 
 /** Pids: slot + 1 + generation * PID_SLOT_STRIDE, so a stale pid never names a new task. */
 export const PID_SLOT_BITS = 12;
@@ -125,32 +131,55 @@ export const PID_SLOT_STRIDE = 1 << PID_SLOT_BITS;
 export const MAX_TASKS_LIMIT = PID_SLOT_STRIDE - 1;
 
 // ---------------------------------------------------------------------------
-// Object table record
+// Object table record: three 64-byte cache lines (the table is line
+// aligned). Line 0 is the object's identity, read by everyone and written
+// rarely; line 1 belongs to senders, line 2 to receivers, so a sender and a
+// receiver working at the same time do not bounce each other's line.
 export const O_TYPE = 0;
 export const O_GEN = 1;
 /** References: handles in any table + handles in flight in messages. */
 export const O_REFS = 2;
 export const O_OWNER = 3;
-/** Handles to this object in its owner's table (a port dies with the last). */
+/** Handles with read right to this object in its owner's table (a port dies with the last). */
 export const O_OWNER_HANDLES = 4;
 export const O_FLAGS = 5;
+/** How many messages the queue holds at most. */
 export const O_CAPACITY = 6;
-export const O_COUNT = 7;
 /**
- * A queue is a ring of O_CAPACITY consecutive message slots starting at
- * O_RING; O_HEAD is the ring index of the oldest message, O_COUNT how many
- * are queued.
+ * A queue is a ring of O_CAPACITY + 1 consecutive message slots starting at
+ * message slot O_RING (one slot stays empty, so head === tail means empty).
+ * O_HEAD is the ring index of the oldest message, written only by the
+ * receiver holding O_RECV_LOCK; O_TAIL the index the next message goes to,
+ * written only by the sender holding O_SEND_LOCK. Each side commits with one
+ * store of its index, so senders and receivers never take the same lock.
  */
-export const O_HEAD = 8;
-export const O_RING = 9;
-/** Futex words: bumped on every "became readable" / "became writable" event. */
-export const O_READ_SEQ = 10;
-export const O_READ_WAITERS = 11;
-export const O_WRITE_SEQ = 12;
-export const O_WRITE_WAITERS = 13;
-export const O_NEXT_FREE = 14;
-export const O_BINDINGS = 15;
-export const OBJECT_WORDS = 16;
+export const O_RING = 7;
+export const O_NEXT_FREE = 8;
+export const O_BINDINGS = 9;
+
+/** Senders' line. */
+export const O_TAIL = 16;
+export const O_SEND_LOCK = 17;
+export const O_SEND_LOCK_WAITERS = 18;
+/** The head as senders last read it (a lower bound of the real one): saves reading the receivers' line. */
+export const O_CACHED_HEAD = 19;
+/** Bumped by senders when the queue becomes readable while receivers are parked, and their count. */
+export const O_READ_SEQ = 20;
+export const O_READ_WAITERS = 21;
+
+/** Receivers' line. */
+export const O_HEAD = 32;
+export const O_RECV_LOCK = 33;
+export const O_RECV_LOCK_WAITERS = 34;
+/** The tail as receivers last read it. */
+export const O_CACHED_TAIL = 35;
+/** Bumped by receivers when the queue becomes writable while senders are parked, and their count. */
+export const O_WRITE_SEQ = 36;
+export const O_WRITE_WAITERS = 37;
+export const OBJECT_WORDS = 48;
+
+/** Words in a 64-byte cache line: tables whose records are split by line start on one. */
+export const CACHE_LINE_WORDS = 16;
 
 export const OBJECT_FLAG_DESTROYED = 1;
 
@@ -180,8 +209,12 @@ export const MAX_HANDLES_LIMIT = HANDLE_INDEX_STRIDE - 1;
 
 // ---------------------------------------------------------------------------
 // Message slot record: the 64-byte message, then its bookkeeping
-/** 1 when the queued call in this slot was withdrawn by its caller: receivers skip it. */
-export const M_WITHDRAWN = MESSAGE_WORDS;
+/**
+ * Set (logged, under the kernel lock) when a receiver has finished taking a
+ * call or a handle out of this slot but has not yet advanced the head; if it
+ * dies there, recovery advances the head for it.
+ */
+export const M_TAKEN = MESSAGE_WORDS + 5;
 /** Call slot + 1 when this message is a call awaiting a reply, else 0. */
 export const M_CALL = MESSAGE_WORDS + 1;
 /**
@@ -297,10 +330,11 @@ export function namespaceEntryWords(maxPathBytes: number): number {
 
 /**
  * Places every table. The undo log is sized for the largest single critical
- * section a task can run: revoking every handle, destroying every queue.
+ * section a task can run: revoking every handle, withdrawing a call from the
+ * fullest queue, destroying every queue.
  */
 export function computeLayout(limits: Limits): Layout {
-  const undoEntries = 4096 + limits.maxTasks * limits.maxHandles * 16 + limits.messageSlots * 8 + limits.maxCalls * 8;
+  const undoEntries = 4096 + limits.maxTasks * limits.maxHandles * 16 + limits.messageSlots * (MESSAGE_SLOT_WORDS + 8) + limits.maxCalls * 8;
   let at = HEADER_WORDS;
   const messageBitmap = at;
   at += Math.ceil(limits.messageSlots / 32);
@@ -308,6 +342,7 @@ export function computeLayout(limits: Limits): Layout {
   at += undoEntries * 2;
   const tasks = at;
   at += limits.maxTasks * TASK_WORDS;
+  at = Math.ceil(at / CACHE_LINE_WORDS) * CACHE_LINE_WORDS;
   const objects = at;
   at += limits.maxObjects * OBJECT_WORDS;
   const handles = at;

@@ -35,7 +35,7 @@ export function allocObject(r: Region, type: number, ownerPid: number): number {
   r.set(o + L.O_OWNER_HANDLES, 0);
   r.set(o + L.O_FLAGS, 0);
   r.set(o + L.O_CAPACITY, 0);
-  r.set(o + L.O_COUNT, 0);
+  r.set(o + L.O_TAIL, 0);
   r.set(o + L.O_HEAD, 0);
   r.set(o + L.O_RING, -1);
   r.set(o + L.O_BINDINGS, 0);

@@ -11,7 +11,8 @@ import { EINTR, ETIMEDOUT, WOULD_BLOCK } from './errno.js';
 import type { TaskContext } from './context.js';
 import type { MessageMemory } from './copy.js';
 import { PARK_TIMED_OUT, park, parkAsync } from './park.js';
-import { enqueueBatch, enqueueMessage, receiveBatch, receiveMessage } from '../objects/port.js';
+import { enqueueBatch, enqueueMessage } from '../objects/port-send.js';
+import { receiveBatch, receiveMessage } from '../objects/port-receive.js';
 import { cancelCall, takeReply } from '../objects/call.js';
 import { readyEvents } from './handle-ops.js';
 

@@ -9,7 +9,7 @@
  */
 import * as L from './layout.js';
 import type { TaskContext } from './context.js';
-import { PARK_CHANGED, PARK_TIMED_OUT, sleep, sleepAsync, spinUntilChanged } from '../backend/futex.js';
+import { PARK_CHANGED, PARK_TIMED_OUT, sleep, sleepAsync, spinUntilEitherChanged } from '../backend/futex.js';
 
 export { PARK_CHANGED, PARK_TIMED_OUT };
 
@@ -24,14 +24,16 @@ const GRACE_SPIN_MICROS = 3;
 function spinBriefly(ctx: TaskContext, word: number, value: number): boolean {
   const r = ctx.r;
   const w = r.w;
+  const check = ctx.checkWord;
+  const checked = ctx.checkValue;
   // A short uncapped spin first: in a ping-pong the peer is often still
   // spinning for the few hundred nanoseconds it takes to see our answer.
-  if (spinUntilChanged(w, word, value, r.spin < GRACE_SPIN_MICROS ? r.spin : GRACE_SPIN_MICROS)) return true;
+  if (spinUntilEitherChanged(w, word, value, check, checked, r.spin < GRACE_SPIN_MICROS ? r.spin : GRACE_SPIN_MICROS)) return true;
   if (r.spin <= GRACE_SPIN_MICROS || Atomics.load(w, L.H_SPINNERS) >= w[L.H_MAX_SPINNERS]!) return false;
   const flag = r.task(ctx.slot) + L.T_SPINNING;
   Atomics.add(w, L.H_SPINNERS, 1);
   Atomics.store(w, flag, 1);
-  const changed = spinUntilChanged(w, word, value, r.spin - GRACE_SPIN_MICROS);
+  const changed = spinUntilEitherChanged(w, word, value, check, checked, r.spin - GRACE_SPIN_MICROS);
   Atomics.store(w, flag, 0);
   Atomics.sub(w, L.H_SPINNERS, 1);
   return changed;
@@ -79,8 +81,11 @@ export function park(ctx: TaskContext, deadline: number): number {
   const timeout = remaining(deadline);
   if (timeout === 0) return PARK_TIMED_OUT;
   const waiters = ctx.waitWaiters;
+  const check = ctx.checkWord;
+  const checked = ctx.checkValue;
   const record = raise(ctx);
-  const result = sleep(w, word, value, timeout);
+  // Counted now: a waker that did not see us has already changed the checked word.
+  const result = Atomics.load(w, check) !== checked ? PARK_CHANGED : sleep(w, word, value, timeout);
   lower(ctx, waiters, record);
   return result;
 }
@@ -98,8 +103,11 @@ export async function parkAsync(ctx: TaskContext, deadline: number, signal?: Abo
   const timeout = remaining(deadline);
   if (timeout === 0) return PARK_TIMED_OUT;
   const waiters = ctx.waitWaiters;
+  const check = ctx.checkWord;
+  const checked = ctx.checkValue;
   const record = raise(ctx);
   try {
+    if (Atomics.load(w, check) !== checked) return PARK_CHANGED;
     return await sleepAsync(w, word, value, timeout, signal);
   } finally {
     lower(ctx, waiters, record);

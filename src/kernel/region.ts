@@ -175,6 +175,19 @@ export class Region {
     w[H_UNDO_COUNT] = 0;
   }
 
+  /** Gives up the current critical section: undoes its stores, frees the lock, returns `result`. */
+  fail(result: number): number {
+    this.rollback();
+    this.unlock();
+    return result;
+  }
+
+  /** Ends a critical section (committing it) and passes `result` through. */
+  unlockWith(result: number): number {
+    this.unlock();
+    return result;
+  }
+
   /** Logged store: the only way kernel state changes under the lock. */
   set(word: number, value: number): void {
     const w = this.w;

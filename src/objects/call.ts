@@ -17,7 +17,7 @@ import { type MessageMemory, copyIn, copyOut, inBounds, readI32 } from '../kerne
 import { lookupHandle, installHandle, objectOfEntry } from '../kernel/handles.js';
 import { liveSlotOf } from '../kernel/tasks.js';
 import { wakeIfWaiting } from '../backend/futex.js';
-import { dropTransfer } from '../kernel/handles.js';
+import { lockQueue, removeFromRing, unlockQueue } from './queue.js';
 
 const CALL_GEN_LIMIT = Math.floor(0x7fffffff / L.CALL_INDEX_STRIDE);
 
@@ -124,17 +124,23 @@ export function cancelCall(ctx: TaskContext, cs: number): boolean {
 }
 
 /**
- * Takes a still-queued call back: its message stays in the ring but is
- * marked withdrawn (receivers skip it, its handle in flight is dropped), and
- * the call slot is freed. Lock held.
+ * Takes a still-queued call back out of its port's queue, as if it had never
+ * been sent (its handle in flight is released), and frees the call slot.
+ * Kernel lock held; takes the port's queue locks (in the supervisor this may
+ * throw QueueLockBusy, and the reap is retried).
  */
 export function withdrawQueuedCall(r: Region, cs: number): void {
-  const m = r.w[r.call(cs) + L.C_MESSAGE]!;
-  if (m >= 0) {
-    const at = r.message(m);
-    r.set(at + L.M_WITHDRAWN, 1);
-    r.set(at + L.M_CALL, 0);
-    dropTransfer(r, at);
+  const c = r.call(cs);
+  const port = r.w[c + L.C_PORT]!;
+  if (port >= 0 && r.w[c + L.C_MESSAGE]! >= 0) {
+    const o = r.object(port);
+    lockQueue(r, o, L.O_SEND_LOCK);
+    lockQueue(r, o, L.O_RECV_LOCK);
+    // Read only now: taking a lock from a dead sender may have detached the call.
+    const m = r.w[c + L.C_MESSAGE]!;
+    if (m >= 0) removeFromRing(r, o, m - r.w[o + L.O_RING]!);
+    unlockQueue(r, o, L.O_RECV_LOCK);
+    unlockQueue(r, o, L.O_SEND_LOCK);
   }
   freeCall(r, cs);
 }

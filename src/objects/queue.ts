@@ -1,41 +1,59 @@
 /**
  * A bounded FIFO of 64-byte messages: the storage of a port (and later of a
- * channel). Each queue owns a ring of `capacity` consecutive message slots,
- * taken from the kernel's pool when the queue is created (a bitmap, first
- * fit) and returned when it is destroyed, so an enqueue on a queue that is
- * not full never fails and costs one copy and one logged store.
+ * channel), built as a two-lock ring.
  *
- * Writes into the slot at the tail need no undo log: the slot is unused
- * until the logged count publishes it.
+ * Each queue owns a ring of `capacity + 1` consecutive message slots taken
+ * from the kernel's pool (a bitmap, first fit) when it is created. Senders
+ * serialize on the queue's send lock and own the tail; receivers serialize on
+ * its receive lock and own the head. A sender writes the slot at the tail,
+ * then publishes it with one store of the new tail; a receiver copies the
+ * slot at the head, then frees it with one store of the new head. So a
+ * sender and a receiver never wait for each other, and a task killed at any
+ * instruction leaves its half of the queue either as it was or complete.
+ *
+ * Whatever else a message involves (a call slot, a handle in flight) is done
+ * under the kernel lock, which is always taken before a queue lock.
  */
 import * as L from '../kernel/layout.js';
 import { ENOMEM } from '../kernel/errno.js';
 import type { Region } from '../kernel/region.js';
 import { dropTransfer } from '../kernel/handles.js';
+import { sleep, spinUntilChanged, wakeIfWaiting } from '../backend/futex.js';
 
 /**
- * Takes `capacity` consecutive free message slots for a queue ring and
+ * Takes `capacity + 1` consecutive free message slots for a queue ring and
  * returns the first, or -ENOMEM when no run is long enough. Lock held.
  */
 export function allocRing(r: Region, capacity: number): number {
   const w = r.w;
+  const size = capacity + 1;
   let runStart = 0;
   for (let i = 0; i < r.messageSlots; i++) {
     if (w[r.messageBitmap + (i >>> 5)]! & (1 << (i & 31))) {
       runStart = i + 1;
-    } else if (i - runStart + 1 === capacity) {
-      markSlots(r, runStart, capacity, true);
+    } else if (i - runStart + 1 === size) {
+      markSlots(r, runStart, size, true);
       r.add(L.H_MESSAGES_RESERVED, capacity);
+      for (let m = runStart; m < runStart + size; m++) clearSlot(r, m);
       return runStart;
     }
   }
   return -ENOMEM;
 }
 
-/** Returns a ring's slots to the pool. Lock held. */
-export function freeRing(r: Region, first: number, capacity: number): void {
-  markSlots(r, first, capacity, false);
+/** Returns the ring of queue `o` to the pool. Kernel lock held. */
+export function freeRing(r: Region, o: number): void {
+  const capacity = r.w[o + L.O_CAPACITY]!;
+  markSlots(r, r.w[o + L.O_RING]!, capacity + 1, false);
   r.add(L.H_MESSAGES_RESERVED, -capacity);
+}
+
+/** A ring slot starts clean: no call, no handle in flight, not taken. */
+function clearSlot(r: Region, m: number): void {
+  const at = r.message(m);
+  r.set(at + L.M_CALL, 0);
+  r.set(at + L.M_XFER_OBJECT, 0);
+  r.set(at + L.M_TAKEN, 0);
 }
 
 function markSlots(r: Region, first: number, count: number, used: boolean): void {
@@ -49,33 +67,206 @@ function markSlots(r: Region, first: number, count: number, used: boolean): void
   }
 }
 
-/** The message slot that the next enqueue on non-full queue `o` writes. */
-export function tailSlot(r: Region, o: number): number {
+/** The ring index after `index` in queue `o`. */
+export function nextIndex(r: Region, o: number, index: number): number {
+  return index === r.w[o + L.O_CAPACITY] ? 0 : index + 1;
+}
+
+/** How many messages queue `o` holds (withdrawn calls included). */
+export function queueDepth(r: Region, o: number): number {
   const w = r.w;
-  const capacity = w[o + L.O_CAPACITY]!;
-  let index = w[o + L.O_HEAD]! + w[o + L.O_COUNT]!;
-  if (index >= capacity) index -= capacity;
-  return w[o + L.O_RING]! + index;
+  const depth = Atomics.load(w, o + L.O_TAIL) - Atomics.load(w, o + L.O_HEAD);
+  return depth < 0 ? depth + w[o + L.O_CAPACITY]! + 1 : depth;
 }
 
-/** Publishes the slot written at the tail. Lock held. */
-export function pushTail(r: Region, o: number): void {
-  r.set(o + L.O_COUNT, r.w[o + L.O_COUNT]! + 1);
-}
-
-/** The message slot at the head of non-empty queue `o`. */
-export function headSlot(r: Region, o: number): number {
-  return r.w[o + L.O_RING]! + r.w[o + L.O_HEAD]!;
+/** The message record at ring index `index` of queue `o`. */
+export function slotAt(r: Region, o: number, index: number): number {
+  return r.message(r.w[o + L.O_RING]! + index);
 }
 
 /**
- * Removes the head message of non-empty queue `o`, dropping any handle still
- * in flight in it. Lock held.
+ * Publishes the message written at the tail (send lock held): one SC store,
+ * then wakes a parked receiver if there is one.
  */
-export function popHead(r: Region, o: number): void {
+export function publishTail(r: Region, o: number, next: number, count: number): void {
   const w = r.w;
-  dropTransfer(r, r.message(headSlot(r, o)));
-  const head = w[o + L.O_HEAD]! + 1;
-  r.set(o + L.O_HEAD, head === w[o + L.O_CAPACITY] ? 0 : head);
-  r.set(o + L.O_COUNT, w[o + L.O_COUNT]! - 1);
+  Atomics.store(w, o + L.O_TAIL, next);
+  if (Atomics.load(w, o + L.O_READ_WAITERS) > 0) {
+    Atomics.add(w, o + L.O_READ_SEQ, 1);
+    Atomics.notify(w, o + L.O_READ_SEQ, count);
+  }
+}
+
+/** Frees the slots before `next` at the head (receive lock held), then wakes a parked sender if any. */
+export function advanceHead(r: Region, o: number, next: number, count: number): void {
+  const w = r.w;
+  Atomics.store(w, o + L.O_HEAD, next);
+  if (Atomics.load(w, o + L.O_WRITE_WAITERS) > 0) {
+    Atomics.add(w, o + L.O_WRITE_SEQ, 1);
+    Atomics.notify(w, o + L.O_WRITE_SEQ, count);
+  }
+}
+
+/** Wakes every waiter of queue `o` (destroy, a handle closed): they re-check and see why. */
+export function wakeAll(w: Int32Array, o: number): void {
+  Atomics.add(w, o + L.O_READ_SEQ, 1);
+  Atomics.notify(w, o + L.O_READ_SEQ);
+  Atomics.add(w, o + L.O_WRITE_SEQ, 1);
+  Atomics.notify(w, o + L.O_WRITE_SEQ);
+}
+
+/**
+ * Removes the message at ring index `index` of queue `o`: the later
+ * messages move back one slot and the tail retreats, as if it had never been
+ * sent. Calls among the moved messages have their call slots told where they
+ * now are. Kernel lock and both queue locks held; every store is logged.
+ * Costs one copy per later message: for withdrawing calls, which is rare.
+ */
+export function removeFromRing(r: Region, o: number, index: number): void {
+  const w = r.w;
+  const tail = w[o + L.O_TAIL]!;
+  dropTransfer(r, slotAt(r, o, index));
+  let at = index;
+  for (let next = nextIndex(r, o, at); next !== tail; at = next, next = nextIndex(r, o, next)) {
+    const to = slotAt(r, o, at);
+    const from = slotAt(r, o, next);
+    for (let i = 0; i < L.MESSAGE_SLOT_WORDS; i++) r.set(to + i, w[from + i]!);
+    const call = w[to + L.M_CALL]!;
+    if (call !== 0) r.set(r.call(call - 1) + L.C_MESSAGE, w[o + L.O_RING]! + at);
+  }
+  const vacated = slotAt(r, o, at);
+  r.set(vacated + L.M_CALL, 0);
+  r.set(vacated + L.M_XFER_OBJECT, 0);
+  r.set(o + L.O_TAIL, at);
+  // Receivers' cached tail may lie past the new tail: make them look again.
+  r.set(o + L.O_CACHED_TAIL, w[o + L.O_HEAD]!);
+  if (Atomics.load(w, o + L.O_WRITE_WAITERS) > 0) {
+    Atomics.add(w, o + L.O_WRITE_SEQ, 1);
+    Atomics.notify(w, o + L.O_WRITE_SEQ);
+  }
+}
+
+// --- queue locks -----------------------------------------------------------
+
+/** How long a thread parked on a queue lock sleeps before it looks again. */
+const QUEUE_LOCK_PARK_MS = 20;
+
+/**
+ * Thrown by {@link lockQueue} in the supervisor when a queue lock stays
+ * busy: the supervisor must never block for long (it is the thread that
+ * learns of deaths), so it undoes its critical section and tries later.
+ */
+export class QueueLockBusy extends Error {}
+
+/** How long the supervisor waits for a queue lock before it backs off. */
+const SUPERVISOR_QUEUE_WAIT_MS = 5;
+
+/**
+ * Takes the send (O_SEND_LOCK) or receive (O_RECV_LOCK) lock of queue `o`.
+ * If its holder died, the lock is taken over and its half-done operation
+ * finished or undone, but only by a task thread holding the kernel lock;
+ * anyone else waits for that or for the supervisor. In the supervisor a lock
+ * still busy after a few milliseconds throws {@link QueueLockBusy}.
+ */
+export function lockQueue(r: Region, o: number, which: number): void {
+  const w = r.w;
+  const word = o + which;
+  const waiters = word + 1; // O_SEND_LOCK_WAITERS / O_RECV_LOCK_WAITERS follow their lock
+  const tag = r.lockTag;
+  if (Atomics.compareExchange(w, word, 0, tag) === 0) return;
+  const supervisor = tag > r.maxTasks;
+  const giveUpAt = supervisor ? performance.now() + SUPERVISOR_QUEUE_WAIT_MS : Infinity;
+  for (;;) {
+    const holder = Atomics.load(w, word);
+    if (holder === 0) {
+      if (Atomics.compareExchange(w, word, 0, tag) === 0) return;
+      continue;
+    }
+    if (supervisor) {
+      if (performance.now() > giveUpAt || holderIsDead(r, holder)) throw new QueueLockBusy();
+    } else if (holderIsDead(r, holder) && Atomics.load(w, L.H_LOCK) === tag) {
+      if (takeOverQueueLock(r, o, which, holder)) return;
+      continue;
+    }
+    if (spinUntilChanged(w, word, holder, r.spin)) continue;
+    Atomics.add(w, waiters, 1);
+    sleep(w, word, holder, supervisor ? 1 : QUEUE_LOCK_PARK_MS);
+    Atomics.sub(w, waiters, 1);
+  }
+}
+
+/** Takes queue lock `which` from its dead `holder` and repairs what it left. Kernel lock held. */
+function takeOverQueueLock(r: Region, o: number, which: number, holder: number): boolean {
+  if (Atomics.compareExchange(r.w, o + which, holder, r.lockTag) !== holder) return false;
+  recoverQueue(r, o, which);
+  return true;
+}
+
+export function unlockQueue(r: Region, o: number, which: number): void {
+  Atomics.store(r.w, o + which, 0);
+  wakeIfWaiting(r.w, o + which, o + which + 1, 1);
+}
+
+/** Whether the task whose lock tag is `tag` has stopped for good. */
+function holderIsDead(r: Region, tag: number): boolean {
+  if (tag < 1 || tag > r.maxTasks) return false;
+  const state = Atomics.load(r.w, r.task(tag - 1) + L.T_STATE);
+  return state === L.TASK_DYING || state === L.TASK_EXITED;
+}
+
+/**
+ * Finishes or undoes what a dead holder of queue lock `which` left (kernel
+ * lock held; the caller now holds the queue lock):
+ * - a sender may have committed a handle in flight or a call into the
+ *   unpublished tail slot under the kernel lock: drop the handle and detach
+ *   the call from the slot (the send never happened; the reaper frees the
+ *   call of its dead caller);
+ * - a receiver may have committed taking a call or handle (M_TAKEN) without
+ *   advancing the head: advance it (the receive happened).
+ */
+function recoverQueue(r: Region, o: number, which: number): void {
+  const w = r.w;
+  if (which === L.O_SEND_LOCK) {
+    const tail = w[o + L.O_TAIL]!;
+    const at = slotAt(r, o, tail);
+    dropTransfer(r, at);
+    // A call committed into this unpublished slot is not in the queue: its
+    // slot goes to the next sender, so the call must stop pointing at it
+    // (the reaper then just frees the call instead of withdrawing a stranger's message).
+    const call = w[at + L.M_CALL]!;
+    if (call !== 0) {
+      const c = r.call(call - 1);
+      if (w[c + L.C_STATE] === L.CALL_QUEUED && w[c + L.C_MESSAGE] === w[o + L.O_RING]! + tail) r.set(c + L.C_MESSAGE, -1);
+      r.set(at + L.M_CALL, 0);
+    }
+    return;
+  }
+  const head = w[o + L.O_HEAD]!;
+  if (head === Atomics.load(w, o + L.O_TAIL)) return;
+  const at = slotAt(r, o, head);
+  if (w[at + L.M_TAKEN] === 1) {
+    r.set(at + L.M_TAKEN, 0);
+    advanceHead(r, o, nextIndex(r, o, head), 1);
+  }
+}
+
+/**
+ * If a dead task holds either lock of queue `o`, takes it over, repairs and
+ * releases it. Never waits. Kernel lock held.
+ */
+export function recoverQueueLocks(r: Region, o: number): void {
+  for (const which of [L.O_SEND_LOCK, L.O_RECV_LOCK]) {
+    const holder = Atomics.load(r.w, o + which);
+    if (holder !== 0 && holderIsDead(r, holder) && takeOverQueueLock(r, o, which, holder)) unlockQueue(r, o, which);
+  }
+}
+
+/** Releases every queue lock held by `tag` (the supervisor backing off). */
+export function releaseQueueLocksOf(r: Region, tag: number): void {
+  for (let slot = 0; slot < r.maxObjects; slot++) {
+    const o = r.object(slot);
+    for (const which of [L.O_SEND_LOCK, L.O_RECV_LOCK]) {
+      if (Atomics.load(r.w, o + which) === tag) unlockQueue(r, o, which);
+    }
+  }
 }

@@ -14,6 +14,7 @@ import { availableParallelism } from 'node:os';
 import * as L from '../kernel/layout.js';
 import { bootRegion } from '../kernel/boot.js';
 import { allocTask } from '../kernel/tasks.js';
+import { reapTask } from '../kernel/cleanup.js';
 import { Task } from './task.js';
 import type { KernelSnapshot, KernelUsage } from './snapshot.js';
 import type { ExitNotice, SupervisorNotice, SupervisorRequest } from './protocol.js';
@@ -147,13 +148,25 @@ export class Kernel {
     return this.task.usage();
   }
 
-  /** Terminates every task and stops the supervisor. */
+  /**
+   * Terminates every task, stops the supervisor, and ends the init task
+   * too: its ports are destroyed and its handles closed, so every operation
+   * still pending on them settles (EPIPE or EBADF) and nothing keeps the
+   * process alive.
+   */
   close(): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
       this.closed = resolve;
       this.supervisor.ref();
       this.post({ op: 'shutdown' });
-    }).then(() => this.supervisor.terminate().then(() => undefined));
+    })
+      .then(() => this.supervisor.terminate())
+      .then(() => {
+        const r = this.task.ctx.r;
+        r.lock();
+        reapTask(r, 0, 0);
+        r.unlock();
+      });
     return this.closing;
   }
 

@@ -8,8 +8,9 @@ import * as L from '../kernel/layout.js';
 import type { Region } from '../kernel/region.js';
 import { objectIdOf } from '../kernel/objects.js';
 import { listBindings } from '../objects/namespace.js';
+import { queueDepth } from '../objects/queue.js';
 
-export type TaskState = 'starting' | 'running' | 'blocked' | 'exited';
+export type TaskState = 'starting' | 'running' | 'blocked' | 'exiting' | 'exited';
 export type ObjectTypeName = 'port' | 'channel' | 'ring' | 'semaphore' | 'unknown';
 
 export interface TaskInfo {
@@ -84,6 +85,16 @@ function typeName(r: Region, slot: number): ObjectTypeName {
   return TYPE_NAMES[r.w[r.object(slot) + L.O_TYPE]!] ?? 'unknown';
 }
 
+/** A per-task counter summed over the tasks not yet reaped. */
+function sumOverTasks(r: Region, field: number): number {
+  let sum = 0;
+  for (let slot = 0; slot < r.maxTasks; slot++) {
+    const state = r.w[r.task(slot) + L.T_STATE];
+    if (state !== L.TASK_FREE && state !== L.TASK_EXITED) sum += r.w[r.task(slot) + field]!;
+  }
+  return sum;
+}
+
 /** Usage counters; no lock needed (each is one word). */
 export function usage(r: Region): KernelUsage {
   const w = r.w;
@@ -116,6 +127,8 @@ export function snapshot(r: Region): KernelSnapshot {
       if (state === L.TASK_EXITED) {
         info.state = 'exited';
         info.exitCode = w[t + L.T_EXIT_CODE]!;
+      } else if (state === L.TASK_DYING) {
+        info.state = 'exiting';
       } else if (state === L.TASK_STARTING) {
         info.state = 'starting';
       } else if (event !== 0) {
@@ -141,7 +154,7 @@ export function snapshot(r: Region): KernelSnapshot {
         refs: w[o + L.O_REFS]!,
         destroyed: (w[o + L.O_FLAGS]! & L.OBJECT_FLAG_DESTROYED) !== 0,
         capacity: w[o + L.O_CAPACITY]!,
-        depth: w[o + L.O_COUNT]!,
+        depth: w[o + L.O_TYPE] === L.OBJ_PORT && !(w[o + L.O_FLAGS]! & L.OBJECT_FLAG_DESTROYED) ? queueDepth(r, o) : 0,
         waiters: { receivers: Atomics.load(w, o + L.O_READ_WAITERS), senders: Atomics.load(w, o + L.O_WRITE_WAITERS) },
         names: bindings.filter((b) => b.objectSlot === slot).map((b) => b.path),
       });
@@ -152,9 +165,9 @@ export function snapshot(r: Region): KernelSnapshot {
       names: bindings.map((b) => ({ path: b.path, objectId: objectIdOf(r, b.objectSlot), binder: b.binder })),
       usage: usage(r),
       stats: {
-        sends: w[L.H_STAT_SENDS]!,
-        receives: w[L.H_STAT_RECEIVES]!,
-        calls: w[L.H_STAT_CALLS]!,
+        sends: w[L.H_STAT_SENDS]! + sumOverTasks(r, L.T_SENDS),
+        receives: w[L.H_STAT_RECEIVES]! + sumOverTasks(r, L.T_RECEIVES),
+        calls: w[L.H_STAT_CALLS]! + sumOverTasks(r, L.T_CALLS),
         replies: w[L.H_STAT_REPLIES]!,
         epipeReplies: w[L.H_STAT_EPIPE_REPLIES]!,
         taskExits: w[L.H_STAT_TASK_EXITS]!,

@@ -1,7 +1,9 @@
 /**
  * The supervisor thread: starts task workers, and when one stops for any
  * reason (return, uncaught error, terminate) reaps it under the kernel lock,
- * recovering the lock first if the task died holding it.
+ * recovering the lock first if the task died holding it. It never blocks on
+ * a lock for long: its event loop is where deaths are learnt, and a death it
+ * has not yet learnt may be what a lock is waiting for.
  *
  * It runs in its own worker so that reaping never waits for the creator's
  * event loop: a creator blocked in a synchronous call to a task that crashes
@@ -11,6 +13,7 @@ import { Worker, parentPort, workerData } from 'node:worker_threads';
 import { Region, SUPERVISOR_TAG } from '../kernel/region.js';
 import * as L from '../kernel/layout.js';
 import { reapTask } from '../kernel/cleanup.js';
+import { QueueLockBusy, recoverQueueLocks, releaseQueueLocksOf } from '../objects/queue.js';
 import { TASK_BOOT_KEY, type SupervisorNotice, type SupervisorRequest, type TaskBoot } from './protocol.js';
 
 const region = new Region((workerData as { buffer: SharedArrayBuffer }).buffer);
@@ -22,13 +25,86 @@ function notify(notice: SupervisorNotice): void {
   parentPort!.postMessage(notice);
 }
 
-function reap(slot: number, code: number): void {
-  if (!region.seizeFromDead(slot + 1)) region.lock();
-  try {
-    reapTask(region, slot, code);
-  } finally {
-    region.unlock();
+/** A task whose thread has stopped, waiting to be reaped. */
+interface Dying {
+  slot: number;
+  pid: number;
+  code: number;
+  error?: string;
+}
+const dying: Dying[] = [];
+let reapScheduled = false;
+
+/** How long one attempt to take the kernel lock may spin before backing off to the event loop. */
+const LOCK_ATTEMPT_MS = 2;
+
+/**
+ * A task's thread stopped: mark it dying at once, without the lock, so that
+ * any thread holding the kernel lock and waiting for a queue lock it held
+ * may take that over; then reap it as soon as the kernel lock is free.
+ */
+function onExit(entry: Dying): void {
+  Atomics.store(region.w, region.task(entry.slot) + L.T_STATE, L.TASK_DYING);
+  dying.push(entry);
+  scheduleReap(0);
+}
+
+function scheduleReap(delayMs: number): void {
+  if (reapScheduled) return;
+  reapScheduled = true;
+  setTimeout(reapPending, delayMs);
+}
+
+/**
+ * Takes the kernel lock, seizing it (and undoing the half-done operation)
+ * from a dying holder. Gives up after a short spin so that the event loop,
+ * which is where deaths are learnt, never waits on a thread that may be dead.
+ */
+function tryKernelLock(): boolean {
+  const w = region.w;
+  const giveUpAt = performance.now() + LOCK_ATTEMPT_MS;
+  for (;;) {
+    if (Atomics.compareExchange(w, L.H_LOCK, 0, SUPERVISOR_TAG) === 0) return true;
+    const holder = Atomics.load(w, L.H_LOCK);
+    if (holder >= 1 && holder <= region.maxTasks && Atomics.load(w, region.task(holder - 1) + L.T_STATE) === L.TASK_DYING) {
+      if (region.seizeFromDead(holder)) return true;
+    }
+    if (performance.now() > giveUpAt) return false;
   }
+}
+
+/**
+ * Reaps every dying task. First, in a critical section of its own, the
+ * queue locks the dying tasks held are taken over and repaired; then each
+ * task is reaped. If a reap meets a queue lock that stays busy (its holder
+ * may be dead without our knowing yet), it is undone and retried after the
+ * event loop has had a turn.
+ */
+function reapPending(): void {
+  reapScheduled = false;
+  if (dying.length === 0) return;
+  if (!tryKernelLock()) return scheduleReap(1);
+  for (let slot = 0; slot < region.maxObjects; slot++) {
+    if (region.w[region.object(slot) + L.O_TYPE] === L.OBJ_PORT) recoverQueueLocks(region, region.object(slot));
+  }
+  region.unlock();
+  while (dying.length > 0) {
+    const entry = dying[0]!;
+    if (!tryKernelLock()) return scheduleReap(1);
+    try {
+      reapTask(region, entry.slot, entry.code);
+    } catch (error) {
+      if (!(error instanceof QueueLockBusy)) throw error;
+      region.rollback();
+      releaseQueueLocksOf(region, SUPERVISOR_TAG);
+      region.unlock();
+      return scheduleReap(1);
+    }
+    region.unlock();
+    dying.shift();
+    notify({ op: 'exit', pid: entry.pid, code: entry.code, ...(entry.error !== undefined ? { error: entry.error } : {}) });
+  }
+  if (shuttingDown && workers.size === 0) notify({ op: 'shutdown-done' });
 }
 
 function spawn(request: Extract<SupervisorRequest, { op: 'spawn' }>): void {
@@ -37,8 +113,7 @@ function spawn(request: Extract<SupervisorRequest, { op: 'spawn' }>): void {
   try {
     worker = new Worker(new URL(request.url), { workerData: { [TASK_BOOT_KEY]: boot, data: request.data } });
   } catch (error) {
-    reap(request.slot, 1);
-    notify({ op: 'exit', pid: request.pid, code: 1, error: String(error) });
+    onExit({ slot: request.slot, pid: request.pid, code: 1, error: String(error) });
     return;
   }
   workers.set(request.pid, worker);
@@ -52,9 +127,7 @@ function spawn(request: Extract<SupervisorRequest, { op: 'spawn' }>): void {
   });
   worker.on('exit', (code) => {
     workers.delete(request.pid);
-    reap(request.slot, failure !== undefined && code === 0 ? 1 : code);
-    notify({ op: 'exit', pid: request.pid, code, ...(failure !== undefined ? { error: failure } : {}) });
-    if (shuttingDown && workers.size === 0) notify({ op: 'shutdown-done' });
+    onExit({ slot: request.slot, pid: request.pid, code: failure !== undefined && code === 0 ? 1 : code, ...(failure !== undefined ? { error: failure } : {}) });
   });
 }
 
@@ -68,7 +141,7 @@ parentPort!.on('message', (request: SupervisorRequest) => {
       break;
     case 'shutdown':
       shuttingDown = true;
-      if (workers.size === 0) notify({ op: 'shutdown-done' });
+      if (workers.size === 0 && dying.length === 0) notify({ op: 'shutdown-done' });
       for (const worker of workers.values()) void worker.terminate();
       break;
   }

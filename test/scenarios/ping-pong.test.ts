@@ -6,8 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Kernel, TaskHandle } from '../../src/index.js';
-import { fixture, waitFor, within, withKernel } from '../helpers.js';
-import { PING, controlWords, setWord } from '../fixtures/scenario-lib.js';
+import { fixture, waitFor, within } from '../helpers.js';
+import { PING, controlWords, setWord, withGuardedKernel } from '../fixtures/scenario-lib.js';
 
 async function pingPong(kernel: Kernel, mode: string): Promise<void> {
   const baseline = kernel.usage();
@@ -57,13 +57,13 @@ async function pingPong(kernel: Kernel, mode: string): Promise<void> {
 }
 
 test('6.1 ping-pong: A grants its port to B, B blocked in recv gets type 42 "Hi!" from A (typed API)', async () => {
-  await withKernel((kernel) => pingPong(kernel, 'typed-grant'));
+  await withGuardedKernel((kernel) => pingPong(kernel, 'typed-grant'));
 });
 
 test('6.1 ping-pong through the ABI: IPC_CREATE_PORT, HANDLE_GRANT, IPC_RECV blocked, IPC_SEND', async () => {
-  await withKernel((kernel) => pingPong(kernel, 'abi-grant'));
+  await withGuardedKernel((kernel) => pingPong(kernel, 'abi-grant'));
 });
 
 test('6.1 ping-pong by name: B binds /srv/ping and blocks in recv, A connects and sends', async () => {
-  await withKernel((kernel) => pingPong(kernel, 'typed-bind'));
+  await withGuardedKernel((kernel) => pingPong(kernel, 'typed-bind'));
 });

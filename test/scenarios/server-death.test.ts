@@ -11,8 +11,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BrokenPipeError, MSG_TYPE_REPLY, Message, type Kernel, type TaskExit } from '../../src/index.js';
-import { fixture, waitFor, within, withKernel } from '../helpers.js';
-import { CALLER, SERVER, controlWords, setWord } from '../fixtures/scenario-lib.js';
+import { fixture, waitFor, within } from '../helpers.js';
+import { CALLER, SERVER, controlWords, setWord, withGuardedKernel } from '../fixtures/scenario-lib.js';
 
 const CALLERS = 8;
 const HELD = 3;
@@ -70,13 +70,13 @@ async function serverDiesWithCallers(kernel: Kernel, death: 'terminate' | 'throw
 }
 
 test('a terminated server: all 8 blocked callers (3 calls received, 5 queued) get EPIPE', async () => {
-  await withKernel(async (kernel) => {
+  await withGuardedKernel(async (kernel) => {
     await serverDiesWithCallers(kernel, 'terminate');
   });
 });
 
 test('a server dying of an uncaught exception: all 8 blocked callers get EPIPE', async () => {
-  await withKernel(async (kernel) => {
+  await withGuardedKernel(async (kernel) => {
     const exit = await serverDiesWithCallers(kernel, 'throw');
     assert.notEqual(exit.code, 0);
     assert.match(exit.error ?? '', /dying on purpose/);
@@ -84,7 +84,7 @@ test('a server dying of an uncaught exception: all 8 blocked callers get EPIPE',
 });
 
 test('a server returning normally with calls unanswered: all 8 blocked callers get EPIPE', async () => {
-  await withKernel(async (kernel) => {
+  await withGuardedKernel(async (kernel) => {
     const exit = await serverDiesWithCallers(kernel, 'return');
     assert.equal(exit.code, 0);
     assert.equal(exit.error, undefined);
@@ -92,14 +92,14 @@ test('a server returning normally with calls unanswered: all 8 blocked callers g
 });
 
 test('a server calling process.exit with calls unanswered: all 8 blocked callers get EPIPE', async () => {
-  await withKernel(async (kernel) => {
+  await withGuardedKernel(async (kernel) => {
     const exit = await serverDiesWithCallers(kernel, 'exit');
     assert.equal(exit.code, 7);
   });
 });
 
 test('a server dies while init itself is blocked in a synchronous call to it: init gets EPIPE', async () => {
-  await withKernel(async (kernel) => {
+  await withGuardedKernel(async (kernel) => {
     const baseline = kernel.usage();
     const path = '/srv/doomed';
     const sc = controlWords(SERVER.words);

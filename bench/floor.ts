@@ -1,0 +1,28 @@
+/**
+ * Measures the machine's floor for a cross-thread round trip with kipc's
+ * waiting strategy (see workers/floor.ts), printed above the results: it
+ * says how much of a kipc figure is kipc and how much is the machine (a busy
+ * machine shows up here first).
+ */
+import { Worker } from 'node:worker_threads';
+import { DEFAULT_LIMITS } from '../src/kernel/layout.js';
+import { workerUrl } from './harness.js';
+import { kernelOptions } from './config.js';
+
+/** Median µs per raw Atomics round trip between two workers, over `rounds` rounds of `budgetMs`. */
+export async function measureFloor(rounds: number, budgetMs: number): Promise<number> {
+  const buffer = new SharedArrayBuffer(16);
+  const spin = kernelOptions.spin ?? DEFAULT_LIMITS.spin;
+  const start = (role: string): Worker => new Worker(workerUrl('floor'), { workerData: { role, buffer, rounds, budgetMs, spin } });
+  const pong = start('pong');
+  const ping = start('ping');
+  const exits = [ping, pong].map(
+    (worker) =>
+      new Promise<void>((resolve, reject) => {
+        worker.once('error', reject);
+        worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`bench: floor worker exited with code ${code}`))));
+      }),
+  );
+  await Promise.all(exits);
+  return new Float64Array(buffer, 8, 1)[0]!;
+}

@@ -1,0 +1,268 @@
+/**
+ * kipc benchmark runner: each benchmark runs kipc and its usual Node
+ * alternative side by side in one process, rounds interleaved (so a busy
+ * spell on the machine hits both), and reports medians over the rounds.
+ *
+ *   node dist/bench/main.js [name ...] [--quick] [--json] [--check]
+ *                           [--rounds N] [--warmup N] [--round-ms MS] [--spin N]
+ *
+ * Names pick benchmarks (roundtrip, sync-call, async-call, one-way,
+ * one-way-batch): an exact name picks that one, anything else every name
+ * containing it. --quick runs fewer, shorter rounds (a smoke run). --json
+ * prints one JSON document on stdout (progress goes to stderr). --check
+ * exits with status 1 when a target is missed. --spin N creates every kipc
+ * kernel with that spin count (KernelOptions.spin) instead of the default,
+ * to try a spin setting without touching the source.
+ */
+import os from 'node:os';
+import { median, summarize, type Summary } from './stats.js';
+import type { Benchmark, RoundFigure, Target } from './harness.js';
+import { callRoundTrip } from './call-roundtrip.js';
+import { blockingCall } from './sync-call.js';
+import { asyncCall } from './async-call.js';
+import { oneWay, oneWayBatched } from './one-way.js';
+import { measureFloor } from './floor.js';
+import { kernelOptions } from './config.js';
+
+const BENCHMARKS: readonly Benchmark[] = [callRoundTrip, blockingCall, asyncCall, oneWay, oneWayBatched];
+
+interface Options {
+  filters: string[];
+  json: boolean;
+  check: boolean;
+  rounds: number;
+  warmup: number;
+  roundMs: number;
+  quick: boolean;
+  spin: number | undefined;
+}
+
+const USAGE = `usage: node dist/bench/main.js [name ...] [--quick] [--json] [--check] [--rounds N] [--warmup N] [--round-ms MS] [--spin N]
+benchmarks: ${BENCHMARKS.map((b) => b.name).join(', ')}`;
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = { filters: [], json: false, check: false, rounds: 11, warmup: 2, roundMs: 150, quick: false, spin: undefined };
+  let rounds: number | undefined;
+  let warmup: number | undefined;
+  let roundMs: number | undefined;
+  const number = (flag: string, value: string | undefined, min: number): number => {
+    const n = Number(value);
+    if (value === undefined || !Number.isFinite(n) || n < min) {
+      console.error(`bench: ${flag} needs a number >= ${min}\n${USAGE}`);
+      process.exit(2);
+    }
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    switch (arg) {
+      case '--json':
+        options.json = true;
+        break;
+      case '--quick':
+        options.quick = true;
+        break;
+      case '--check':
+        options.check = true;
+        break;
+      case '--rounds':
+        rounds = Math.floor(number(arg, argv[++i], 1));
+        break;
+      case '--warmup':
+        warmup = Math.floor(number(arg, argv[++i], 0));
+        break;
+      case '--round-ms':
+        roundMs = number(arg, argv[++i], 1);
+        break;
+      case '--spin':
+        options.spin = Math.floor(number(arg, argv[++i], 0));
+        break;
+      case '-h':
+      case '--help':
+        console.log(USAGE);
+        process.exit(0);
+      default:
+        if (arg.startsWith('-')) {
+          console.error(`bench: unknown option ${arg}\n${USAGE}`);
+          process.exit(2);
+        }
+        options.filters.push(arg);
+    }
+  }
+  if (options.quick) Object.assign(options, { rounds: 3, warmup: 1, roundMs: 50 });
+  if (rounds !== undefined) options.rounds = rounds;
+  if (warmup !== undefined) options.warmup = warmup;
+  if (roundMs !== undefined) options.roundMs = roundMs;
+  return options;
+}
+
+interface TargetResult {
+  description: string;
+  kind: Target['kind'];
+  value: number;
+  actual: number;
+  met: boolean;
+}
+
+interface BenchmarkResult {
+  name: string;
+  title: string;
+  unit: Benchmark['unit'];
+  kipc: { label: string } & Summary & {
+    /** Futex sleeps per operation, median over rounds (about 2 per call: both sides slept every time). */
+    parksPerOp: number;
+  };
+  alternative: { label: string } & Summary;
+  /** How many times better kipc is, from the two medians (> 1: kipc wins). */
+  speedup: number;
+  /** The same, as the median of the per-round ratios (rounds are paired, so this resists drift). */
+  pairedSpeedup: number;
+  targets: TargetResult[];
+  /** The floor (see floor.ts) measured just before this benchmark, µs per round trip. */
+  floorUs: number;
+}
+
+function speedupOf(unit: Benchmark['unit'], kipc: number, alternative: number): number {
+  return unit === 'µs' ? alternative / kipc : kipc / alternative;
+}
+
+function formatValue(unit: Benchmark['unit'], value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  if (unit === 'msg/s') return `${(value / 1e6).toPrecision(3)} M msg/s`;
+  return `${value < 10 ? value.toFixed(2) : value < 100 ? value.toFixed(1) : value.toFixed(0)} µs`;
+}
+
+function describeTarget(unit: Benchmark['unit'], target: Target): string {
+  switch (target.kind) {
+    case 'at-most':
+      return `≤ ${formatValue(unit, target.value)}`;
+    case 'at-least':
+      return `≥ ${formatValue(unit, target.value)}`;
+    case 'speedup':
+      return `≥ ${target.value}x`;
+  }
+}
+
+function evaluate(bench: Benchmark, kipcMedian: number, speedup: number): TargetResult[] {
+  return bench.targets.map((target) => {
+    const actual = target.kind === 'speedup' ? speedup : kipcMedian;
+    const met = target.kind === 'at-most' ? actual <= target.value : actual >= target.value;
+    return { description: describeTarget(bench.unit, target), kind: target.kind, value: target.value, actual, met };
+  });
+}
+
+async function run(bench: Benchmark, options: Options, log: (line: string) => void): Promise<BenchmarkResult> {
+  const floorUs = await measureFloor(3, options.quick ? 20 : 50);
+  const { kipc, alternative } = await bench.open();
+  const sides = [kipc, alternative];
+  const kept: [RoundFigure[], RoundFigure[]] = [[], []];
+  try {
+    const total = options.warmup + options.rounds;
+    for (let round = 0; round < total; round++) {
+      // Alternate which side goes first, so neither always runs right after the other's teardown of caches.
+      const order = round % 2 === 0 ? [0, 1] : [1, 0];
+      for (const i of order) {
+        const figure = await sides[i]!.round(options.roundMs);
+        if (round >= options.warmup) kept[i as 0 | 1].push(figure);
+      }
+    }
+  } finally {
+    await Promise.all(sides.map((side) => side.close()));
+  }
+  const k = summarize(kept[0].map((f) => f.value));
+  const a = summarize(kept[1].map((f) => f.value));
+  const parksPerOp = median(kept[0].map((f) => (f.parks ?? NaN) / f.ops));
+  const speedup = speedupOf(bench.unit, k.median, a.median);
+  const paired = summarize(kept[0].map((f, i) => speedupOf(bench.unit, f.value, kept[1][i]!.value)));
+  const result: BenchmarkResult = {
+    name: bench.name,
+    title: bench.title,
+    unit: bench.unit,
+    kipc: { label: kipc.label, ...k, parksPerOp },
+    alternative: { label: alternative.label, ...a },
+    speedup,
+    pairedSpeedup: paired.median,
+    targets: evaluate(bench, k.median, speedup),
+    floorUs,
+  };
+  const spread = (s: Summary): string => `[${formatValue(bench.unit, s.min)} … ${formatValue(bench.unit, s.max)}]`;
+  log(`${bench.name}: ${bench.title}`);
+  log(`  kipc         ${formatValue(bench.unit, k.median).padStart(14)}  ${spread(k)}  ${kipc.label}`);
+  log(`  alternative  ${formatValue(bench.unit, a.median).padStart(14)}  ${spread(a)}  ${alternative.label}`);
+  log(`  speedup      ${`${speedup.toFixed(1)}x`.padStart(14)}  (median of per-round ratios ${paired.median.toFixed(1)}x)`);
+  if (Number.isFinite(parksPerOp)) log(`  kipc parks   ${parksPerOp.toFixed(3).padStart(14)}  futex sleeps per ${bench.unit === 'µs' ? 'call' : 'message'} (median over rounds)`);
+  const targets = result.targets.map((t) => `${t.description}: ${t.met ? 'met' : 'MISSED'}`).join(' · ');
+  log(`  targets      ${targets || 'none (informational)'}`);
+  log(`  floor        ${formatValue('µs', floorUs).padStart(14)}  raw Atomics round trip just before, same spin, no kernel (a busy machine shows here first)`);
+  log('');
+  return result;
+}
+
+function table(results: readonly BenchmarkResult[]): string {
+  const rows = [
+    ['benchmark', 'kipc', 'alternative', 'speedup', 'targets'],
+    ...results.map((r) => [
+      r.name,
+      formatValue(r.unit, r.kipc.median),
+      formatValue(r.unit, r.alternative.median),
+      `${r.speedup.toFixed(1)}x`,
+      r.targets.map((t) => `${t.description} ${t.met ? '✓' : '✗'}`).join('  '),
+    ]),
+  ];
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
+  const line = (row: string[]): string =>
+    row.map((cell, c) => (c === 0 || c === row.length - 1 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('   ').trimEnd();
+  return [line(rows[0]!), line(widths.map((w) => '-'.repeat(w))), ...rows.slice(1).map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const picks = (b: Benchmark, filter: string): boolean =>
+    BENCHMARKS.some((other) => other.name === filter) ? b.name === filter : b.name.includes(filter);
+  const selected = BENCHMARKS.filter((b) => options.filters.length === 0 || options.filters.some((f) => picks(b, f)));
+  if (selected.length === 0) {
+    console.error(`bench: no benchmark matches ${options.filters.join(', ')}\n${USAGE}`);
+    process.exit(2);
+  }
+  if (options.spin !== undefined) kernelOptions.spin = options.spin;
+  // Human-readable progress goes to stdout, or to stderr when stdout carries JSON.
+  const log = options.json ? (line: string) => console.error(line) : (line: string) => console.log(line);
+  const environment = {
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.availableParallelism(),
+    loadAverage: os.loadavg(),
+    rounds: options.rounds,
+    warmupRounds: options.warmup,
+    roundMs: options.roundMs,
+    /** KernelOptions.spin of every kipc kernel ('default' unless --spin). */
+    kernelSpin: options.spin ?? 'default',
+  };
+  log(`kipc bench · Node ${environment.node} · ${environment.platform} · ${environment.cores} cores (os.availableParallelism) · ${environment.cpu}`);
+  log(
+    `load average ${environment.loadAverage.map((l) => l.toFixed(2)).join(' ')} · ${options.rounds} rounds of ~${options.roundMs} ms per side ` +
+      `after ${options.warmup} warm-up, sides interleaved · medians [min … max]${options.spin !== undefined ? ` · kernel spin ${options.spin}` : ''}`,
+  );
+  log('floor: before each benchmark, two workers ping-pong through a SharedArrayBuffer (same spin as kipc, then futex wait): kipc without its kernel work');
+  if (environment.cores < 4) log(`note: ${environment.cores} cores; spinning waiters share them with their peers, and other load shows directly in these figures`);
+  log('');
+
+  const results: BenchmarkResult[] = [];
+  const started = performance.now();
+  for (const bench of selected) results.push(await run(bench, options, log));
+  const seconds = (performance.now() - started) / 1000;
+
+  if (options.json) {
+    console.log(JSON.stringify({ environment, seconds, results }, null, 2));
+  } else {
+    console.log(table(results));
+    console.log(`\n${seconds.toFixed(1)} s`);
+  }
+  if (options.check && results.some((r) => r.targets.some((t) => !t.met))) process.exitCode = 1;
+}
+
+main().catch((error) => {
+  console.error(error?.stack ?? error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,183 @@
+/**
+ * Sending to a port (IPC_SEND, IPC_CALL, and batches of sends).
+ *
+ * A plain send without a handle takes only the port's send lock: it writes
+ * the slot at the tail and publishes it with one store. A call, or a send
+ * that carries a handle, also needs the kernel lock (call table, handle
+ * references): it commits those under the kernel lock first and publishes
+ * the slot after, so a sender killed in between leaves a committed call or
+ * handle in an unpublished slot, which recovery (queue.ts) and the reaper
+ * undo.
+ */
+import * as L from '../kernel/layout.js';
+import { EFAULT, EINVAL, EPIPE, EBADF } from '../kernel/errno.js';
+import type { Region } from '../kernel/region.js';
+import type { TaskContext } from '../kernel/context.js';
+import { type MessageMemory, copyIn, inBounds, readI32 } from '../kernel/copy.js';
+import { attachTransfer, lookupHandle, lookupTyped, objectOfEntry } from '../kernel/handles.js';
+import { lockQueue, nextIndex, publishTail, slotAt, unlockQueue } from './queue.js';
+import { allocCall, callToken } from './call.js';
+
+/**
+ * Enqueues the message at `offset` of `src` on the port named by `h`, as a
+ * plain send (`asCall` false; returns 0) or as a call (returns the call slot).
+ * The kernel overwrites `sender` with the caller's pid (and, for a call, the
+ * call token in the high word). A non-zero `flags` names a handle of the
+ * caller's to transfer; the receiver gets a copy with the same rights.
+ * Errors: EFAULT message outside `src`; EBADF `h` is not a port handle, or
+ * flags names no handle; EPERM `h` lacks write, or the transferred handle
+ * lacks grant; EPIPE the port is destroyed; ENOMEM no call slot left.
+ * WOULD_BLOCK while the queue is full.
+ */
+export function enqueueMessage(ctx: TaskContext, h: number, src: MessageMemory, offset: number, asCall: boolean): number {
+  if (!inBounds(src, offset, L.MESSAGE_BYTES)) return -EFAULT;
+  if (!asCall && readI32(src, offset + L.MSG_FLAGS) === 0) {
+    const sent = sendPlain(ctx, h, src, offset, 1);
+    return sent === 1 ? 0 : sent;
+  }
+  return sendLocked(ctx, h, src, offset, asCall);
+}
+
+/**
+ * Sends up to `count` consecutive messages from `src` at `offset` (64 bytes
+ * each): as many as the queue has room for, under one send lock. Returns how
+ * many were sent (>= 1). Messages that carry a handle (non-zero flags) go one
+ * at a time. Same errors as {@link enqueueMessage}; WOULD_BLOCK while full.
+ */
+export function enqueueBatch(ctx: TaskContext, h: number, src: MessageMemory, offset: number, count: number): number {
+  if (!Number.isInteger(count) || count < 1) return -EINVAL;
+  if (!inBounds(src, offset, L.MESSAGE_BYTES * count)) return -EFAULT;
+  if (readI32(src, offset + L.MSG_FLAGS) !== 0) {
+    const r = sendLocked(ctx, h, src, offset, false);
+    return r === 0 ? 1 : r;
+  }
+  return sendPlain(ctx, h, src, offset, count);
+}
+
+/**
+ * The port record `h` names, locked for sending, when this task may send to
+ * it; else -errno with nothing locked. The handle is checked again once the
+ * lock is held: a revoke or destroy in between is seen.
+ */
+function lockForSend(ctx: TaskContext, h: number): number {
+  const r = ctx.r;
+  const w = r.w;
+  const e = lookupTyped(r, ctx.slot, h, L.OBJ_PORT, L.RIGHT_WRITE);
+  if (e < 0) return e;
+  const objectPlusOne = w[e + L.HD_OBJECT]!;
+  const o = r.object(objectPlusOne - 1);
+  const gen = w[e + L.HD_OBJECT_GEN]!;
+  lockQueue(r, o, L.O_SEND_LOCK);
+  if (w[e + L.HD_OBJECT] !== objectPlusOne || w[o + L.O_GEN] !== gen) {
+    unlockQueue(r, o, L.O_SEND_LOCK);
+    return -EBADF;
+  }
+  if (w[o + L.O_FLAGS]! & L.OBJECT_FLAG_DESTROYED) {
+    unlockQueue(r, o, L.O_SEND_LOCK);
+    return -EPIPE;
+  }
+  return o;
+}
+
+/**
+ * Free slots in queue `o` (send lock held); records the wait for room and
+ * returns WOULD_BLOCK when there are none. Reads the receivers' head only
+ * when the cached one says the queue is full.
+ */
+function roomOrWait(ctx: TaskContext, o: number): number {
+  const r = ctx.r;
+  const w = r.w;
+  const capacity = w[o + L.O_CAPACITY]!;
+  const tail = w[o + L.O_TAIL]!;
+  let depth = tail - w[o + L.O_CACHED_HEAD]!;
+  if (depth < 0) depth += capacity + 1;
+  if (depth < capacity) return capacity - depth;
+  const writeSeq = Atomics.load(w, o + L.O_WRITE_SEQ);
+  const head = Atomics.load(w, o + L.O_HEAD);
+  w[o + L.O_CACHED_HEAD] = head;
+  depth = tail - head;
+  if (depth < 0) depth += capacity + 1;
+  if (depth < capacity) return capacity - depth;
+  return ctx.blockOnCondition(o + L.O_WRITE_SEQ, writeSeq, o + L.O_HEAD, head, o + L.O_WRITE_WAITERS, (o - r.objects) / L.OBJECT_WORDS + 1, L.EVENT_WRITABLE);
+}
+
+/** Writes the message fields the kernel owns into the slot at `at`, after its 64 bytes. */
+function stamp(w: Int32Array, at: number, pid: number, token: number, call: number): void {
+  w[at + (L.MSG_SENDER >> 2)] = pid;
+  w[at + (L.MSG_SENDER >> 2) + 1] = token;
+  w[at + (L.MSG_FLAGS >> 2)] = 0;
+  w[at + L.M_CALL] = call;
+  w[at + L.M_TAKEN] = 0;
+}
+
+/** Plain sends: the send lock only. Returns how many were sent, -errno, or WOULD_BLOCK. */
+function sendPlain(ctx: TaskContext, h: number, src: MessageMemory, offset: number, count: number): number {
+  const r = ctx.r;
+  const w = r.w;
+  const o = lockForSend(ctx, h);
+  if (o < 0) return o;
+  const room = roomOrWait(ctx, o);
+  if (room < 0) {
+    unlockQueue(r, o, L.O_SEND_LOCK);
+    return room;
+  }
+  const n = count < room ? count : room;
+  let tail = w[o + L.O_TAIL]!;
+  for (let i = 0; i < n; i++) {
+    const at = slotAt(r, o, tail);
+    copyIn(w, r.bytes, at, src, offset + i * L.MESSAGE_BYTES);
+    stamp(w, at, ctx.pid, 0, 0);
+    tail = nextIndex(r, o, tail);
+  }
+  publishTail(r, o, tail, n);
+  unlockQueue(r, o, L.O_SEND_LOCK);
+  w[ctx.record + L.T_SENDS] += n;
+  return n;
+}
+
+/** A call, or a send carrying a handle: kernel lock, then send lock; commit, then publish. */
+function sendLocked(ctx: TaskContext, h: number, src: MessageMemory, offset: number, asCall: boolean): number {
+  const r = ctx.r;
+  const w = r.w;
+  const xferHandle = readI32(src, offset + L.MSG_FLAGS);
+  r.lock();
+  const e = lookupTyped(r, ctx.slot, h, L.OBJ_PORT, L.RIGHT_WRITE);
+  if (e < 0) return r.fail(e);
+  const slot = objectOfEntry(r, e);
+  const o = r.object(slot);
+  if (w[o + L.O_FLAGS]! & L.OBJECT_FLAG_DESTROYED) return r.fail(-EPIPE);
+  const xe = xferHandle === 0 ? 0 : lookupHandle(r, ctx.slot, xferHandle, L.RIGHT_GRANT);
+  if (xe < 0) return r.fail(xe);
+  lockQueue(r, o, L.O_SEND_LOCK);
+  const room = roomOrWait(ctx, o);
+  if (room < 0) return unlockBoth(r, o, room);
+  const cs = asCall ? allocCall(r, ctx.pid) : -1;
+  if (asCall && cs < 0) {
+    unlockQueue(r, o, L.O_SEND_LOCK);
+    return r.fail(cs);
+  }
+  const tail = w[o + L.O_TAIL]!;
+  const at = slotAt(r, o, tail);
+  copyIn(w, r.bytes, at, src, offset);
+  stamp(w, at, ctx.pid, asCall ? callToken(r, cs) : 0, cs + 1);
+  w[at + L.M_XFER_OBJECT] = 0;
+  if (xe !== 0) attachTransfer(r, at, xe);
+  if (asCall) {
+    const c = r.call(cs);
+    r.set(c + L.C_PORT, slot);
+    r.set(c + L.C_MESSAGE, w[o + L.O_RING]! + tail);
+    w[ctx.record + L.T_CALLS] += 1;
+  } else {
+    w[ctx.record + L.T_SENDS] += 1;
+  }
+  r.unlock();
+  publishTail(r, o, nextIndex(r, o, tail), 1);
+  unlockQueue(r, o, L.O_SEND_LOCK);
+  return asCall ? cs : 0;
+}
+
+function unlockBoth(r: Region, o: number, result: number): number {
+  unlockQueue(r, o, L.O_SEND_LOCK);
+  r.unlock();
+  return result;
+}

@@ -1,0 +1,91 @@
+/**
+ * DESIGN "Robustness": a task that dies holding the kernel lock must not
+ * wedge the kernel; the lock is recovered and the half-done operation
+ * undone. The tasks here take the lock deliberately (see
+ * fixtures/scenario-lock-holder), which makes the rare instants of the kill
+ * storm deterministic.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Kernel, Message } from '../../src/index.js';
+import { fixture, waitFor, within } from '../helpers.js';
+import { controlWords, setWord, startWatchdog, withGuardedKernel } from '../fixtures/scenario-lib.js';
+
+test('a task terminated while holding the kernel lock: the lock is recovered and its half-done store undone', async () => {
+  const watchdog = startWatchdog(30_000, 'lock recovery (terminate)');
+  try {
+    await withGuardedKernel(async (kernel) => {
+      const baseline = kernel.usage();
+      const before = kernel.snapshot().stats.lockRecoveries;
+      const c = controlWords(2);
+      const holder = kernel.spawn(fixture('scenario-lock-holder'), { data: { ctl: c.buffer, how: 'sleep', dirty: true } });
+      await waitFor(() => Atomics.load(c, 0) === 1, 'the task to hold the lock');
+      await within(holder.terminate(), 10_000, 'the lock holder to be reaped');
+      // Init can take the lock again (this would block forever otherwise; the watchdog guards it).
+      assert.equal(kernel.snapshot().stats.lockRecoveries, before + 1);
+      assert.deepEqual(kernel.usage(), baseline, 'the logged store of the dead holder was rolled back');
+      const port = kernel.task.createPort();
+      port.send(Message.of(1));
+      assert.equal(port.receive().type, 1);
+      port.close();
+    });
+  } finally {
+    watchdog.stop();
+  }
+});
+
+test('a task exiting while holding the kernel lock: recovered', async () => {
+  const watchdog = startWatchdog(30_000, 'lock recovery (exit)');
+  try {
+    await withGuardedKernel(async (kernel) => {
+      const baseline = kernel.usage();
+      const c = controlWords(2);
+      const holder = kernel.spawn(fixture('scenario-lock-holder'), { data: { ctl: c.buffer, how: 'exit', dirty: true } });
+      await waitFor(() => Atomics.load(c, 0) === 1, 'the task to hold the lock');
+      setWord(c, 1, 1);
+      await within(holder.exited, 10_000, 'the lock holder to be reaped');
+      assert.equal(kernel.snapshot().stats.lockRecoveries, 1);
+      assert.deepEqual(kernel.usage(), baseline);
+    });
+  } finally {
+    watchdog.stop();
+  }
+});
+
+// Found by the kill storm: the supervisor reaps one dead task while another
+// task holds the lock and then dies. The supervisor waits for the lock
+// synchronously (Region.lock in reap), so it never gets to the second task's
+// exit event, which is what would recover the lock: the supervisor, and every
+// thread that needs the kernel lock, hangs from then on.
+test('two tasks die together, the second holding the lock: both are reaped and the lock recovered', async () => {
+  const watchdog = startWatchdog(60_000, 'lock recovery (two deaths)');
+  const kernel = Kernel.create();
+  let wedged = false;
+  try {
+    const baseline = kernel.usage();
+    const cs = controlWords(2);
+    const ch = controlWords(2);
+    const sleeper = kernel.spawn(fixture('scenario-lock-holder'), { data: { ctl: cs.buffer, how: 'idle' } });
+    await waitFor(() => Atomics.load(cs, 0) === 1, 'the sleeper to start');
+    const holder = kernel.spawn(fixture('scenario-lock-holder'), { data: { ctl: ch.buffer, how: 'exit' } });
+    await waitFor(() => Atomics.load(ch, 0) === 1, 'the holder to take the lock');
+    // The sleeper dies first; its reap has to wait for the lock the holder has.
+    const sleeperReaped = sleeper.terminate();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Now the holder dies without unlocking.
+    setWord(ch, 1, 1);
+    try {
+      await within(Promise.all([sleeperReaped, holder.exited]), 10_000, 'both tasks to be reaped');
+    } catch (error) {
+      wedged = true;
+      throw error;
+    }
+    assert.equal(kernel.snapshot().stats.lockRecoveries, 1);
+    assert.deepEqual(kernel.usage(), baseline);
+  } finally {
+    watchdog.stop();
+    // A wedged supervisor never finishes a shutdown: let the process exit without it.
+    if (wedged) (kernel as unknown as { supervisor: { unref(): void } }).supervisor.unref();
+    else await kernel.close();
+  }
+});

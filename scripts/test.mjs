@@ -2,6 +2,8 @@
 // Runs the compiled test suites (dist/test/**/*.test.js) with node's test
 // runner, one file at a time: the suites start real threads, and two cores
 // are shared by all of them. Arguments filter the files by substring.
+// A test that hangs fails after TEST_TIMEOUT_MS instead of stalling the run,
+// and the runner exits even if a failed test left a worker behind.
 import { readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 
@@ -16,5 +18,10 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...files], { stdio: 'inherit' });
+const TEST_TIMEOUT_MS = 240_000;
+const result = spawnSync(
+  process.execPath,
+  ['--test', '--test-concurrency=1', `--test-timeout=${TEST_TIMEOUT_MS}`, '--test-force-exit', ...files],
+  { stdio: 'inherit' },
+);
 process.exit(result.status ?? 1);

@@ -25,6 +25,8 @@ export class TaskContext {
   waitObject = 0;
   waitEvent = 0;
 
+  /** Whether the last message this thread received was a call (a hint for the receive path). */
+  expectCalls = false;
   /** Word index of this task's record in the task table. */
   readonly record: number;
 

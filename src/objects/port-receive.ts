@@ -9,11 +9,12 @@
  * either taken the message (recovery advances the head) or not.
  */
 import * as L from '../kernel/layout.js';
-import { EAGAIN, EBADF, EFAULT, EINVAL, EPIPE } from '../kernel/errno.js';
+import { EAGAIN, EFAULT, EINVAL, EPIPE } from '../kernel/errno.js';
 import type { TaskContext } from '../kernel/context.js';
 import { type MessageMemory, copyOut, inBounds, writeI32 } from '../kernel/copy.js';
 import { landTransfer, lookupTyped } from '../kernel/handles.js';
 import { advanceHead, lockQueue, nextIndex, slotAt, unlockQueue } from './queue.js';
+import { lockPortQueue } from './port.js';
 
 /**
  * Dequeues the oldest message of the port named by `h` into `dst` at
@@ -26,6 +27,9 @@ import { advanceHead, lockQueue, nextIndex, slotAt, unlockQueue } from './queue.
  */
 export function receiveMessage(ctx: TaskContext, h: number, dst: MessageMemory, offset: number, blocking: boolean): number {
   if (!inBounds(dst, offset, L.MESSAGE_BYTES)) return -EFAULT;
+  // A server that just received a call most likely receives calls: go
+  // straight to the kernel-lock path rather than look twice.
+  if (ctx.expectCalls) return receiveLocked(ctx, h, dst, offset, blocking);
   const r = receivePlain(ctx, h, dst, offset, 1, blocking);
   if (r === 1) return 0;
   return r === NEEDS_KERNEL_LOCK ? receiveLocked(ctx, h, dst, offset, blocking) : r;
@@ -50,26 +54,6 @@ export function receiveBatch(ctx: TaskContext, h: number, dst: MessageMemory, of
 const NEEDS_KERNEL_LOCK = -100001;
 
 /**
- * The port record `h` names, locked for receiving, or -errno with nothing
- * locked; the handle is checked again once the lock is held.
- */
-function lockForReceive(ctx: TaskContext, h: number): number {
-  const r = ctx.r;
-  const w = r.w;
-  const e = lookupTyped(r, ctx.slot, h, L.OBJ_PORT, L.RIGHT_READ);
-  if (e < 0) return e;
-  const objectPlusOne = w[e + L.HD_OBJECT]!;
-  const o = r.object(objectPlusOne - 1);
-  const gen = w[e + L.HD_OBJECT_GEN]!;
-  lockQueue(r, o, L.O_RECV_LOCK);
-  if (w[e + L.HD_OBJECT] !== objectPlusOne || w[o + L.O_GEN] !== gen) {
-    unlockQueue(r, o, L.O_RECV_LOCK);
-    return -EBADF;
-  }
-  return o;
-}
-
-/**
  * When queue `o` is empty: -EPIPE once destroyed, -EAGAIN when not
  * blocking, else WOULD_BLOCK with the wait for the tail to move recorded.
  * `readSeq` was read before the emptiness was seen.
@@ -85,7 +69,7 @@ function whenEmpty(ctx: TaskContext, o: number, tail: number, readSeq: number, b
 function receivePlain(ctx: TaskContext, h: number, dst: MessageMemory, offset: number, max: number, blocking: boolean): number {
   const r = ctx.r;
   const w = r.w;
-  const o = lockForReceive(ctx, h);
+  const o = lockPortQueue(ctx, h, L.RIGHT_READ, L.O_RECV_LOCK);
   if (o < 0) return o;
   let head = w[o + L.O_HEAD]!;
   let tail = w[o + L.O_CACHED_TAIL]!;
@@ -151,6 +135,7 @@ function receiveLocked(ctx: TaskContext, h: number, dst: MessageMemory, offset: 
   }
   r.set(at + L.M_TAKEN, 1);
   w[ctx.record + L.T_RECEIVES] += 1;
+  ctx.expectCalls = call !== 0;
   r.unlock();
   advanceHead(r, o, nextIndex(r, o, head), 1);
   unlockQueue(r, o, L.O_RECV_LOCK);

@@ -10,12 +10,13 @@
  * undo.
  */
 import * as L from '../kernel/layout.js';
-import { EFAULT, EINVAL, EPIPE, EBADF } from '../kernel/errno.js';
+import { EFAULT, EINVAL, EPIPE } from '../kernel/errno.js';
 import type { Region } from '../kernel/region.js';
 import type { TaskContext } from '../kernel/context.js';
 import { type MessageMemory, copyIn, inBounds, readI32 } from '../kernel/copy.js';
 import { attachTransfer, lookupHandle, lookupTyped, objectOfEntry } from '../kernel/handles.js';
 import { lockQueue, nextIndex, publishTail, slotAt, unlockQueue } from './queue.js';
+import { lockPortQueue } from './port.js';
 import { allocCall, callToken } from './call.js';
 
 /**
@@ -55,31 +56,6 @@ export function enqueueBatch(ctx: TaskContext, h: number, src: MessageMemory, of
 }
 
 /**
- * The port record `h` names, locked for sending, when this task may send to
- * it; else -errno with nothing locked. The handle is checked again once the
- * lock is held: a revoke or destroy in between is seen.
- */
-function lockForSend(ctx: TaskContext, h: number): number {
-  const r = ctx.r;
-  const w = r.w;
-  const e = lookupTyped(r, ctx.slot, h, L.OBJ_PORT, L.RIGHT_WRITE);
-  if (e < 0) return e;
-  const objectPlusOne = w[e + L.HD_OBJECT]!;
-  const o = r.object(objectPlusOne - 1);
-  const gen = w[e + L.HD_OBJECT_GEN]!;
-  lockQueue(r, o, L.O_SEND_LOCK);
-  if (w[e + L.HD_OBJECT] !== objectPlusOne || w[o + L.O_GEN] !== gen) {
-    unlockQueue(r, o, L.O_SEND_LOCK);
-    return -EBADF;
-  }
-  if (w[o + L.O_FLAGS]! & L.OBJECT_FLAG_DESTROYED) {
-    unlockQueue(r, o, L.O_SEND_LOCK);
-    return -EPIPE;
-  }
-  return o;
-}
-
-/**
  * Free slots in queue `o` (send lock held); records the wait for room and
  * returns WOULD_BLOCK when there are none. Reads the receivers' head only
  * when the cached one says the queue is full.
@@ -114,7 +90,7 @@ function stamp(w: Int32Array, at: number, pid: number, token: number, call: numb
 function sendPlain(ctx: TaskContext, h: number, src: MessageMemory, offset: number, count: number): number {
   const r = ctx.r;
   const w = r.w;
-  const o = lockForSend(ctx, h);
+  const o = lockPortQueue(ctx, h, L.RIGHT_WRITE, L.O_SEND_LOCK);
   if (o < 0) return o;
   const room = roomOrWait(ctx, o);
   if (room < 0) {

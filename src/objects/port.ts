@@ -12,12 +12,11 @@
  * blocking loops live in kernel/ops.ts.
  */
 import * as L from '../kernel/layout.js';
-import { EINVAL, ENOSPC, EPIPE } from '../kernel/errno.js';
+import { EBADF, EINVAL, ENOSPC, EPIPE } from '../kernel/errno.js';
 import type { Region } from '../kernel/region.js';
 import type { TaskContext } from '../kernel/context.js';
 import { allocObject, registerDestroyer } from '../kernel/objects.js';
-import { installHandle } from '../kernel/handles.js';
-import { dropTransfer } from '../kernel/handles.js';
+import { dropTransfer, installHandle, lookupTyped } from '../kernel/handles.js';
 import { allocRing, freeRing, lockQueue, nextIndex, queueDepth, slotAt, unlockQueue, wakeAll } from './queue.js';
 import { failCall } from './call.js';
 import { removeBindingsOf } from './namespace.js';
@@ -47,6 +46,29 @@ export function createPort(ctx: TaskContext, capacity: number): number {
   r.set(o + L.O_RING, ring);
   for (const word of [L.O_HEAD, L.O_TAIL, L.O_CACHED_HEAD, L.O_CACHED_TAIL, L.O_SEND_LOCK, L.O_RECV_LOCK]) r.set(o + word, 0);
   return r.unlockWith(installHandle(r, ctx.slot, slot, L.RIGHTS_ALL, 0));
+}
+
+/**
+ * The port record handle `h` names, with queue lock `which` (O_SEND_LOCK or
+ * O_RECV_LOCK) held, when the handle has `right`; else -errno with nothing
+ * locked. The handle is checked again once the lock is held, so a revoke or
+ * destroy in between is seen. Senders also get -EPIPE for a destroyed port
+ * (receivers find out once it is empty). No kernel lock needed.
+ */
+export function lockPortQueue(ctx: TaskContext, h: number, right: number, which: number): number {
+  const r = ctx.r;
+  const w = r.w;
+  const e = lookupTyped(r, ctx.slot, h, L.OBJ_PORT, right);
+  if (e < 0) return e;
+  const objectPlusOne = w[e + L.HD_OBJECT]!;
+  const o = r.object(objectPlusOne - 1);
+  const gen = w[e + L.HD_OBJECT_GEN]!;
+  lockQueue(r, o, which);
+  let result = o;
+  if (w[e + L.HD_OBJECT] !== objectPlusOne || w[o + L.O_GEN] !== gen) result = -EBADF;
+  else if (which === L.O_SEND_LOCK && w[o + L.O_FLAGS]! & L.OBJECT_FLAG_DESTROYED) result = -EPIPE;
+  if (result < 0) unlockQueue(r, o, which);
+  return result;
 }
 
 /**

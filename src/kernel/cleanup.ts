@@ -37,8 +37,8 @@ export function reapTask(r: Region, slot: number, exitCode: number): void {
     if (state === L.CALL_FREE) continue;
     if (w[c + L.C_CALLER] === pid) {
       if (state === L.CALL_QUEUED) withdrawQueuedCall(r, cs);
-      else if (state === L.CALL_RECEIVED) r.set(c + L.C_STATE, L.CALL_ABANDONED);
-      else if (state === L.CALL_REPLIED) freeCall(r, cs);
+      else if (state === L.CALL_RECEIVED && r.casLogged(c + L.C_STATE, L.CALL_RECEIVED, L.CALL_ABANDONED)) continue;
+      else if (w[c + L.C_STATE] === L.CALL_REPLIED || state === L.CALL_CACHED) freeCall(r, cs);
     } else if (w[c + L.C_SERVER] === pid) {
       if (state === L.CALL_RECEIVED) failCall(r, cs, pid, EPIPE);
       else if (state === L.CALL_ABANDONED) freeCall(r, cs);
@@ -57,7 +57,12 @@ export function reapTask(r: Region, slot: number, exitCode: number): void {
   if (Atomics.exchange(w, t + L.T_SPINNING, 0) === 1) Atomics.sub(w, L.H_SPINNERS, 1);
   r.set(t + L.T_BLOCKED_OBJECT, 0);
   r.set(t + L.T_BLOCKED_EVENT, 0);
-  // It may have died between publishing a message and waking a waiter:
+  // It may have died between answering a call and waking its caller:
+  for (let cs = 0; cs < r.maxCalls; cs++) {
+    const c = r.call(cs);
+    if (Atomics.load(w, c + L.C_WAITERS) > 0 && w[c + L.C_STATE] === L.CALL_REPLIED) Atomics.notify(w, c + L.C_STATE);
+  }
+  // or between publishing a message and waking a waiter:
   // wake everyone parked on a queue; they re-check and park again.
   for (let o = 0; o < r.maxObjects; o++) {
     const at = r.object(o);
@@ -68,6 +73,8 @@ export function reapTask(r: Region, slot: number, exitCode: number): void {
   w[L.H_STAT_SENDS] = w[L.H_STAT_SENDS]! + w[t + L.T_SENDS]!;
   w[L.H_STAT_RECEIVES] = w[L.H_STAT_RECEIVES]! + w[t + L.T_RECEIVES]!;
   w[L.H_STAT_CALLS] = w[L.H_STAT_CALLS]! + w[t + L.T_CALLS]!;
+  w[L.H_STAT_REPLIES] = w[L.H_STAT_REPLIES]! + w[t + L.T_REPLIES]!;
+  w[t + L.T_REPLIES] = 0;
   w[t + L.T_SENDS] = 0;
   w[t + L.T_RECEIVES] = 0;
   w[t + L.T_CALLS] = 0;

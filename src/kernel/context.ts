@@ -25,6 +25,8 @@ export class TaskContext {
   waitObject = 0;
   waitEvent = 0;
 
+  /** A call slot this task keeps for its next call (CALL_CACHED), or -1. */
+  cachedCall = -1;
   /** Whether the last message this thread received was a call (a hint for the receive path). */
   expectCalls = false;
   /** Word index of this task's record in the task table. */

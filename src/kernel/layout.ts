@@ -104,6 +104,7 @@ export const T_HANDLE_HINT = 9;
 export const T_SENDS = 10;
 export const T_RECEIVES = 11;
 export const T_CALLS = 12;
+export const T_REPLIES = 13;
 /**
  * Park records: word indices of the waiter counters this task incremented
  * before parking (0 = free). The supervisor subtracts them when the task dies
@@ -255,6 +256,12 @@ export const CALL_RECEIVED = 2;
 export const CALL_REPLIED = 3;
 /** The caller gave up (deadline, abort, death) after the call was received. */
 export const CALL_ABANDONED = 4;
+/**
+ * Idle, kept by its last caller for its next call (saves the free list and
+ * the kernel lock when a reply is taken). Counted as free; a caller that
+ * finds the free list empty may take another task's cached slot.
+ */
+export const CALL_CACHED = 5;
 
 /** Call tokens ride in the high word of IpcMessage.sender: index + 1 + gen * stride. */
 export const CALL_INDEX_BITS = 16;

@@ -210,6 +210,23 @@ export class Region {
     Atomics.store(this.w, word, value);
   }
 
+  /**
+   * Compare-and-swap of a word that threads also change without the kernel
+   * lock; logged only once it succeeded, so a rollback never writes back a
+   * value that a lock-free writer has since replaced.
+   */
+  casLogged(word: number, expected: number, value: number): boolean {
+    const w = this.w;
+    if (Atomics.compareExchange(w, word, expected, value) !== expected) return false;
+    const n = w[H_UNDO_COUNT]!;
+    if (n >= this.undoEntries) throw new Error('kipc: kernel undo log overflow (kernel bug)');
+    const at = this.undo + n * 2;
+    w[at] = word;
+    w[at + 1] = expected;
+    w[H_UNDO_COUNT] = n + 1;
+    return true;
+  }
+
   /** Logged add; returns the new value. */
   add(word: number, delta: number): number {
     const v = this.w[word]! + delta;

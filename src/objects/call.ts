@@ -21,23 +21,51 @@ import { lockQueue, removeFromRing, unlockQueue } from './queue.js';
 
 const CALL_GEN_LIMIT = Math.floor(0x7fffffff / L.CALL_INDEX_STRIDE);
 
-/** Takes a call slot for a call from `callerPid`. Lock held. Slot index or -ENOMEM. */
-export function allocCall(r: Region, callerPid: number): number {
-  const cs = r.w[L.H_CALL_FREE]!;
-  if (cs < 0) return -ENOMEM;
+/**
+ * Takes a call slot for a call from task `ctx`: the one it keeps from its
+ * last call if it still has it, else one from the free list, else one
+ * another task keeps. Kernel lock held. Slot index or -ENOMEM.
+ */
+export function allocCall(r: Region, ctx: TaskContext): number {
+  const w = r.w;
+  let cs = ctx.cachedCall;
+  if (cs >= 0 && (w[r.call(cs) + L.C_STATE] !== L.CALL_CACHED || w[r.call(cs) + L.C_CALLER] !== ctx.pid)) cs = -1;
+  if (cs < 0) {
+    cs = w[L.H_CALL_FREE]!;
+    if (cs < 0) cs = stealCachedCall(r);
+    if (cs < 0) return -ENOMEM;
+    r.set(L.H_CALL_FREE, w[r.call(cs) + L.C_NEXT_FREE]!);
+    r.add(L.H_CALLS_USED, 1);
+  } else {
+    // Reused: a new generation, so that tokens of its last call die.
+    r.set(r.call(cs) + L.C_GEN, (w[r.call(cs) + L.C_GEN]! + 1) % CALL_GEN_LIMIT);
+  }
   const c = r.call(cs);
-  r.set(L.H_CALL_FREE, r.w[c + L.C_NEXT_FREE]!);
-  r.set(c + L.C_CALLER, callerPid);
+  r.set(c + L.C_CALLER, ctx.pid);
   r.set(c + L.C_SERVER, 0);
   r.set(c + L.C_PORT, -1);
   r.set(c + L.C_MESSAGE, -1);
   r.set(c + L.C_REPLY_STATUS, 0);
   r.set(c + L.C_STATE, L.CALL_QUEUED);
-  r.add(L.H_CALLS_USED, 1);
   return cs;
 }
 
-/** Returns a call slot to the pool; its token stops working. Lock held. */
+/** Frees a slot some task keeps, onto the free list, and returns its index; -1 if none. Kernel lock held. */
+function stealCachedCall(r: Region): number {
+  for (let cs = 0; cs < r.maxCalls; cs++) {
+    const c = r.call(cs);
+    if (r.w[c + L.C_STATE] !== L.CALL_CACHED) continue;
+    freeCall(r, cs);
+    return cs;
+  }
+  return -1;
+}
+
+/**
+ * Returns a call slot to the pool; its token stops working. Lock held.
+ * H_CALLS_USED counts the slots off the free list: calls in flight, and
+ * slots kept by their last caller (CALL_CACHED).
+ */
 export function freeCall(r: Region, cs: number): void {
   const c = r.call(cs);
   r.set(c + L.C_STATE, L.CALL_FREE);
@@ -94,11 +122,18 @@ export function takeReply(ctx: TaskContext, cs: number, dst: MessageMemory, offs
     // and the park returns at once.
     return ctx.blockOnValue(c + L.C_STATE, state, c + L.C_WAITERS, r.w[c + L.C_PORT]! + 1, L.EVENT_REPLY);
   }
-  r.lock();
+  // Nobody but this caller touches a replied call: no lock needed to read it.
   copyOut(r.w, r.bytes, c + L.C_REPLY, dst, offset);
   const status = r.w[c + L.C_REPLY_STATUS]!;
-  freeCall(r, cs);
-  r.unlock();
+  if (ctx.cachedCall < 0 || ctx.cachedCall === cs) {
+    // Keep it for the next call; a death here leaves it REPLIED, which the reaper frees.
+    Atomics.store(r.w, c + L.C_STATE, L.CALL_CACHED);
+    ctx.cachedCall = cs;
+  } else {
+    r.lock();
+    freeCall(r, cs);
+    r.unlock();
+  }
   return status === 0 ? 0 : -status;
 }
 
@@ -118,7 +153,11 @@ export function cancelCall(ctx: TaskContext, cs: number): boolean {
     return true;
   }
   if (state === L.CALL_QUEUED) withdrawQueuedCall(r, cs);
-  else r.set(c + L.C_STATE, L.CALL_ABANDONED);
+  else if (!r.casLogged(c + L.C_STATE, L.CALL_RECEIVED, L.CALL_ABANDONED)) {
+    // The server's lock-free reply landed in between: take it.
+    r.unlock();
+    return true;
+  }
   r.unlock();
   return false;
 }
@@ -166,6 +205,7 @@ export function reply(ctx: TaskContext, src: MessageMemory, offset: number): num
   const callerPid = readI32(src, offset + L.MSG_SENDER);
   const token = readI32(src, offset + L.MSG_SENDER + 4);
   const xferHandle = readI32(src, offset + L.MSG_FLAGS);
+  if (xferHandle === 0 && replyWithoutLock(ctx, src, offset, callerPid, token)) return 0;
   r.lock();
   let cs = callOfToken(r, token);
   if (cs >= 0) {
@@ -207,9 +247,36 @@ export function reply(ctx: TaskContext, src: MessageMemory, offset: number): num
   w[replyAt + (L.MSG_FLAGS >> 2)] = installed;
   r.set(c + L.C_REPLY_STATUS, 0);
   r.setFutex(c + L.C_STATE, L.CALL_REPLIED);
-  w[L.H_STAT_REPLIES] = w[L.H_STAT_REPLIES]! + 1;
+  w[ctx.record + L.T_REPLIES] += 1;
   wakeIfWaiting(w, c + L.C_STATE, c + L.C_WAITERS, 1);
   r.unlock();
   return 0;
 }
 
+
+/**
+ * The common reply, with no handle to transfer, without the kernel lock.
+ * Only the holder of the reply right writes a received call, and the slot
+ * cannot be freed or reused while the right is held, so the reply is written
+ * in place and committed by one compare-and-swap RECEIVED -> REPLIED. If the
+ * caller gave up in between (ABANDONED) the swap fails and the locked path
+ * decides. Returns true when the reply is delivered.
+ */
+function replyWithoutLock(ctx: TaskContext, src: MessageMemory, offset: number, callerPid: number, token: number): boolean {
+  const r = ctx.r;
+  const w = r.w;
+  const cs = callOfToken(r, token);
+  if (cs < 0) return false;
+  const c = r.call(cs);
+  if (Atomics.load(w, c + L.C_STATE) !== L.CALL_RECEIVED || w[c + L.C_SERVER] !== ctx.pid || w[c + L.C_CALLER] !== callerPid) return false;
+  const replyAt = c + L.C_REPLY;
+  copyIn(w, r.bytes, replyAt, src, offset);
+  w[replyAt + (L.MSG_SENDER >> 2)] = ctx.pid;
+  w[replyAt + (L.MSG_SENDER >> 2) + 1] = 0;
+  w[replyAt + (L.MSG_FLAGS >> 2)] = 0;
+  w[c + L.C_REPLY_STATUS] = 0;
+  if (Atomics.compareExchange(w, c + L.C_STATE, L.CALL_RECEIVED, L.CALL_REPLIED) !== L.CALL_RECEIVED) return false;
+  wakeIfWaiting(w, c + L.C_STATE, c + L.C_WAITERS, 1);
+  w[ctx.record + L.T_REPLIES] += 1;
+  return true;
+}

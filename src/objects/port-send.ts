@@ -127,7 +127,7 @@ function sendLocked(ctx: TaskContext, h: number, src: MessageMemory, offset: num
   lockQueue(r, o, L.O_SEND_LOCK);
   const room = roomOrWait(ctx, o);
   if (room < 0) return unlockBoth(r, o, room);
-  const cs = asCall ? allocCall(r, ctx.pid) : -1;
+  const cs = asCall ? allocCall(r, ctx) : -1;
   if (asCall && cs < 0) {
     unlockQueue(r, o, L.O_SEND_LOCK);
     return r.fail(cs);
@@ -147,6 +147,7 @@ function sendLocked(ctx: TaskContext, h: number, src: MessageMemory, offset: num
     w[ctx.record + L.T_SENDS] += 1;
   }
   r.unlock();
+  if (cs === ctx.cachedCall) ctx.cachedCall = -1;
   publishTail(r, o, nextIndex(r, o, tail), 1);
   unlockQueue(r, o, L.O_SEND_LOCK);
   return asCall ? cs : 0;

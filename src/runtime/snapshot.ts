@@ -85,6 +85,13 @@ function typeName(r: Region, slot: number): ObjectTypeName {
   return TYPE_NAMES[r.w[r.object(slot) + L.O_TYPE]!] ?? 'unknown';
 }
 
+/** Call slots kept idle by their last caller: counted as free. */
+function cachedCalls(r: Region): number {
+  let n = 0;
+  for (let cs = 0; cs < r.maxCalls; cs++) if (Atomics.load(r.w, r.call(cs) + L.C_STATE) === L.CALL_CACHED) n++;
+  return n;
+}
+
 /** A per-task counter summed over the tasks not yet reaped. */
 function sumOverTasks(r: Region, field: number): number {
   let sum = 0;
@@ -108,7 +115,7 @@ export function usage(r: Region): KernelUsage {
     objects: Atomics.load(w, L.H_OBJECTS_USED),
     handles: Atomics.load(w, L.H_HANDLES_USED),
     messageSlots: Atomics.load(w, L.H_MESSAGES_RESERVED),
-    calls: Atomics.load(w, L.H_CALLS_USED),
+    calls: Atomics.load(w, L.H_CALLS_USED) - cachedCalls(r),
     bindings: Atomics.load(w, L.H_BINDINGS_USED),
   };
 }
@@ -168,7 +175,7 @@ export function snapshot(r: Region): KernelSnapshot {
         sends: w[L.H_STAT_SENDS]! + sumOverTasks(r, L.T_SENDS),
         receives: w[L.H_STAT_RECEIVES]! + sumOverTasks(r, L.T_RECEIVES),
         calls: w[L.H_STAT_CALLS]! + sumOverTasks(r, L.T_CALLS),
-        replies: w[L.H_STAT_REPLIES]!,
+        replies: w[L.H_STAT_REPLIES]! + sumOverTasks(r, L.T_REPLIES),
         epipeReplies: w[L.H_STAT_EPIPE_REPLIES]!,
         taskExits: w[L.H_STAT_TASK_EXITS]!,
         lockRecoveries: w[L.H_STAT_LOCK_RECOVERIES]!,

@@ -9,7 +9,7 @@
  * for await (const request of port) task.reply(request);
  * ```
  */
-import { EAGAIN, EBADF, EPIPE, WOULD_BLOCK } from '../kernel/errno.js';
+import { EAGAIN, EBADF, EINVAL, EPIPE, WOULD_BLOCK } from '../kernel/errno.js';
 import type { TaskContext } from '../kernel/context.js';
 import * as ops from '../kernel/ops.js';
 import * as handles from '../kernel/handle-ops.js';
@@ -19,8 +19,8 @@ import { receiveMessage } from '../objects/port-receive.js';
 import { reply } from '../objects/call.js';
 import { bind } from '../objects/namespace.js';
 import { type MessageMemory, messageMemory } from '../kernel/copy.js';
-import { MESSAGE_BYTES } from '../kernel/layout.js';
-import { check } from './errors.js';
+import { MESSAGE_BYTES, MSG_TYPE_REPLY } from '../kernel/layout.js';
+import { check, KipcError } from './errors.js';
 import { Message } from './message.js';
 
 export interface WaitOptions {
@@ -86,7 +86,7 @@ export class Handle implements Disposable {
     return check(handles.revoke(this.ctx, this.handle), 'Handle.revoke');
   }
 
-  /** Releases the handle. A port dies when its owner closes its last handle. Idempotent. */
+  /** Releases the handle. A port dies when its owner closes its last handle that can receive. Idempotent. */
   close(): void {
     handles.close(this.ctx, this.handle);
   }
@@ -122,7 +122,7 @@ export class Port extends Handle implements AsyncIterable<Message> {
 
   /**
    * Sends up to `count` messages laid out back to back in `batch` (64 bytes
-   * each, e.g. from {@link Message.batch}) under one kernel lock, waiting
+   * each, e.g. from {@link Message.batch}) under one send lock, waiting
    * while the port is full. Returns how many were sent (at least 1): as many
    * as there was room for. Loop to send the rest.
    */
@@ -138,7 +138,7 @@ export class Port extends Handle implements AsyncIterable<Message> {
 
   /**
    * Receives up to `max` queued messages into `batch` (64 bytes each) under
-   * one kernel lock, waiting while the port is empty. Returns how many.
+   * one receive lock, waiting while the port is empty. Returns how many.
    */
   receiveMany(batch: Uint8Array, max = Math.floor(batch.length / MESSAGE_BYTES), options?: WaitOptions): number {
     return check(ops.receiveMany(this.ctx, this.handle, this.batchMemory(batch), 0, max, deadlineOf(options)), 'Port.receiveMany');
@@ -246,12 +246,28 @@ export class Port extends Handle implements AsyncIterable<Message> {
       if (r === -EPIPE || r === -EBADF || (signal?.aborted ?? false)) return;
       check(r, 'Port.serve');
       const isCall = request.callToken !== 0;
-      const answer = (await handler(request)) ?? request;
-      if (!isCall) continue;
-      if (answer !== request) {
-        answer.bytes.set(request.bytes.subarray(0, 8), 0);
+      let answer: Message;
+      try {
+        answer = (await handler(request)) ?? request;
+      } catch (error) {
+        // The caller must not wait for an answer that will never come.
+        if (isCall) replyStatus(this.ctx, request, error instanceof KipcError ? error.errno : EINVAL);
+        throw error;
       }
-      reply(this.ctx, answer, 0);
+      if (!isCall) continue;
+      if (answer !== request) answer.bytes.set(request.bytes.subarray(0, 8), 0);
+      const replied = reply(this.ctx, answer, 0);
+      // A reply the kernel refused (a bad handle to transfer, say) still owes the caller an answer.
+      if (replied < 0 && replied !== -EPIPE) replyStatus(this.ctx, request, -replied);
     }
   }
+}
+
+/** Answers the call `request` was received as with a status reply (type 0x80, payload u32 = errno). */
+function replyStatus(ctx: TaskContext, request: Message, errno: number): void {
+  const status = new Message();
+  status.bytes.set(request.bytes.subarray(0, 8), 0);
+  status.type = MSG_TYPE_REPLY;
+  status.status = errno;
+  reply(ctx, status, 0);
 }

@@ -7,11 +7,11 @@
  * Protocol, used by every blocking kernel op:
  * - a waker bumps the futex word (`signal`), then notifies only when the
  *   waiter counter next to it is non-zero;
- * - a waiter reads the word under the kernel lock, leaves the lock, spins a
- *   bounded number of times watching the word, then raises the waiter
- *   counter, re-checks the word and sleeps on the value it checked. Both
- *   sides use sequentially consistent atomics, so either the waker sees the
- *   counter or the waiter sees the bumped word: no lost wake-up.
+ * - a waiter reads the word (and the word its condition depends on) while it
+ *   checks its condition, spins for a bounded time watching them, then raises
+ *   the waiter counter, re-checks and sleeps on the value it read. Both sides
+ *   use sequentially consistent atomics, so either the waker sees the counter
+ *   or the waiter sees the change: no lost wake-up.
  */
 
 /** Result of a park. */
@@ -24,15 +24,11 @@ export function signal(words: Int32Array, word: number, waitersWord: number, cou
   if (Atomics.load(words, waitersWord) > 0) Atomics.notify(words, word, count);
 }
 
-/**
- * Bumps a futex word with a plain store. Only for a word the caller changes
- * under the kernel lock, and only when it then wakes waiters after leaving
- * the lock: the unlock's sequentially consistent store orders this store
- * before the look at the waiter counter. Saves a locked instruction on the
- * hot path.
- */
-export function bump(words: Int32Array, word: number): void {
-  words[word] = (words[word]! + 1) | 0;
+const pauseWord = new Int32Array(new SharedArrayBuffer(4));
+
+/** Sleeps this thread for `ms` milliseconds (backing off from a busy lock). */
+export function pause(ms: number): void {
+  Atomics.wait(pauseWord, 0, 0, ms);
 }
 
 /**

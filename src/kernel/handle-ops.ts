@@ -9,6 +9,7 @@ import { installHandle, lookupHandle, objectOfEntry, releaseEntry, revokeDescend
 import { liveSlotOf } from './tasks.js';
 import { objectIdOf } from './objects.js';
 import { portEvents } from '../objects/port.js';
+import { withQueueRetry } from '../objects/queue.js';
 
 /**
  * HANDLE_DUPLICATE: a new handle in the caller's table naming the same object
@@ -30,6 +31,10 @@ export function duplicate(ctx: TaskContext, h: number): number {
  * Errors: EBADF.
  */
 export function close(ctx: TaskContext, h: number): number {
+  return withQueueRetry(ctx.r, closeOnce, ctx, h, 0, 0, 0);
+}
+
+function closeOnce(ctx: TaskContext, h: number): number {
   const r = ctx.r;
   r.lock();
   const e = lookupHandle(r, ctx.slot, h, 0);
@@ -62,6 +67,10 @@ export function grant(ctx: TaskContext, h: number, pid: number): number {
  * were closed. Errors: EBADF; EPERM lacks revoke.
  */
 export function revoke(ctx: TaskContext, h: number): number {
+  return withQueueRetry(ctx.r, revokeOnce, ctx, h, 0, 0, 0);
+}
+
+function revokeOnce(ctx: TaskContext, h: number): number {
   const r = ctx.r;
   r.lock();
   const e = lookupHandle(r, ctx.slot, h, L.RIGHT_REVOKE);

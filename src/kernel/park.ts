@@ -57,7 +57,7 @@ function raise(ctx: TaskContext): number {
   }
   Atomics.store(w, t + L.T_BLOCKED_OBJECT, ctx.waitObject);
   Atomics.store(w, t + L.T_BLOCKED_EVENT, ctx.waitEvent);
-  w[L.H_STAT_PARKS] = w[L.H_STAT_PARKS]! + 1;
+  Atomics.add(w, L.H_STAT_PARKS, 1);
   return record;
 }
 

@@ -17,7 +17,7 @@ import { type MessageMemory, copyIn, copyOut, inBounds, readI32 } from '../kerne
 import { lookupHandle, installHandle, objectOfEntry } from '../kernel/handles.js';
 import { liveSlotOf } from '../kernel/tasks.js';
 import { wakeIfWaiting } from '../backend/futex.js';
-import { lockQueue, removeFromRing, unlockQueue } from './queue.js';
+import { lockQueue, removeFromRing, unlockQueue, withQueueRetry } from './queue.js';
 
 const CALL_GEN_LIMIT = Math.floor(0x7fffffff / L.CALL_INDEX_STRIDE);
 
@@ -109,7 +109,7 @@ export function failCall(r: Region, cs: number, fromPid: number, errno: number):
 
 /**
  * Checks on call `cs` of the caller `ctx`: when answered, copies the reply to
- * `dst` at `offset`, frees the slot and returns 0, or -EPIPE when the kernel
+ * `dst` at `offset`, keeps or frees the slot and returns 0, or -EPIPE when the kernel
  * answered because the server or port died. Otherwise records the wait and
  * returns WOULD_BLOCK. Takes the lock only when there is a reply to take.
  */
@@ -144,22 +144,26 @@ export function takeReply(ctx: TaskContext, cs: number, dst: MessageMemory, offs
  * reply had already arrived: the caller should take it instead.
  */
 export function cancelCall(ctx: TaskContext, cs: number): boolean {
+  return withQueueRetry(ctx.r, cancelOnce, ctx, cs, 0, 0, 0) === 1;
+}
+
+function cancelOnce(ctx: TaskContext, cs: number): number {
   const r = ctx.r;
   const c = r.call(cs);
   r.lock();
   const state = r.w[c + L.C_STATE]!;
   if (state === L.CALL_REPLIED) {
     r.unlock();
-    return true;
+    return 1;
   }
   if (state === L.CALL_QUEUED) withdrawQueuedCall(r, cs);
   else if (!r.casLogged(c + L.C_STATE, L.CALL_RECEIVED, L.CALL_ABANDONED)) {
     // The server's lock-free reply landed in between: take it.
     r.unlock();
-    return true;
+    return 1;
   }
   r.unlock();
-  return false;
+  return 0;
 }
 
 /**

@@ -13,7 +13,7 @@ import { EAGAIN, EFAULT, EINVAL, EPIPE } from '../kernel/errno.js';
 import type { TaskContext } from '../kernel/context.js';
 import { type MessageMemory, copyOut, inBounds, writeI32 } from '../kernel/copy.js';
 import { landTransfer, lookupTyped } from '../kernel/handles.js';
-import { advanceHead, lockQueue, nextIndex, slotAt, unlockQueue } from './queue.js';
+import { advanceHead, lockQueue, nextIndex, slotAt, unlockQueue, withQueueRetry } from './queue.js';
 import { lockPortQueue } from './port.js';
 
 /**
@@ -92,7 +92,7 @@ function receivePlain(ctx: TaskContext, h: number, dst: MessageMemory, offset: n
     head = nextIndex(r, o, head);
     n++;
   }
-  if (n > 0) advanceHead(r, o, head, n);
+  if (n > 0) advanceHead(r, o, head);
   unlockQueue(r, o, L.O_RECV_LOCK);
   if (n === 0) return NEEDS_KERNEL_LOCK;
   w[ctx.record + L.T_RECEIVES] += n;
@@ -101,6 +101,10 @@ function receivePlain(ctx: TaskContext, h: number, dst: MessageMemory, offset: n
 
 /** The head message when it is a call or carries a handle: kernel lock, then receive lock. 0 or -errno. */
 function receiveLocked(ctx: TaskContext, h: number, dst: MessageMemory, offset: number, blocking: boolean): number {
+  return withQueueRetry(ctx.r, receiveLockedOnce, ctx, h, dst, offset, blocking);
+}
+
+function receiveLockedOnce(ctx: TaskContext, h: number, dst: MessageMemory, offset: number, blocking: boolean): number {
   const r = ctx.r;
   const w = r.w;
   r.lock();
@@ -137,7 +141,7 @@ function receiveLocked(ctx: TaskContext, h: number, dst: MessageMemory, offset: 
   w[ctx.record + L.T_RECEIVES] += 1;
   ctx.expectCalls = call !== 0;
   r.unlock();
-  advanceHead(r, o, nextIndex(r, o, head), 1);
+  advanceHead(r, o, nextIndex(r, o, head));
   unlockQueue(r, o, L.O_RECV_LOCK);
   return 0;
 }

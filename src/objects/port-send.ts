@@ -15,7 +15,7 @@ import type { Region } from '../kernel/region.js';
 import type { TaskContext } from '../kernel/context.js';
 import { type MessageMemory, copyIn, inBounds, readI32 } from '../kernel/copy.js';
 import { attachTransfer, lookupHandle, lookupTyped, objectOfEntry } from '../kernel/handles.js';
-import { lockQueue, nextIndex, publishTail, slotAt, unlockQueue } from './queue.js';
+import { lockQueue, nextIndex, publishTail, slotAt, unlockQueue, withQueueRetry } from './queue.js';
 import { lockPortQueue } from './port.js';
 import { allocCall, callToken } from './call.js';
 
@@ -42,8 +42,9 @@ export function enqueueMessage(ctx: TaskContext, h: number, src: MessageMemory, 
 /**
  * Sends up to `count` consecutive messages from `src` at `offset` (64 bytes
  * each): as many as the queue has room for, under one send lock. Returns how
- * many were sent (>= 1). Messages that carry a handle (non-zero flags) go one
- * at a time. Same errors as {@link enqueueMessage}; WOULD_BLOCK while full.
+ * many were sent (>= 1). A message that carries a handle (non-zero flags)
+ * is sent on its own: the batch stops before it, and it goes first in the
+ * next call. Same errors as {@link enqueueMessage}; WOULD_BLOCK while full.
  */
 export function enqueueBatch(ctx: TaskContext, h: number, src: MessageMemory, offset: number, count: number): number {
   if (!Number.isInteger(count) || count < 1) return -EINVAL;
@@ -97,15 +98,20 @@ function sendPlain(ctx: TaskContext, h: number, src: MessageMemory, offset: numb
     unlockQueue(r, o, L.O_SEND_LOCK);
     return room;
   }
-  const n = count < room ? count : room;
+  let n = count < room ? count : room;
   let tail = w[o + L.O_TAIL]!;
   for (let i = 0; i < n; i++) {
+    // A message carrying a handle ends the batch: it goes on its own, through the kernel lock.
+    if (i > 0 && readI32(src, offset + i * L.MESSAGE_BYTES + L.MSG_FLAGS) !== 0) {
+      n = i;
+      break;
+    }
     const at = slotAt(r, o, tail);
     copyIn(w, r.bytes, at, src, offset + i * L.MESSAGE_BYTES);
     stamp(w, at, ctx.pid, 0, 0);
     tail = nextIndex(r, o, tail);
   }
-  publishTail(r, o, tail, n);
+  publishTail(r, o, tail);
   unlockQueue(r, o, L.O_SEND_LOCK);
   w[ctx.record + L.T_SENDS] += n;
   return n;
@@ -113,6 +119,10 @@ function sendPlain(ctx: TaskContext, h: number, src: MessageMemory, offset: numb
 
 /** A call, or a send carrying a handle: kernel lock, then send lock; commit, then publish. */
 function sendLocked(ctx: TaskContext, h: number, src: MessageMemory, offset: number, asCall: boolean): number {
+  return withQueueRetry(ctx.r, sendLockedOnce, ctx, h, src, offset, asCall);
+}
+
+function sendLockedOnce(ctx: TaskContext, h: number, src: MessageMemory, offset: number, asCall: boolean): number {
   const r = ctx.r;
   const w = r.w;
   const xferHandle = readI32(src, offset + L.MSG_FLAGS);
@@ -148,7 +158,7 @@ function sendLocked(ctx: TaskContext, h: number, src: MessageMemory, offset: num
   }
   r.unlock();
   if (cs === ctx.cachedCall) ctx.cachedCall = -1;
-  publishTail(r, o, nextIndex(r, o, tail), 1);
+  publishTail(r, o, nextIndex(r, o, tail));
   unlockQueue(r, o, L.O_SEND_LOCK);
   return asCall ? cs : 0;
 }

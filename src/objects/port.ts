@@ -1,7 +1,8 @@
 /**
  * Ports (Strat9's `ipc/port`): a bounded FIFO of 64-byte IpcMessages owned by
  * one task. Senders block while it is full, receivers while it is empty. A
- * port is destroyed when its owner closes its last handle to it or dies;
+ * port is destroyed when its owner closes its last handle that can receive
+ * from it, or dies;
  * blocked senders and receivers then wake with EPIPE, queued calls get an
  * EPIPE reply and queued plain sends are dropped.
  *
@@ -63,9 +64,10 @@ export function lockPortQueue(ctx: TaskContext, h: number, right: number, which:
   const objectPlusOne = w[e + L.HD_OBJECT]!;
   const o = r.object(objectPlusOne - 1);
   const gen = w[e + L.HD_OBJECT_GEN]!;
+  const handleGen = w[e + L.HD_GEN]!;
   lockQueue(r, o, which);
   let result = o;
-  if (w[e + L.HD_OBJECT] !== objectPlusOne || w[o + L.O_GEN] !== gen) result = -EBADF;
+  if (w[e + L.HD_OBJECT] !== objectPlusOne || w[e + L.HD_GEN] !== handleGen || w[o + L.O_GEN] !== gen) result = -EBADF;
   else if (which === L.O_SEND_LOCK && w[o + L.O_FLAGS]! & L.OBJECT_FLAG_DESTROYED) result = -EPIPE;
   if (result < 0) unlockQueue(r, o, which);
   return result;

@@ -18,7 +18,7 @@ import * as L from '../kernel/layout.js';
 import { ENOMEM } from '../kernel/errno.js';
 import type { Region } from '../kernel/region.js';
 import { dropTransfer } from '../kernel/handles.js';
-import { sleep, spinUntilChanged, wakeIfWaiting } from '../backend/futex.js';
+import { pause, sleep, spinUntilChanged, wakeIfWaiting } from '../backend/futex.js';
 
 /**
  * Takes `capacity + 1` consecutive free message slots for a queue ring and
@@ -72,7 +72,7 @@ export function nextIndex(r: Region, o: number, index: number): number {
   return index === r.w[o + L.O_CAPACITY] ? 0 : index + 1;
 }
 
-/** How many messages queue `o` holds (withdrawn calls included). */
+/** How many messages queue `o` holds. */
 export function queueDepth(r: Region, o: number): number {
   const w = r.w;
   const depth = Atomics.load(w, o + L.O_TAIL) - Atomics.load(w, o + L.O_HEAD);
@@ -88,22 +88,24 @@ export function slotAt(r: Region, o: number, index: number): number {
  * Publishes the message written at the tail (send lock held): one SC store,
  * then wakes a parked receiver if there is one.
  */
-export function publishTail(r: Region, o: number, next: number, count: number): void {
+export function publishTail(r: Region, o: number, next: number): void {
   const w = r.w;
   Atomics.store(w, o + L.O_TAIL, next);
+  // Everyone parked wakes: receivers and HANDLE_WAIT waiters share the word,
+  // and a wake-up taken by a waiter that does not receive must not be lost.
   if (Atomics.load(w, o + L.O_READ_WAITERS) > 0) {
     Atomics.add(w, o + L.O_READ_SEQ, 1);
-    Atomics.notify(w, o + L.O_READ_SEQ, count);
+    Atomics.notify(w, o + L.O_READ_SEQ);
   }
 }
 
 /** Frees the slots before `next` at the head (receive lock held), then wakes a parked sender if any. */
-export function advanceHead(r: Region, o: number, next: number, count: number): void {
+export function advanceHead(r: Region, o: number, next: number): void {
   const w = r.w;
   Atomics.store(w, o + L.O_HEAD, next);
   if (Atomics.load(w, o + L.O_WRITE_WAITERS) > 0) {
     Atomics.add(w, o + L.O_WRITE_SEQ, 1);
-    Atomics.notify(w, o + L.O_WRITE_SEQ, count);
+    Atomics.notify(w, o + L.O_WRITE_SEQ);
   }
 }
 
@@ -152,9 +154,12 @@ export function removeFromRing(r: Region, o: number, index: number): void {
 const QUEUE_LOCK_PARK_MS = 20;
 
 /**
- * Thrown by {@link lockQueue} in the supervisor when a queue lock stays
- * busy: the supervisor must never block for long (it is the thread that
- * learns of deaths), so it undoes its critical section and tries later.
+ * Thrown by {@link lockQueue} to a thread holding the kernel lock when a
+ * queue lock's holder is dead (its repair must commit on its own, which only
+ * the supervisor does, in a critical section of its own) or, in the
+ * supervisor, when the lock stays busy (the supervisor must never block for
+ * long: it is the thread that learns of deaths). The caller undoes its
+ * critical section, frees the kernel lock and tries again a little later.
  */
 export class QueueLockBusy extends Error {}
 
@@ -163,10 +168,10 @@ const SUPERVISOR_QUEUE_WAIT_MS = 5;
 
 /**
  * Takes the send (O_SEND_LOCK) or receive (O_RECV_LOCK) lock of queue `o`.
- * If its holder died, the lock is taken over and its half-done operation
- * finished or undone, but only by a task thread holding the kernel lock;
- * anyone else waits for that or for the supervisor. In the supervisor a lock
- * still busy after a few milliseconds throws {@link QueueLockBusy}.
+ * A thread without the kernel lock waits while the holder works, and, if the
+ * holder died, until the supervisor has repaired the queue. A thread holding
+ * the kernel lock gets {@link QueueLockBusy} instead of waiting for a dead
+ * holder (the supervisor needs the kernel lock to repair).
  */
 export function lockQueue(r: Region, o: number, which: number): void {
   const w = r.w;
@@ -175,23 +180,43 @@ export function lockQueue(r: Region, o: number, which: number): void {
   const tag = r.lockTag;
   if (Atomics.compareExchange(w, word, 0, tag) === 0) return;
   const supervisor = tag > r.maxTasks;
+  const holdsKernelLock = Atomics.load(w, L.H_LOCK) === tag;
   const giveUpAt = supervisor ? performance.now() + SUPERVISOR_QUEUE_WAIT_MS : Infinity;
+  const record = supervisor ? -1 : r.task(tag - 1) + L.T_LOCK_PARK;
   for (;;) {
     const holder = Atomics.load(w, word);
     if (holder === 0) {
       if (Atomics.compareExchange(w, word, 0, tag) === 0) return;
       continue;
     }
-    if (supervisor) {
-      if (performance.now() > giveUpAt || holderIsDead(r, holder)) throw new QueueLockBusy();
-    } else if (holderIsDead(r, holder) && Atomics.load(w, L.H_LOCK) === tag) {
-      if (takeOverQueueLock(r, o, which, holder)) return;
-      continue;
-    }
+    if ((holdsKernelLock && holderIsDead(r, holder)) || performance.now() > giveUpAt) throw new QueueLockBusy();
     if (spinUntilChanged(w, word, holder, r.spin)) continue;
     Atomics.add(w, waiters, 1);
+    if (record >= 0) Atomics.store(w, record, waiters);
     sleep(w, word, holder, supervisor ? 1 : QUEUE_LOCK_PARK_MS);
+    if (record >= 0) Atomics.store(w, record, 0);
     Atomics.sub(w, waiters, 1);
+  }
+}
+
+/**
+ * Runs `attempt` (a critical section under the kernel lock that may take
+ * queue locks) until it does not meet a dead queue-lock holder: on
+ * {@link QueueLockBusy} its stores are undone, the locks it holds freed, and
+ * after a millisecond (time for the supervisor to repair) it runs again.
+ * Task threads only.
+ */
+export function withQueueRetry<A, B, C, D, E>(r: Region, attempt: (a: A, b: B, c: C, d: D, e: E) => number, a: A, b: B, c: C, d: D, e: E): number {
+  for (;;) {
+    try {
+      return attempt(a, b, c, d, e);
+    } catch (error) {
+      if (!(error instanceof QueueLockBusy)) throw error;
+      r.rollback();
+      releaseQueueLocksOf(r, r.lockTag);
+      r.unlock();
+      pause(1);
+    }
   }
 }
 
@@ -246,7 +271,7 @@ function recoverQueue(r: Region, o: number, which: number): void {
   const at = slotAt(r, o, head);
   if (w[at + L.M_TAKEN] === 1) {
     r.set(at + L.M_TAKEN, 0);
-    advanceHead(r, o, nextIndex(r, o, head), 1);
+    advanceHead(r, o, nextIndex(r, o, head));
   }
 }
 

@@ -14,7 +14,8 @@ import { availableParallelism } from 'node:os';
 import * as L from '../kernel/layout.js';
 import { bootRegion } from '../kernel/boot.js';
 import { allocTask } from '../kernel/tasks.js';
-import { reapTask } from '../kernel/cleanup.js';
+import { releaseAllHandles } from '../kernel/handles.js';
+import { removeBindingsBy } from '../objects/namespace.js';
 import { Task } from './task.js';
 import type { KernelSnapshot, KernelUsage } from './snapshot.js';
 import type { ExitNotice, SupervisorNotice, SupervisorRequest } from './protocol.js';
@@ -149,10 +150,10 @@ export class Kernel {
   }
 
   /**
-   * Terminates every task, stops the supervisor, and ends the init task
-   * too: its ports are destroyed and its handles closed, so every operation
-   * still pending on them settles (EPIPE or EBADF) and nothing keeps the
-   * process alive.
+   * Terminates every task, stops the supervisor, and closes the init task's
+   * handles and names: its ports are destroyed, so every operation still
+   * pending on them settles (EPIPE or EBADF) and nothing keeps the process
+   * alive.
    */
   close(): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
@@ -162,9 +163,13 @@ export class Kernel {
     })
       .then(() => this.supervisor.terminate())
       .then(() => {
+        // Init's thread lives on: close its handles and names (its ports die,
+        // so its pending operations settle with EPIPE or EBADF), but leave
+        // its calls for its own pending code to take.
         const r = this.task.ctx.r;
         r.lock();
-        reapTask(r, 0, 0);
+        releaseAllHandles(r, 0);
+        removeBindingsBy(r, 1);
         r.unlock();
       });
     return this.closing;

@@ -26,6 +26,10 @@ test('one send wakes a blocked receiver even while a HANDLE_WAIT waiter is parke
     await within(receiver.exited, 10_000, 'the receiver to get the message');
     assert.equal(Atomics.load(receiverReport, 0), 1);
     assert.equal(Atomics.load(receiverReport, 1), 77);
+    // Readiness is level-triggered: the receiver may have taken the message
+    // before the waiter looked. A second message, which nobody takes, must
+    // wake it.
+    port.send(Message.of(1).setU32(0, 78));
     await within(waiter.exited, 10_000, 'the waiter to see READABLE');
     assert.equal(Atomics.load(waiterReport, 0), 1);
     assert.equal(OBJ_PORT, port.info().type);

@@ -13,7 +13,6 @@ import { EAGAIN, EBADF, EINVAL, EPIPE, WOULD_BLOCK } from '../kernel/errno.js';
 import type { TaskContext } from '../kernel/context.js';
 import * as ops from '../kernel/ops.js';
 import * as handles from '../kernel/handle-ops.js';
-import { ALL_EVENTS } from '../kernel/handle-ops.js';
 import { enqueueMessage } from '../objects/port-send.js';
 import { receiveMessage } from '../objects/port-receive.js';
 import { reply } from '../objects/call.js';
@@ -212,12 +211,12 @@ export class Port extends Handle implements AsyncIterable<Message> {
    * the ready events. Throws BrokenPipeError once the port is destroyed.
    */
   wait(options?: EventWaitOptions): number {
-    return check(ops.waitHandle(this.ctx, this.handle, options?.events ?? ALL_EVENTS, deadlineOf(options)), 'Port.wait');
+    return check(ops.waitHandle(this.ctx, this.handle, options?.events ?? handles.ALL_EVENTS, deadlineOf(options)), 'Port.wait');
   }
 
   async waitAsync(options?: EventWaitOptions & AsyncWaitOptions): Promise<number> {
     const signal = options?.signal;
-    const events = options?.events ?? ALL_EVENTS;
+    const events = options?.events ?? handles.ALL_EVENTS;
     return check(await ops.waitHandleAsync(this.ctx, this.handle, events, deadlineOf(options), signal), 'Port.waitAsync', signal);
   }
 

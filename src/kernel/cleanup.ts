@@ -10,10 +10,12 @@ import '../objects/all.js';
 import { releaseAllHandles } from './handles.js';
 import { failCall, freeCall, withdrawQueuedCall } from '../objects/call.js';
 import { removeBindingsBy } from '../objects/namespace.js';
-import { recoverQueueLocks, wakeAll } from '../objects/queue.js';
+import { wakeAll } from '../objects/queue.js';
 
 /**
- * Reaps the task in `slot`:
+ * Reaps the task in `slot`. Queue locks it held must already have been taken
+ * over and repaired in a critical section of their own (the supervisor does
+ * that first), so that backing off from this one never undoes a repair.
  * 1. calls it received and did not answer get an EPIPE reply;
  * 2-3. ports it owns are destroyed (blocked senders and receivers wake with
  *    EPIPE, queued calls get EPIPE replies, plain sends are dropped);
@@ -25,10 +27,6 @@ export function reapTask(r: Region, slot: number, exitCode: number): void {
   const w = r.w;
   const t = r.task(slot);
   const pid = w[t + L.T_PID]!;
-  // Queue locks it held: take them over, finish or undo its half of the op.
-  for (let o = 0; o < r.maxObjects; o++) {
-    if (w[r.object(o) + L.O_TYPE] === L.OBJ_PORT) recoverQueueLocks(r, r.object(o));
-  }
   r.set(t + L.T_STATE, L.TASK_EXITED);
   r.set(t + L.T_EXIT_CODE, exitCode);
   for (let cs = 0; cs < r.maxCalls; cs++) {

@@ -61,8 +61,7 @@ export const H_OFF_MESSAGE_BITMAP = 21;
 export const H_MESSAGES_RESERVED = 22;
 /** Head of the free list of call slots. */
 export const H_CALL_FREE = 23;
-/** Spare. */
-export const H_RESERVED_24 = 24;
+// Word 24 is unused.
 /** Number of live objects, call slots in use, namespace bindings. */
 export const H_OBJECTS_USED = 25;
 export const H_CALLS_USED = 26;

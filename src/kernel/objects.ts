@@ -52,9 +52,6 @@ export function destroyObject(r: Region, slot: number): void {
   destroyers[r.w[o + L.O_TYPE]!]?.(r, slot);
 }
 
-export function isDestroyed(r: Region, slot: number): boolean {
-  return (r.w[r.object(slot) + L.O_FLAGS]! & L.OBJECT_FLAG_DESTROYED) !== 0;
-}
 
 export function addRef(r: Region, slot: number): void {
   r.add(r.object(slot) + L.O_REFS, 1);

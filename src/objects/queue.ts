@@ -18,7 +18,7 @@ import * as L from '../kernel/layout.js';
 import { ENOMEM } from '../kernel/errno.js';
 import type { Region } from '../kernel/region.js';
 import { dropTransfer } from '../kernel/handles.js';
-import { pause, sleep, spinUntilChanged, wakeIfWaiting } from '../backend/futex.js';
+import { pause, signal, sleep, spinUntilChanged, wakeIfWaiting } from '../backend/futex.js';
 
 /**
  * Takes `capacity + 1` consecutive free message slots for a queue ring and
@@ -93,28 +93,20 @@ export function publishTail(r: Region, o: number, next: number): void {
   Atomics.store(w, o + L.O_TAIL, next);
   // Everyone parked wakes: receivers and HANDLE_WAIT waiters share the word,
   // and a wake-up taken by a waiter that does not receive must not be lost.
-  if (Atomics.load(w, o + L.O_READ_WAITERS) > 0) {
-    Atomics.add(w, o + L.O_READ_SEQ, 1);
-    Atomics.notify(w, o + L.O_READ_SEQ);
-  }
+  signal(w, o + L.O_READ_SEQ, o + L.O_READ_WAITERS, Infinity);
 }
 
 /** Frees the slots before `next` at the head (receive lock held), then wakes a parked sender if any. */
 export function advanceHead(r: Region, o: number, next: number): void {
   const w = r.w;
   Atomics.store(w, o + L.O_HEAD, next);
-  if (Atomics.load(w, o + L.O_WRITE_WAITERS) > 0) {
-    Atomics.add(w, o + L.O_WRITE_SEQ, 1);
-    Atomics.notify(w, o + L.O_WRITE_SEQ);
-  }
+  signal(w, o + L.O_WRITE_SEQ, o + L.O_WRITE_WAITERS, Infinity);
 }
 
 /** Wakes every waiter of queue `o` (destroy, a handle closed): they re-check and see why. */
 export function wakeAll(w: Int32Array, o: number): void {
-  Atomics.add(w, o + L.O_READ_SEQ, 1);
-  Atomics.notify(w, o + L.O_READ_SEQ);
-  Atomics.add(w, o + L.O_WRITE_SEQ, 1);
-  Atomics.notify(w, o + L.O_WRITE_SEQ);
+  signal(w, o + L.O_READ_SEQ, o + L.O_READ_WAITERS, Infinity);
+  signal(w, o + L.O_WRITE_SEQ, o + L.O_WRITE_WAITERS, Infinity);
 }
 
 /**
@@ -142,10 +134,7 @@ export function removeFromRing(r: Region, o: number, index: number): void {
   r.set(o + L.O_TAIL, at);
   // Receivers' cached tail may lie past the new tail: make them look again.
   r.set(o + L.O_CACHED_TAIL, w[o + L.O_HEAD]!);
-  if (Atomics.load(w, o + L.O_WRITE_WAITERS) > 0) {
-    Atomics.add(w, o + L.O_WRITE_SEQ, 1);
-    Atomics.notify(w, o + L.O_WRITE_SEQ);
-  }
+  signal(w, o + L.O_WRITE_SEQ, o + L.O_WRITE_WAITERS, Infinity);
 }
 
 // --- queue locks -----------------------------------------------------------

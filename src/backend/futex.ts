@@ -5,23 +5,37 @@
  * replaces this file without touching a kernel object.
  *
  * Protocol, used by every blocking kernel op:
- * - a waker bumps the futex word (`signal`), then notifies only when the
- *   waiter counter next to it is non-zero;
- * - a waiter reads the word (and the word its condition depends on) while it
- *   checks its condition, spins for a bounded time watching them, then raises
- *   the waiter counter, re-checks and sleeps on the value it read. Both sides
- *   use sequentially consistent atomics, so either the waker sees the counter
- *   or the waiter sees the change: no lost wake-up.
+ * - a waiter reads the futex word (and the words its condition depends on)
+ *   while it checks its condition, spins for a bounded time watching them,
+ *   then announces itself (raises a waiter counter, or a flag in the word its
+ *   waker will next swap), re-checks its condition and sleeps on the value it
+ *   read;
+ * - a waker changes what the condition depends on, then looks at the
+ *   counter or flag and, only when a waiter announced itself, bumps the
+ *   futex word and notifies.
+ * Both sides use sequentially consistent atomics, so either the waker sees
+ * the announcement or the waiter's re-check sees the change: no lost wake-up.
  */
 
 /** Result of a park. */
 export const PARK_CHANGED = 0;
 export const PARK_TIMED_OUT = 1;
 
-/** Bumps a futex word and wakes up to `count` parked waiters if any are counted. */
-export function signal(words: Int32Array, word: number, waitersWord: number, count: number): void {
+/** Bumps a futex word and wakes every thread parked on it. */
+export function bumpAndWake(words: Int32Array, word: number): void {
   Atomics.add(words, word, 1);
-  if (Atomics.load(words, waitersWord) > 0) Atomics.notify(words, word, count);
+  Atomics.notify(words, word);
+}
+
+/**
+ * Sets `flag` in `words[word]` (a waiter announcing itself in a lock word,
+ * whose releaser then wakes it), leaving the other bits as they are.
+ */
+export function raiseFlag(words: Int32Array, word: number, flag: number): void {
+  for (;;) {
+    const value = Atomics.load(words, word);
+    if ((value & flag) !== 0 || Atomics.compareExchange(words, word, value, value | flag) === value) return;
+  }
 }
 
 const pauseWord = new Int32Array(new SharedArrayBuffer(4));

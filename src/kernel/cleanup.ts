@@ -10,7 +10,7 @@ import '../objects/all.js';
 import { releaseAllHandles } from './handles.js';
 import { failCall, freeCall, withdrawQueuedCall } from '../objects/call.js';
 import { removeBindingsBy } from '../objects/namespace.js';
-import { wakeAll } from '../objects/queue.js';
+import { wakeObjectWaiters } from './objects.js';
 
 /**
  * Reaps the task in `slot`. Queue locks it held must already have been taken
@@ -60,11 +60,11 @@ export function reapTask(r: Region, slot: number, exitCode: number): void {
     const c = r.call(cs);
     if (Atomics.load(w, c + L.C_WAITERS) > 0 && w[c + L.C_STATE] === L.CALL_REPLIED) Atomics.notify(w, c + L.C_STATE);
   }
-  // or between publishing a message and waking a waiter:
-  // wake everyone parked on a queue; they re-check and park again.
+  // or between releasing a queue lock and waking the waiters it flagged:
+  // wake everyone parked on an object; they re-check and park again.
   for (let o = 0; o < r.maxObjects; o++) {
     const at = r.object(o);
-    if (w[at + L.O_TYPE] === L.OBJ_PORT && (w[at + L.O_READ_WAITERS]! > 0 || w[at + L.O_WRITE_WAITERS]! > 0)) wakeAll(w, at);
+    if (w[at + L.O_TYPE] !== L.OBJ_FREE) wakeObjectWaiters(w, at);
   }
   w[L.H_STAT_TASK_EXITS] = w[L.H_STAT_TASK_EXITS]! + 1;
   // Its counters join the kernel's totals.

@@ -2,6 +2,7 @@
  * A task as one thread sees it: the region, the task's slot and pid, and the
  * futex word its last kernel op asked it to wait on.
  */
+import * as L from './layout.js';
 import { WOULD_BLOCK } from './errno.js';
 import type { Region } from './region.js';
 
@@ -12,12 +13,18 @@ export class TaskContext {
   /** Set by a kernel op that returns WOULD_BLOCK: the word to watch and its value when checked. */
   waitWord = 0;
   waitValue = 0;
-  /** Word counting parked waiters on waitWord. */
+  /**
+   * Where the task announces that it parks: a word counting parked waiters
+   * on waitWord, or, when `waitFlag` is non-zero, a queue lock word to set
+   * that flag in.
+   */
   waitWaiters = 0;
+  waitFlag = 0;
   /**
    * The word whose value the op's condition was checked at, when that is
    * not waitWord itself (a queue index, with waitWord an event counter that
-   * wakers bump only while someone is parked).
+   * wakers bump only while someone is parked). A queue wait re-checks the
+   * queue itself (queueReady) and watches this word only while spinning.
    */
   checkWord = 0;
   checkValue = 0;
@@ -75,7 +82,29 @@ export class TaskContext {
     this.waitWord = word;
     this.waitValue = eventValue;
     this.waitWaiters = waitersWord;
+    this.waitFlag = 0;
     this.waitObject = objectSlotPlusOne;
+    this.waitEvent = event;
+    return WOULD_BLOCK;
+  }
+
+  /**
+   * Records a wait on the queue of object record `o` for `event`:
+   * EVENT_READABLE parks on O_READ_SEQ, flagging the send lock (whose next
+   * release wakes it); EVENT_WRITABLE parks on O_WRITE_SEQ, flagging the
+   * receive lock. `eventValue` is the event word as read before the queue
+   * was found empty (full), and `index` the tail (head) found then: a
+   * spinning waiter watches both.
+   */
+  blockOnQueue(o: number, event: number, eventValue: number, index: number): number {
+    const readable = event === L.EVENT_READABLE;
+    this.waitWord = o + (readable ? L.O_READ_SEQ : L.O_WRITE_SEQ);
+    this.waitValue = eventValue;
+    this.checkWord = o + (readable ? L.O_TAIL : L.O_HEAD);
+    this.checkValue = index;
+    this.waitWaiters = o + (readable ? L.O_SEND_LOCK : L.O_RECV_LOCK);
+    this.waitFlag = L.QUEUE_PEERS_WAITING;
+    this.waitObject = (o - this.r.objects) / L.OBJECT_WORDS + 1;
     this.waitEvent = event;
     return WOULD_BLOCK;
   }

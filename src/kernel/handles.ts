@@ -10,8 +10,7 @@
 import * as L from './layout.js';
 import { EBADF, ENOSPC, EPERM } from './errno.js';
 import type { Region } from './region.js';
-import { addRef, destroyObject, releaseRef } from './objects.js';
-import { signal } from '../backend/futex.js';
+import { addRef, destroyObject, releaseRef, wakeObjectWaiters } from './objects.js';
 
 const HANDLE_GEN_LIMIT = Math.floor(0x7fffffff / L.HANDLE_INDEX_STRIDE);
 
@@ -102,8 +101,7 @@ export function releaseEntry(r: Region, taskSlot: number, e: number): void {
   // Whoever is parked on the object through this handle (another async op of
   // the same task, or any task whose handle was revoked) must wake to see
   // EBADF; the others re-check and park again.
-  signal(w, o + L.O_READ_SEQ, o + L.O_READ_WAITERS, Infinity);
-  signal(w, o + L.O_WRITE_SEQ, o + L.O_WRITE_WAITERS, Infinity);
+  wakeObjectWaiters(w, o);
   releaseRef(r, objectSlot);
 }
 

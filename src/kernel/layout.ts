@@ -83,6 +83,9 @@ export const H_SPINNERS = 38;
 export const H_MAX_SPINNERS = 39;
 export const HEADER_WORDS = 64;
 
+/** Words in a 64-byte cache line: tables whose records are split by line start on one. */
+export const CACHE_LINE_WORDS = 16;
+
 // ---------------------------------------------------------------------------
 // Task table record
 export const T_STATE = 0;
@@ -115,7 +118,8 @@ export const TASK_PARK_RECORDS = 32;
 export const T_LOCK_PARK = T_PARK_RECORDS + TASK_PARK_RECORDS;
 /** 1 while the task counts itself in H_SPINNERS (lowered by the supervisor if it dies spinning). */
 export const T_SPINNING = T_LOCK_PARK + 1;
-export const TASK_WORDS = T_SPINNING + 1;
+/** Whole cache lines: a task's counters never share a line with another task's. */
+export const TASK_WORDS = Math.ceil((T_SPINNING + 1) / CACHE_LINE_WORDS) * CACHE_LINE_WORDS;
 
 export const TASK_FREE = 0;
 export const TASK_STARTING = 1;
@@ -131,10 +135,12 @@ export const PID_SLOT_STRIDE = 1 << PID_SLOT_BITS;
 export const MAX_TASKS_LIMIT = PID_SLOT_STRIDE - 1;
 
 // ---------------------------------------------------------------------------
-// Object table record: three 64-byte cache lines (the table is line
-// aligned). Line 0 is the object's identity, read by everyone and written
-// rarely; line 1 belongs to senders, line 2 to receivers, so a sender and a
-// receiver working at the same time do not bounce each other's line.
+// Object table record: five 64-byte cache lines (the table is line aligned).
+// Line 0 is the object's identity, read by everyone and written rarely. A
+// queue's senders own lines 1 and 2, its receivers lines 3 and 4: a side's
+// published index (read by the other side) and its lock (touched by the other
+// side only to flag a waiter) lie on different lines, so with one task on
+// each side no line moves between them but the index and the messages.
 export const O_TYPE = 0;
 export const O_GEN = 1;
 /** References: handles in any table + handles in flight in messages. */
@@ -157,31 +163,43 @@ export const O_RING = 7;
 export const O_NEXT_FREE = 8;
 export const O_BINDINGS = 9;
 
-/** Senders' line. */
+/** Senders' published line: the tail, and the event word receivers park on. */
 export const O_TAIL = 16;
-export const O_SEND_LOCK = 17;
-export const O_SEND_LOCK_WAITERS = 18;
+/** Bumped when the send lock is released with QUEUE_PEERS_WAITING set. */
+export const O_READ_SEQ = 17;
+/** Senders' own line. Receivers waiting for a message flag themselves on the lock. */
+export const O_SEND_LOCK = 32;
 /** The head as senders last read it (a lower bound of the real one): saves reading the receivers' line. */
-export const O_CACHED_HEAD = 19;
-/** Bumped by senders when the queue becomes readable while receivers are parked, and their count. */
-export const O_READ_SEQ = 20;
-export const O_READ_WAITERS = 21;
+export const O_CACHED_HEAD = 33;
 
-/** Receivers' line. */
-export const O_HEAD = 32;
-export const O_RECV_LOCK = 33;
-export const O_RECV_LOCK_WAITERS = 34;
+/** Receivers' published line: the head, and the event word senders park on. */
+export const O_HEAD = 48;
+/** Bumped when the receive lock is released with QUEUE_PEERS_WAITING set. */
+export const O_WRITE_SEQ = 49;
+/** Receivers' own line. Senders waiting for room flag themselves on the lock. */
+export const O_RECV_LOCK = 64;
 /** The tail as receivers last read it. */
-export const O_CACHED_TAIL = 35;
-/** Bumped by receivers when the queue becomes writable while senders are parked, and their count. */
-export const O_WRITE_SEQ = 36;
-export const O_WRITE_WAITERS = 37;
-export const OBJECT_WORDS = 48;
-
-/** Words in a 64-byte cache line: tables whose records are split by line start on one. */
-export const CACHE_LINE_WORDS = 16;
+export const O_CACHED_TAIL = 65;
+export const OBJECT_WORDS = 80;
 
 export const OBJECT_FLAG_DESTROYED = 1;
+
+/**
+ * A queue lock word (O_SEND_LOCK, O_RECV_LOCK) holds the lock tag of its
+ * holder (0 when free) and two flags, so that releasing it is one atomic
+ * exchange that also says whom to wake:
+ * - QUEUE_LOCK_CONTENDED: a thread is parked waiting for the lock;
+ * - QUEUE_PEERS_WAITING: a task of the other side is parked waiting for
+ *   what the holder's side commits (receivers for a message on the send
+ *   lock, senders for room on the receive lock). The releaser bumps the
+ *   other side's event word (O_READ_SEQ / O_WRITE_SEQ) and wakes them.
+ * The flags outlive the holder: they are set on a free lock too, and cleared
+ * by the next release.
+ */
+export const QUEUE_LOCK_TAG_MASK = 0xffff;
+export const QUEUE_LOCK_CONTENDED = 1 << 16;
+export const QUEUE_PEERS_WAITING = 1 << 17;
+export const QUEUE_LOCK_FLAGS = QUEUE_LOCK_CONTENDED | QUEUE_PEERS_WAITING;
 
 /** Resource types (Strat9's numbers). */
 export const OBJ_FREE = 0;
@@ -226,7 +244,11 @@ export const M_CALL = MESSAGE_WORDS + 1;
 export const M_XFER_OBJECT = MESSAGE_WORDS + 2;
 export const M_XFER_RIGHTS = MESSAGE_WORDS + 3;
 export const M_XFER_PARENT = MESSAGE_WORDS + 4;
-export const MESSAGE_SLOT_WORDS = 24;
+/**
+ * Two whole cache lines (the table starts on a line): a sender filling the
+ * slot after the one a receiver is copying out never shares a line with it.
+ */
+export const MESSAGE_SLOT_WORDS = 2 * CACHE_LINE_WORDS;
 
 // ---------------------------------------------------------------------------
 // Call slot record
@@ -334,6 +356,11 @@ export function namespaceEntryWords(maxPathBytes: number): number {
   return N_PATH + Math.ceil(maxPathBytes / 4);
 }
 
+/** The first word index at or after `at` that starts a cache line. */
+function lineAligned(at: number): number {
+  return Math.ceil(at / CACHE_LINE_WORDS) * CACHE_LINE_WORDS;
+}
+
 /**
  * Places every table. The undo log is sized for the largest single critical
  * section a task can run: revoking every handle, withdrawing a call from the
@@ -346,13 +373,15 @@ export function computeLayout(limits: Limits): Layout {
   at += Math.ceil(limits.messageSlots / 32);
   const undo = at;
   at += undoEntries * 2;
+  at = lineAligned(at);
   const tasks = at;
   at += limits.maxTasks * TASK_WORDS;
-  at = Math.ceil(at / CACHE_LINE_WORDS) * CACHE_LINE_WORDS;
+  at = lineAligned(at);
   const objects = at;
   at += limits.maxObjects * OBJECT_WORDS;
   const handles = at;
   at += limits.maxTasks * limits.maxHandles * HANDLE_WORDS;
+  at = lineAligned(at);
   const messages = at;
   at += limits.messageSlots * MESSAGE_SLOT_WORDS;
   const calls = at;

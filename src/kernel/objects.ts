@@ -5,6 +5,7 @@
 import * as L from './layout.js';
 import { ENOMEM } from './errno.js';
 import type { Region } from './region.js';
+import { bumpAndWake } from '../backend/futex.js';
 
 /** Destroys an object's contents (wakes waiters, drains queues); set by each object module. */
 type Destroyer = (r: Region, objectSlot: number) => void;
@@ -12,6 +13,17 @@ const destroyers: Record<number, Destroyer> = {};
 
 export function registerDestroyer(type: number, destroy: Destroyer): void {
   destroyers[type] = destroy;
+}
+
+/**
+ * Wakes every task parked on object `o` (at word index `o`): all waits on an
+ * object park on its O_READ_SEQ or O_WRITE_SEQ. For events that no lock
+ * release announces (destruction, a handle closed, a task reaped); they
+ * re-check and see what changed, or park again.
+ */
+export function wakeObjectWaiters(w: Int32Array, o: number): void {
+  bumpAndWake(w, o + L.O_READ_SEQ);
+  bumpAndWake(w, o + L.O_WRITE_SEQ);
 }
 
 /** Object ids as user code sees them: slot and generation in one number (u64 in HANDLE_INFO). */

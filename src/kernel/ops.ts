@@ -55,9 +55,15 @@ const tryWait: Attempt = (ctx, h, _mem, _offset, interest) => readyEvents(ctx, h
 /** HANDLE_WAIT copies no message. */
 const NO_MEMORY: MessageMemory = { bytes: new Uint8Array(0), words: null };
 
+/*
+ * Each sync op tries once itself before handing over to `blocking`: that
+ * call site sees one function, so the engine inlines the whole fast path.
+ */
+
 /** IPC_SEND, blocking while the port is full. 0 or -errno. */
 export function send(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, deadline: number): number {
-  return blocking(trySend, ctx, h, mem, offset, 0, deadline);
+  const r = enqueueMessage(ctx, h, mem, offset, false);
+  return r === WOULD_BLOCK ? blocking(trySend, ctx, h, mem, offset, 0, deadline) : r;
 }
 export function sendAsync(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, deadline: number, signal?: AbortSignal): Promise<number> {
   return blockingAsync(trySend, ctx, h, mem, offset, 0, deadline, signal);
@@ -65,7 +71,8 @@ export function sendAsync(ctx: TaskContext, h: number, mem: MessageMemory, offse
 
 /** Sends up to `count` messages, blocking while the port is full; returns how many went (>= 1). */
 export function sendBatch(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, count: number, deadline: number): number {
-  return blocking(trySendBatch, ctx, h, mem, offset, count, deadline);
+  const r = enqueueBatch(ctx, h, mem, offset, count);
+  return r === WOULD_BLOCK ? blocking(trySendBatch, ctx, h, mem, offset, count, deadline) : r;
 }
 export function sendBatchAsync(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, count: number, deadline: number, signal?: AbortSignal): Promise<number> {
   return blockingAsync(trySendBatch, ctx, h, mem, offset, count, deadline, signal);
@@ -73,7 +80,8 @@ export function sendBatchAsync(ctx: TaskContext, h: number, mem: MessageMemory, 
 
 /** IPC_RECV, blocking while the port is empty. 0 or -errno. */
 export function receive(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, deadline: number): number {
-  return blocking(tryReceive, ctx, h, mem, offset, 0, deadline);
+  const r = receiveMessage(ctx, h, mem, offset, true);
+  return r === WOULD_BLOCK ? blocking(tryReceive, ctx, h, mem, offset, 0, deadline) : r;
 }
 export function receiveAsync(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, deadline: number, signal?: AbortSignal): Promise<number> {
   return blockingAsync(tryReceive, ctx, h, mem, offset, 0, deadline, signal);
@@ -81,7 +89,8 @@ export function receiveAsync(ctx: TaskContext, h: number, mem: MessageMemory, of
 
 /** Receives up to `max` messages, blocking while the port is empty; returns how many (>= 1). */
 export function receiveMany(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, max: number, deadline: number): number {
-  return blocking(tryReceiveBatch, ctx, h, mem, offset, max, deadline);
+  const r = receiveBatch(ctx, h, mem, offset, max, true);
+  return r === WOULD_BLOCK ? blocking(tryReceiveBatch, ctx, h, mem, offset, max, deadline) : r;
 }
 export function receiveManyAsync(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, max: number, deadline: number, signal?: AbortSignal): Promise<number> {
   return blockingAsync(tryReceiveBatch, ctx, h, mem, offset, max, deadline, signal);
@@ -103,7 +112,8 @@ export function waitHandleAsync(ctx: TaskContext, h: number, interest: number, d
  * is abandoned (the server's reply is dropped).
  */
 export function call(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, deadline: number): number {
-  const cs = blocking(tryCall, ctx, h, mem, offset, 0, deadline);
+  const sent = enqueueMessage(ctx, h, mem, offset, true);
+  const cs = sent === WOULD_BLOCK ? blocking(tryCall, ctx, h, mem, offset, 0, deadline) : sent;
   if (cs < 0) return cs;
   for (;;) {
     const r = takeReply(ctx, cs, mem, offset);

@@ -2,14 +2,17 @@
  * Parking a task on the wait its last kernel op recorded: a bounded spin,
  * then a real futex sleep (sync) or `Atomics.waitAsync` (async).
  *
- * Before sleeping, the task raises the waiter counter next to the word (so a
- * waker knows to notify) and notes that counter in its task record, so that
- * if it is killed while asleep the supervisor can lower it again. The
+ * Before sleeping, the task announces itself so that a waker knows to
+ * notify: a queue waiter sets a flag in the lock word whose release wakes
+ * it; other waiters raise the waiter counter next to the word and note that
+ * counter in their task record, so that if the task is killed while asleep
+ * the supervisor can lower it again. The
  * snapshot reads the object and event it is blocked on from the same record.
  */
 import * as L from './layout.js';
 import type { TaskContext } from './context.js';
-import { PARK_CHANGED, PARK_TIMED_OUT, sleep, sleepAsync, spinUntilEitherChanged } from '../backend/futex.js';
+import { PARK_CHANGED, PARK_TIMED_OUT, raiseFlag, sleep, sleepAsync, spinUntilEitherChanged } from '../backend/futex.js';
+import { queueReady } from '../objects/queue.js';
 
 export { PARK_CHANGED, PARK_TIMED_OUT };
 
@@ -39,14 +42,37 @@ function spinBriefly(ctx: TaskContext, word: number, value: number): boolean {
   return changed;
 }
 
+/**
+ * The re-check after announcing: a waker that did not see the announcement
+ * has already changed what the condition depends on.
+ */
+function conditionChanged(ctx: TaskContext): boolean {
+  const r = ctx.r;
+  if (ctx.waitFlag !== 0) return queueReady(r, r.object(ctx.waitObject - 1), ctx.waitEvent);
+  return Atomics.load(r.w, ctx.checkWord) !== ctx.checkValue;
+}
+
 /** Milliseconds left until `deadline` (a performance.now() time; Infinity = none). */
 function remaining(deadline: number): number {
   return deadline === Infinity ? Infinity : Math.max(0, deadline - performance.now());
 }
 
+/**
+ * Announces the task as parked: sets its flag in the queue lock word, or
+ * raises the waiter counter and notes it in a park record. Returns the park
+ * record (-1 for none).
+ */
 function raise(ctx: TaskContext): number {
   const w = ctx.r.w;
   const t = ctx.r.task(ctx.slot);
+  Atomics.store(w, t + L.T_BLOCKED_OBJECT, ctx.waitObject);
+  Atomics.store(w, t + L.T_BLOCKED_EVENT, ctx.waitEvent);
+  Atomics.add(w, L.H_STAT_PARKS, 1);
+  // A flag needs no undoing if the task dies: the next release clears it.
+  if (ctx.waitFlag !== 0) {
+    raiseFlag(w, ctx.waitWaiters, ctx.waitFlag);
+    return -1;
+  }
   Atomics.add(w, ctx.waitWaiters, 1);
   let record = -1;
   for (let i = 0; i < L.TASK_PARK_RECORDS; i++) {
@@ -55,16 +81,13 @@ function raise(ctx: TaskContext): number {
       break;
     }
   }
-  Atomics.store(w, t + L.T_BLOCKED_OBJECT, ctx.waitObject);
-  Atomics.store(w, t + L.T_BLOCKED_EVENT, ctx.waitEvent);
-  Atomics.add(w, L.H_STAT_PARKS, 1);
   return record;
 }
 
-function lower(ctx: TaskContext, waitersWord: number, record: number): void {
+function lower(ctx: TaskContext, waitersWord: number, flag: number, record: number): void {
   const w = ctx.r.w;
   if (record >= 0) Atomics.store(w, record, 0);
-  Atomics.sub(w, waitersWord, 1);
+  if (flag === 0) Atomics.sub(w, waitersWord, 1);
   Atomics.store(w, ctx.r.task(ctx.slot) + L.T_BLOCKED_OBJECT, 0);
   Atomics.store(w, ctx.r.task(ctx.slot) + L.T_BLOCKED_EVENT, 0);
 }
@@ -81,12 +104,10 @@ export function park(ctx: TaskContext, deadline: number): number {
   const timeout = remaining(deadline);
   if (timeout === 0) return PARK_TIMED_OUT;
   const waiters = ctx.waitWaiters;
-  const check = ctx.checkWord;
-  const checked = ctx.checkValue;
+  const flag = ctx.waitFlag;
   const record = raise(ctx);
-  // Counted now: a waker that did not see us has already changed the checked word.
-  const result = Atomics.load(w, check) !== checked ? PARK_CHANGED : sleep(w, word, value, timeout);
-  lower(ctx, waiters, record);
+  const result = conditionChanged(ctx) ? PARK_CHANGED : sleep(w, word, value, timeout);
+  lower(ctx, waiters, flag, record);
   return result;
 }
 
@@ -103,13 +124,12 @@ export async function parkAsync(ctx: TaskContext, deadline: number, signal?: Abo
   const timeout = remaining(deadline);
   if (timeout === 0) return PARK_TIMED_OUT;
   const waiters = ctx.waitWaiters;
-  const check = ctx.checkWord;
-  const checked = ctx.checkValue;
+  const flag = ctx.waitFlag;
   const record = raise(ctx);
   try {
-    if (Atomics.load(w, check) !== checked) return PARK_CHANGED;
+    if (conditionChanged(ctx)) return PARK_CHANGED;
     return await sleepAsync(w, word, value, timeout, signal);
   } finally {
-    lower(ctx, waiters, record);
+    lower(ctx, waiters, flag, record);
   }
 }

@@ -16,6 +16,7 @@
 import {
   H_LOCK,
   H_LOCK_WAITERS,
+  PID_SLOT_STRIDE,
   H_UNDO_COUNT,
   H_MAX_TASKS,
   H_MAX_OBJECTS,
@@ -49,8 +50,8 @@ import {
 } from './layout.js';
 import { sleep, wakeIfWaiting } from '../backend/futex.js';
 
-/** Lock tag of the supervisor thread (never a task slot + 1). */
-export const SUPERVISOR_TAG = 0x7ffffff0;
+/** Lock tag of the supervisor thread: above every task slot + 1, and inside QUEUE_LOCK_TAG_MASK. */
+export const SUPERVISOR_TAG = PID_SLOT_STRIDE;
 
 /** How long a lock waiter sleeps before looking again (a dead holder is recovered by the supervisor, which then notifies). */
 const LOCK_PARK_MS = 50;

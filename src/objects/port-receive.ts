@@ -59,10 +59,9 @@ const NEEDS_KERNEL_LOCK = -100001;
  * `readSeq` was read before the emptiness was seen.
  */
 function whenEmpty(ctx: TaskContext, o: number, tail: number, readSeq: number, blocking: boolean): number {
-  const r = ctx.r;
-  if (r.w[o + L.O_FLAGS]! & L.OBJECT_FLAG_DESTROYED) return -EPIPE;
+  if (ctx.r.w[o + L.O_FLAGS]! & L.OBJECT_FLAG_DESTROYED) return -EPIPE;
   if (!blocking) return -EAGAIN;
-  return ctx.blockOnCondition(o + L.O_READ_SEQ, readSeq, o + L.O_TAIL, tail, o + L.O_READ_WAITERS, (o - r.objects) / L.OBJECT_WORDS + 1, L.EVENT_READABLE);
+  return ctx.blockOnQueue(o, L.EVENT_READABLE, readSeq, tail);
 }
 
 /** Plain messages under the receive lock only: how many were taken, -errno, WOULD_BLOCK or NEEDS_KERNEL_LOCK. */
@@ -75,14 +74,18 @@ function receivePlain(ctx: TaskContext, h: number, dst: MessageMemory, offset: n
   let tail = w[o + L.O_CACHED_TAIL]!;
   if (head === tail) {
     // The cached tail says empty: look at the senders' line.
-    const readSeq = Atomics.load(w, o + L.O_READ_SEQ);
     tail = Atomics.load(w, o + L.O_TAIL);
-    w[o + L.O_CACHED_TAIL] = tail;
     if (head === tail) {
-      const result = whenEmpty(ctx, o, tail, readSeq, blocking);
-      unlockQueue(r, o, L.O_RECV_LOCK);
-      return result;
+      // Empty: read the event word, then the tail a waiter is checked at.
+      const readSeq = Atomics.load(w, o + L.O_READ_SEQ);
+      tail = Atomics.load(w, o + L.O_TAIL);
+      if (head === tail) {
+        const result = whenEmpty(ctx, o, tail, readSeq, blocking);
+        unlockQueue(r, o, L.O_RECV_LOCK);
+        return result;
+      }
     }
+    w[o + L.O_CACHED_TAIL] = tail;
   }
   let n = 0;
   while (n < max && head !== tail) {

@@ -75,7 +75,7 @@ function roomOrWait(ctx: TaskContext, o: number): number {
   depth = tail - head;
   if (depth < 0) depth += capacity + 1;
   if (depth < capacity) return capacity - depth;
-  return ctx.blockOnCondition(o + L.O_WRITE_SEQ, writeSeq, o + L.O_HEAD, head, o + L.O_WRITE_WAITERS, (o - r.objects) / L.OBJECT_WORDS + 1, L.EVENT_WRITABLE);
+  return ctx.blockOnQueue(o, L.EVENT_WRITABLE, writeSeq, head);
 }
 
 /** Writes the message fields the kernel owns into the slot at `at`, after its 64 bytes. */

@@ -16,9 +16,9 @@ import * as L from '../kernel/layout.js';
 import { EBADF, EINVAL, ENOSPC, EPIPE } from '../kernel/errno.js';
 import type { Region } from '../kernel/region.js';
 import type { TaskContext } from '../kernel/context.js';
-import { allocObject, registerDestroyer } from '../kernel/objects.js';
+import { allocObject, registerDestroyer, wakeObjectWaiters } from '../kernel/objects.js';
 import { dropTransfer, installHandle, lookupTyped } from '../kernel/handles.js';
-import { allocRing, freeRing, lockQueue, nextIndex, queueDepth, slotAt, unlockQueue, wakeAll } from './queue.js';
+import { allocRing, freeRing, lockQueue, nextIndex, queueDepth, slotAt, unlockQueue } from './queue.js';
 import { failCall } from './call.js';
 import { removeBindingsOf } from './namespace.js';
 
@@ -95,11 +95,8 @@ export function portEvents(ctx: TaskContext, slot: number, rights: number, inter
   if (canRead && depth > 0) events |= L.EVENT_READABLE;
   if (canWrite && depth < w[o + L.O_CAPACITY]!) events |= L.EVENT_WRITABLE;
   if (events !== 0) return events;
-  if (canRead || !canWrite) {
-    ctx.blockOnCondition(o + L.O_READ_SEQ, readSeq, o + L.O_TAIL, Atomics.load(w, o + L.O_TAIL), o + L.O_READ_WAITERS, slot + 1, L.EVENT_READABLE);
-  } else {
-    ctx.blockOnCondition(o + L.O_WRITE_SEQ, writeSeq, o + L.O_HEAD, Atomics.load(w, o + L.O_HEAD), o + L.O_WRITE_WAITERS, slot + 1, L.EVENT_WRITABLE);
-  }
+  if (canRead || !canWrite) ctx.blockOnQueue(o, L.EVENT_READABLE, readSeq, Atomics.load(w, o + L.O_TAIL));
+  else ctx.blockOnQueue(o, L.EVENT_WRITABLE, writeSeq, Atomics.load(w, o + L.O_HEAD));
   return 0;
 }
 
@@ -129,7 +126,7 @@ function destroyPort(r: Region, slot: number): void {
   if (w[o + L.O_BINDINGS]! > 0) removeBindingsOf(r, slot);
   unlockQueue(r, o, L.O_RECV_LOCK);
   unlockQueue(r, o, L.O_SEND_LOCK);
-  wakeAll(w, o);
+  wakeObjectWaiters(w, o);
 }
 
 registerDestroyer(L.OBJ_PORT, destroyPort);

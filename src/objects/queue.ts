@@ -18,7 +18,7 @@ import * as L from '../kernel/layout.js';
 import { ENOMEM } from '../kernel/errno.js';
 import type { Region } from '../kernel/region.js';
 import { dropTransfer } from '../kernel/handles.js';
-import { pause, signal, sleep, spinUntilChanged, wakeIfWaiting } from '../backend/futex.js';
+import { bumpAndWake, pause, sleep, spinUntilChanged } from '../backend/futex.js';
 
 /**
  * Takes `capacity + 1` consecutive free message slots for a queue ring and
@@ -85,28 +85,28 @@ export function slotAt(r: Region, o: number, index: number): number {
 }
 
 /**
- * Publishes the message written at the tail (send lock held): one SC store,
- * then wakes a parked receiver if there is one.
+ * Publishes the message written at the tail (send lock held) with one SC
+ * store. Receivers parked for it are woken when the send lock is released.
  */
 export function publishTail(r: Region, o: number, next: number): void {
-  const w = r.w;
-  Atomics.store(w, o + L.O_TAIL, next);
-  // Everyone parked wakes: receivers and HANDLE_WAIT waiters share the word,
-  // and a wake-up taken by a waiter that does not receive must not be lost.
-  signal(w, o + L.O_READ_SEQ, o + L.O_READ_WAITERS, Infinity);
+  Atomics.store(r.w, o + L.O_TAIL, next);
 }
 
-/** Frees the slots before `next` at the head (receive lock held), then wakes a parked sender if any. */
+/** Frees the slots before `next` at the head (receive lock held); parked senders wake at the unlock. */
 export function advanceHead(r: Region, o: number, next: number): void {
-  const w = r.w;
-  Atomics.store(w, o + L.O_HEAD, next);
-  signal(w, o + L.O_WRITE_SEQ, o + L.O_WRITE_WAITERS, Infinity);
+  Atomics.store(r.w, o + L.O_HEAD, next);
 }
 
-/** Wakes every waiter of queue `o` (destroy, a handle closed): they re-check and see why. */
-export function wakeAll(w: Int32Array, o: number): void {
-  signal(w, o + L.O_READ_SEQ, o + L.O_READ_WAITERS, Infinity);
-  signal(w, o + L.O_WRITE_SEQ, o + L.O_WRITE_WAITERS, Infinity);
+/**
+ * Whether a task parked on queue `o` for `event` (EVENT_READABLE or
+ * EVENT_WRITABLE) should look again: the event is ready or the queue is
+ * destroyed. Reads fresh values, so an index that went round the ring and
+ * back is not mistaken for no change.
+ */
+export function queueReady(r: Region, o: number, event: number): boolean {
+  if (Atomics.load(r.w, o + L.O_FLAGS) & L.OBJECT_FLAG_DESTROYED) return true;
+  const depth = queueDepth(r, o);
+  return event === L.EVENT_READABLE ? depth > 0 : depth < r.w[o + L.O_CAPACITY]!;
 }
 
 /**
@@ -134,7 +134,7 @@ export function removeFromRing(r: Region, o: number, index: number): void {
   r.set(o + L.O_TAIL, at);
   // Receivers' cached tail may lie past the new tail: make them look again.
   r.set(o + L.O_CACHED_TAIL, w[o + L.O_HEAD]!);
-  signal(w, o + L.O_WRITE_SEQ, o + L.O_WRITE_WAITERS, Infinity);
+  bumpAndWake(w, o + L.O_WRITE_SEQ);
 }
 
 // --- queue locks -----------------------------------------------------------
@@ -165,26 +165,25 @@ const SUPERVISOR_QUEUE_WAIT_MS = 5;
 export function lockQueue(r: Region, o: number, which: number): void {
   const w = r.w;
   const word = o + which;
-  const waiters = word + 1; // O_SEND_LOCK_WAITERS / O_RECV_LOCK_WAITERS follow their lock
   const tag = r.lockTag;
   if (Atomics.compareExchange(w, word, 0, tag) === 0) return;
   const supervisor = tag > r.maxTasks;
   const holdsKernelLock = Atomics.load(w, L.H_LOCK) === tag;
   const giveUpAt = supervisor ? performance.now() + SUPERVISOR_QUEUE_WAIT_MS : Infinity;
-  const record = supervisor ? -1 : r.task(tag - 1) + L.T_LOCK_PARK;
   for (;;) {
-    const holder = Atomics.load(w, word);
+    const value = Atomics.load(w, word);
+    const holder = value & L.QUEUE_LOCK_TAG_MASK;
     if (holder === 0) {
-      if (Atomics.compareExchange(w, word, 0, tag) === 0) return;
+      // Free, perhaps with flags of waiters: keep them for our release.
+      if (Atomics.compareExchange(w, word, value, value | tag) === value) return;
       continue;
     }
     if ((holdsKernelLock && holderIsDead(r, holder)) || performance.now() > giveUpAt) throw new QueueLockBusy();
-    if (spinUntilChanged(w, word, holder, r.spin)) continue;
-    Atomics.add(w, waiters, 1);
-    if (record >= 0) Atomics.store(w, record, waiters);
-    sleep(w, word, holder, supervisor ? 1 : QUEUE_LOCK_PARK_MS);
-    if (record >= 0) Atomics.store(w, record, 0);
-    Atomics.sub(w, waiters, 1);
+    if (spinUntilChanged(w, word, value, r.spin)) continue;
+    const contended = value | L.QUEUE_LOCK_CONTENDED;
+    if (value !== contended && Atomics.compareExchange(w, word, value, contended) !== value) continue;
+    // The release wakes us; the timeout is for a holder that dies before it can.
+    sleep(w, word, contended, supervisor ? 1 : QUEUE_LOCK_PARK_MS);
   }
 }
 
@@ -209,16 +208,26 @@ export function withQueueRetry<A, B, C, D, E>(r: Region, attempt: (a: A, b: B, c
   }
 }
 
-/** Takes queue lock `which` from its dead `holder` and repairs what it left. Kernel lock held. */
-function takeOverQueueLock(r: Region, o: number, which: number, holder: number): boolean {
-  if (Atomics.compareExchange(r.w, o + which, holder, r.lockTag) !== holder) return false;
+/** Takes queue lock `which`, whose word reads `value`, from its dead holder and repairs what it left. Kernel lock held. */
+function takeOverQueueLock(r: Region, o: number, which: number, value: number): boolean {
+  const mine = (value & ~L.QUEUE_LOCK_TAG_MASK) | r.lockTag;
+  if (Atomics.compareExchange(r.w, o + which, value, mine) !== value) return false;
   recoverQueue(r, o, which);
   return true;
 }
 
+/**
+ * Releases queue lock `which` with one exchange and wakes whoever flagged
+ * the word: threads waiting for the lock, and the other side's tasks parked
+ * for what this side committed (its index was published before: a waiter
+ * that flagged the word after this exchange sees it when it re-checks).
+ */
 export function unlockQueue(r: Region, o: number, which: number): void {
-  Atomics.store(r.w, o + which, 0);
-  wakeIfWaiting(r.w, o + which, o + which + 1, 1);
+  const w = r.w;
+  const released = Atomics.exchange(w, o + which, 0);
+  if ((released & L.QUEUE_LOCK_FLAGS) === 0) return;
+  if (released & L.QUEUE_LOCK_CONTENDED) Atomics.notify(w, o + which);
+  if (released & L.QUEUE_PEERS_WAITING) bumpAndWake(w, o + (which === L.O_SEND_LOCK ? L.O_READ_SEQ : L.O_WRITE_SEQ));
 }
 
 /** Whether the task whose lock tag is `tag` has stopped for good. */
@@ -270,8 +279,9 @@ function recoverQueue(r: Region, o: number, which: number): void {
  */
 export function recoverQueueLocks(r: Region, o: number): void {
   for (const which of [L.O_SEND_LOCK, L.O_RECV_LOCK]) {
-    const holder = Atomics.load(r.w, o + which);
-    if (holder !== 0 && holderIsDead(r, holder) && takeOverQueueLock(r, o, which, holder)) unlockQueue(r, o, which);
+    const value = Atomics.load(r.w, o + which);
+    const holder = value & L.QUEUE_LOCK_TAG_MASK;
+    if (holder !== 0 && holderIsDead(r, holder) && takeOverQueueLock(r, o, which, value)) unlockQueue(r, o, which);
   }
 }
 
@@ -280,7 +290,7 @@ export function releaseQueueLocksOf(r: Region, tag: number): void {
   for (let slot = 0; slot < r.maxObjects; slot++) {
     const o = r.object(slot);
     for (const which of [L.O_SEND_LOCK, L.O_RECV_LOCK]) {
-      if (Atomics.load(r.w, o + which) === tag) unlockQueue(r, o, which);
+      if ((Atomics.load(r.w, o + which) & L.QUEUE_LOCK_TAG_MASK) === tag) unlockQueue(r, o, which);
     }
   }
 }

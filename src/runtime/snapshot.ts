@@ -102,6 +102,17 @@ function sumOverTasks(r: Region, field: number): number {
   return sum;
 }
 
+/** How many running tasks are parked on object `slot` for `event`. */
+function parkedOn(r: Region, slot: number, event: number): number {
+  let count = 0;
+  for (let t = 0; t < r.maxTasks; t++) {
+    const at = r.task(t);
+    if (Atomics.load(r.w, at + L.T_STATE) !== L.TASK_RUNNING) continue;
+    if (Atomics.load(r.w, at + L.T_BLOCKED_OBJECT) === slot + 1 && Atomics.load(r.w, at + L.T_BLOCKED_EVENT) === event) count++;
+  }
+  return count;
+}
+
 /** Usage counters; no lock needed (each is one word). */
 export function usage(r: Region): KernelUsage {
   const w = r.w;
@@ -162,7 +173,7 @@ export function snapshot(r: Region): KernelSnapshot {
         destroyed: (w[o + L.O_FLAGS]! & L.OBJECT_FLAG_DESTROYED) !== 0,
         capacity: w[o + L.O_CAPACITY]!,
         depth: w[o + L.O_TYPE] === L.OBJ_PORT && !(w[o + L.O_FLAGS]! & L.OBJECT_FLAG_DESTROYED) ? queueDepth(r, o) : 0,
-        waiters: { receivers: Atomics.load(w, o + L.O_READ_WAITERS), senders: Atomics.load(w, o + L.O_WRITE_WAITERS) },
+        waiters: { receivers: parkedOn(r, slot, L.EVENT_READABLE), senders: parkedOn(r, slot, L.EVENT_WRITABLE) },
         names: bindings.filter((b) => b.objectSlot === slot).map((b) => b.path),
       });
     }

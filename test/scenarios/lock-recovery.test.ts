@@ -89,3 +89,36 @@ test('two tasks die together, the second holding the lock: both are reaped and t
     else await kernel.close();
   }
 });
+
+test("a sender terminated holding a port's send lock mid-send: its message never appears, and a receiver parked meanwhile is still woken", async () => {
+  const watchdog = startWatchdog(30_000, 'send lock recovery');
+  try {
+    await withGuardedKernel(async (kernel) => {
+      const port = kernel.task.createPort();
+      const c = controlWords(2);
+      const holder = kernel.spawn(fixture('scenario-lock-holder'), { data: { ctl: c.buffer, how: 'send-lock' } });
+      setWord(c, 1, port.grant(holder.pid));
+      await waitFor(() => Atomics.load(c, 0) === 1, 'the task to hold the send lock');
+      // A receiver parks while the lock is held: it flags the held lock word.
+      const report = new Int32Array(new SharedArrayBuffer(12));
+      const receiver = kernel.spawn(fixture('regress-waiter'), { data: { mode: 'receive', report: report.buffer } });
+      setWord(report, 2, port.grant(receiver.pid));
+      const objectId = port.info().objectId;
+      await waitFor(
+        () => kernel.snapshot().tasks.some((t) => t.pid === receiver.pid && t.state === 'blocked' && t.blockedOn?.objectId === objectId),
+        'the receiver to park',
+      );
+      await within(holder.terminate(), 10_000, 'the lock holder to be reaped');
+      await waitFor(() => kernel.snapshot().tasks.every((t) => t.pid !== holder.pid || t.state === 'exited'), 'the holder to be cleaned up');
+      assert.equal(Atomics.load(report, 0), 0, 'the half-written message was not delivered');
+      // The receiver is parked again (flagged on the lock the supervisor took over and released): this send's release wakes it.
+      port.send(Message.of(1).setU32(0, 77));
+      await within(receiver.exited, 10_000, 'the parked receiver to get the message');
+      assert.equal(Atomics.load(report, 0), 1);
+      assert.equal(Atomics.load(report, 1), 77);
+      assert.equal(port.tryReceive(), undefined, 'nothing else is queued');
+    });
+  } finally {
+    watchdog.stop();
+  }
+});

@@ -21,10 +21,11 @@ export class TaskContext {
   waitWaiters = 0;
   waitFlag = 0;
   /**
-   * The word whose value the op's condition was checked at, when that is
-   * not waitWord itself (a queue index, with waitWord an event counter that
-   * wakers bump only while someone is parked). A queue wait re-checks the
-   * queue itself (queueReady) and watches this word only while spinning.
+   * The word whose value the op's condition was checked at: waitWord
+   * itself, or for a queue wait the index the other side moves (waitWord
+   * is then an event word bumped only while someone is parked). A queue
+   * wait re-checks the queue itself (queueReady) and watches this word only
+   * while spinning.
    */
   checkWord = 0;
   checkValue = 0;
@@ -47,40 +48,17 @@ export class TaskContext {
   }
 
   /**
-   * Records what to wait for and returns WOULD_BLOCK. Must be called under the
-   * kernel lock so that the value read is the one the condition was checked at.
-   */
-  blockOn(word: number, waitersWord: number, objectSlotPlusOne: number, event: number): number {
-    return this.blockOnValue(word, Atomics.load(this.r.w, word), waitersWord, objectSlotPlusOne, event);
-  }
-
-  /**
    * Records a wait on `word` while it still holds `checked`, the value the
-   * caller's condition was evaluated at (for waits checked without the lock).
+   * caller's condition was evaluated at, with parked waiters counted in
+   * `waitersWord`; returns WOULD_BLOCK. The park raises the count, then
+   * re-checks `word`, so a change the waker did not announce (nobody was
+   * counted yet) is seen.
    */
   blockOnValue(word: number, checked: number, waitersWord: number, objectSlotPlusOne: number, event: number): number {
-    return this.blockOnCondition(word, checked, word, checked, waitersWord, objectSlotPlusOne, event);
-  }
-
-  /**
-   * Records a wait on event word `word`, whose value `eventValue` was read
-   * before the condition was checked at `checkWord` = `checkValue`. The
-   * park re-checks `checkWord` after raising the waiter count, so a change
-   * the waker did not announce on `word` (nobody was counted yet) is seen.
-   */
-  blockOnCondition(
-    word: number,
-    eventValue: number,
-    checkWord: number,
-    checkValue: number,
-    waitersWord: number,
-    objectSlotPlusOne: number,
-    event: number,
-  ): number {
-    this.checkWord = checkWord;
-    this.checkValue = checkValue;
+    this.checkWord = word;
+    this.checkValue = checked;
     this.waitWord = word;
-    this.waitValue = eventValue;
+    this.waitValue = checked;
     this.waitWaiters = waitersWord;
     this.waitFlag = 0;
     this.waitObject = objectSlotPlusOne;

@@ -9,9 +9,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import { Message, type Port } from '../src/index.js';
-import { type Benchmark, countingParks, Failure, openBoth, type RoundFigure, type Side, stopWorker, workerUrl } from './harness.js';
-import { ECHO_PATH, connectWhenBound, startEchoKernel } from './kipc-setup.js';
-import { REQUEST_TYPE, STOP_TYPE } from './workers/kipc-common.js';
+import { type Benchmark, Failure, openBoth, type RoundFigure, type Side, stopWorker, workerUrl } from './harness.js';
+import { openEchoCaller } from './kipc-setup.js';
 
 const BATCH = 64;
 
@@ -32,31 +31,8 @@ async function kipcRound(port: Port, request: Message, reply: Message, budgetMs:
   return { value: (elapsed * 1000) / n, ops: n };
 }
 
-async function openKipc(): Promise<Side> {
-  const echo = startEchoKernel();
-  let port: Port;
-  try {
-    port = await connectWhenBound(echo.kernel, ECHO_PATH, echo.failure);
-  } catch (error) {
-    await echo.close();
-    throw error;
-  }
-  const request = Message.of(REQUEST_TYPE);
-  const reply = new Message();
-  let closed: Promise<void> | undefined;
-  return {
-    label: 'await port.callAsync from main → receive + reply in a worker',
-    round: (budgetMs) => countingParks(echo.parks, () => kipcRound(port, request, reply, budgetMs)),
-    close: () =>
-      (closed ??= (async () => {
-        try {
-          port.send(Message.of(STOP_TYPE), { timeout: 1000 });
-        } catch {
-          // The server is gone already; closing the kernel is all that is left.
-        }
-        await echo.close();
-      })()),
-  };
+function openKipc(): Promise<Side> {
+  return openEchoCaller('await port.callAsync from main → receive + reply in a worker', kipcRound);
 }
 
 async function openPostMessage(): Promise<Side> {

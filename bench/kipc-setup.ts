@@ -2,9 +2,10 @@
  * Runner-side setup shared by the kipc sides: a kernel with an echo server
  * task, and a connection to it from the main thread (the init task).
  */
-import { Kernel, NotFoundError, type KernelOptions, type Port, type TaskHandle } from '../src/index.js';
-import { Failure, settleWithin, workerUrl } from './harness.js';
+import { Kernel, Message, NotFoundError, type KernelOptions, type Port, type TaskHandle } from '../src/index.js';
+import { countingParks, Failure, type RoundFigure, type Side, settleWithin, workerUrl } from './harness.js';
 import { kernelOptions } from './config.js';
+import { REQUEST_TYPE, STOP_TYPE } from './workers/kipc-common.js';
 
 export const ECHO_PATH = '/bench/echo';
 
@@ -46,5 +47,41 @@ export function startEchoKernel(options: KernelOptions = {}): EchoKernel {
       await settleWithin(server.exited, 2000);
       await kernel.close();
     },
+  };
+}
+
+/**
+ * The kipc side of a benchmark calling the echo server from the main thread:
+ * starts the kernel, connects, and times rounds with `call` (given the port,
+ * a request and a reply message to reuse, and the round's budget). Closing
+ * tells the server to stop, then closes the kernel.
+ */
+export async function openEchoCaller(
+  label: string,
+  call: (port: Port, request: Message, reply: Message, budgetMs: number) => Promise<RoundFigure>,
+): Promise<Side> {
+  const echo = startEchoKernel();
+  let port: Port;
+  try {
+    port = await connectWhenBound(echo.kernel, ECHO_PATH, echo.failure);
+  } catch (error) {
+    await echo.close();
+    throw error;
+  }
+  const request = Message.of(REQUEST_TYPE);
+  const reply = new Message();
+  let closed: Promise<void> | undefined;
+  return {
+    label,
+    round: (budgetMs) => countingParks(echo.parks, () => call(port, request, reply, budgetMs)),
+    close: () =>
+      (closed ??= (async () => {
+        try {
+          port.send(Message.of(STOP_TYPE), { timeout: 1000 });
+        } catch {
+          // The server is gone already; closing the kernel is all that is left.
+        }
+        await echo.close();
+      })()),
   };
 }

@@ -7,36 +7,12 @@
  *   posting the answer on a MessagePort, then receiveMessageOnPort.
  */
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { Message, type Port } from '../src/index.js';
-import { type Benchmark, countingParks, Failure, openBoth, type RoundFigure, type Side, stopWorker, workerUrl } from './harness.js';
-import { ECHO_PATH, connectWhenBound, startEchoKernel } from './kipc-setup.js';
-import { REQUEST_TYPE, STOP_TYPE, timeCalls } from './workers/kipc-common.js';
+import { type Benchmark, Failure, openBoth, type RoundFigure, type Side, stopWorker, workerUrl } from './harness.js';
+import { openEchoCaller } from './kipc-setup.js';
+import { timeCalls } from './workers/kipc-common.js';
 
-async function openKipc(): Promise<Side> {
-  const echo = startEchoKernel();
-  let port: Port;
-  try {
-    port = await connectWhenBound(echo.kernel, ECHO_PATH, echo.failure);
-  } catch (error) {
-    await echo.close();
-    throw error;
-  }
-  const request = Message.of(REQUEST_TYPE);
-  const reply = new Message();
-  let closed: Promise<void> | undefined;
-  return {
-    label: 'port.call from main → receive + reply in a worker',
-    round: (budgetMs) => countingParks(echo.parks, async () => timeCalls(port, request, reply, budgetMs)),
-    close: () =>
-      (closed ??= (async () => {
-        try {
-          port.send(Message.of(STOP_TYPE), { timeout: 1000 });
-        } catch {
-          // The server is gone already; closing the kernel is all that is left.
-        }
-        await echo.close();
-      })()),
-  };
+function openKipc(): Promise<Side> {
+  return openEchoCaller('port.call from main → receive + reply in a worker', async (port, request, reply, budgetMs) => timeCalls(port, request, reply, budgetMs));
 }
 
 /** How long the synckit-style caller waits for an answer before calling it a hang. */

@@ -226,14 +226,29 @@ export const HANDLE_INDEX_STRIDE = 1 << HANDLE_INDEX_BITS;
 export const MAX_HANDLES_LIMIT = HANDLE_INDEX_STRIDE - 1;
 
 // ---------------------------------------------------------------------------
-// Message slot record: the 64-byte message, then its bookkeeping
+// Message slot record: the 64-byte message (first line), then its bookkeeping (second line)
 /**
- * Set (logged, under the kernel lock) when a receiver has finished taking a
- * call or a handle out of this slot but has not yet advanced the head; if it
- * dies there, recovery advances the head for it.
+ * Words of the message line the kernel owns in a queued slot:
+ * - the sender's pid, never 0 while the message is queued. A receiver that
+ *   has taken a call or a handle out of the slot but not yet advanced the
+ *   head sets it to 0 (logged, under the kernel lock); if it dies there,
+ *   recovery advances the head for it;
+ * - the call token (0 for anything but a call);
+ * - flags: 0, or {@link SLOT_FLAG_TRANSFER} when a handle travels with it.
+ * A receiver sees from this line alone whether the message needs the kernel
+ * lock (a token or a flag) or is plain, so a plain message costs one line.
  */
-export const M_TAKEN = MESSAGE_WORDS + 5;
-/** Call slot + 1 when this message is a call awaiting a reply, else 0. */
+export const M_SENDER_PID = MSG_SENDER >> 2;
+export const M_CALL_TOKEN = (MSG_SENDER >> 2) + 1;
+export const M_FLAGS = MSG_FLAGS >> 2;
+export const SLOT_FLAG_TRANSFER = 1;
+/**
+ * The bookkeeping line is clean (all 0) in every slot but those holding a
+ * queued call or handle: plain senders never touch it, and whoever takes,
+ * drops or withdraws a call or handle clears it.
+ *
+ * M_CALL: call slot + 1 when this message is a call awaiting a reply, else 0.
+ */
 export const M_CALL = MESSAGE_WORDS + 1;
 /**
  * A handle in flight: object slot + 1 (0 = none), its rights, and the

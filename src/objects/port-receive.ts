@@ -90,7 +90,8 @@ function receivePlain(ctx: TaskContext, h: number, dst: MessageMemory, offset: n
   let n = 0;
   while (n < max && head !== tail) {
     const at = slotAt(r, o, head);
-    if (w[at + L.M_CALL] !== 0 || w[at + L.M_XFER_OBJECT] !== 0) break;
+    // A call token or a handle flag: this one needs the kernel lock.
+    if (w[at + L.M_CALL_TOKEN] !== 0 || w[at + L.M_FLAGS] !== 0) break;
     copyOut(w, r.bytes, at, dst, offset + n * L.MESSAGE_BYTES);
     head = nextIndex(r, o, head);
     n++;
@@ -132,15 +133,17 @@ function receiveLockedOnce(ctx: TaskContext, h: number, dst: MessageMemory, offs
     return r.fail(installed);
   }
   copyOut(w, r.bytes, at, dst, offset);
-  if (installed !== 0) writeI32(dst, offset + L.MSG_FLAGS, installed);
+  writeI32(dst, offset + L.MSG_FLAGS, installed);
   const call = w[at + L.M_CALL]!;
   if (call !== 0) {
     const c = r.call(call - 1);
     r.set(c + L.C_SERVER, ctx.pid);
     r.set(c + L.C_MESSAGE, -1);
     r.set(c + L.C_STATE, L.CALL_RECEIVED);
+    r.set(at + L.M_CALL, 0);
   }
-  r.set(at + L.M_TAKEN, 1);
+  // Taken: if this task dies before the head moves, recovery moves it.
+  r.set(at + L.M_SENDER_PID, 0);
   w[ctx.record + L.T_RECEIVES] += 1;
   ctx.expectCalls = call !== 0;
   r.unlock();

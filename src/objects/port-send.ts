@@ -78,13 +78,11 @@ function roomOrWait(ctx: TaskContext, o: number): number {
   return ctx.blockOnQueue(o, L.EVENT_WRITABLE, writeSeq, head);
 }
 
-/** Writes the message fields the kernel owns into the slot at `at`, after its 64 bytes. */
-function stamp(w: Int32Array, at: number, pid: number, token: number, call: number): void {
-  w[at + (L.MSG_SENDER >> 2)] = pid;
-  w[at + (L.MSG_SENDER >> 2) + 1] = token;
-  w[at + (L.MSG_FLAGS >> 2)] = 0;
-  w[at + L.M_CALL] = call;
-  w[at + L.M_TAKEN] = 0;
+/** Writes the fields of the message line the kernel owns into the slot at `at` (see L.M_SENDER_PID). */
+function stamp(w: Int32Array, at: number, pid: number, token: number, flags: number): void {
+  w[at + L.M_SENDER_PID] = pid;
+  w[at + L.M_CALL_TOKEN] = token;
+  w[at + L.M_FLAGS] = flags;
 }
 
 /** Plain sends: the send lock only. Returns how many were sent, -errno, or WOULD_BLOCK. */
@@ -145,8 +143,9 @@ function sendLockedOnce(ctx: TaskContext, h: number, src: MessageMemory, offset:
   const tail = w[o + L.O_TAIL]!;
   const at = slotAt(r, o, tail);
   copyIn(w, r.bytes, at, src, offset);
-  stamp(w, at, ctx.pid, asCall ? callToken(r, cs) : 0, cs + 1);
-  w[at + L.M_XFER_OBJECT] = 0;
+  stamp(w, at, ctx.pid, asCall ? callToken(r, cs) : 0, xe === 0 ? 0 : L.SLOT_FLAG_TRANSFER);
+  // The bookkeeping line is clean (L.M_CALL): unpublished, it needs no logging.
+  w[at + L.M_CALL] = cs + 1;
   if (xe !== 0) attachTransfer(r, at, xe);
   if (asCall) {
     const c = r.call(cs);

@@ -48,12 +48,11 @@ export function freeRing(r: Region, o: number): void {
   r.add(L.H_MESSAGES_RESERVED, -capacity);
 }
 
-/** A ring slot starts clean: no call, no handle in flight, not taken. */
+/** A ring slot starts with a clean bookkeeping line: no call, no handle in flight. */
 function clearSlot(r: Region, m: number): void {
   const at = r.message(m);
   r.set(at + L.M_CALL, 0);
   r.set(at + L.M_XFER_OBJECT, 0);
-  r.set(at + L.M_TAKEN, 0);
 }
 
 function markSlots(r: Region, first: number, count: number, used: boolean): void {
@@ -244,7 +243,7 @@ function holderIsDead(r: Region, tag: number): boolean {
  *   unpublished tail slot under the kernel lock: drop the handle and detach
  *   the call from the slot (the send never happened; the reaper frees the
  *   call of its dead caller);
- * - a receiver may have committed taking a call or handle (M_TAKEN) without
+ * - a receiver may have committed taking a call or handle (sender pid 0) without
  *   advancing the head: advance it (the receive happened).
  */
 function recoverQueue(r: Region, o: number, which: number): void {
@@ -265,10 +264,11 @@ function recoverQueue(r: Region, o: number, which: number): void {
     return;
   }
   const head = w[o + L.O_HEAD]!;
-  if (head === Atomics.load(w, o + L.O_TAIL)) return;
-  const at = slotAt(r, o, head);
-  if (w[at + L.M_TAKEN] === 1) {
-    r.set(at + L.M_TAKEN, 0);
+  const tail = Atomics.load(w, o + L.O_TAIL);
+  if (head === tail) return;
+  if (w[slotAt(r, o, head) + L.M_SENDER_PID] === 0) {
+    // Receivers' cached tail must not fall behind the head they find.
+    r.set(o + L.O_CACHED_TAIL, tail);
     advanceHead(r, o, nextIndex(r, o, head));
   }
 }

@@ -122,3 +122,27 @@ test("a sender terminated holding a port's send lock mid-send: its message never
     watchdog.stop();
   }
 });
+
+test("a receiver terminated after taking the head message but before freeing its slot: the take stands, the next receive gets the next message", async () => {
+  const watchdog = startWatchdog(30_000, 'receive lock recovery');
+  try {
+    await withGuardedKernel(async (kernel) => {
+      const port = kernel.task.createPort();
+      port.send(Message.of(1).setU32(0, 21));
+      port.send(Message.of(1).setU32(0, 22));
+      const c = controlWords(2);
+      const holder = kernel.spawn(fixture('scenario-lock-holder'), { data: { ctl: c.buffer, how: 'receive-taken' } });
+      setWord(c, 1, port.grant(holder.pid));
+      await waitFor(() => Atomics.load(c, 0) === 1, 'the task to hold the receive lock with the head taken');
+      await within(holder.terminate(), 10_000, 'the lock holder to be reaped');
+      await waitFor(() => kernel.snapshot().tasks.every((t) => t.pid !== holder.pid || t.state === 'exited'), 'the holder to be cleaned up');
+      const next = port.receive({ timeout: 10_000 });
+      assert.equal(next.getU32(0), 22, 'the taken message is gone and the next one is intact');
+      assert.equal(port.tryReceive(), undefined, 'nothing else is queued');
+      port.send(Message.of(1).setU32(0, 23));
+      assert.equal(port.receive({ timeout: 10_000 }).getU32(0), 23, 'the queue works on');
+    });
+  } finally {
+    watchdog.stop();
+  }
+});

@@ -48,6 +48,11 @@ export interface Benchmark {
   readonly targets: readonly Target[];
   /** Sets up both sides: kipc first, then the alternative. */
   open(): Promise<{ kipc: Side; alternative: Side }>;
+  /**
+   * Optionally, a side doing the same work with no kernel at all (the
+   * machine's ceiling), run in the same rounds as the other two.
+   */
+  openCeiling?(): Promise<Side>;
 }
 
 /** How long a round may take before the runner gives up on a side (a hang is reported, not waited out). */

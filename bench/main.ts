@@ -120,6 +120,11 @@ interface BenchmarkResult {
   targets: TargetResult[];
   /** The floor (see floor.ts) measured just before this benchmark, µs per round trip. */
   floorUs: number;
+  /**
+   * The same work with no kernel (Benchmark.openCeiling), in the same rounds,
+   * and kipc's share of it: the median over rounds of kipc / ceiling.
+   */
+  ceiling?: { label: string } & Summary & { kipcShare: number };
 }
 
 function speedupOf(unit: Benchmark['unit'], kipc: number, alternative: number): number {
@@ -155,25 +160,32 @@ async function run(bench: Benchmark, options: Options, log: (line: string) => vo
   const floorUs = await measureFloor(3, options.quick ? 20 : 50);
   const { kipc, alternative } = await bench.open();
   const sides = [kipc, alternative];
-  const kept: [RoundFigure[], RoundFigure[]] = [[], []];
+  try {
+    if (bench.openCeiling) sides.push(await bench.openCeiling());
+  } catch (error) {
+    await Promise.all(sides.map((side) => side.close()));
+    throw error;
+  }
+  const kept: RoundFigure[][] = sides.map(() => []);
   try {
     const total = options.warmup + options.rounds;
     for (let round = 0; round < total; round++) {
-      // Alternate which side goes first, so neither always runs right after the other's teardown of caches.
-      const order = round % 2 === 0 ? [0, 1] : [1, 0];
-      for (const i of order) {
+      // Rotate which side goes first, so none always runs right after another's teardown of caches.
+      for (let n = 0; n < sides.length; n++) {
+        const i = (round + n) % sides.length;
         const figure = await sides[i]!.round(options.roundMs);
-        if (round >= options.warmup) kept[i as 0 | 1].push(figure);
+        if (round >= options.warmup) kept[i]!.push(figure);
       }
     }
   } finally {
     await Promise.all(sides.map((side) => side.close()));
   }
-  const k = summarize(kept[0].map((f) => f.value));
-  const a = summarize(kept[1].map((f) => f.value));
-  const parksPerOp = median(kept[0].map((f) => (f.parks ?? NaN) / f.ops));
+  const [kipcRounds, alternativeRounds, ceilingRounds] = kept as [RoundFigure[], RoundFigure[], RoundFigure[] | undefined];
+  const k = summarize(kipcRounds.map((f) => f.value));
+  const a = summarize(alternativeRounds.map((f) => f.value));
+  const parksPerOp = median(kipcRounds.map((f) => (f.parks ?? NaN) / f.ops));
   const speedup = speedupOf(bench.unit, k.median, a.median);
-  const paired = summarize(kept[0].map((f, i) => speedupOf(bench.unit, f.value, kept[1][i]!.value)));
+  const paired = summarize(kipcRounds.map((f, i) => speedupOf(bench.unit, f.value, alternativeRounds[i]!.value)));
   const result: BenchmarkResult = {
     name: bench.name,
     title: bench.title,
@@ -185,6 +197,11 @@ async function run(bench: Benchmark, options: Options, log: (line: string) => vo
     targets: evaluate(bench, k.median, speedup),
     floorUs,
   };
+  if (ceilingRounds) {
+    const c = summarize(ceilingRounds.map((f) => f.value));
+    const share = median(kipcRounds.map((f, i) => speedupOf(bench.unit, f.value, ceilingRounds[i]!.value)));
+    result.ceiling = { label: sides[2]!.label, ...c, kipcShare: share };
+  }
   const spread = (s: Summary): string => `[${formatValue(bench.unit, s.min)} … ${formatValue(bench.unit, s.max)}]`;
   log(`${bench.name}: ${bench.title}`);
   log(`  kipc         ${formatValue(bench.unit, k.median).padStart(14)}  ${spread(k)}  ${kipc.label}`);
@@ -193,6 +210,11 @@ async function run(bench: Benchmark, options: Options, log: (line: string) => vo
   if (Number.isFinite(parksPerOp)) log(`  kipc parks   ${parksPerOp.toFixed(3).padStart(14)}  futex sleeps per ${bench.unit === 'µs' ? 'call' : 'message'} (median over rounds)`);
   const targets = result.targets.map((t) => `${t.description}: ${t.met ? 'met' : 'MISSED'}`).join(' · ');
   log(`  targets      ${targets || 'none (informational)'}`);
+  if (result.ceiling) {
+    const c = result.ceiling;
+    log(`  no kernel    ${formatValue(bench.unit, c.median).padStart(14)}  ${spread(c)}  ${c.label}`);
+    log(`  kipc share   ${`${(c.kipcShare * 100).toFixed(0)}%`.padStart(14)}  of the no-kernel figure (median of per-round ratios)`);
+  }
   log(`  floor        ${formatValue('µs', floorUs).padStart(14)}  raw Atomics round trip just before, same spin, no kernel (a busy machine shows here first)`);
   log('');
   return result;
@@ -245,6 +267,7 @@ async function main(): Promise<void> {
       `after ${options.warmup} warm-up, sides interleaved · medians [min … max]${options.spin !== undefined ? ` · kernel spin ${options.spin}` : ''}`,
   );
   log('floor: before each benchmark, two workers ping-pong through a SharedArrayBuffer (same spin as kipc, then futex wait): kipc without its kernel work');
+  log('no kernel: one-way also runs a bare ring (no kernel, no lock) in the same rounds: what this machine allows');
   if (environment.cores < 4) log(`note: ${environment.cores} cores; spinning waiters share them with their peers, and other load shows directly in these figures`);
   log('');
 

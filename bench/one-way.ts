@@ -14,6 +14,7 @@
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { Kernel } from '../src/index.js';
 import { kernelOptions } from './config.js';
+import { openBareRing } from './bare-ring.js';
 import { createControl } from './control.js';
 import { type Benchmark, DrivenSide, Failure, openBoth, type Side, settleWithin, stopWorker, workerUrl } from './harness.js';
 
@@ -90,6 +91,7 @@ export const oneWay: Benchmark = {
       () => openKipc(1),
       () => openPostMessage(1),
     ),
+  openCeiling: () => openBareRing(ONE_WAY_CAPACITY),
 };
 
 export const oneWayBatched: Benchmark = {

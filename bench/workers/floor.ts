@@ -1,22 +1,19 @@
 /**
  * The machine's floor for a cross-thread round trip: two workers bouncing a
- * counter through one SharedArrayBuffer, each spinning on Atomics.load for as
- * many iterations as a kipc kernel does by default, then sleeping in
- * Atomics.wait. The same waiting strategy with no kernel, queue or lock: what
+ * counter through one SharedArrayBuffer, each spinning as long as a kipc
+ * kernel of this run does (its `spin` microseconds, with kipc's own spin
+ * loop), then sleeping in Atomics.wait. The same waiting strategy with no kernel, queue or lock: what
  * kipc's figures would be if its kernel work cost nothing. Role 'ping' times `rounds` rounds and writes their median (µs per
  * round trip) to the result slot; role 'pong' answers until told to stop.
  */
 import { workerData } from 'node:worker_threads';
+import { spinUntilChanged } from '../../src/backend/futex.js';
 
 const PING = 0;
 const PONG = 1;
 
 function waitChange(words: Int32Array, index: number, value: number): number {
-  for (let i = 0; i < spin; i++) {
-    const now = Atomics.load(words, index);
-    if (now !== value) return now;
-  }
-  Atomics.wait(words, index, value, 100);
+  if (!spinUntilChanged(words, index, value, spin)) Atomics.wait(words, index, value, 100);
   return Atomics.load(words, index);
 }
 
@@ -46,7 +43,7 @@ function pong(words: Int32Array): void {
   }
 }
 
-/** Iterations before sleeping: the spin of the kipc kernels of this run. */
+/** Microseconds of spinning before sleeping: the spin of the kipc kernels of this run. */
 const { role, buffer, rounds, budgetMs, spin } = workerData as { role: 'ping' | 'pong'; buffer: SharedArrayBuffer; rounds: number; budgetMs: number; spin: number };
 const words = new Int32Array(buffer, 0, 2);
 if (role === 'pong') {

@@ -1,25 +1,17 @@
 /**
  * kipc consumer task of the one-way benchmark, and the driver of its side.
- * Owns a port of `data.capacity` messages bound at `data.path`. Per round it
- * tells the producer (through the control block) how many messages to send,
- * starts the clock, and stops it when the last one has been received. The
- * burst is sized from the previous round's rate to fill the time budget.
+ * Owns a port of `data.capacity` messages bound at `data.path`; its rounds
+ * are timed bursts (see bursts.ts).
  *
  * With `data.batch` > 1 it receives with port.receiveMany, up to that many
  * messages per kernel entry; otherwise one port.receive per message.
  * Either way every message is checked to arrive in order.
  */
 import { attach, Message, type Port } from '../../src/index.js';
-import { type Control, C_PEER_COUNT, C_PEER_GO, controlOf } from '../control.js';
-import { driveSync, reportReady, type RoundResult } from './driver.js';
+import { controlOf } from '../control.js';
+import { driveSync, reportReady } from './driver.js';
+import { BurstRounds } from './bursts.js';
 import { SEQUENCE_WORD } from './kipc-common.js';
-
-const FIRST_BURST = 20_000;
-const MIN_BURST = 5_000;
-const MAX_BURST = 20_000_000;
-
-let burst = 0;
-let rate = 0;
 
 function receiveOneByOne(port: Port, m: Message, n: number): void {
   const options = { into: m };
@@ -41,23 +33,6 @@ function receiveBatched(port: Port, buffer: Uint8Array, words: Int32Array, batch
   }
 }
 
-function burstSize(budgetMs: number): number {
-  return rate === 0 ? FIRST_BURST : Math.min(MAX_BURST, Math.max(MIN_BURST, Math.round((rate * budgetMs) / 1000)));
-}
-
-function consumeRound(control: Control, receiveBurst: (n: number) => void, budgetMs: number): RoundResult {
-  const words = control.words;
-  const n = burstSize(budgetMs);
-  Atomics.store(words, C_PEER_COUNT, n);
-  const start = performance.now();
-  Atomics.store(words, C_PEER_GO, ++burst);
-  Atomics.notify(words, C_PEER_GO);
-  receiveBurst(n);
-  const elapsed = performance.now() - start;
-  rate = n / (elapsed / 1000);
-  return { value: rate, ops: n };
-}
-
 const task = attach();
 const { path, capacity, batch = 1, control: buffer } = task.data as { path: string; capacity: number; batch?: number; control: SharedArrayBuffer };
 const control = controlOf(buffer);
@@ -72,7 +47,7 @@ if (batch > 1) {
   const m = new Message();
   receiveBurst = (n) => receiveOneByOne(port, m, n);
 }
+const rounds = new BurstRounds(control, receiveBurst);
 reportReady(control);
-driveSync(control, (budgetMs) => consumeRound(control, receiveBurst, budgetMs));
-Atomics.store(control.words, C_PEER_GO, -1);
-Atomics.notify(control.words, C_PEER_GO);
+driveSync(control, (budgetMs) => rounds.round(budgetMs));
+rounds.dismissProducer();

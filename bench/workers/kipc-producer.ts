@@ -5,8 +5,9 @@
  * `data.batch` > 1, port.sendMany of up to that many at a time.
  */
 import { attach, Message, type Port } from '../../src/index.js';
-import { C_PEER_COUNT, C_PEER_GO, controlOf } from '../control.js';
+import { controlOf } from '../control.js';
 import { reportReady } from './driver.js';
+import { serveBursts } from './bursts.js';
 import { connectWhenBound, REQUEST_TYPE, SEQUENCE_WORD } from './kipc-common.js';
 
 function sendOneByOne(port: Port, m: Message, n: number): void {
@@ -25,16 +26,6 @@ function sendBatched(port: Port, buffer: Uint8Array, words: Int32Array, batch: n
   }
 }
 
-function produce(words: Int32Array, sendBurst: (n: number) => void): void {
-  let seen = 0;
-  for (;;) {
-    Atomics.wait(words, C_PEER_GO, seen);
-    seen = Atomics.load(words, C_PEER_GO);
-    if (seen < 0) return;
-    sendBurst(Atomics.load(words, C_PEER_COUNT));
-  }
-}
-
 const task = attach();
 const { path, batch = 1, control: buffer } = task.data as { path: string; batch?: number; control: SharedArrayBuffer };
 const control = controlOf(buffer);
@@ -50,4 +41,4 @@ if (batch > 1) {
   sendBurst = (n) => sendOneByOne(port, m, n);
 }
 reportReady(control);
-produce(control.words, sendBurst);
+serveBursts(control, sendBurst);

@@ -5,8 +5,9 @@
  * one per postMessage, or `workerData.batch` back to back per postMessage.
  */
 import { workerData, type MessagePort } from 'node:worker_threads';
-import { C_PEER_COUNT, C_PEER_GO, controlOf } from '../control.js';
+import { controlOf } from '../control.js';
 import { reportReady } from './driver.js';
+import { serveBursts } from './bursts.js';
 
 function postBurst(port: MessagePort, payload: Uint8Array, batch: number, n: number): void {
   for (let i = 0; i < n; i += batch) {
@@ -15,19 +16,9 @@ function postBurst(port: MessagePort, payload: Uint8Array, batch: number, n: num
   }
 }
 
-function produce(words: Int32Array, port: MessagePort, batch: number): void {
-  const payload = new Uint8Array(64 * batch);
-  let seen = 0;
-  for (;;) {
-    Atomics.wait(words, C_PEER_GO, seen);
-    seen = Atomics.load(words, C_PEER_GO);
-    if (seen < 0) return;
-    postBurst(port, payload, batch, Atomics.load(words, C_PEER_COUNT));
-  }
-}
-
 const { port, batch = 1, control: buffer } = workerData as { port: MessagePort; batch?: number; control: SharedArrayBuffer };
 const control = controlOf(buffer);
 reportReady(control);
-produce(control.words, port, batch);
+const payload = new Uint8Array(64 * batch);
+serveBursts(control, (n) => postBurst(port, payload, batch, n));
 port.close();

@@ -17,6 +17,18 @@ export const SYS_IPC_BIND_PORT = 205;
 export const SYS_IPC_UNBIND_PORT = 206;
 export const SYS_IPC_TRY_RECV = 207;
 export const SYS_IPC_CONNECT = 208;
+export const SYS_IPC_RING_CREATE = 210;
+export const SYS_IPC_RING_MAP = 211;
+export const SYS_CHAN_CREATE = 220;
+export const SYS_CHAN_SEND = 221;
+export const SYS_CHAN_RECV = 222;
+export const SYS_CHAN_TRY_RECV = 223;
+export const SYS_CHAN_CLOSE = 224;
+export const SYS_SEM_CREATE = 230;
+export const SYS_SEM_WAIT = 231;
+export const SYS_SEM_TRYWAIT = 232;
+export const SYS_SEM_POST = 233;
+export const SYS_SEM_CLOSE = 234;
 
 /** Personalities a task may speak, chosen at spawn. */
 export const PERSONALITY_STRAT9 = 0;

@@ -13,6 +13,15 @@ import { createPort, DEFAULT_PORT_CAPACITY } from '../objects/port.js';
 import { receiveMessage } from '../objects/port-receive.js';
 import { reply } from '../objects/call.js';
 import { bind, unbind, connect } from '../objects/namespace.js';
+import { channelReceive, createChannel } from '../objects/channel.js';
+import { createRing, mapRing } from '../objects/ring.js';
+import { createSemaphore, semaphorePost, semaphoreTake } from '../objects/semaphore.js';
+import { CHANNEL_MAX_CAPACITY, MESSAGE_BYTES, OBJ_CHANNEL, OBJ_SEMAPHORE } from '../kernel/layout.js';
+
+/** CHAN_CREATE's capacity, clamped to 1..CHANNEL_MAX_CAPACITY as the SPEC says (NaN stays NaN: EINVAL). */
+function channelCapacity(x: number): number {
+  return Number.isNaN(x) ? x : Math.min(CHANNEL_MAX_CAPACITY, Math.max(1, x));
+}
 
 /** Dispatches one Strat9 syscall, blocking the thread where the call blocks. */
 export function strat9Syscall(ctx: TaskContext, mem: MessageMemory, nr: number, a0: unknown, a1: unknown, a2: unknown): number {
@@ -52,6 +61,30 @@ export function strat9Syscall(ctx: TaskContext, mem: MessageMemory, nr: number, 
       return receiveMessage(ctx, int(a0), mem, int(a1), false);
     case N.SYS_IPC_CONNECT:
       return connect(ctx, mem, int(a0), int(a1));
+    case N.SYS_IPC_RING_CREATE:
+      return createRing(ctx, int(a0));
+    case N.SYS_IPC_RING_MAP:
+      return mapRing(ctx, int(a0), mem, int(a1));
+    case N.SYS_CHAN_CREATE:
+      return createChannel(ctx, channelCapacity(int(a0)), 0);
+    case N.SYS_CHAN_SEND:
+      return ops.channelSendBlocking(ctx, int(a0), mem, int(a1), MESSAGE_BYTES, Infinity);
+    case N.SYS_CHAN_RECV:
+      return ops.channelReceiveBlocking(ctx, int(a0), mem, int(a1), Infinity);
+    case N.SYS_CHAN_TRY_RECV:
+      return channelReceive(ctx, int(a0), mem, int(a1), false);
+    case N.SYS_CHAN_CLOSE:
+      return handles.closeTyped(ctx, int(a0), OBJ_CHANNEL);
+    case N.SYS_SEM_CREATE:
+      return createSemaphore(ctx, int(a0));
+    case N.SYS_SEM_WAIT:
+      return ops.semaphoreWait(ctx, int(a0), Infinity);
+    case N.SYS_SEM_TRYWAIT:
+      return semaphoreTake(ctx, int(a0), false);
+    case N.SYS_SEM_POST:
+      return semaphorePost(ctx, int(a0));
+    case N.SYS_SEM_CLOSE:
+      return handles.closeTyped(ctx, int(a0), OBJ_SEMAPHORE);
     default:
       return -ENOSYS;
   }
@@ -73,6 +106,12 @@ export function strat9SyscallAsync(ctx: TaskContext, mem: MessageMemory, nr: num
       return ops.receiveAsync(ctx, int(a0), mem, int(a1), Infinity);
     case N.SYS_IPC_CALL:
       return ops.callAsync(ctx, int(a0), mem, int(a1), Infinity);
+    case N.SYS_CHAN_SEND:
+      return ops.channelSendAsync(ctx, int(a0), mem, int(a1), MESSAGE_BYTES, Infinity);
+    case N.SYS_CHAN_RECV:
+      return ops.channelReceiveAsync(ctx, int(a0), mem, int(a1), Infinity);
+    case N.SYS_SEM_WAIT:
+      return ops.semaphoreWaitAsync(ctx, int(a0), Infinity);
   }
   return Promise.resolve(strat9Syscall(ctx, mem, nr, a0, a1, a2));
 }

@@ -20,79 +20,15 @@ import { bind } from '../objects/namespace.js';
 import { type MessageMemory, messageMemory } from '../kernel/copy.js';
 import { MESSAGE_BYTES, MSG_TYPE_REPLY } from '../kernel/layout.js';
 import { check, KipcError } from './errors.js';
+import { type AsyncWaitOptions, deadlineOf, Handle, type WaitOptions } from './handle.js';
 import { Message } from './message.js';
 
-export interface WaitOptions {
-  /** Give up after this many milliseconds (TimeoutError). Default: wait forever. */
-  timeout?: number;
-}
-export interface AsyncWaitOptions extends WaitOptions {
-  /** Abort the wait (InterruptedError, with the signal's reason as its cause). */
-  signal?: AbortSignal;
-}
-export interface EventWaitOptions extends WaitOptions {
-  /** The events to wait for: EVENT_READABLE (1), EVENT_WRITABLE (2) or both (3, the default). */
-  events?: number;
-}
 export interface ReceiveOptions extends WaitOptions {
   /** Receive into this message instead of a new one. */
   into?: Message;
 }
 export interface AsyncReceiveOptions extends AsyncWaitOptions {
   into?: Message;
-}
-
-/** Rights and identity of a handle (HANDLE_INFO). */
-export interface HandleInfo {
-  /** Resource type: 4 port, 5 channel, 6 ring, 7 semaphore. */
-  type: number;
-  rights: number;
-  objectId: number;
-}
-
-export function deadlineOf(options?: WaitOptions): number {
-  const timeout = options?.timeout;
-  return timeout === undefined || timeout === Infinity ? Infinity : performance.now() + Math.max(0, timeout);
-}
-
-const infoScratch = messageMemory(new Uint8Array(handles.HANDLE_INFO_BYTES));
-
-/** Operations every handle has: duplicate, grant, revoke, info, close. */
-export class Handle implements Disposable {
-  protected readonly ctx: TaskContext;
-  /** The raw handle value, as the ABI sees it. */
-  readonly handle: number;
-
-  constructor(ctx: TaskContext, handle: number) {
-    this.ctx = ctx;
-    this.handle = handle;
-  }
-
-  /** Rights and object id. Throws BadHandleError once closed. */
-  info(): HandleInfo {
-    check(handles.info(this.ctx, this.handle, infoScratch, 0), 'Handle.info');
-    const v = new DataView(infoScratch.bytes.buffer);
-    return { type: v.getUint32(0, true), rights: v.getUint32(4, true), objectId: v.getUint32(8, true) + v.getUint32(12, true) * 2 ** 32 };
-  }
-
-  /** Gives task `pid` a handle with the same rights; returns its value in that task. Needs grant. */
-  grant(pid: number): number {
-    return check(handles.grant(this.ctx, this.handle, pid), 'Handle.grant');
-  }
-
-  /** Closes every handle derived from this one, in every task. Needs revoke. Returns how many. */
-  revoke(): number {
-    return check(handles.revoke(this.ctx, this.handle), 'Handle.revoke');
-  }
-
-  /** Releases the handle. A port dies when its owner closes its last handle that can receive. Idempotent. */
-  close(): void {
-    handles.close(this.ctx, this.handle);
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
-  }
 }
 
 export class Port extends Handle implements AsyncIterable<Message> {
@@ -203,21 +139,6 @@ export class Port extends Handle implements AsyncIterable<Message> {
   bind(path: string): void {
     const bytes = new TextEncoder().encode(path);
     check(bind(this.ctx, this.handle, messageMemory(bytes), 0, bytes.length), `Port.bind('${path}')`);
-  }
-
-  /**
-   * Waits until the port is readable (EVENT_READABLE = 1) or writable
-   * (EVENT_WRITABLE = 2), among `options.events` (default both), and returns
-   * the ready events. Throws BrokenPipeError once the port is destroyed.
-   */
-  wait(options?: EventWaitOptions): number {
-    return check(ops.waitHandle(this.ctx, this.handle, options?.events ?? handles.ALL_EVENTS, deadlineOf(options)), 'Port.wait');
-  }
-
-  async waitAsync(options?: EventWaitOptions & AsyncWaitOptions): Promise<number> {
-    const signal = options?.signal;
-    const events = options?.events ?? handles.ALL_EVENTS;
-    return check(await ops.waitHandleAsync(this.ctx, this.handle, events, deadlineOf(options), signal), 'Port.waitAsync', signal);
   }
 
   /** Receives messages until the port is destroyed or this handle is closed. */

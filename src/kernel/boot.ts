@@ -15,6 +15,7 @@ export function bootRegion(limits: L.Limits): SharedArrayBuffer {
   checkLimit('maxCalls', limits.maxCalls, 1, L.MAX_CALLS_LIMIT);
   checkLimit('namespaceEntries', limits.namespaceEntries, 1, 1 << 16);
   checkLimit('maxPathBytes', limits.maxPathBytes, 2, 4096);
+  checkLimit('pages', limits.pages, 0, 1 << 18);
   checkLimit('spin', limits.spin, 0, 1_000_000);
   checkLimit('maxSpinners', limits.maxSpinners, 0, 1 << 16);
   const layout = L.computeLayout(limits);
@@ -39,6 +40,9 @@ export function bootRegion(limits: L.Limits): SharedArrayBuffer {
   w[L.H_OFF_NAMESPACE] = layout.namespace;
   w[L.H_SPIN] = limits.spin;
   w[L.H_MAX_SPINNERS] = limits.maxSpinners;
+  w[L.H_PAGES] = limits.pages;
+  w[L.H_OFF_PAGE_BITMAP] = layout.pageBitmap;
+  w[L.H_OFF_PAGES] = layout.pages;
 
   for (let i = 0; i < limits.maxObjects; i++) {
     w[layout.objects + i * L.OBJECT_WORDS + L.O_NEXT_FREE] = i + 1 < limits.maxObjects ? i + 1 : -1;

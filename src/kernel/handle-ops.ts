@@ -5,11 +5,11 @@ import * as L from './layout.js';
 import { EAGAIN, EBADF, EFAULT, EINVAL, ESRCH, WOULD_BLOCK } from './errno.js';
 import type { TaskContext } from './context.js';
 import { type MessageMemory, inBounds, writeI32 } from './copy.js';
-import { installHandle, lookupHandle, objectOfEntry, releaseEntry, revokeDescendants } from './handles.js';
+import { installHandle, lookupHandle, lookupTyped, objectOfEntry, releaseEntry, revokeDescendants } from './handles.js';
 import { liveSlotOf } from './tasks.js';
 import { objectIdOf } from './objects.js';
-import { portEvents } from '../objects/port.js';
-import { withQueueRetry } from '../objects/queue.js';
+import { queueEvents, withQueueRetry } from '../objects/queue.js';
+import { semaphoreEvents } from '../objects/semaphore.js';
 
 /**
  * HANDLE_DUPLICATE: a new handle in the caller's table naming the same object
@@ -26,6 +26,23 @@ export function duplicate(ctx: TaskContext, h: number): number {
 }
 
 /**
+ * A new handle in the caller's table naming the same object as `h` with
+ * only the rights of `h` that are also in `rights` (e.g. the send-only and
+ * receive-only ends of a channel), derived from `h`. Narrowing needs no
+ * grant right. Errors: EBADF; EINVAL `rights` has bits beyond the five
+ * rights; ENOSPC the table is full.
+ */
+export function restrict(ctx: TaskContext, h: number, rights: number): number {
+  if (!Number.isInteger(rights) || (rights & ~L.RIGHTS_ALL) !== 0) return -EINVAL;
+  const r = ctx.r;
+  r.lock();
+  const e = lookupHandle(r, ctx.slot, h, 0);
+  const result = e < 0 ? e : installHandle(r, ctx.slot, objectOfEntry(r, e), r.w[e + L.HD_RIGHTS]! & rights, e);
+  r.unlock();
+  return result;
+}
+
+/**
  * HANDLE_CLOSE: releases `h`. The object dies with its last handle; a port
  * also dies when its owner closes its last handle to it.
  * Errors: EBADF.
@@ -34,10 +51,15 @@ export function close(ctx: TaskContext, h: number): number {
   return withQueueRetry(ctx.r, closeOnce, ctx, h, 0, 0, 0);
 }
 
-function closeOnce(ctx: TaskContext, h: number): number {
+/** CHAN_CLOSE, SEM_CLOSE: HANDLE_CLOSE for a handle that must name an object of `type` (else EBADF). */
+export function closeTyped(ctx: TaskContext, h: number, type: number): number {
+  return withQueueRetry(ctx.r, closeOnce, ctx, h, type, 0, 0);
+}
+
+function closeOnce(ctx: TaskContext, h: number, type: number): number {
   const r = ctx.r;
   r.lock();
-  const e = lookupHandle(r, ctx.slot, h, 0);
+  const e = type === 0 ? lookupHandle(r, ctx.slot, h, 0) : lookupTyped(r, ctx.slot, h, type, 0);
   if (e >= 0) releaseEntry(r, ctx.slot, e);
   r.unlock();
   return e < 0 ? e : 0;
@@ -133,7 +155,12 @@ export function readyEvents(ctx: TaskContext, h: number, poll: boolean, interest
   let events: number;
   switch (r.w[r.object(slot) + L.O_TYPE]) {
     case L.OBJ_PORT:
-      events = portEvents(ctx, slot, rights, interest);
+    case L.OBJ_CHANNEL:
+    case L.OBJ_RING:
+      events = queueEvents(ctx, slot, rights, interest);
+      break;
+    case L.OBJ_SEMAPHORE:
+      events = semaphoreEvents(ctx, slot, rights, interest);
       break;
     default:
       events = -EBADF;

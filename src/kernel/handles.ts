@@ -70,6 +70,7 @@ export function installHandle(r: Region, taskSlot: number, objectSlot: number, r
     r.add(L.H_HANDLES_USED, 1);
     addRef(r, objectSlot);
     if (w[o + L.O_OWNER] === w[t + L.T_PID] && (rights & L.RIGHT_READ) !== 0) r.add(o + L.O_OWNER_HANDLES, 1);
+    countEnds(r, objectSlot, rights, 1);
     return index + 1 + w[e + L.HD_GEN]! * L.HANDLE_INDEX_STRIDE;
   }
   return -ENOSPC;
@@ -98,11 +99,27 @@ export function releaseEntry(r: Region, taskSlot: number, e: number): void {
   if (ownerReceiver && r.add(o + L.O_OWNER_HANDLES, -1) === 0 && w[o + L.O_TYPE] === L.OBJ_PORT) {
     destroyObject(r, objectSlot);
   }
+  countEnds(r, objectSlot, w[e + L.HD_RIGHTS]!, -1);
   // Whoever is parked on the object through this handle (another async op of
   // the same task, or any task whose handle was revoked) must wake to see
   // EBADF; the others re-check and park again.
   wakeObjectWaiters(w, o);
   releaseRef(r, objectSlot);
+}
+
+/**
+ * A channel counts its ends: a handle with `rights` to object `slot`
+ * coming (+1) or going (-1), installed or in flight, counts as a receiver
+ * (read) and/or a sender (write). When either count reaches 0, every waiter
+ * wakes to see EPIPE. Other objects do not count. Kernel lock held.
+ */
+function countEnds(r: Region, slot: number, rights: number, delta: number): void {
+  const o = r.object(slot);
+  if (r.w[o + L.O_TYPE] !== L.OBJ_CHANNEL) return;
+  let emptied = false;
+  if (rights & L.RIGHT_READ) emptied = r.add(o + L.O_READERS, delta) === 0 || emptied;
+  if (rights & L.RIGHT_WRITE) emptied = r.add(o + L.O_WRITERS, delta) === 0 || emptied;
+  if (emptied && delta < 0) wakeObjectWaiters(r.w, o);
 }
 
 /**
@@ -142,6 +159,7 @@ export function attachTransfer(r: Region, at: number, e: number): void {
   r.set(at + L.M_XFER_PARENT, e + 1);
   r.add(e + L.HD_CHILDREN, 1);
   addRef(r, objectSlot);
+  countEnds(r, objectSlot, r.w[e + L.HD_RIGHTS]!, 1);
 }
 
 /** Drops the handle in flight in message record `at`, if any. Lock held. */
@@ -152,6 +170,7 @@ export function dropTransfer(r: Region, at: number): void {
   if (parent !== 0) r.add(parent - 1 + L.HD_CHILDREN, -1);
   r.set(at + L.M_XFER_OBJECT, 0);
   r.set(at + L.M_XFER_PARENT, 0);
+  countEnds(r, objectPlusOne - 1, r.w[at + L.M_XFER_RIGHTS]!, -1);
   releaseRef(r, objectPlusOne - 1);
 }
 

@@ -81,6 +81,11 @@ export const H_STAT_PARKS = 37;
 /** Threads spinning right now, and how many may spin at once (cores - 1, at least 1). */
 export const H_SPINNERS = 38;
 export const H_MAX_SPINNERS = 39;
+/** The page pool: how many pages, where its bitmap and its pages start (words), how many are in use. */
+export const H_PAGES = 40;
+export const H_OFF_PAGE_BITMAP = 41;
+export const H_OFF_PAGES = 42;
+export const H_PAGES_USED = 43;
 export const HEADER_WORDS = 64;
 
 /** Words in a 64-byte cache line: tables whose records are split by line start on one. */
@@ -162,9 +167,36 @@ export const O_CAPACITY = 6;
 export const O_RING = 7;
 export const O_NEXT_FREE = 8;
 export const O_BINDINGS = 9;
+/**
+ * Channels: handles (installed or in flight) that can receive (read right)
+ * and that can send (write right). Receivers drain and then get EPIPE once
+ * O_WRITERS is 0; senders get EPIPE once O_READERS is 0.
+ */
+export const O_READERS = 10;
+export const O_WRITERS = 11;
+/**
+ * Channels and rings keep their storage in the page pool: O_RING is then the
+ * first page and O_PAGES how many. A channel's slots are O_SLOT_WORDS words
+ * each (whole cache lines) and hold, when O_MAX_BYTES is 0, one 64-byte
+ * IpcMessage, else a length word then up to O_MAX_BYTES bytes.
+ */
+export const O_PAGES = 12;
+export const O_SLOT_WORDS = 13;
+export const O_MAX_BYTES = 14;
+/** A ring's size in bytes as created (rounded up to whole pages). */
+export const O_RING_BYTES = 15;
 
 /** Senders' published line: the tail, and the event word receivers park on. */
 export const O_TAIL = 16;
+/**
+ * A semaphore's count (>= 0; SEMAPHORE_DESTROYED once destroyed, so that a
+ * waiter about to sleep on the count sees it change) and its parked waiters,
+ * on the line a queue's tail would use.
+ */
+export const O_SEM_COUNT = 16;
+export const O_SEM_WAITERS = 18;
+export const SEMAPHORE_DESTROYED = -1;
+export const SEMAPHORE_MAX = 0x7fffffff;
 /** Bumped when the send lock is released with QUEUE_PEERS_WAITING set. */
 export const O_READ_SEQ = 17;
 /** Senders' own line. Receivers waiting for a message flag themselves on the lock. */
@@ -183,6 +215,8 @@ export const O_CACHED_TAIL = 65;
 export const OBJECT_WORDS = 80;
 
 export const OBJECT_FLAG_DESTROYED = 1;
+/** A ring's byte stream was shut down by a writer: no more bytes will come. */
+export const OBJECT_FLAG_RING_SHUT = 2;
 
 /**
  * A queue lock word (O_SEND_LOCK, O_RECV_LOCK) holds the lock tag of its
@@ -207,6 +241,13 @@ export const OBJ_PORT = 4;
 export const OBJ_CHANNEL = 5;
 export const OBJ_RING = 6;
 export const OBJ_SEMAPHORE = 7;
+
+// ---------------------------------------------------------------------------
+// Page pool: 4 KiB pages for rings and channels, at the end of the region
+export const PAGE_BYTES = 4096;
+export const PAGE_WORDS = PAGE_BYTES / 4;
+/** Channel capacity through CHAN_CREATE is clamped to 1..CHANNEL_MAX_CAPACITY (SPEC). */
+export const CHANNEL_MAX_CAPACITY = 1024;
 
 // ---------------------------------------------------------------------------
 // Handle table record (one table of maxHandles records per task)
@@ -336,6 +377,7 @@ export interface Limits {
   maxCalls: number;
   namespaceEntries: number;
   maxPathBytes: number;
+  pages: number;
   spin: number;
   /** Threads allowed to spin at once; more than the cores only steals time from the thread being waited for. */
   maxSpinners: number;
@@ -349,6 +391,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxCalls: 1024,
   namespaceEntries: 128,
   maxPathBytes: 128,
+  pages: 1024,
   spin: 50,
   maxSpinners: 1,
 };
@@ -364,6 +407,8 @@ export interface Layout {
   calls: number;
   namespace: number;
   namespaceWords: number;
+  pageBitmap: number;
+  pages: number;
   totalWords: number;
 }
 
@@ -404,5 +449,11 @@ export function computeLayout(limits: Limits): Layout {
   const namespace = at;
   const namespaceWords = namespaceEntryWords(limits.maxPathBytes);
   at += limits.namespaceEntries * namespaceWords;
-  return { messageBitmap, undo, undoEntries, tasks, objects, handles, messages, calls, namespace, namespaceWords, totalWords: at };
+  const pageBitmap = at;
+  at += Math.ceil(limits.pages / 32);
+  // Pages start on a page boundary of the buffer.
+  at = Math.ceil(at / PAGE_WORDS) * PAGE_WORDS;
+  const pages = at;
+  at += limits.pages * PAGE_WORDS;
+  return { messageBitmap, undo, undoEntries, tasks, objects, handles, messages, calls, namespace, namespaceWords, pageBitmap, pages, totalWords: at };
 }

@@ -15,6 +15,9 @@ import { enqueueBatch, enqueueMessage } from '../objects/port-send.js';
 import { receiveBatch, receiveMessage } from '../objects/port-receive.js';
 import { cancelCall, takeReply } from '../objects/call.js';
 import { readyEvents } from './handle-ops.js';
+import { channelReceive, channelSend } from '../objects/channel.js';
+import { semaphoreTake } from '../objects/semaphore.js';
+import { ringRead, ringWrite } from '../objects/ring-stream.js';
 
 /** One try of an op: a result, or WOULD_BLOCK with the wait recorded in `ctx`. */
 type Attempt = (ctx: TaskContext, h: number, mem: MessageMemory, offset: number, n: number) => number;
@@ -52,6 +55,12 @@ const tryReceive: Attempt = (ctx, h, mem, offset) => receiveMessage(ctx, h, mem,
 const trySendBatch: Attempt = (ctx, h, mem, offset, n) => enqueueBatch(ctx, h, mem, offset, n);
 const tryReceiveBatch: Attempt = (ctx, h, mem, offset, n) => receiveBatch(ctx, h, mem, offset, n, true);
 const tryWait: Attempt = (ctx, h, _mem, _offset, interest) => readyEvents(ctx, h, false, interest);
+const tryChannelSend: Attempt = (ctx, h, mem, offset, length) => channelSend(ctx, h, mem, offset, length);
+const tryChannelReceive: Attempt = (ctx, h, mem, offset) => channelReceive(ctx, h, mem, offset, true);
+const trySemaphoreTake: Attempt = (ctx, h) => semaphoreTake(ctx, h, true);
+const tryRingWriteWhole: Attempt = (ctx, h, mem, offset, length) => ringWrite(ctx, h, mem.bytes, offset, length, true, true);
+const tryRingWriteSome: Attempt = (ctx, h, mem, offset, length) => ringWrite(ctx, h, mem.bytes, offset, length, false, true);
+const tryRingRead: Attempt = (ctx, h, mem, offset, max) => ringRead(ctx, h, mem.bytes, offset, max, true);
 /** HANDLE_WAIT copies no message. */
 const NO_MEMORY: MessageMemory = { bytes: new Uint8Array(0), words: null };
 
@@ -133,4 +142,51 @@ export async function callAsync(ctx: TaskContext, h: number, mem: MessageMemory,
       return parked === PARK_TIMED_OUT ? -ETIMEDOUT : -EINTR;
     }
   }
+}
+
+/** CHAN_SEND: sends one message (`length` bytes on a bytes channel), blocking while the channel is full. 0 or -errno. */
+export function channelSendBlocking(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, length: number, deadline: number): number {
+  const r = channelSend(ctx, h, mem, offset, length);
+  return r === WOULD_BLOCK ? blocking(tryChannelSend, ctx, h, mem, offset, length, deadline) : r;
+}
+export function channelSendAsync(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, length: number, deadline: number, signal?: AbortSignal): Promise<number> {
+  return blockingAsync(tryChannelSend, ctx, h, mem, offset, length, deadline, signal);
+}
+
+/** CHAN_RECV: receives one message, blocking while the channel is empty. 0 (IpcMessage) or the length (bytes), or -errno. */
+export function channelReceiveBlocking(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, deadline: number): number {
+  const r = channelReceive(ctx, h, mem, offset, true);
+  return r === WOULD_BLOCK ? blocking(tryChannelReceive, ctx, h, mem, offset, 0, deadline) : r;
+}
+export function channelReceiveAsync(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, deadline: number, signal?: AbortSignal): Promise<number> {
+  return blockingAsync(tryChannelReceive, ctx, h, mem, offset, 0, deadline, signal);
+}
+
+/** SEM_WAIT: takes one from the count, blocking while it is 0. 0 or -errno. */
+export function semaphoreWait(ctx: TaskContext, h: number, deadline: number): number {
+  const r = semaphoreTake(ctx, h, true);
+  return r === WOULD_BLOCK ? blocking(trySemaphoreTake, ctx, h, NO_MEMORY, 0, 0, deadline) : r;
+}
+export function semaphoreWaitAsync(ctx: TaskContext, h: number, deadline: number, signal?: AbortSignal): Promise<number> {
+  return blockingAsync(trySemaphoreTake, ctx, h, NO_MEMORY, 0, 0, deadline, signal);
+}
+
+/**
+ * Writes `length` bytes of `mem` from `offset` to a ring's stream, blocking
+ * while there is no room: in one piece when `whole`, else as many as fit
+ * (call again for the rest). Returns how many were written, or -errno.
+ */
+export function ringWriteBlocking(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, length: number, whole: boolean, deadline: number): number {
+  return blocking(whole ? tryRingWriteWhole : tryRingWriteSome, ctx, h, mem, offset, length, deadline);
+}
+export function ringWriteAsync(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, length: number, whole: boolean, deadline: number, signal?: AbortSignal): Promise<number> {
+  return blockingAsync(whole ? tryRingWriteWhole : tryRingWriteSome, ctx, h, mem, offset, length, deadline, signal);
+}
+
+/** Reads up to `max` bytes of a ring's stream, blocking while it is empty. How many (0 at its end), or -errno. */
+export function ringReadBlocking(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, max: number, deadline: number): number {
+  return blocking(tryRingRead, ctx, h, mem, offset, max, deadline);
+}
+export function ringReadAsync(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, max: number, deadline: number, signal?: AbortSignal): Promise<number> {
+  return blockingAsync(tryRingRead, ctx, h, mem, offset, max, deadline, signal);
 }

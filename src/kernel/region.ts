@@ -16,6 +16,10 @@
 import {
   H_LOCK,
   H_LOCK_WAITERS,
+  H_PAGES,
+  H_OFF_PAGE_BITMAP,
+  H_OFF_PAGES,
+  PAGE_WORDS,
   PID_SLOT_STRIDE,
   H_UNDO_COUNT,
   H_MAX_TASKS,
@@ -78,6 +82,9 @@ export class Region {
   readonly calls: number;
   readonly namespace: number;
   readonly spin: number;
+  readonly pageCount: number;
+  readonly pageBitmap: number;
+  readonly pages: number;
   /** This thread's lock tag. */
   lockTag = 0;
 
@@ -107,6 +114,9 @@ export class Region {
     this.calls = w[H_OFF_CALLS]!;
     this.namespace = w[H_OFF_NAMESPACE]!;
     this.spin = w[H_SPIN]!;
+    this.pageCount = w[H_PAGES]!;
+    this.pageBitmap = w[H_OFF_PAGE_BITMAP]!;
+    this.pages = w[H_OFF_PAGES]!;
   }
 
   // --- record addressing -------------------------------------------------
@@ -121,6 +131,10 @@ export class Region {
   }
   message(slot: number): number {
     return this.messages + slot * MESSAGE_SLOT_WORDS;
+  }
+  /** Word index of page `index` of the page pool. */
+  page(index: number): number {
+    return this.pages + index * PAGE_WORDS;
   }
   call(slot: number): number {
     return this.calls + slot * CALL_WORDS;

@@ -4,3 +4,6 @@
  * imports this.
  */
 import './port.js';
+import './channel.js';
+import './ring.js';
+import './semaphore.js';

@@ -13,8 +13,7 @@ import { EAGAIN, EFAULT, EINVAL, EPIPE } from '../kernel/errno.js';
 import type { TaskContext } from '../kernel/context.js';
 import { type MessageMemory, copyOut, inBounds, writeI32 } from '../kernel/copy.js';
 import { landTransfer, lookupTyped } from '../kernel/handles.js';
-import { advanceHead, lockQueue, nextIndex, slotAt, unlockQueue, withQueueRetry } from './queue.js';
-import { lockPortQueue } from './port.js';
+import { advanceHead, lockQueue, nextIndex, slotAt, unlockQueue, withQueueRetry, lockObjectQueue } from './queue.js';
 
 /**
  * Dequeues the oldest message of the port named by `h` into `dst` at
@@ -68,7 +67,7 @@ function whenEmpty(ctx: TaskContext, o: number, tail: number, readSeq: number, b
 function receivePlain(ctx: TaskContext, h: number, dst: MessageMemory, offset: number, max: number, blocking: boolean): number {
   const r = ctx.r;
   const w = r.w;
-  const o = lockPortQueue(ctx, h, L.RIGHT_READ, L.O_RECV_LOCK);
+  const o = lockObjectQueue(ctx, h, L.OBJ_PORT, L.RIGHT_READ, L.O_RECV_LOCK);
   if (o < 0) return o;
   let head = w[o + L.O_HEAD]!;
   let tail = w[o + L.O_CACHED_TAIL]!;

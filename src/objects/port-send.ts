@@ -15,8 +15,7 @@ import type { Region } from '../kernel/region.js';
 import type { TaskContext } from '../kernel/context.js';
 import { type MessageMemory, copyIn, inBounds, readI32 } from '../kernel/copy.js';
 import { attachTransfer, lookupHandle, lookupTyped, objectOfEntry } from '../kernel/handles.js';
-import { lockQueue, nextIndex, publishTail, slotAt, unlockQueue, withQueueRetry } from './queue.js';
-import { lockPortQueue } from './port.js';
+import { lockQueue, nextIndex, publishTail, roomOrWait, slotAt, unlockQueue, withQueueRetry, lockObjectQueue } from './queue.js';
 import { allocCall, callToken } from './call.js';
 
 /**
@@ -56,28 +55,6 @@ export function enqueueBatch(ctx: TaskContext, h: number, src: MessageMemory, of
   return sendPlain(ctx, h, src, offset, count);
 }
 
-/**
- * Free slots in queue `o` (send lock held); records the wait for room and
- * returns WOULD_BLOCK when there are none. Reads the receivers' head only
- * when the cached one says the queue is full.
- */
-function roomOrWait(ctx: TaskContext, o: number): number {
-  const r = ctx.r;
-  const w = r.w;
-  const capacity = w[o + L.O_CAPACITY]!;
-  const tail = w[o + L.O_TAIL]!;
-  let depth = tail - w[o + L.O_CACHED_HEAD]!;
-  if (depth < 0) depth += capacity + 1;
-  if (depth < capacity) return capacity - depth;
-  const writeSeq = Atomics.load(w, o + L.O_WRITE_SEQ);
-  const head = Atomics.load(w, o + L.O_HEAD);
-  w[o + L.O_CACHED_HEAD] = head;
-  depth = tail - head;
-  if (depth < 0) depth += capacity + 1;
-  if (depth < capacity) return capacity - depth;
-  return ctx.blockOnQueue(o, L.EVENT_WRITABLE, writeSeq, head);
-}
-
 /** Writes the fields of the message line the kernel owns into the slot at `at` (see L.M_SENDER_PID). */
 function stamp(w: Int32Array, at: number, pid: number, token: number, flags: number): void {
   w[at + L.M_SENDER_PID] = pid;
@@ -89,7 +66,7 @@ function stamp(w: Int32Array, at: number, pid: number, token: number, flags: num
 function sendPlain(ctx: TaskContext, h: number, src: MessageMemory, offset: number, count: number): number {
   const r = ctx.r;
   const w = r.w;
-  const o = lockPortQueue(ctx, h, L.RIGHT_WRITE, L.O_SEND_LOCK);
+  const o = lockObjectQueue(ctx, h, L.OBJ_PORT, L.RIGHT_WRITE, L.O_SEND_LOCK);
   if (o < 0) return o;
   const room = roomOrWait(ctx, o);
   if (room < 0) {

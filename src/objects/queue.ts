@@ -15,9 +15,13 @@
  * under the kernel lock, which is always taken before a queue lock.
  */
 import * as L from '../kernel/layout.js';
-import { ENOMEM } from '../kernel/errno.js';
+import { EBADF, ENOMEM, EPIPE } from '../kernel/errno.js';
 import type { Region } from '../kernel/region.js';
-import { dropTransfer } from '../kernel/handles.js';
+import type { TaskContext } from '../kernel/context.js';
+import { dropTransfer, lookupTyped } from '../kernel/handles.js';
+import { findFreeRun, markRun } from '../kernel/bitmap.js';
+import { freePages } from '../kernel/pages.js';
+import { wakeObjectWaiters } from '../kernel/objects.js';
 import { bumpAndWake, pause, sleep, spinUntilChanged } from '../backend/futex.js';
 
 /**
@@ -25,26 +29,19 @@ import { bumpAndWake, pause, sleep, spinUntilChanged } from '../backend/futex.js
  * returns the first, or -ENOMEM when no run is long enough. Lock held.
  */
 export function allocRing(r: Region, capacity: number): number {
-  const w = r.w;
   const size = capacity + 1;
-  let runStart = 0;
-  for (let i = 0; i < r.messageSlots; i++) {
-    if (w[r.messageBitmap + (i >>> 5)]! & (1 << (i & 31))) {
-      runStart = i + 1;
-    } else if (i - runStart + 1 === size) {
-      markSlots(r, runStart, size, true);
-      r.add(L.H_MESSAGES_RESERVED, capacity);
-      for (let m = runStart; m < runStart + size; m++) clearSlot(r, m);
-      return runStart;
-    }
-  }
-  return -ENOMEM;
+  const first = findFreeRun(r, r.messageBitmap, r.messageSlots, size);
+  if (first < 0) return -ENOMEM;
+  markRun(r, r.messageBitmap, first, size, true);
+  r.add(L.H_MESSAGES_RESERVED, capacity);
+  for (let m = first; m < first + size; m++) clearSlot(r, m);
+  return first;
 }
 
 /** Returns the ring of queue `o` to the pool. Kernel lock held. */
 export function freeRing(r: Region, o: number): void {
   const capacity = r.w[o + L.O_CAPACITY]!;
-  markSlots(r, r.w[o + L.O_RING]!, capacity + 1, false);
+  markRun(r, r.messageBitmap, r.w[o + L.O_RING]!, capacity + 1, false);
   r.add(L.H_MESSAGES_RESERVED, -capacity);
 }
 
@@ -55,15 +52,34 @@ function clearSlot(r: Region, m: number): void {
   r.set(at + L.M_XFER_OBJECT, 0);
 }
 
-function markSlots(r: Region, first: number, count: number, used: boolean): void {
-  const w = r.w;
-  for (let i = first; i < first + count; ) {
-    const word = r.messageBitmap + (i >>> 5);
-    const bits = Math.min(32 - (i & 31), first + count - i);
-    const mask = bits === 32 ? -1 : ((1 << bits) - 1) << (i & 31);
-    r.set(word, used ? w[word]! | mask : w[word]! & ~mask);
-    i += bits;
-  }
+/** Empties queue `o` (its indices; the locks are as they were). Kernel lock held. */
+export function clearQueueIndices(r: Region, o: number): void {
+  for (const word of [L.O_HEAD, L.O_TAIL, L.O_CACHED_HEAD, L.O_CACHED_TAIL]) r.set(o + word, 0);
+}
+
+/** A new queue: empty, both locks free. Kernel lock held. */
+export function resetQueue(r: Region, o: number): void {
+  clearQueueIndices(r, o);
+  r.set(o + L.O_SEND_LOCK, 0);
+  r.set(o + L.O_RECV_LOCK, 0);
+}
+
+/**
+ * Destroys a queue kept in the page pool (a channel, a ring's byte stream)
+ * once nobody can reach it: takes both queue locks first, so that an op
+ * already past its handle check finishes before the pages go back; then
+ * wakes every waiter. Kernel lock held.
+ */
+export function destroyPagedQueue(r: Region, slot: number): void {
+  const o = r.object(slot);
+  lockQueue(r, o, L.O_SEND_LOCK);
+  lockQueue(r, o, L.O_RECV_LOCK);
+  freePages(r, r.w[o + L.O_RING]!, r.w[o + L.O_PAGES]!);
+  clearQueueIndices(r, o);
+  r.set(o + L.O_RING, -1);
+  unlockQueue(r, o, L.O_RECV_LOCK);
+  unlockQueue(r, o, L.O_SEND_LOCK);
+  wakeObjectWaiters(r.w, o);
 }
 
 /** The ring index after `index` in queue `o`. */
@@ -81,6 +97,28 @@ export function queueDepth(r: Region, o: number): number {
 /** The message record at ring index `index` of queue `o`. */
 export function slotAt(r: Region, o: number, index: number): number {
   return r.message(r.w[o + L.O_RING]! + index);
+}
+
+/**
+ * Free slots in queue `o` (send lock held); records the wait for room and
+ * returns WOULD_BLOCK when there are none. Reads the receivers' head only
+ * when the cached one says the queue is full.
+ */
+export function roomOrWait(ctx: TaskContext, o: number): number {
+  const r = ctx.r;
+  const w = r.w;
+  const capacity = w[o + L.O_CAPACITY]!;
+  const tail = w[o + L.O_TAIL]!;
+  let depth = tail - w[o + L.O_CACHED_HEAD]!;
+  if (depth < 0) depth += capacity + 1;
+  if (depth < capacity) return capacity - depth;
+  const writeSeq = Atomics.load(w, o + L.O_WRITE_SEQ);
+  const head = Atomics.load(w, o + L.O_HEAD);
+  w[o + L.O_CACHED_HEAD] = head;
+  depth = tail - head;
+  if (depth < 0) depth += capacity + 1;
+  if (depth < capacity) return capacity - depth;
+  return ctx.blockOnQueue(o, L.EVENT_WRITABLE, writeSeq, head);
 }
 
 /**
@@ -134,6 +172,61 @@ export function removeFromRing(r: Region, o: number, index: number): void {
   // Receivers' cached tail may lie past the new tail: make them look again.
   r.set(o + L.O_CACHED_TAIL, w[o + L.O_HEAD]!);
   bumpAndWake(w, o + L.O_WRITE_SEQ);
+}
+
+/**
+ * The record of the queue object (of `type`: port, channel, ring) handle `h`
+ * names, with queue lock `which` (O_SEND_LOCK or O_RECV_LOCK) held, when the
+ * handle has `right`; else -errno with nothing locked. The handle is checked
+ * again once the lock is held, so a revoke or destroy in between is seen.
+ * Senders also get -EPIPE for a destroyed object (receivers find out once it
+ * is empty). No kernel lock needed.
+ */
+export function lockObjectQueue(ctx: TaskContext, h: number, type: number, right: number, which: number): number {
+  const r = ctx.r;
+  const w = r.w;
+  const e = lookupTyped(r, ctx.slot, h, type, right);
+  if (e < 0) return e;
+  const objectPlusOne = w[e + L.HD_OBJECT]!;
+  const o = r.object(objectPlusOne - 1);
+  const gen = w[e + L.HD_OBJECT_GEN]!;
+  const handleGen = w[e + L.HD_GEN]!;
+  lockQueue(r, o, which);
+  let result = o;
+  if (w[e + L.HD_OBJECT] !== objectPlusOne || w[e + L.HD_GEN] !== handleGen || w[o + L.O_GEN] !== gen) result = -EBADF;
+  else if (which === L.O_SEND_LOCK && w[o + L.O_FLAGS]! & L.OBJECT_FLAG_DESTROYED) result = -EPIPE;
+  if (result < 0) unlockQueue(r, o, which);
+  return result;
+}
+
+/**
+ * Ready events of a queue object (port, channel, ring) among `interest`, for
+ * a handle entry with `rights`: READABLE when non-empty and the handle can
+ * read, WRITABLE when there is room and it can write. A channel is also
+ * READABLE once it has no senders left and WRITABLE once it has no
+ * receivers (the op then reports EPIPE at once). A destroyed object reports
+ * -EPIPE. When none is ready, records the wait (on the tail for readable,
+ * the head for writable) and returns 0; a handle that can see neither waits
+ * for destruction. Kernel lock held.
+ */
+export function queueEvents(ctx: TaskContext, slot: number, rights: number, interest: number): number {
+  const r = ctx.r;
+  const o = r.object(slot);
+  const w = r.w;
+  const readSeq = Atomics.load(w, o + L.O_READ_SEQ);
+  const writeSeq = Atomics.load(w, o + L.O_WRITE_SEQ);
+  if (w[o + L.O_FLAGS]! & L.OBJECT_FLAG_DESTROYED) return -EPIPE;
+  const depth = queueDepth(r, o);
+  const canRead = (rights & L.RIGHT_READ) !== 0 && (interest & L.EVENT_READABLE) !== 0;
+  const canWrite = (rights & L.RIGHT_WRITE) !== 0 && (interest & L.EVENT_WRITABLE) !== 0;
+  let events = 0;
+  const channel = w[o + L.O_TYPE] === L.OBJ_CHANNEL;
+  if (canRead && (depth > 0 || (channel && w[o + L.O_WRITERS] === 0))) events |= L.EVENT_READABLE;
+  if (canWrite && (depth < w[o + L.O_CAPACITY]! || (channel && w[o + L.O_READERS] === 0))) events |= L.EVENT_WRITABLE;
+  if (events !== 0) return events;
+  if (canRead || !canWrite) ctx.blockOnQueue(o, L.EVENT_READABLE, readSeq, Atomics.load(w, o + L.O_TAIL));
+  else ctx.blockOnQueue(o, L.EVENT_WRITABLE, writeSeq, Atomics.load(w, o + L.O_HEAD));
+  return 0;
 }
 
 // --- queue locks -----------------------------------------------------------
@@ -248,6 +341,8 @@ function holderIsDead(r: Region, tag: number): boolean {
  */
 function recoverQueue(r: Region, o: number, which: number): void {
   const w = r.w;
+  // Channels and ring streams commit with one index store: nothing half-done to repair.
+  if (w[o + L.O_TYPE] !== L.OBJ_PORT) return;
   if (which === L.O_SEND_LOCK) {
     const tail = w[o + L.O_TAIL]!;
     const at = slotAt(r, o, tail);
@@ -285,10 +380,16 @@ export function recoverQueueLocks(r: Region, o: number): void {
   }
 }
 
+/** Whether objects of `type` have a queue (and so queue locks): ports, channels, rings. */
+export function hasQueue(type: number): boolean {
+  return type === L.OBJ_PORT || type === L.OBJ_CHANNEL || type === L.OBJ_RING;
+}
+
 /** Releases every queue lock held by `tag` (the supervisor backing off). */
 export function releaseQueueLocksOf(r: Region, tag: number): void {
   for (let slot = 0; slot < r.maxObjects; slot++) {
     const o = r.object(slot);
+    if (!hasQueue(r.w[o + L.O_TYPE]!)) continue;
     for (const which of [L.O_SEND_LOCK, L.O_RECV_LOCK]) {
       if ((Atomics.load(r.w, o + which) & L.QUEUE_LOCK_TAG_MASK) === tag) unlockQueue(r, o, which);
     }

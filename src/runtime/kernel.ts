@@ -42,6 +42,11 @@ export interface KernelLimits {
   namespaceEntries?: number;
   maxPathBytes?: number;
   /**
+   * 4 KiB pages for shared rings and channels, kernel-wide (default 1024,
+   * i.e. 4 MiB). A ring or channel takes the pages it needs when created.
+   */
+  pages?: number;
+  /**
    * Microseconds a waiter spins before it sleeps (default 50; 0 sleeps at
    * once). Waking a sleeping thread costs tens of microseconds here, so a
    * spin this long catches most answers that come quickly.

@@ -8,7 +8,7 @@ import * as L from '../kernel/layout.js';
 import type { Region } from '../kernel/region.js';
 import { objectIdOf } from '../kernel/objects.js';
 import { listBindings } from '../objects/namespace.js';
-import { queueDepth } from '../objects/queue.js';
+import { hasQueue, queueDepth } from '../objects/queue.js';
 
 export type TaskState = 'starting' | 'running' | 'blocked' | 'exiting' | 'exited';
 export type ObjectTypeName = 'port' | 'channel' | 'ring' | 'semaphore' | 'unknown';
@@ -31,9 +31,16 @@ export interface ObjectInfo {
   /** Handles (and handles in flight) naming it. */
   refs: number;
   destroyed: boolean;
+  /** Messages a port or channel holds at most; bytes a ring's stream holds at most; 0 for a semaphore. */
   capacity: number;
-  /** Messages queued. */
+  /** Messages queued (port, channel) or bytes buffered (ring stream). */
   depth: number;
+  /** A channel's ends: handles (installed or in flight) that can send and that can receive. */
+  ends?: { senders: number; receivers: number };
+  /** A semaphore's count. */
+  count?: number;
+  /** A ring's size in bytes. */
+  size?: number;
   /** Tasks parked waiting to receive and to send. */
   waiters: { receivers: number; senders: number };
   names: string[];
@@ -45,6 +52,8 @@ export interface KernelUsage {
   handles: number;
   /** Message slots promised to live queues. */
   messageSlots: number;
+  /** Pages held by rings and channels. */
+  pages: number;
   calls: number;
   bindings: number;
 }
@@ -66,7 +75,7 @@ export interface KernelSnapshot {
   names: { path: string; objectId: number; binder: number }[];
   usage: KernelUsage;
   stats: KernelStats;
-  limits: { maxTasks: number; maxObjects: number; maxHandles: number; messageSlots: number; maxCalls: number; namespaceEntries: number };
+  limits: { maxTasks: number; maxObjects: number; maxHandles: number; messageSlots: number; maxCalls: number; namespaceEntries: number; pages: number };
 }
 
 const TYPE_NAMES: Record<number, ObjectTypeName> = {
@@ -83,6 +92,28 @@ const EVENT_NAMES: Record<number, 'readable' | 'writable' | 'reply'> = {
 
 function typeName(r: Region, slot: number): ObjectTypeName {
   return TYPE_NAMES[r.w[r.object(slot) + L.O_TYPE]!] ?? 'unknown';
+}
+
+function objectInfo(r: Region, slot: number, bindings: ReturnType<typeof listBindings>): ObjectInfo {
+  const w = r.w;
+  const o = r.object(slot);
+  const type = w[o + L.O_TYPE]!;
+  const destroyed = (w[o + L.O_FLAGS]! & L.OBJECT_FLAG_DESTROYED) !== 0;
+  const info: ObjectInfo = {
+    id: objectIdOf(r, slot),
+    type: typeName(r, slot),
+    owner: w[o + L.O_OWNER]!,
+    refs: w[o + L.O_REFS]!,
+    destroyed,
+    capacity: type === L.OBJ_SEMAPHORE ? 0 : w[o + L.O_CAPACITY]!,
+    depth: hasQueue(type) && !destroyed ? queueDepth(r, o) : 0,
+    waiters: { receivers: parkedOn(r, slot, L.EVENT_READABLE), senders: parkedOn(r, slot, L.EVENT_WRITABLE) },
+    names: bindings.filter((b) => b.objectSlot === slot).map((b) => b.path),
+  };
+  if (type === L.OBJ_CHANNEL) info.ends = { senders: w[o + L.O_WRITERS]!, receivers: w[o + L.O_READERS]! };
+  if (type === L.OBJ_SEMAPHORE) info.count = Math.max(0, w[o + L.O_SEM_COUNT]!);
+  if (type === L.OBJ_RING) info.size = w[o + L.O_RING_BYTES]!;
+  return info;
 }
 
 /** Call slots kept idle by their last caller: counted as free. */
@@ -126,6 +157,7 @@ export function usage(r: Region): KernelUsage {
     objects: Atomics.load(w, L.H_OBJECTS_USED),
     handles: Atomics.load(w, L.H_HANDLES_USED),
     messageSlots: Atomics.load(w, L.H_MESSAGES_RESERVED),
+    pages: Atomics.load(w, L.H_PAGES_USED),
     calls: Atomics.load(w, L.H_CALLS_USED) - cachedCalls(r),
     bindings: Atomics.load(w, L.H_BINDINGS_USED),
   };
@@ -165,17 +197,7 @@ export function snapshot(r: Region): KernelSnapshot {
     for (let slot = 0; slot < r.maxObjects; slot++) {
       const o = r.object(slot);
       if (w[o + L.O_TYPE] === L.OBJ_FREE) continue;
-      objects.push({
-        id: objectIdOf(r, slot),
-        type: typeName(r, slot),
-        owner: w[o + L.O_OWNER]!,
-        refs: w[o + L.O_REFS]!,
-        destroyed: (w[o + L.O_FLAGS]! & L.OBJECT_FLAG_DESTROYED) !== 0,
-        capacity: w[o + L.O_CAPACITY]!,
-        depth: w[o + L.O_TYPE] === L.OBJ_PORT && !(w[o + L.O_FLAGS]! & L.OBJECT_FLAG_DESTROYED) ? queueDepth(r, o) : 0,
-        waiters: { receivers: parkedOn(r, slot, L.EVENT_READABLE), senders: parkedOn(r, slot, L.EVENT_WRITABLE) },
-        names: bindings.filter((b) => b.objectSlot === slot).map((b) => b.path),
-      });
+      objects.push(objectInfo(r, slot, bindings));
     }
     return {
       tasks,
@@ -199,6 +221,7 @@ export function snapshot(r: Region): KernelSnapshot {
         messageSlots: r.messageSlots,
         maxCalls: r.maxCalls,
         namespaceEntries: r.namespaceEntries,
+        pages: r.pageCount,
       },
     };
   } finally {

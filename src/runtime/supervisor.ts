@@ -13,7 +13,7 @@ import { Worker, parentPort, workerData } from 'node:worker_threads';
 import { Region, SUPERVISOR_TAG } from '../kernel/region.js';
 import * as L from '../kernel/layout.js';
 import { reapTask } from '../kernel/cleanup.js';
-import { QueueLockBusy, recoverQueueLocks, releaseQueueLocksOf } from '../objects/queue.js';
+import { QueueLockBusy, hasQueue, recoverQueueLocks, releaseQueueLocksOf } from '../objects/queue.js';
 import { TASK_BOOT_KEY, type SupervisorNotice, type SupervisorRequest, type TaskBoot } from './protocol.js';
 
 const region = new Region((workerData as { buffer: SharedArrayBuffer }).buffer);
@@ -85,7 +85,7 @@ function reapPending(): void {
   if (dying.length === 0) return;
   if (!tryKernelLock()) return scheduleReap(1);
   for (let slot = 0; slot < region.maxObjects; slot++) {
-    if (region.w[region.object(slot) + L.O_TYPE] === L.OBJ_PORT) recoverQueueLocks(region, region.object(slot));
+    if (hasQueue(region.w[region.object(slot) + L.O_TYPE]!)) recoverQueueLocks(region, region.object(slot));
   }
   region.unlock();
   while (dying.length > 0) {

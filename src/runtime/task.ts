@@ -13,6 +13,21 @@ import { connect, unbind } from '../objects/namespace.js';
 import { reply } from '../objects/call.js';
 import { check } from '../api/errors.js';
 import { Port } from '../api/port.js';
+import {
+  type BytesChannelOptions,
+  type ChannelEnds,
+  type ChannelOptions,
+  ChannelReceiver,
+  ChannelSender,
+  createChannelEnds,
+  formatOfHandle,
+  type ValueChannelOptions,
+} from '../api/channel.js';
+import type { Codec } from '../api/codec.js';
+import { Semaphore } from '../api/semaphore.js';
+import { Ring } from '../api/ring.js';
+import { createSemaphore } from '../objects/semaphore.js';
+import { createRing } from '../objects/ring.js';
 import type { Message } from '../api/message.js';
 import { snapshot, usage, type KernelSnapshot, type KernelUsage } from './snapshot.js';
 import { EPIPE } from '../kernel/errno.js';
@@ -117,6 +132,50 @@ export class Task {
     if (r === -EPIPE) return false;
     check(r, 'reply');
     return true;
+  }
+
+  /**
+   * Creates a channel and returns its sender and receiver ends. It carries
+   * 64-byte Messages by default; byte strings of up to `maxBytes` with
+   * `maxBytes`; any values with a `codec` too ('structured' for structured
+   * clone). Grant an end to give it to another task, which wraps it with
+   * {@link channelSender} / {@link channelReceiver}.
+   */
+  createChannel(options?: ChannelOptions): ChannelEnds<Message>;
+  createChannel(options: BytesChannelOptions): ChannelEnds<Uint8Array>;
+  createChannel<T>(options: ValueChannelOptions<T>): ChannelEnds<T>;
+  createChannel<T>(options?: Partial<ValueChannelOptions<T>>): ChannelEnds<T> {
+    return createChannelEnds(this.ctx, options);
+  }
+
+  /** Wraps a channel handle (granted or received) as a sender end; pass the channel's codec for a value channel. */
+  channelSender<T = Message>(handle: number, options?: { codec?: Codec<T> | 'structured' }): ChannelSender<T> {
+    return new ChannelSender(this.ctx, handle, formatOfHandle(this.ctx, handle, options?.codec, 'channelSender'));
+  }
+
+  /** Wraps a channel handle (granted or received) as a receiver end; pass the channel's codec for a value channel. */
+  channelReceiver<T = Message>(handle: number, options?: { codec?: Codec<T> | 'structured' }): ChannelReceiver<T> {
+    return new ChannelReceiver(this.ctx, handle, formatOfHandle(this.ctx, handle, options?.codec, 'channelReceiver'));
+  }
+
+  /** Creates a semaphore with count `initial` (default 0). */
+  createSemaphore(initial = 0): Semaphore {
+    return new Semaphore(this.ctx, check(createSemaphore(this.ctx, initial), 'createSemaphore'));
+  }
+
+  /** Wraps a semaphore handle (granted or received). */
+  semaphore(handle: number): Semaphore {
+    return new Semaphore(this.ctx, handle);
+  }
+
+  /** Creates a shared ring of at least `size` bytes (whole 4 KiB pages). */
+  createRing(size: number): Ring {
+    return new Ring(this.ctx, check(createRing(this.ctx, size), 'createRing'));
+  }
+
+  /** Wraps a ring handle (granted or received). */
+  ring(handle: number): Ring {
+    return new Ring(this.ctx, handle);
   }
 
   /** Tasks, objects and names of the whole kernel, as they are now. */

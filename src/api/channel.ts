@@ -1,0 +1,226 @@
+/**
+ * Channels through the typed API: a sender end and a receiver end of a
+ * bounded MPMC channel (Strat9's `channel<T>`), each a handle that can be
+ * granted to other tasks, duplicated and closed. When the last sender end
+ * closes, receivers drain what is queued and then see the channel end
+ * (BrokenPipeError, or the end of a `for await`); when the last receiver
+ * end closes, senders get BrokenPipeError and their value is not sent.
+ *
+ * A channel carries one of three kinds of value, fixed at creation:
+ * - 64-byte IpcMessages ({@link Message}), the default;
+ * - byte strings (Uint8Array) of up to `maxBytes`, copied straight into the
+ *   kernel region's slot;
+ * - values of any type through a {@link Codec} (structured clone by
+ *   default), encoded to at most `maxBytes` bytes.
+ *
+ * ```ts
+ * const { sender, receiver } = task.createChannel({ maxBytes: 4096, codec: 'structured' });
+ * sender.send({ id: 1, tags: new Set(['a']) });
+ * for await (const value of receiver) console.log(value);
+ * ```
+ */
+import { EAGAIN, EBADF, EINVAL, EPIPE, WOULD_BLOCK } from '../kernel/errno.js';
+import type { TaskContext } from '../kernel/context.js';
+import { type MessageMemory, messageMemory } from '../kernel/copy.js';
+import * as ops from '../kernel/ops.js';
+import * as handles from '../kernel/handle-ops.js';
+import { MESSAGE_BYTES, RIGHT_GRANT, RIGHT_READ, RIGHT_WRITE } from '../kernel/layout.js';
+import { channelMaxBytes, channelReceive, channelSend, createChannel } from '../objects/channel.js';
+import { check, InvalidArgumentError } from './errors.js';
+import { type AsyncWaitOptions, deadlineOf, Handle, type WaitOptions } from './handle.js';
+import { Message } from './message.js';
+import { type Codec, structuredCodec } from './codec.js';
+
+/**
+ * How values of type T travel: as a 64-byte message, or as bytes (through a
+ * codec for anything but Uint8Array). One instance per channel end.
+ */
+export interface ChannelFormat<T> {
+  /** 0 for a message channel, else the largest encoded value in bytes. */
+  readonly maxBytes: number;
+  /** The value as kernel input: memory, offset and length. Throws for a value too large. */
+  encode(value: T, operation: string): { memory: MessageMemory; length: number };
+  /** Memory to receive into (reused). */
+  receiveMemory(into?: T): MessageMemory;
+  /** The value received: `length` bytes (or a message) in `memory`. */
+  decode(memory: MessageMemory, length: number, into?: T): T;
+}
+
+/** IpcMessages: the Message is the kernel's input and output memory. */
+export function messageFormat(): ChannelFormat<Message> {
+  return {
+    maxBytes: 0,
+    encode: (message) => ({ memory: message, length: MESSAGE_BYTES }),
+    receiveMemory: (into) => into ?? new Message(),
+    decode: (memory) => memory as Message,
+  };
+}
+
+/** Byte strings of up to `maxBytes`, or values through `codec`. */
+export function bytesFormat<T = Uint8Array>(maxBytes: number, codec?: Codec<T>): ChannelFormat<T> {
+  const scratch = messageMemory(new Uint8Array(maxBytes));
+  let lastInput: MessageMemory | undefined;
+  return {
+    maxBytes,
+    encode(value, operation) {
+      const bytes = codec ? codec.encode(value) : (value as unknown as Uint8Array);
+      if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError(EINVAL, `${operation}: expected a Uint8Array, got ${typeof value}`);
+      if (bytes.length > maxBytes) {
+        throw new InvalidArgumentError(EINVAL, `${operation}: the value is ${bytes.length} bytes, more than this channel's maximum of ${maxBytes}; nothing was sent`);
+      }
+      if (lastInput?.bytes !== bytes) lastInput = messageMemory(bytes);
+      return { memory: lastInput, length: bytes.length };
+    },
+    receiveMemory: () => scratch,
+    decode(memory, length) {
+      const bytes = memory.bytes.subarray(0, length);
+      return codec ? codec.decode(bytes) : (bytes.slice() as unknown as T);
+    },
+  };
+}
+
+/** The sending end of a channel. */
+export class ChannelSender<T> extends Handle {
+  constructor(
+    ctx: TaskContext,
+    handle: number,
+    private readonly format: ChannelFormat<T>,
+  ) {
+    super(ctx, handle);
+  }
+
+  /** Another sender end (a new handle with the same rights). Needs grant. */
+  duplicate(): ChannelSender<T> {
+    return new ChannelSender(this.ctx, check(handles.duplicate(this.ctx, this.handle), 'ChannelSender.duplicate'), this.format);
+  }
+
+  /** Sends `value`, waiting while the channel is full. Throws BrokenPipeError once no receiver is left. */
+  send(value: T, options?: WaitOptions): void {
+    const { memory, length } = this.format.encode(value, 'ChannelSender.send');
+    check(ops.channelSendBlocking(this.ctx, this.handle, memory, 0, length, deadlineOf(options)), 'ChannelSender.send');
+  }
+
+  async sendAsync(value: T, options?: AsyncWaitOptions): Promise<void> {
+    const { memory, length } = this.format.encode(value, 'ChannelSender.sendAsync');
+    const signal = options?.signal;
+    check(await ops.channelSendAsync(this.ctx, this.handle, memory, 0, length, deadlineOf(options), signal), 'ChannelSender.sendAsync', signal);
+  }
+
+  /** Sends if there is room now; false when the channel is full. */
+  trySend(value: T): boolean {
+    const { memory, length } = this.format.encode(value, 'ChannelSender.trySend');
+    const r = channelSend(this.ctx, this.handle, memory, 0, length);
+    if (r === WOULD_BLOCK) return false;
+    check(r, 'ChannelSender.trySend');
+    return true;
+  }
+}
+
+/** Options of a receive: a message channel can receive into an existing Message. */
+export interface ChannelReceiveOptions<T> extends WaitOptions {
+  into?: T;
+}
+export interface AsyncChannelReceiveOptions<T> extends AsyncWaitOptions {
+  into?: T;
+}
+
+/** The receiving end of a channel; `for await` receives until the channel ends. */
+export class ChannelReceiver<T> extends Handle implements AsyncIterable<T> {
+  constructor(
+    ctx: TaskContext,
+    handle: number,
+    private readonly format: ChannelFormat<T>,
+  ) {
+    super(ctx, handle);
+  }
+
+  /** Another receiver end (a new handle with the same rights). Needs grant. */
+  duplicate(): ChannelReceiver<T> {
+    return new ChannelReceiver(this.ctx, check(handles.duplicate(this.ctx, this.handle), 'ChannelReceiver.duplicate'), this.format);
+  }
+
+  /** Receives the oldest value, waiting while empty. Throws BrokenPipeError once drained with no sender left. */
+  receive(options?: ChannelReceiveOptions<T>): T {
+    const memory = this.format.receiveMemory(options?.into);
+    const n = check(ops.channelReceiveBlocking(this.ctx, this.handle, memory, 0, deadlineOf(options)), 'ChannelReceiver.receive');
+    return this.format.decode(memory, n, options?.into);
+  }
+
+  async receiveAsync(options?: AsyncChannelReceiveOptions<T>): Promise<T> {
+    const memory = this.format.receiveMemory(options?.into);
+    const signal = options?.signal;
+    const n = check(await ops.channelReceiveAsync(this.ctx, this.handle, memory, 0, deadlineOf(options), signal), 'ChannelReceiver.receiveAsync', signal);
+    return this.format.decode(memory, n, options?.into);
+  }
+
+  /** Receives if a value is queued; undefined when empty. Throws BrokenPipeError once drained with no sender left. */
+  tryReceive(into?: T): T | undefined {
+    const memory = this.format.receiveMemory(into);
+    const n = channelReceive(this.ctx, this.handle, memory, 0, false);
+    if (n === -EAGAIN) return undefined;
+    check(n, 'ChannelReceiver.tryReceive');
+    return this.format.decode(memory, n, into);
+  }
+
+  /** Receives until the channel ends (no sender left and drained) or this handle is closed. */
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    for (;;) {
+      const memory = this.format.receiveMemory();
+      const n = await ops.channelReceiveAsync(this.ctx, this.handle, memory, 0, Infinity);
+      if (n === -EPIPE || n === -EBADF) return;
+      check(n, 'ChannelReceiver iteration');
+      yield this.format.decode(memory, n);
+    }
+  }
+}
+
+/** How a channel is made through the typed API. */
+export interface ChannelOptions {
+  /** Values it holds at most before senders wait (default 64, at most 65536). */
+  capacity?: number;
+}
+export interface BytesChannelOptions extends ChannelOptions {
+  /** The largest value in bytes (encoded, for a codec). */
+  maxBytes: number;
+}
+export interface ValueChannelOptions<T> extends BytesChannelOptions {
+  /** 'structured' for the runtime's structured clone, or a codec of your own. */
+  codec: Codec<T> | 'structured';
+}
+/** Both ends of a new channel. */
+export interface ChannelEnds<T> {
+  sender: ChannelSender<T>;
+  receiver: ChannelReceiver<T>;
+}
+
+export const DEFAULT_CHANNEL_CAPACITY = 64;
+/** Rights of the two ends: each may be granted (and so passed to other tasks). */
+const SENDER_RIGHTS = RIGHT_WRITE | RIGHT_GRANT;
+const RECEIVER_RIGHTS = RIGHT_READ | RIGHT_GRANT;
+
+function formatOf<T>(maxBytes: number, codec: Codec<T> | 'structured' | undefined): ChannelFormat<T> {
+  if (maxBytes === 0) return messageFormat() as unknown as ChannelFormat<T>;
+  return bytesFormat(maxBytes, codec === 'structured' ? structuredCodec<T>() : codec);
+}
+
+/** Creates a channel and returns its two ends (see {@link Task.createChannel}). */
+export function createChannelEnds<T>(ctx: TaskContext, options: Partial<ValueChannelOptions<T>> | undefined): ChannelEnds<T> {
+  const maxBytes = options?.maxBytes ?? 0;
+  if (options?.codec !== undefined && maxBytes === 0) {
+    throw new InvalidArgumentError(EINVAL, 'createChannel: a channel with a codec needs maxBytes, the largest encoded value');
+  }
+  const full = check(createChannel(ctx, options?.capacity ?? DEFAULT_CHANNEL_CAPACITY, maxBytes), 'createChannel');
+  try {
+    const format = formatOf(maxBytes, options?.codec);
+    const sender = check(handles.restrict(ctx, full, SENDER_RIGHTS), 'createChannel');
+    const receiver = check(handles.restrict(ctx, full, RECEIVER_RIGHTS), 'createChannel');
+    return { sender: new ChannelSender(ctx, sender, format), receiver: new ChannelReceiver(ctx, receiver, format) };
+  } finally {
+    handles.close(ctx, full);
+  }
+}
+
+/** The format of an existing channel end `handle`: from the kernel's record, and `codec` for values. */
+export function formatOfHandle<T>(ctx: TaskContext, handle: number, codec: Codec<T> | 'structured' | undefined, operation: string): ChannelFormat<T> {
+  return formatOf(check(channelMaxBytes(ctx, handle), operation), codec);
+}

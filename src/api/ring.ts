@@ -1,0 +1,148 @@
+/**
+ * Ring: the typed face of a shared ring (IPC_RING_*): pages of shared
+ * memory that every task holding a handle sees as `bytes`, and a byte
+ * stream over them run by the kernel, with blocking and async `write` and
+ * `read`, for one or many writers and readers.
+ *
+ * ```ts
+ * const ring = task.createRing(64 * 1024);
+ * ring.write(new TextEncoder().encode('hello'));
+ * ring.shutdown();
+ * const into = new Uint8Array(100);
+ * const n = ring.read(into); // 5; then 0 at the end of the stream
+ * ```
+ *
+ * Use either `bytes` (your own protocol) or the stream on one ring: the
+ * stream keeps its data in those same pages. `bytes` must not be used
+ * after the last handle to the ring is closed (the pages go back to the
+ * kernel); `close` makes this handle's view empty.
+ */
+import { EAGAIN } from '../kernel/errno.js';
+import * as ops from '../kernel/ops.js';
+import * as handles from '../kernel/handle-ops.js';
+import { type MessageMemory, messageMemory } from '../kernel/copy.js';
+import { mapRing } from '../objects/ring.js';
+import { ringRead, ringShutdown } from '../objects/ring-stream.js';
+import { check } from './errors.js';
+import { type AsyncWaitOptions, deadlineOf, Handle, type WaitOptions } from './handle.js';
+
+export interface RingWriteOptions extends WaitOptions {
+  /**
+   * Land the bytes in one piece, never interleaved with another writer's
+   * (at most the ring's capacity, its size - 1). Default: false, the bytes
+   * go in as room frees up.
+   */
+  whole?: boolean;
+}
+export interface AsyncRingWriteOptions extends AsyncWaitOptions {
+  whole?: boolean;
+}
+
+const locationScratch = messageMemory(new Uint8Array(8));
+
+export class Ring extends Handle {
+  private view: Uint8Array | undefined;
+  private lastInput: MessageMemory | undefined;
+
+  /** A second handle to the same ring with the same rights. Needs grant. */
+  duplicate(): Ring {
+    return new Ring(this.ctx, check(handles.duplicate(this.ctx, this.handle), 'Ring.duplicate'));
+  }
+
+  /** The ring's pages, shared with every task that maps it (IPC_RING_MAP). Needs read and write. */
+  get bytes(): Uint8Array {
+    if (this.view === undefined) {
+      const size = check(mapRing(this.ctx, this.handle, locationScratch, 0), 'Ring.bytes');
+      const v = new DataView(locationScratch.bytes.buffer);
+      const offset = v.getUint32(0, true) + v.getUint32(4, true) * 2 ** 32;
+      this.view = new Uint8Array(this.ctx.r.buffer, offset, size);
+    }
+    return this.view;
+  }
+
+  /** Size of the ring in bytes (whole pages). */
+  get size(): number {
+    return this.bytes.length;
+  }
+
+  private input(bytes: Uint8Array): MessageMemory {
+    if (this.lastInput?.bytes !== bytes) this.lastInput = messageMemory(bytes);
+    return this.lastInput;
+  }
+
+  /**
+   * Writes all of `bytes` to the stream, waiting for room as needed.
+   * Throws BrokenPipeError after `shutdown` or once the ring is destroyed;
+   * TimeoutError leaves part of a non-`whole` write written.
+   */
+  write(bytes: Uint8Array, options?: RingWriteOptions): void {
+    const memory = this.input(bytes);
+    const deadline = deadlineOf(options);
+    const whole = options?.whole ?? false;
+    for (let done = 0; done < bytes.length; ) {
+      done += check(ops.ringWriteBlocking(this.ctx, this.handle, memory, done, bytes.length - done, whole, deadline), 'Ring.write');
+    }
+  }
+
+  async writeAsync(bytes: Uint8Array, options?: AsyncRingWriteOptions): Promise<void> {
+    const memory = this.input(bytes);
+    const deadline = deadlineOf(options);
+    const whole = options?.whole ?? false;
+    const signal = options?.signal;
+    for (let done = 0; done < bytes.length; ) {
+      done += check(await ops.ringWriteAsync(this.ctx, this.handle, memory, done, bytes.length - done, whole, deadline, signal), 'Ring.writeAsync', signal);
+    }
+  }
+
+  /**
+   * Reads what the stream has, up to `into.length` bytes, waiting while it
+   * is empty. Returns how many bytes were read: 0 at the end of a shut-down
+   * stream. Throws BrokenPipeError once the ring is destroyed.
+   */
+  read(into: Uint8Array, options?: WaitOptions): number {
+    return check(ops.ringReadBlocking(this.ctx, this.handle, this.input(into), 0, into.length, deadlineOf(options)), 'Ring.read');
+  }
+
+  async readAsync(into: Uint8Array, options?: AsyncWaitOptions): Promise<number> {
+    const signal = options?.signal;
+    const memory = this.input(into);
+    return check(await ops.ringReadAsync(this.ctx, this.handle, memory, 0, into.length, deadlineOf(options), signal), 'Ring.readAsync', signal);
+  }
+
+  /** Reads what is there now; undefined when the stream is empty (0 at its end). */
+  tryRead(into: Uint8Array): number | undefined {
+    const n = ringRead(this.ctx, this.handle, into, 0, into.length, false);
+    if (n === -EAGAIN) return undefined;
+    return check(n, 'Ring.tryRead');
+  }
+
+  /** Ends the stream: later writes throw BrokenPipeError; readers drain, then read 0. */
+  shutdown(): void {
+    check(ringShutdown(this.ctx, this.handle), 'Ring.shutdown');
+  }
+
+  /** The stream as a Web ReadableStream of byte chunks (up to `chunkBytes` each); ends with the stream. */
+  readableStream(chunkBytes = 64 * 1024): ReadableStream<Uint8Array> {
+    return new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        const chunk = new Uint8Array(chunkBytes);
+        const n = await this.readAsync(chunk);
+        if (n === 0) controller.close();
+        else controller.enqueue(chunk.subarray(0, n));
+      },
+    });
+  }
+
+  /** The stream as a Web WritableStream of byte chunks; closing it shuts the stream down. */
+  writableStream(): WritableStream<Uint8Array> {
+    return new WritableStream<Uint8Array>({
+      write: (chunk) => this.writeAsync(chunk),
+      close: () => this.shutdown(),
+    });
+  }
+
+  override close(): void {
+    this.view = new Uint8Array(0);
+    super.close();
+  }
+}

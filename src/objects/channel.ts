@@ -1,0 +1,190 @@
+/**
+ * Channels (Strat9's SyncChan, syscalls 220–224): bounded MPMC FIFOs that any
+ * number of tasks send to and receive from. Unlike a port, a channel has no
+ * owner; it lives while any handle to it does (or is in flight).
+ *
+ * Ends: the kernel counts the handles that can receive (read right) and
+ * those that can send (write right). Through the ABI a channel is symmetric
+ * (CHAN_CREATE's handle does both); the typed API hands out send-only and
+ * receive-only ends. Once no handle can send, receivers drain what is
+ * queued and then get EPIPE; once no handle can receive, senders get EPIPE
+ * and their message is not sent.
+ *
+ * Storage: `capacity + 1` slots in the page pool, each a whole number of
+ * cache lines. A message channel's slot is one 64-byte IpcMessage (the
+ * kernel stamps the sender's pid); a bytes channel's slot is a length word
+ * then up to O_MAX_BYTES bytes. The queue is the two-lock ring of queue.ts:
+ * a send takes only the send lock, a receive only the receive lock, and each
+ * commits with one store of its index, so a task killed anywhere leaves its
+ * half either as it was or complete.
+ */
+import * as L from '../kernel/layout.js';
+import { EAGAIN, EFAULT, EINVAL, EPIPE } from '../kernel/errno.js';
+import type { Region } from '../kernel/region.js';
+import type { TaskContext } from '../kernel/context.js';
+import { type MessageMemory, copyIn, copyOut, inBounds } from '../kernel/copy.js';
+import { registerDestroyer } from '../kernel/objects.js';
+import { allocPages, pagesFor } from '../kernel/pages.js';
+import { lookupTyped, objectOfEntry } from '../kernel/handles.js';
+import { createObject } from './create.js';
+import { advanceHead, destroyPagedQueue, lockObjectQueue, nextIndex, publishTail, resetQueue, roomOrWait, unlockQueue } from './queue.js';
+
+/** Largest capacity through the typed API (CHAN_CREATE clamps to 1..CHANNEL_MAX_CAPACITY). */
+export const MAX_CHANNEL_CAPACITY = 65536;
+/** Largest message of a bytes channel, in bytes. */
+export const MAX_CHANNEL_MESSAGE_BYTES = 1 << 20;
+
+/** Words per slot: one IpcMessage, or a length word and `maxBytes` bytes, in whole cache lines. */
+function slotWordsFor(maxBytes: number): number {
+  if (maxBytes === 0) return L.MESSAGE_WORDS;
+  return Math.ceil((1 + Math.ceil(maxBytes / 4)) / L.CACHE_LINE_WORDS) * L.CACHE_LINE_WORDS;
+}
+
+/**
+ * Creates a channel of `capacity` messages: IpcMessages when `maxBytes` is
+ * 0, else byte strings of up to `maxBytes` bytes. Returns a handle with
+ * every right (so it counts as a sender and a receiver).
+ * Errors: EINVAL capacity outside 1..MAX_CHANNEL_CAPACITY or maxBytes
+ * outside 0..MAX_CHANNEL_MESSAGE_BYTES; ENOMEM no object slot or not
+ * enough free pages; ENOSPC the caller's handle table is full.
+ */
+export function createChannel(ctx: TaskContext, capacity: number, maxBytes: number): number {
+  if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CHANNEL_CAPACITY) return -EINVAL;
+  if (!Number.isInteger(maxBytes) || maxBytes < 0 || maxBytes > MAX_CHANNEL_MESSAGE_BYTES) return -EINVAL;
+  const slotWords = slotWordsFor(maxBytes);
+  const pages = pagesFor((capacity + 1) * slotWords * 4);
+  return createObject(ctx, L.OBJ_CHANNEL, (r, o) => {
+    const first = allocPages(r, pages);
+    if (first < 0) return first;
+    r.set(o + L.O_CAPACITY, capacity);
+    r.set(o + L.O_RING, first);
+    r.set(o + L.O_PAGES, pages);
+    r.set(o + L.O_SLOT_WORDS, slotWords);
+    r.set(o + L.O_MAX_BYTES, maxBytes);
+    r.set(o + L.O_READERS, 0);
+    r.set(o + L.O_WRITERS, 0);
+    resetQueue(r, o);
+    return 0;
+  });
+}
+
+/** Word index of slot `index` of channel record `o`. */
+function channelSlot(r: Region, o: number, index: number): number {
+  return r.page(r.w[o + L.O_RING]!) + index * r.w[o + L.O_SLOT_WORDS]!;
+}
+
+/**
+ * One try of CHAN_SEND: sends the message at `offset` of `src` (a 64-byte
+ * IpcMessage on a message channel; `length` bytes on a bytes channel).
+ * 0 when sent; WOULD_BLOCK (wait recorded) while full.
+ * Errors: EFAULT the message lies outside `src`; EINVAL `length` above the
+ * channel's maximum; EBADF not a channel handle; EPERM no write right;
+ * EPIPE the channel has no receivers left (nothing is sent).
+ */
+export function channelSend(ctx: TaskContext, h: number, src: MessageMemory, offset: number, length: number): number {
+  const r = ctx.r;
+  const w = r.w;
+  const o = lockObjectQueue(ctx, h, L.OBJ_CHANNEL, L.RIGHT_WRITE, L.O_SEND_LOCK);
+  if (o < 0) return o;
+  const maxBytes = w[o + L.O_MAX_BYTES]!;
+  let result = checkMessage(src, offset, maxBytes, length);
+  if (result === 0 && w[o + L.O_READERS] === 0) result = -EPIPE;
+  if (result === 0) result = roomOrWait(ctx, o);
+  if (result < 0) {
+    unlockQueue(r, o, L.O_SEND_LOCK);
+    return result;
+  }
+  const tail = w[o + L.O_TAIL]!;
+  const at = channelSlot(r, o, tail);
+  if (maxBytes === 0) {
+    copyIn(w, r.bytes, at, src, offset);
+    w[at + (L.MSG_SENDER >> 2)] = ctx.pid;
+    w[at + (L.MSG_SENDER >> 2) + 1] = 0;
+  } else {
+    w[at] = length;
+    r.bytes.set(src.bytes.subarray(offset, offset + length), (at + 1) * 4);
+  }
+  publishTail(r, o, nextIndex(r, o, tail));
+  unlockQueue(r, o, L.O_SEND_LOCK);
+  w[ctx.record + L.T_SENDS] += 1;
+  return 0;
+}
+
+function checkMessage(src: MessageMemory, offset: number, maxBytes: number, length: number): number {
+  if (maxBytes === 0) return inBounds(src, offset, L.MESSAGE_BYTES) ? 0 : -EFAULT;
+  if (!Number.isInteger(length) || length < 0 || length > maxBytes) return -EINVAL;
+  return inBounds(src, offset, length) ? 0 : -EFAULT;
+}
+
+/**
+ * One try of CHAN_RECV (`blocking`) or CHAN_TRY_RECV: takes the oldest
+ * message into `dst` at `offset`. Returns 0 for an IpcMessage (64 bytes
+ * written), or a bytes channel's message length. While empty: WOULD_BLOCK
+ * (wait recorded) or -EAGAIN, and -EPIPE once no sender is left (queued
+ * messages drain first).
+ * Errors: EFAULT `dst` cannot hold the message (it stays queued); EBADF;
+ * EPERM no read right.
+ */
+export function channelReceive(ctx: TaskContext, h: number, dst: MessageMemory, offset: number, blocking: boolean): number {
+  const r = ctx.r;
+  const w = r.w;
+  const o = lockObjectQueue(ctx, h, L.OBJ_CHANNEL, L.RIGHT_READ, L.O_RECV_LOCK);
+  if (o < 0) return o;
+  const head = w[o + L.O_HEAD]!;
+  let tail = w[o + L.O_CACHED_TAIL]!;
+  if (head === tail) {
+    // Empty as last seen: read the event word, then the tail a waiter is checked at.
+    const readSeq = Atomics.load(w, o + L.O_READ_SEQ);
+    tail = Atomics.load(w, o + L.O_TAIL);
+    if (head === tail) {
+      const result = whenEmpty(ctx, o, tail, readSeq, blocking);
+      unlockQueue(r, o, L.O_RECV_LOCK);
+      return result;
+    }
+    w[o + L.O_CACHED_TAIL] = tail;
+  }
+  const at = channelSlot(r, o, head);
+  let result = 0;
+  if (w[o + L.O_MAX_BYTES] === 0) {
+    if (inBounds(dst, offset, L.MESSAGE_BYTES)) copyOut(w, r.bytes, at, dst, offset);
+    else result = -EFAULT;
+  } else {
+    const length = w[at]!;
+    if (inBounds(dst, offset, length)) {
+      const from = (at + 1) * 4;
+      dst.bytes.set(r.bytes.subarray(from, from + length), offset);
+      result = length;
+    } else {
+      result = -EFAULT;
+    }
+  }
+  if (result >= 0) {
+    advanceHead(r, o, nextIndex(r, o, head));
+    w[ctx.record + L.T_RECEIVES] += 1;
+  }
+  unlockQueue(r, o, L.O_RECV_LOCK);
+  return result;
+}
+
+/** An empty channel: EPIPE once destroyed or without senders, else EAGAIN or the wait recorded. */
+function whenEmpty(ctx: TaskContext, o: number, tail: number, readSeq: number, blocking: boolean): number {
+  const w = ctx.r.w;
+  if (w[o + L.O_FLAGS]! & L.OBJECT_FLAG_DESTROYED || w[o + L.O_WRITERS] === 0) return -EPIPE;
+  if (!blocking) return -EAGAIN;
+  return ctx.blockOnQueue(o, L.EVENT_READABLE, readSeq, tail);
+}
+
+registerDestroyer(L.OBJ_CHANNEL, destroyPagedQueue);
+
+/**
+ * The largest message of the channel `h` names (0: a message channel of
+ * 64-byte IpcMessages), or -errno: EBADF not a channel handle.
+ */
+export function channelMaxBytes(ctx: TaskContext, h: number): number {
+  const r = ctx.r;
+  r.lock();
+  const e = lookupTyped(r, ctx.slot, h, L.OBJ_CHANNEL, 0);
+  const result = e < 0 ? e : r.w[r.object(objectOfEntry(r, e)) + L.O_MAX_BYTES]!;
+  r.unlock();
+  return result;
+}

@@ -1,0 +1,29 @@
+/**
+ * What creating any kernel object shares: under the kernel lock, check that
+ * the caller's handle table has room, take an object slot, let the object
+ * set itself up, and hand the caller a handle with every right. Any error
+ * undoes the whole critical section.
+ */
+import * as L from '../kernel/layout.js';
+import { ENOSPC } from '../kernel/errno.js';
+import type { Region } from '../kernel/region.js';
+import type { TaskContext } from '../kernel/context.js';
+import { allocObject } from '../kernel/objects.js';
+import { installHandle } from '../kernel/handles.js';
+
+/**
+ * Creates an object of `type` owned by the caller; `init` fills its record
+ * `o` (logged stores) and returns 0 or -errno. Returns the new handle.
+ * Errors: ENOSPC the caller's handle table is full; ENOMEM no object slot;
+ * whatever `init` returns.
+ */
+export function createObject(ctx: TaskContext, type: number, init: (r: Region, o: number) => number): number {
+  const r = ctx.r;
+  r.lock();
+  if (r.w[r.task(ctx.slot) + L.T_HANDLE_COUNT]! >= r.maxHandles) return r.fail(-ENOSPC);
+  const slot = allocObject(r, type, ctx.pid);
+  if (slot < 0) return r.fail(slot);
+  const failed = init(r, r.object(slot));
+  if (failed < 0) return r.fail(failed);
+  return r.unlockWith(installHandle(r, ctx.slot, slot, L.RIGHTS_ALL, 0));
+}

@@ -1,0 +1,70 @@
+/**
+ * Shared rings (Strat9's SharedRing, syscalls 210–211): zeroed 4 KiB pages
+ * from the kernel's page pool that every task holding a handle can map and
+ * read and write directly. A ring lives while any handle to it does; once
+ * it is destroyed its handles are stale (EBADF) and its pages go back to the
+ * pool, so a mapping kept after closing the last handle must not be used.
+ *
+ * The kernel also runs a byte stream over a ring's pages (ring-stream.ts),
+ * with its indices in the ring's object record: that is what HANDLE_WAIT
+ * reports for a ring (READABLE: bytes to read; WRITABLE: room to write).
+ */
+import * as L from '../kernel/layout.js';
+import { EFAULT, EINVAL, ENOMEM } from '../kernel/errno.js';
+import type { Region } from '../kernel/region.js';
+import type { TaskContext } from '../kernel/context.js';
+import { type MessageMemory, inBounds, writeI32 } from '../kernel/copy.js';
+import { registerDestroyer } from '../kernel/objects.js';
+import { lookupTyped, objectOfEntry } from '../kernel/handles.js';
+import { allocPages, pagesFor } from '../kernel/pages.js';
+import { createObject } from './create.js';
+import { destroyPagedQueue, resetQueue } from './queue.js';
+
+/**
+ * IPC_RING_CREATE: a ring of ceil(size / 4096) zeroed pages; returns a
+ * handle with every right.
+ * Errors: EINVAL `size` not a positive integer; ENOMEM not enough
+ * consecutive free pages (or no object slot); ENOSPC handle table full.
+ */
+export function createRing(ctx: TaskContext, size: number): number {
+  if (!Number.isInteger(size) || size < 1) return -EINVAL;
+  const pages = pagesFor(size);
+  if (pages > ctx.r.pageCount) return -ENOMEM;
+  return createObject(ctx, L.OBJ_RING, (r, o) => {
+    const first = allocPages(r, pages);
+    if (first < 0) return first;
+    r.set(o + L.O_RING, first);
+    r.set(o + L.O_PAGES, pages);
+    r.set(o + L.O_RING_BYTES, pages * L.PAGE_BYTES);
+    // The byte stream holds one byte less than the ring (head === tail is empty).
+    r.set(o + L.O_CAPACITY, pages * L.PAGE_BYTES - 1);
+    resetQueue(r, o);
+    return 0;
+  });
+}
+
+/**
+ * IPC_RING_MAP: writes the ring's location (a u64: its byte offset in the
+ * kernel region's buffer) at `ptr` and returns its size in bytes.
+ * Errors: EBADF not a ring handle; EPERM lacks read or write; EFAULT `ptr`
+ * outside the caller's memory.
+ */
+export function mapRing(ctx: TaskContext, h: number, mem: MessageMemory, ptr: number): number {
+  const r = ctx.r;
+  if (!inBounds(mem, ptr, 8)) return -EFAULT;
+  r.lock();
+  const e = lookupTyped(r, ctx.slot, h, L.OBJ_RING, L.RIGHT_READ | L.RIGHT_WRITE);
+  if (e < 0) return r.fail(e);
+  const o = r.object(objectOfEntry(r, e));
+  const location = r.page(r.w[o + L.O_RING]!) * 4;
+  writeI32(mem, ptr, location % 0x100000000);
+  writeI32(mem, ptr + 4, Math.floor(location / 0x100000000));
+  return r.unlockWith(r.w[o + L.O_RING_BYTES]!);
+}
+
+/** Byte offset and size of ring record `o`'s pages in the region buffer. */
+export function ringArea(r: Region, o: number): { offset: number; size: number } {
+  return { offset: r.page(r.w[o + L.O_RING]!) * 4, size: r.w[o + L.O_RING_BYTES]! };
+}
+
+registerDestroyer(L.OBJ_RING, destroyPagedQueue);

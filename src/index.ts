@@ -17,6 +17,8 @@ export { structuredCodec, jsonCodecOf } from './api/codec.js';
 export type { Codec } from './api/codec.js';
 export { Semaphore, SemaphoreGuard } from './api/semaphore.js';
 export { Ring } from './api/ring.js';
+export { waitAny, waitAnyAsync } from './api/wait.js';
+export type { WaitTarget, ReadyEntry } from './api/wait.js';
 export type { RingWriteOptions, AsyncRingWriteOptions } from './api/ring.js';
 export * from './api/errors.js';
 export type { KernelSnapshot, KernelUsage, KernelStats, TaskInfo, ObjectInfo, TaskState, ObjectTypeName } from './runtime/snapshot.js';

@@ -38,7 +38,8 @@ const infoScratch = messageMemory(new Uint8Array(handles.HANDLE_INFO_BYTES));
 
 /** Operations every handle has: duplicate, grant, revoke, info, close. */
 export class Handle implements Disposable {
-  protected readonly ctx: TaskContext;
+  /** The task context the handle belongs to (internal: for kernel ops on several handles). */
+  readonly ctx: TaskContext;
   /** The raw handle value, as the ABI sees it. */
   readonly handle: number;
 

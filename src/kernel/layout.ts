@@ -86,6 +86,12 @@ export const H_PAGES = 40;
 export const H_OFF_PAGE_BITMAP = 41;
 export const H_OFF_PAGES = 42;
 export const H_PAGES_USED = 43;
+/**
+ * Tasks waiting on many objects at once, and the word they sleep on: every
+ * wake-up of an object's waiters also bumps and wakes it while pollers exist.
+ */
+export const H_POLLERS = 44;
+export const H_POLL_SEQ = 45;
 export const HEADER_WORDS = 64;
 
 /** Words in a 64-byte cache line: tables whose records are split by line start on one. */

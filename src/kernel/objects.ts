@@ -23,12 +23,21 @@ export function registerDestroyer(type: number, destroy: Destroyer): void {
  * re-check and see what changed, or park again.
  */
 export function wakeObjectWaiters(w: Int32Array, o: number): void {
+  wakePollers(w);
   // Semaphore waiters sleep on the count itself.
   if (w[o + L.O_TYPE] === L.OBJ_SEMAPHORE) Atomics.notify(w, o + L.O_SEM_COUNT);
   else {
     bumpAndWake(w, o + L.O_READ_SEQ);
     bumpAndWake(w, o + L.O_WRITE_SEQ);
   }
+}
+
+/**
+ * Wakes the tasks waiting on many objects (wait-many.ts), if any: called
+ * wherever an object's waiters are woken. They look at their objects again.
+ */
+export function wakePollers(w: Int32Array): void {
+  if (Atomics.load(w, L.H_POLLERS) > 0) bumpAndWake(w, L.H_POLL_SEQ);
 }
 
 /** Object ids as user code sees them: slot and generation in one number (u64 in HANDLE_INFO). */

@@ -73,21 +73,35 @@ function raise(ctx: TaskContext): number {
     raiseFlag(w, ctx.waitWaiters, ctx.waitFlag);
     return -1;
   }
-  Atomics.add(w, ctx.waitWaiters, 1);
-  let record = -1;
+  return countIn(ctx, ctx.waitWaiters);
+}
+
+/**
+ * Raises the waiter counter `word` for this task and notes it in a park
+ * record of its task record, so that if the task dies before
+ * {@link uncount} the supervisor lowers the counter. Returns the record
+ * (-1 if all are taken: the counter then stays raised after a death, which
+ * costs only needless wake-ups).
+ */
+export function countIn(ctx: TaskContext, word: number): number {
+  const w = ctx.r.w;
+  const t = ctx.r.task(ctx.slot);
+  Atomics.add(w, word, 1);
   for (let i = 0; i < L.TASK_PARK_RECORDS; i++) {
-    if (Atomics.compareExchange(w, t + L.T_PARK_RECORDS + i, 0, ctx.waitWaiters) === 0) {
-      record = t + L.T_PARK_RECORDS + i;
-      break;
-    }
+    if (Atomics.compareExchange(w, t + L.T_PARK_RECORDS + i, 0, word) === 0) return t + L.T_PARK_RECORDS + i;
   }
-  return record;
+  return -1;
+}
+
+/** Undoes {@link countIn}. */
+export function uncount(ctx: TaskContext, word: number, record: number): void {
+  if (record >= 0) Atomics.store(ctx.r.w, record, 0);
+  Atomics.sub(ctx.r.w, word, 1);
 }
 
 function lower(ctx: TaskContext, waitersWord: number, flag: number, record: number): void {
   const w = ctx.r.w;
-  if (record >= 0) Atomics.store(w, record, 0);
-  if (flag === 0) Atomics.sub(w, waitersWord, 1);
+  if (flag === 0) uncount(ctx, waitersWord, record);
   Atomics.store(w, ctx.r.task(ctx.slot) + L.T_BLOCKED_OBJECT, 0);
   Atomics.store(w, ctx.r.task(ctx.slot) + L.T_BLOCKED_EVENT, 0);
 }

@@ -21,7 +21,7 @@ import type { TaskContext } from '../kernel/context.js';
 import { dropTransfer, lookupTyped } from '../kernel/handles.js';
 import { findFreeRun, markRun } from '../kernel/bitmap.js';
 import { freePages } from '../kernel/pages.js';
-import { wakeObjectWaiters } from '../kernel/objects.js';
+import { wakeObjectWaiters, wakePollers } from '../kernel/objects.js';
 import { bumpAndWake, pause, sleep, spinUntilChanged } from '../backend/futex.js';
 
 /**
@@ -319,7 +319,10 @@ export function unlockQueue(r: Region, o: number, which: number): void {
   const released = Atomics.exchange(w, o + which, 0);
   if ((released & L.QUEUE_LOCK_FLAGS) === 0) return;
   if (released & L.QUEUE_LOCK_CONTENDED) Atomics.notify(w, o + which);
-  if (released & L.QUEUE_PEERS_WAITING) bumpAndWake(w, o + (which === L.O_SEND_LOCK ? L.O_READ_SEQ : L.O_WRITE_SEQ));
+  if (released & L.QUEUE_PEERS_WAITING) {
+    bumpAndWake(w, o + (which === L.O_SEND_LOCK ? L.O_READ_SEQ : L.O_WRITE_SEQ));
+    wakePollers(w);
+  }
 }
 
 /** Whether the task whose lock tag is `tag` has stopped for good. */

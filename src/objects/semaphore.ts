@@ -14,7 +14,7 @@ import * as L from '../kernel/layout.js';
 import { EAGAIN, EINVAL, EPIPE } from '../kernel/errno.js';
 import type { Region } from '../kernel/region.js';
 import type { TaskContext } from '../kernel/context.js';
-import { registerDestroyer } from '../kernel/objects.js';
+import { registerDestroyer, wakePollers } from '../kernel/objects.js';
 import { lookupTyped, objectOfEntry } from '../kernel/handles.js';
 import { createObject } from './create.js';
 
@@ -75,7 +75,10 @@ export function semaphorePost(ctx: TaskContext, h: number): number {
   r.set(o + L.O_SEM_COUNT, count + 1);
   r.unlock();
   // The count changed before this look: a waiter counted after it re-checks and sees it.
-  if (count === 0 && Atomics.load(w, o + L.O_SEM_WAITERS) > 0) Atomics.notify(w, o + L.O_SEM_COUNT, 1);
+  if (count === 0) {
+    if (Atomics.load(w, o + L.O_SEM_WAITERS) > 0) Atomics.notify(w, o + L.O_SEM_COUNT, 1);
+    wakePollers(w);
+  }
   return 0;
 }
 

@@ -21,7 +21,7 @@
  */
 import { EAGAIN, EBADF, EINVAL, EPIPE, WOULD_BLOCK } from '../kernel/errno.js';
 import type { TaskContext } from '../kernel/context.js';
-import { type MessageMemory, messageMemory } from '../kernel/copy.js';
+import { type MessageMemory, MemoryCache, messageMemory } from '../kernel/copy.js';
 import * as ops from '../kernel/ops.js';
 import * as handles from '../kernel/handle-ops.js';
 import { MESSAGE_BYTES, RIGHT_GRANT, RIGHT_READ, RIGHT_WRITE } from '../kernel/layout.js';
@@ -59,7 +59,7 @@ export function messageFormat(): ChannelFormat<Message> {
 /** Byte strings of up to `maxBytes`, or values through `codec`. */
 export function bytesFormat<T = Uint8Array>(maxBytes: number, codec?: Codec<T>): ChannelFormat<T> {
   const scratch = messageMemory(new Uint8Array(maxBytes));
-  let lastInput: MessageMemory | undefined;
+  const inputs = new MemoryCache();
   return {
     maxBytes,
     encode(value, operation) {
@@ -68,8 +68,7 @@ export function bytesFormat<T = Uint8Array>(maxBytes: number, codec?: Codec<T>):
       if (bytes.length > maxBytes) {
         throw new InvalidArgumentError(EINVAL, `${operation}: the value is ${bytes.length} bytes, more than this channel's maximum of ${maxBytes}; nothing was sent`);
       }
-      if (lastInput?.bytes !== bytes) lastInput = messageMemory(bytes);
-      return { memory: lastInput, length: bytes.length };
+      return { memory: inputs.of(bytes), length: bytes.length };
     },
     receiveMemory: () => scratch,
     decode(memory, length) {
@@ -105,6 +104,24 @@ export class ChannelSender<T> extends Handle {
     const signal = options?.signal;
     check(await ops.channelSendAsync(this.ctx, this.handle, memory, 0, length, deadlineOf(options), signal), 'ChannelSender.sendAsync', signal);
   }
+
+  /**
+   * Message channels: sends up to `count` messages laid out back to back in
+   * `batch` (64 bytes each, e.g. from {@link Message.batch}) under one send
+   * lock, waiting while the channel is full. Returns how many were sent (at
+   * least 1). Loop to send the rest.
+   */
+  sendMany(batch: Uint8Array, count = Math.floor(batch.length / MESSAGE_BYTES), options?: WaitOptions): number {
+    return check(ops.channelSendManyBlocking(this.ctx, this.handle, this.batches.of(batch), 0, count, deadlineOf(options)), 'ChannelSender.sendMany');
+  }
+
+  async sendManyAsync(batch: Uint8Array, count = Math.floor(batch.length / MESSAGE_BYTES), options?: AsyncWaitOptions): Promise<number> {
+    const signal = options?.signal;
+    const memory = this.batches.of(batch);
+    return check(await ops.channelSendManyAsync(this.ctx, this.handle, memory, 0, count, deadlineOf(options), signal), 'ChannelSender.sendManyAsync', signal);
+  }
+
+  private readonly batches = new MemoryCache();
 
   /** Sends if there is room now; false when the channel is full. */
   trySend(value: T): boolean {
@@ -152,6 +169,22 @@ export class ChannelReceiver<T> extends Handle implements AsyncIterable<T> {
     const n = check(await ops.channelReceiveAsync(this.ctx, this.handle, memory, 0, deadlineOf(options), signal), 'ChannelReceiver.receiveAsync', signal);
     return this.format.decode(memory, n, options?.into);
   }
+
+  /**
+   * Message channels: receives up to `max` queued messages into `batch` (64
+   * bytes each) under one receive lock, waiting while empty. Returns how many.
+   */
+  receiveMany(batch: Uint8Array, max = Math.floor(batch.length / MESSAGE_BYTES), options?: WaitOptions): number {
+    return check(ops.channelReceiveManyBlocking(this.ctx, this.handle, this.batches.of(batch), 0, max, deadlineOf(options)), 'ChannelReceiver.receiveMany');
+  }
+
+  async receiveManyAsync(batch: Uint8Array, max = Math.floor(batch.length / MESSAGE_BYTES), options?: AsyncWaitOptions): Promise<number> {
+    const signal = options?.signal;
+    const memory = this.batches.of(batch);
+    return check(await ops.channelReceiveManyAsync(this.ctx, this.handle, memory, 0, max, deadlineOf(options), signal), 'ChannelReceiver.receiveManyAsync', signal);
+  }
+
+  private readonly batches = new MemoryCache();
 
   /** Receives if a value is queued; undefined when empty. Throws BrokenPipeError once drained with no sender left. */
   tryReceive(into?: T): T | undefined {

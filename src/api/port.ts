@@ -17,7 +17,7 @@ import { enqueueMessage } from '../objects/port-send.js';
 import { receiveMessage } from '../objects/port-receive.js';
 import { reply } from '../objects/call.js';
 import { bind } from '../objects/namespace.js';
-import { type MessageMemory, messageMemory } from '../kernel/copy.js';
+import { type MessageMemory, MemoryCache, messageMemory } from '../kernel/copy.js';
 import { MESSAGE_BYTES, MSG_TYPE_REPLY } from '../kernel/layout.js';
 import { check, KipcError } from './errors.js';
 import { type AsyncWaitOptions, deadlineOf, Handle, type WaitOptions } from './handle.js';
@@ -85,12 +85,11 @@ export class Port extends Handle implements AsyncIterable<Message> {
     return check(await ops.receiveManyAsync(this.ctx, this.handle, memory, 0, max, deadlineOf(options), signal), 'Port.receiveManyAsync', signal);
   }
 
-  private lastBatch: MessageMemory | undefined;
+  private readonly batches = new MemoryCache();
 
-  /** The batch buffer as message memory, cached so a loop reusing one buffer allocates nothing. */
+  /** The batch buffer as message memory (a loop reusing one buffer allocates nothing). */
   private batchMemory(batch: Uint8Array): MessageMemory {
-    if (this.lastBatch?.bytes !== batch) this.lastBatch = messageMemory(batch);
-    return this.lastBatch;
+    return this.batches.of(batch);
   }
 
   /** Receives the oldest message, waiting while empty. Throws BrokenPipeError once the port is destroyed. */

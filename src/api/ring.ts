@@ -20,7 +20,7 @@
 import { EAGAIN } from '../kernel/errno.js';
 import * as ops from '../kernel/ops.js';
 import * as handles from '../kernel/handle-ops.js';
-import { type MessageMemory, messageMemory } from '../kernel/copy.js';
+import { type MessageMemory, MemoryCache, messageMemory } from '../kernel/copy.js';
 import { mapRing } from '../objects/ring.js';
 import { ringRead, ringShutdown } from '../objects/ring-stream.js';
 import { check } from './errors.js';
@@ -42,7 +42,7 @@ const locationScratch = messageMemory(new Uint8Array(8));
 
 export class Ring extends Handle {
   private view: Uint8Array | undefined;
-  private lastInput: MessageMemory | undefined;
+  private readonly inputs = new MemoryCache();
 
   /** A second handle to the same ring with the same rights. Needs grant. */
   duplicate(): Ring {
@@ -66,8 +66,7 @@ export class Ring extends Handle {
   }
 
   private input(bytes: Uint8Array): MessageMemory {
-    if (this.lastInput?.bytes !== bytes) this.lastInput = messageMemory(bytes);
-    return this.lastInput;
+    return this.inputs.of(bytes);
   }
 
   /**

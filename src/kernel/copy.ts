@@ -85,6 +85,19 @@ export function messageMemory(bytes: Uint8Array): MessageMemory {
   return { bytes, words };
 }
 
+/**
+ * Wraps byte buffers as MessageMemory, keeping the last wrapper while the
+ * same buffer comes back: a loop that reuses one buffer allocates nothing.
+ */
+export class MemoryCache {
+  private last: MessageMemory | undefined;
+
+  of(bytes: Uint8Array): MessageMemory {
+    if (this.last?.bytes !== bytes) this.last = messageMemory(bytes);
+    return this.last;
+  }
+}
+
 /** Reads a little-endian i32 at byte `offset` of `memory` (bounds already checked). */
 export function readI32(memory: MessageMemory, offset: number): number {
   const b = memory.bytes;

@@ -15,7 +15,7 @@ import { enqueueBatch, enqueueMessage } from '../objects/port-send.js';
 import { receiveBatch, receiveMessage } from '../objects/port-receive.js';
 import { cancelCall, takeReply } from '../objects/call.js';
 import { readyEvents } from './handle-ops.js';
-import { channelReceive, channelSend } from '../objects/channel.js';
+import { channelReceive, channelReceiveMany, channelSend, channelSendMany } from '../objects/channel.js';
 import { semaphoreTake } from '../objects/semaphore.js';
 import { ringRead, ringWrite } from '../objects/ring-stream.js';
 
@@ -57,6 +57,8 @@ const tryReceiveBatch: Attempt = (ctx, h, mem, offset, n) => receiveBatch(ctx, h
 const tryWait: Attempt = (ctx, h, _mem, _offset, interest) => readyEvents(ctx, h, false, interest);
 const tryChannelSend: Attempt = (ctx, h, mem, offset, length) => channelSend(ctx, h, mem, offset, length);
 const tryChannelReceive: Attempt = (ctx, h, mem, offset) => channelReceive(ctx, h, mem, offset, true);
+const tryChannelSendMany: Attempt = (ctx, h, mem, offset, count) => channelSendMany(ctx, h, mem, offset, count);
+const tryChannelReceiveMany: Attempt = (ctx, h, mem, offset, max) => channelReceiveMany(ctx, h, mem, offset, max, true);
 const trySemaphoreTake: Attempt = (ctx, h) => semaphoreTake(ctx, h, true);
 const tryRingWriteWhole: Attempt = (ctx, h, mem, offset, length) => ringWrite(ctx, h, mem.bytes, offset, length, true, true);
 const tryRingWriteSome: Attempt = (ctx, h, mem, offset, length) => ringWrite(ctx, h, mem.bytes, offset, length, false, true);
@@ -160,6 +162,24 @@ export function channelReceiveBlocking(ctx: TaskContext, h: number, mem: Message
 }
 export function channelReceiveAsync(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, deadline: number, signal?: AbortSignal): Promise<number> {
   return blockingAsync(tryChannelReceive, ctx, h, mem, offset, 0, deadline, signal);
+}
+
+/** Sends up to `count` IpcMessages on a message channel, blocking while it is full; returns how many went (>= 1). */
+export function channelSendManyBlocking(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, count: number, deadline: number): number {
+  const r = channelSendMany(ctx, h, mem, offset, count);
+  return r === WOULD_BLOCK ? blocking(tryChannelSendMany, ctx, h, mem, offset, count, deadline) : r;
+}
+export function channelSendManyAsync(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, count: number, deadline: number, signal?: AbortSignal): Promise<number> {
+  return blockingAsync(tryChannelSendMany, ctx, h, mem, offset, count, deadline, signal);
+}
+
+/** Receives up to `max` IpcMessages of a message channel, blocking while it is empty; returns how many (>= 1). */
+export function channelReceiveManyBlocking(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, max: number, deadline: number): number {
+  const r = channelReceiveMany(ctx, h, mem, offset, max, true);
+  return r === WOULD_BLOCK ? blocking(tryChannelReceiveMany, ctx, h, mem, offset, max, deadline) : r;
+}
+export function channelReceiveManyAsync(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, max: number, deadline: number, signal?: AbortSignal): Promise<number> {
+  return blockingAsync(tryChannelReceiveMany, ctx, h, mem, offset, max, deadline, signal);
 }
 
 /** SEM_WAIT: takes one from the count, blocking while it is 0. 0 or -errno. */

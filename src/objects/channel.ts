@@ -82,32 +82,54 @@ function channelSlot(r: Region, o: number, index: number): number {
  * EPIPE the channel has no receivers left (nothing is sent).
  */
 export function channelSend(ctx: TaskContext, h: number, src: MessageMemory, offset: number, length: number): number {
+  const sent = sendUnderLock(ctx, h, src, offset, length, 1);
+  return sent === 1 ? 0 : sent;
+}
+
+/**
+ * One try of sending up to `count` IpcMessages laid out back to back in
+ * `src` from `offset`, on a message channel, under one send lock: as many as
+ * there is room for. Returns how many were sent (>= 1); WOULD_BLOCK while
+ * full. Errors as {@link channelSend}, and EINVAL `count` below 1 or a bytes
+ * channel.
+ */
+export function channelSendMany(ctx: TaskContext, h: number, src: MessageMemory, offset: number, count: number): number {
+  if (!Number.isInteger(count) || count < 1) return -EINVAL;
+  return sendUnderLock(ctx, h, src, offset, L.MESSAGE_BYTES * count, count);
+}
+
+/** Sends `count` messages (`length` bytes in all; one message on a bytes channel). Returns how many. */
+function sendUnderLock(ctx: TaskContext, h: number, src: MessageMemory, offset: number, length: number, count: number): number {
   const r = ctx.r;
   const w = r.w;
   const o = lockObjectQueue(ctx, h, L.OBJ_CHANNEL, L.RIGHT_WRITE, L.O_SEND_LOCK);
   if (o < 0) return o;
   const maxBytes = w[o + L.O_MAX_BYTES]!;
-  let result = checkMessage(src, offset, maxBytes, length);
+  let result = maxBytes !== 0 && count !== 1 ? -EINVAL : checkMessage(src, offset, maxBytes, length);
   if (result === 0 && w[o + L.O_READERS] === 0) result = -EPIPE;
   if (result === 0) result = roomOrWait(ctx, o);
   if (result < 0) {
     unlockQueue(r, o, L.O_SEND_LOCK);
     return result;
   }
-  const tail = w[o + L.O_TAIL]!;
-  const at = channelSlot(r, o, tail);
-  if (maxBytes === 0) {
-    copyIn(w, r.bytes, at, src, offset);
-    w[at + (L.MSG_SENDER >> 2)] = ctx.pid;
-    w[at + (L.MSG_SENDER >> 2) + 1] = 0;
-  } else {
-    w[at] = length;
-    r.bytes.set(src.bytes.subarray(offset, offset + length), (at + 1) * 4);
+  const n = count < result ? count : result;
+  let tail = w[o + L.O_TAIL]!;
+  for (let i = 0; i < n; i++) {
+    const at = channelSlot(r, o, tail);
+    if (maxBytes === 0) {
+      copyIn(w, r.bytes, at, src, offset + i * L.MESSAGE_BYTES);
+      w[at + (L.MSG_SENDER >> 2)] = ctx.pid;
+      w[at + (L.MSG_SENDER >> 2) + 1] = 0;
+    } else {
+      w[at] = length;
+      r.bytes.set(src.bytes.subarray(offset, offset + length), (at + 1) * 4);
+    }
+    tail = nextIndex(r, o, tail);
   }
-  publishTail(r, o, nextIndex(r, o, tail));
+  publishTail(r, o, tail);
   unlockQueue(r, o, L.O_SEND_LOCK);
-  w[ctx.record + L.T_SENDS] += 1;
-  return 0;
+  w[ctx.record + L.T_SENDS] += n;
+  return n;
 }
 
 function checkMessage(src: MessageMemory, offset: number, maxBytes: number, length: number): number {
@@ -126,11 +148,30 @@ function checkMessage(src: MessageMemory, offset: number, maxBytes: number, leng
  * EPERM no read right.
  */
 export function channelReceive(ctx: TaskContext, h: number, dst: MessageMemory, offset: number, blocking: boolean): number {
+  return receiveUnderLock(ctx, h, dst, offset, 1, blocking, false);
+}
+
+/**
+ * One try of receiving up to `max` queued IpcMessages of a message channel
+ * into `dst` from `offset` (64 bytes each) under one receive lock. Returns
+ * how many (>= 1). Same errors and waits as {@link channelReceive}, and
+ * EINVAL `max` below 1 or a bytes channel.
+ */
+export function channelReceiveMany(ctx: TaskContext, h: number, dst: MessageMemory, offset: number, max: number, blocking: boolean): number {
+  if (!Number.isInteger(max) || max < 1) return -EINVAL;
+  return receiveUnderLock(ctx, h, dst, offset, max, blocking, true);
+}
+
+/**
+ * Receives up to `max` messages. Returns how many when `many`, else 0 for
+ * an IpcMessage or a bytes channel's message length.
+ */
+function receiveUnderLock(ctx: TaskContext, h: number, dst: MessageMemory, offset: number, max: number, blocking: boolean, many: boolean): number {
   const r = ctx.r;
   const w = r.w;
   const o = lockObjectQueue(ctx, h, L.OBJ_CHANNEL, L.RIGHT_READ, L.O_RECV_LOCK);
   if (o < 0) return o;
-  const head = w[o + L.O_HEAD]!;
+  let head = w[o + L.O_HEAD]!;
   let tail = w[o + L.O_CACHED_TAIL]!;
   if (head === tail) {
     // Empty as last seen: read the event word, then the tail a waiter is checked at.
@@ -143,27 +184,36 @@ export function channelReceive(ctx: TaskContext, h: number, dst: MessageMemory, 
     }
     w[o + L.O_CACHED_TAIL] = tail;
   }
-  const at = channelSlot(r, o, head);
   let result = 0;
-  if (w[o + L.O_MAX_BYTES] === 0) {
-    if (inBounds(dst, offset, L.MESSAGE_BYTES)) copyOut(w, r.bytes, at, dst, offset);
-    else result = -EFAULT;
+  const messages = w[o + L.O_MAX_BYTES] === 0;
+  if (messages) {
+    while (result < max && head !== tail) {
+      if (!inBounds(dst, offset + result * L.MESSAGE_BYTES, L.MESSAGE_BYTES)) break;
+      copyOut(w, r.bytes, channelSlot(r, o, head), dst, offset + result * L.MESSAGE_BYTES);
+      head = nextIndex(r, o, head);
+      result++;
+    }
+    if (result === 0) result = -EFAULT;
+  } else if (many) {
+    result = -EINVAL;
   } else {
+    const at = channelSlot(r, o, head);
     const length = w[at]!;
     if (inBounds(dst, offset, length)) {
       const from = (at + 1) * 4;
       dst.bytes.set(r.bytes.subarray(from, from + length), offset);
+      head = nextIndex(r, o, head);
       result = length;
     } else {
       result = -EFAULT;
     }
   }
   if (result >= 0) {
-    advanceHead(r, o, nextIndex(r, o, head));
-    w[ctx.record + L.T_RECEIVES] += 1;
+    advanceHead(r, o, head);
+    w[ctx.record + L.T_RECEIVES] += messages ? result : 1;
   }
   unlockQueue(r, o, L.O_RECV_LOCK);
-  return result;
+  return messages && !many && result === 1 ? 0 : result;
 }
 
 /** An empty channel: EPIPE once destroyed or without senders, else EAGAIN or the wait recorded. */

@@ -52,7 +52,7 @@ export function renderSnapshot(snap: KernelSnapshot, options: ViewOptions = {}):
       o.destroyed ? `${o.type} (destroyed)` : o.type,
       String(o.owner),
       String(o.refs),
-      o.destroyed ? '-' : `${o.depth}/${o.capacity}`,
+      o.destroyed ? '-' : queueColumn(o),
       String(o.waiters.receivers),
       String(o.waiters.senders),
       o.names.join(' '),
@@ -66,6 +66,14 @@ export function renderSnapshot(snap: KernelSnapshot, options: ViewOptions = {}):
   return lines;
 }
 
+/** What the queue column shows: messages or bytes queued, a semaphore's count. */
+function queueColumn(o: KernelSnapshot['objects'][number]): string {
+  if (o.count !== undefined) return `count ${o.count}`;
+  const ends = o.ends ? ` (${o.ends.senders} tx, ${o.ends.receivers} rx)` : '';
+  const unit = o.size !== undefined ? ' bytes' : '';
+  return `${o.depth}/${o.capacity}${unit}${ends}`;
+}
+
 /** "tasks 6/64  objects 3/1024 ..." */
 export function usageLine(u: KernelUsage, limits?: KernelSnapshot['limits']): string {
   const of = (n: number, max: number | undefined): string => (max === undefined ? String(n) : `${n}/${max}`);
@@ -74,6 +82,7 @@ export function usageLine(u: KernelUsage, limits?: KernelSnapshot['limits']): st
     `objects ${of(u.objects, limits?.maxObjects)}`,
     `handles ${of(u.handles, limits ? limits.maxHandles * limits.maxTasks : undefined)}`,
     `message slots ${of(u.messageSlots, limits?.messageSlots)}`,
+    `pages ${of(u.pages, limits?.pages)}`,
     `calls ${of(u.calls, limits?.maxCalls)}`,
     `names ${of(u.bindings, limits?.namespaceEntries)}`,
   ].join('  ');

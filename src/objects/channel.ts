@@ -19,7 +19,7 @@
  * half either as it was or complete.
  */
 import * as L from '../kernel/layout.js';
-import { EAGAIN, EFAULT, EINVAL, EPIPE } from '../kernel/errno.js';
+import { EAGAIN, EFAULT, EINVAL, EPIPE, WOULD_BLOCK } from '../kernel/errno.js';
 import type { Region } from '../kernel/region.js';
 import type { TaskContext } from '../kernel/context.js';
 import { type MessageMemory, copyIn, copyOut, inBounds } from '../kernel/copy.js';
@@ -27,7 +27,7 @@ import { registerDestroyer } from '../kernel/objects.js';
 import { allocPages, pagesFor } from '../kernel/pages.js';
 import { lookupTyped, objectOfEntry } from '../kernel/handles.js';
 import { createObject } from './create.js';
-import { advanceHead, destroyPagedQueue, lockObjectQueue, nextIndex, publishTail, resetQueue, roomOrWait, unlockQueue } from './queue.js';
+import { advanceHead, destroyPagedQueue, lockObjectQueue, nextIndex, publishTail, resetQueue, roomOrWait, tailToReceive, unlockQueue } from './queue.js';
 
 /** Largest capacity through the typed API (CHAN_CREATE clamps to 1..CHANNEL_MAX_CAPACITY). */
 export const MAX_CHANNEL_CAPACITY = 65536;
@@ -172,17 +172,10 @@ function receiveUnderLock(ctx: TaskContext, h: number, dst: MessageMemory, offse
   const o = lockObjectQueue(ctx, h, L.OBJ_CHANNEL, L.RIGHT_READ, L.O_RECV_LOCK);
   if (o < 0) return o;
   let head = w[o + L.O_HEAD]!;
-  let tail = w[o + L.O_CACHED_TAIL]!;
-  if (head === tail) {
-    // Empty as last seen: read the event word, then the tail a waiter is checked at.
-    const readSeq = Atomics.load(w, o + L.O_READ_SEQ);
-    tail = Atomics.load(w, o + L.O_TAIL);
-    if (head === tail) {
-      const result = whenEmpty(ctx, o, tail, readSeq, blocking);
-      unlockQueue(r, o, L.O_RECV_LOCK);
-      return result;
-    }
-    w[o + L.O_CACHED_TAIL] = tail;
+  const tail = tailToReceive(ctx, o);
+  if (tail < 0) {
+    unlockQueue(r, o, L.O_RECV_LOCK);
+    return whenEmpty(ctx, o, blocking);
   }
   let result = 0;
   const messages = w[o + L.O_MAX_BYTES] === 0;
@@ -216,12 +209,11 @@ function receiveUnderLock(ctx: TaskContext, h: number, dst: MessageMemory, offse
   return messages && !many && result === 1 ? 0 : result;
 }
 
-/** An empty channel: EPIPE once destroyed or without senders, else EAGAIN or the wait recorded. */
-function whenEmpty(ctx: TaskContext, o: number, tail: number, readSeq: number, blocking: boolean): number {
+/** An empty channel (the wait for a message recorded): EPIPE once destroyed or without senders, else EAGAIN or WOULD_BLOCK. */
+function whenEmpty(ctx: TaskContext, o: number, blocking: boolean): number {
   const w = ctx.r.w;
   if (w[o + L.O_FLAGS]! & L.OBJECT_FLAG_DESTROYED || w[o + L.O_WRITERS] === 0) return -EPIPE;
-  if (!blocking) return -EAGAIN;
-  return ctx.blockOnQueue(o, L.EVENT_READABLE, readSeq, tail);
+  return blocking ? WOULD_BLOCK : -EAGAIN;
 }
 
 registerDestroyer(L.OBJ_CHANNEL, destroyPagedQueue);

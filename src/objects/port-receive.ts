@@ -9,11 +9,11 @@
  * either taken the message (recovery advances the head) or not.
  */
 import * as L from '../kernel/layout.js';
-import { EAGAIN, EFAULT, EINVAL, EPIPE } from '../kernel/errno.js';
+import { EAGAIN, EFAULT, EINVAL, EPIPE, WOULD_BLOCK } from '../kernel/errno.js';
 import type { TaskContext } from '../kernel/context.js';
 import { type MessageMemory, copyOut, inBounds, writeI32 } from '../kernel/copy.js';
 import { landTransfer, lookupTyped } from '../kernel/handles.js';
-import { advanceHead, lockQueue, nextIndex, slotAt, unlockQueue, withQueueRetry, lockObjectQueue } from './queue.js';
+import { advanceHead, lockQueue, nextIndex, slotAt, unlockQueue, withQueueRetry, lockObjectQueue, tailToReceive } from './queue.js';
 
 /**
  * Dequeues the oldest message of the port named by `h` into `dst` at
@@ -53,14 +53,12 @@ export function receiveBatch(ctx: TaskContext, h: number, dst: MessageMemory, of
 const NEEDS_KERNEL_LOCK = -100001;
 
 /**
- * When queue `o` is empty: -EPIPE once destroyed, -EAGAIN when not
- * blocking, else WOULD_BLOCK with the wait for the tail to move recorded.
- * `readSeq` was read before the emptiness was seen.
+ * When queue `o` is empty (the wait for a message already recorded): -EPIPE
+ * once destroyed, -EAGAIN when not blocking, else WOULD_BLOCK.
  */
-function whenEmpty(ctx: TaskContext, o: number, tail: number, readSeq: number, blocking: boolean): number {
+function whenEmpty(ctx: TaskContext, o: number, blocking: boolean): number {
   if (ctx.r.w[o + L.O_FLAGS]! & L.OBJECT_FLAG_DESTROYED) return -EPIPE;
-  if (!blocking) return -EAGAIN;
-  return ctx.blockOnQueue(o, L.EVENT_READABLE, readSeq, tail);
+  return blocking ? WOULD_BLOCK : -EAGAIN;
 }
 
 /** Plain messages under the receive lock only: how many were taken, -errno, WOULD_BLOCK or NEEDS_KERNEL_LOCK. */
@@ -70,21 +68,10 @@ function receivePlain(ctx: TaskContext, h: number, dst: MessageMemory, offset: n
   const o = lockObjectQueue(ctx, h, L.OBJ_PORT, L.RIGHT_READ, L.O_RECV_LOCK);
   if (o < 0) return o;
   let head = w[o + L.O_HEAD]!;
-  let tail = w[o + L.O_CACHED_TAIL]!;
-  if (head === tail) {
-    // The cached tail says empty: look at the senders' line.
-    tail = Atomics.load(w, o + L.O_TAIL);
-    if (head === tail) {
-      // Empty: read the event word, then the tail a waiter is checked at.
-      const readSeq = Atomics.load(w, o + L.O_READ_SEQ);
-      tail = Atomics.load(w, o + L.O_TAIL);
-      if (head === tail) {
-        const result = whenEmpty(ctx, o, tail, readSeq, blocking);
-        unlockQueue(r, o, L.O_RECV_LOCK);
-        return result;
-      }
-    }
-    w[o + L.O_CACHED_TAIL] = tail;
+  const tail = tailToReceive(ctx, o);
+  if (tail < 0) {
+    unlockQueue(r, o, L.O_RECV_LOCK);
+    return whenEmpty(ctx, o, blocking);
   }
   let n = 0;
   while (n < max && head !== tail) {
@@ -115,15 +102,11 @@ function receiveLockedOnce(ctx: TaskContext, h: number, dst: MessageMemory, offs
   if (e < 0) return r.fail(e);
   const o = r.object(w[e + L.HD_OBJECT]! - 1);
   lockQueue(r, o, L.O_RECV_LOCK);
-  const readSeq = Atomics.load(w, o + L.O_READ_SEQ);
-  const tail = Atomics.load(w, o + L.O_TAIL);
-  w[o + L.O_CACHED_TAIL] = tail;
-  const head = w[o + L.O_HEAD]!;
-  if (head === tail) {
-    const result = whenEmpty(ctx, o, tail, readSeq, blocking);
+  if (tailToReceive(ctx, o) < 0) {
     unlockQueue(r, o, L.O_RECV_LOCK);
-    return r.unlockWith(result);
+    return r.unlockWith(whenEmpty(ctx, o, blocking));
   }
+  const head = w[o + L.O_HEAD]!;
   const at = slotAt(r, o, head);
   // Fail before dequeue: if the handle cannot land, the message stays.
   const installed = landTransfer(r, at, ctx.slot);

@@ -122,6 +122,32 @@ export function roomOrWait(ctx: TaskContext, o: number): number {
 }
 
 /**
+ * The tail a receiver of queue `o` (receive lock held) may take messages up
+ * to: the cached tail when it shows messages, else the senders' published
+ * one, which is then cached. -1 when the queue is empty, with the wait for
+ * a message recorded in `ctx` (for a blocking caller to park on).
+ */
+export function tailToReceive(ctx: TaskContext, o: number): number {
+  const w = ctx.r.w;
+  const head = w[o + L.O_HEAD]!;
+  let tail = w[o + L.O_CACHED_TAIL]!;
+  if (head !== tail) return tail;
+  // The cached tail says empty: look at the senders' line.
+  tail = Atomics.load(w, o + L.O_TAIL);
+  if (head === tail) {
+    // Empty: read the event word, then the tail a waiter is checked at.
+    const readSeq = Atomics.load(w, o + L.O_READ_SEQ);
+    tail = Atomics.load(w, o + L.O_TAIL);
+    if (head === tail) {
+      ctx.blockOnQueue(o, L.EVENT_READABLE, readSeq, tail);
+      return -1;
+    }
+  }
+  w[o + L.O_CACHED_TAIL] = tail;
+  return tail;
+}
+
+/**
  * Publishes the message written at the tail (send lock held) with one SC
  * store. Receivers parked for it are woken when the send lock is released.
  */

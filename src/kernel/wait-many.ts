@@ -61,6 +61,18 @@ function announce(ctx: TaskContext, handles: ArrayLike<number>, interests: Array
   }
 }
 
+/**
+ * Counts the task in H_POLLERS, reads H_POLL_SEQ, flags the queues, and
+ * looks at every handle again. The caller sleeps on `seq` if `found` is 0,
+ * then undoes the count with `record`.
+ */
+function enterPoll(ctx: TaskContext, handles: ArrayLike<number>, interests: ArrayLike<number>, ready: Int32Array): { record: number; seq: number; found: number } {
+  const record = countIn(ctx, L.H_POLLERS);
+  const seq = Atomics.load(ctx.r.w, L.H_POLL_SEQ);
+  announce(ctx, handles, interests);
+  return { record, seq, found: pollMany(ctx, handles, interests, ready) };
+}
+
 function checkArguments(handles: ArrayLike<number>, interests: ArrayLike<number>, ready: Int32Array): boolean {
   return handles.length >= 1 && handles.length <= MAX_WAIT_MANY && interests.length === handles.length && ready.length >= handles.length;
 }
@@ -78,19 +90,15 @@ function remaining(deadline: number): number {
  */
 export function waitMany(ctx: TaskContext, handles: ArrayLike<number>, interests: ArrayLike<number>, ready: Int32Array, deadline: number): number {
   if (!checkArguments(handles, interests, ready)) return -EINVAL;
-  const w = ctx.r.w;
   for (;;) {
     const found = pollMany(ctx, handles, interests, ready);
     if (found !== 0) return found;
     const timeout = remaining(deadline);
     if (timeout === 0) return -ETIMEDOUT;
-    const record = countIn(ctx, L.H_POLLERS);
-    const seq = Atomics.load(w, L.H_POLL_SEQ);
-    announce(ctx, handles, interests);
-    const again = pollMany(ctx, handles, interests, ready);
-    if (again === 0) sleep(w, L.H_POLL_SEQ, seq, timeout);
-    uncount(ctx, L.H_POLLERS, record);
-    if (again !== 0) return again;
+    const poll = enterPoll(ctx, handles, interests, ready);
+    if (poll.found === 0) sleep(ctx.r.w, L.H_POLL_SEQ, poll.seq, timeout);
+    uncount(ctx, L.H_POLLERS, poll.record);
+    if (poll.found !== 0) return poll.found;
   }
 }
 
@@ -104,22 +112,18 @@ export async function waitManyAsync(
   signal?: AbortSignal,
 ): Promise<number> {
   if (!checkArguments(handles, interests, ready)) return -EINVAL;
-  const w = ctx.r.w;
   for (;;) {
     if (signal?.aborted) return -EINTR;
     const found = pollMany(ctx, handles, interests, ready);
     if (found !== 0) return found;
     const timeout = remaining(deadline);
     if (timeout === 0) return -ETIMEDOUT;
-    const record = countIn(ctx, L.H_POLLERS);
-    const seq = Atomics.load(w, L.H_POLL_SEQ);
-    announce(ctx, handles, interests);
-    const again = pollMany(ctx, handles, interests, ready);
+    const poll = enterPoll(ctx, handles, interests, ready);
     try {
-      if (again === 0) await sleepAsync(w, L.H_POLL_SEQ, seq, timeout, signal);
+      if (poll.found === 0) await sleepAsync(ctx.r.w, L.H_POLL_SEQ, poll.seq, timeout, signal);
     } finally {
-      uncount(ctx, L.H_POLLERS, record);
+      uncount(ctx, L.H_POLLERS, poll.record);
     }
-    if (again !== 0) return again;
+    if (poll.found !== 0) return poll.found;
   }
 }

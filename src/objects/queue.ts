@@ -230,7 +230,8 @@ export function lockObjectQueue(ctx: TaskContext, h: number, type: number, right
  * a handle entry with `rights`: READABLE when non-empty and the handle can
  * read, WRITABLE when there is room and it can write. A channel is also
  * READABLE once it has no senders left and WRITABLE once it has no
- * receivers (the op then reports EPIPE at once). A destroyed object reports
+ * receivers, and a shut-down ring both (the op then returns at once: EPIPE,
+ * or the end of the stream). A destroyed object reports
  * -EPIPE. When none is ready, records the wait (on the tail for readable,
  * the head for writable) and returns 0; a handle that can see neither waits
  * for destruction. Kernel lock held.
@@ -246,9 +247,13 @@ export function queueEvents(ctx: TaskContext, slot: number, rights: number, inte
   const canRead = (rights & L.RIGHT_READ) !== 0 && (interest & L.EVENT_READABLE) !== 0;
   const canWrite = (rights & L.RIGHT_WRITE) !== 0 && (interest & L.EVENT_WRITABLE) !== 0;
   let events = 0;
-  const channel = w[o + L.O_TYPE] === L.OBJ_CHANNEL;
-  if (canRead && (depth > 0 || (channel && w[o + L.O_WRITERS] === 0))) events |= L.EVENT_READABLE;
-  if (canWrite && (depth < w[o + L.O_CAPACITY]! || (channel && w[o + L.O_READERS] === 0))) events |= L.EVENT_WRITABLE;
+  // Ends the next op reports at once (EPIPE, or a ring's end of stream) count as ready.
+  const type = w[o + L.O_TYPE];
+  const shut = type === L.OBJ_RING && (w[o + L.O_FLAGS]! & L.OBJECT_FLAG_RING_SHUT) !== 0;
+  const noWriters = shut || (type === L.OBJ_CHANNEL && w[o + L.O_WRITERS] === 0);
+  const noReaders = shut || (type === L.OBJ_CHANNEL && w[o + L.O_READERS] === 0);
+  if (canRead && (depth > 0 || noWriters)) events |= L.EVENT_READABLE;
+  if (canWrite && (depth < w[o + L.O_CAPACITY]! || noReaders)) events |= L.EVENT_WRITABLE;
   if (events !== 0) return events;
   if (canRead || !canWrite) ctx.blockOnQueue(o, L.EVENT_READABLE, readSeq, Atomics.load(w, o + L.O_TAIL));
   else ctx.blockOnQueue(o, L.EVENT_WRITABLE, writeSeq, Atomics.load(w, o + L.O_HEAD));

@@ -246,8 +246,9 @@ export function createChannelEnds<T>(ctx: TaskContext, options: Partial<ValueCha
   try {
     const format = formatOf(maxBytes, options?.codec);
     const sender = check(handles.restrict(ctx, full, SENDER_RIGHTS), 'createChannel');
-    const receiver = check(handles.restrict(ctx, full, RECEIVER_RIGHTS), 'createChannel');
-    return { sender: new ChannelSender(ctx, sender, format), receiver: new ChannelReceiver(ctx, receiver, format) };
+    const receiver = handles.restrict(ctx, full, RECEIVER_RIGHTS);
+    if (receiver < 0) handles.close(ctx, sender);
+    return { sender: new ChannelSender(ctx, sender, format), receiver: new ChannelReceiver(ctx, check(receiver, 'createChannel'), format) };
   } finally {
     handles.close(ctx, full);
   }

@@ -105,7 +105,7 @@ function sendUnderLock(ctx: TaskContext, h: number, src: MessageMemory, offset: 
   const o = lockObjectQueue(ctx, h, L.OBJ_CHANNEL, L.RIGHT_WRITE, L.O_SEND_LOCK);
   if (o < 0) return o;
   const maxBytes = w[o + L.O_MAX_BYTES]!;
-  let result = maxBytes !== 0 && count !== 1 ? -EINVAL : checkMessage(src, offset, maxBytes, length);
+  let result = maxBytes !== 0 && count !== 1 ? -EINVAL : checkMessage(src, offset, maxBytes, maxBytes === 0 ? L.MESSAGE_BYTES * count : length);
   if (result === 0 && w[o + L.O_READERS] === 0) result = -EPIPE;
   if (result === 0) result = roomOrWait(ctx, o);
   if (result < 0) {
@@ -132,9 +132,9 @@ function sendUnderLock(ctx: TaskContext, h: number, src: MessageMemory, offset: 
   return n;
 }
 
+/** Checks `length` bytes at `offset` of `src`: the messages of a message channel, or one value of at most `maxBytes`. */
 function checkMessage(src: MessageMemory, offset: number, maxBytes: number, length: number): number {
-  if (maxBytes === 0) return inBounds(src, offset, L.MESSAGE_BYTES) ? 0 : -EFAULT;
-  if (!Number.isInteger(length) || length < 0 || length > maxBytes) return -EINVAL;
+  if (maxBytes !== 0 && !(Number.isInteger(length) && length >= 0 && length <= maxBytes)) return -EINVAL;
   return inBounds(src, offset, length) ? 0 : -EFAULT;
 }
 
@@ -171,6 +171,12 @@ function receiveUnderLock(ctx: TaskContext, h: number, dst: MessageMemory, offse
   const w = r.w;
   const o = lockObjectQueue(ctx, h, L.OBJ_CHANNEL, L.RIGHT_READ, L.O_RECV_LOCK);
   if (o < 0) return o;
+  const messages = w[o + L.O_MAX_BYTES] === 0;
+  // A destination that cannot hold even one message fails now, empty or not.
+  if (!inBounds(dst, offset, messages ? L.MESSAGE_BYTES : 0)) {
+    unlockQueue(r, o, L.O_RECV_LOCK);
+    return -EFAULT;
+  }
   let head = w[o + L.O_HEAD]!;
   const tail = tailToReceive(ctx, o);
   if (tail < 0) {
@@ -178,7 +184,6 @@ function receiveUnderLock(ctx: TaskContext, h: number, dst: MessageMemory, offse
     return whenEmpty(ctx, o, blocking);
   }
   let result = 0;
-  const messages = w[o + L.O_MAX_BYTES] === 0;
   if (messages) {
     while (result < max && head !== tail) {
       if (!inBounds(dst, offset + result * L.MESSAGE_BYTES, L.MESSAGE_BYTES)) break;

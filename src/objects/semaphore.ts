@@ -2,8 +2,8 @@
  * Semaphores (Strat9's PosixSemaphore, syscalls 230–234): a count that
  * waiters take one from, blocking while it is 0, and that posters add one
  * to. The count lives in the object record; waiters sleep on the count word
- * itself, so a post (0 → 1) wakes one of them, and destruction (count set to
- * SEMAPHORE_DESTROYED) wakes them all to see EPIPE.
+ * itself while it is 0: a post wakes them to try again, and destruction
+ * (count set to SEMAPHORE_DESTROYED) wakes them all to see EPIPE.
  *
  * Taking and posting need the handle's read and write rights respectively
  * (SEM_CREATE's handle has both). A semaphore lives while any handle to it
@@ -58,8 +58,8 @@ export function semaphoreTake(ctx: TaskContext, h: number, blocking: boolean): n
 }
 
 /**
- * SEM_POST: adds one to the count of the semaphore `h` names and wakes one
- * waiter if any sleeps. Errors: EBADF; EPERM no write right; EPIPE
+ * SEM_POST: adds one to the count of the semaphore `h` names and wakes its
+ * waiters, if any sleep, to try again (one of them takes the unit). Errors: EBADF; EPERM no write right; EPIPE
  * destroyed; EINVAL the count is already 2^31-1.
  */
 export function semaphorePost(ctx: TaskContext, h: number): number {
@@ -74,11 +74,11 @@ export function semaphorePost(ctx: TaskContext, h: number): number {
   if (count === L.SEMAPHORE_MAX) return r.fail(-EINVAL);
   r.set(o + L.O_SEM_COUNT, count + 1);
   r.unlock();
-  // The count changed before this look: a waiter counted after it re-checks and sees it.
-  if (count === 0) {
-    if (Atomics.load(w, o + L.O_SEM_WAITERS) > 0) Atomics.notify(w, o + L.O_SEM_COUNT, 1);
-    wakePollers(w);
-  }
+  // The count changed before this look: a waiter counted after it re-checks
+  // and sees it. All waiters wake: each post must reach a SEM_WAIT sleeper,
+  // and one woken for HANDLE_WAIT takes nothing. The losers sleep again.
+  if (Atomics.load(w, o + L.O_SEM_WAITERS) > 0) Atomics.notify(w, o + L.O_SEM_COUNT);
+  if (count === 0) wakePollers(w);
   return 0;
 }
 

@@ -195,9 +195,9 @@ export const O_RING_BYTES = 15;
 /** Senders' published line: the tail, and the event word receivers park on. */
 export const O_TAIL = 16;
 /**
- * A semaphore's count (>= 0; SEMAPHORE_DESTROYED once destroyed, so that a
- * waiter about to sleep on the count sees it change) and its parked waiters,
- * on the line a queue's tail would use.
+ * A semaphore's count (>= 0; SEMAPHORE_DESTROYED once destroyed) and its
+ * parked waiters, on the line a queue's tail would use, next to O_READ_SEQ,
+ * the event word its waiters park on.
  */
 export const O_SEM_COUNT = 16;
 export const O_SEM_WAITERS = 18;

@@ -16,20 +16,15 @@ export function registerDestroyer(type: number, destroy: Destroyer): void {
 }
 
 /**
- * Wakes every task parked on object `o` (at word index `o`): waits on a
- * queue park on its O_READ_SEQ or O_WRITE_SEQ, waits on a semaphore on its
- * count. For events that no lock
+ * Wakes every task parked on object `o` (at word index `o`): all waits on an
+ * object park on its O_READ_SEQ or O_WRITE_SEQ. For events that no lock
  * release announces (destruction, a handle closed, a task reaped); they
  * re-check and see what changed, or park again.
  */
 export function wakeObjectWaiters(w: Int32Array, o: number): void {
   wakePollers(w);
-  // Semaphore waiters sleep on the count itself.
-  if (w[o + L.O_TYPE] === L.OBJ_SEMAPHORE) Atomics.notify(w, o + L.O_SEM_COUNT);
-  else {
-    bumpAndWake(w, o + L.O_READ_SEQ);
-    bumpAndWake(w, o + L.O_WRITE_SEQ);
-  }
+  bumpAndWake(w, o + L.O_READ_SEQ);
+  bumpAndWake(w, o + L.O_WRITE_SEQ);
 }
 
 /**

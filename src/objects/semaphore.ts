@@ -1,9 +1,11 @@
 /**
  * Semaphores (Strat9's PosixSemaphore, syscalls 230–234): a count that
  * waiters take one from, blocking while it is 0, and that posters add one
- * to. The count lives in the object record; waiters sleep on the count word
- * itself while it is 0: a post wakes them to try again, and destruction
- * (count set to SEMAPHORE_DESTROYED) wakes them all to see EPIPE.
+ * to. The count lives in the object record. Waiters sleep on the object's
+ * event word (O_READ_SEQ), read before they found the count at 0: every
+ * post bumps it (and wakes the sleepers, who try again), and so does
+ * anything else that wakes an object's waiters (a handle closed or
+ * revoked, destruction), so a waiter still spinning sees it too.
  *
  * Taking and posting need the handle's read and write rights respectively
  * (SEM_CREATE's handle has both). A semaphore lives while any handle to it
@@ -14,7 +16,7 @@ import * as L from '../kernel/layout.js';
 import { EAGAIN, EINVAL, EPIPE } from '../kernel/errno.js';
 import type { Region } from '../kernel/region.js';
 import type { TaskContext } from '../kernel/context.js';
-import { registerDestroyer, wakePollers } from '../kernel/objects.js';
+import { registerDestroyer, wakeObjectWaiters, wakePollers } from '../kernel/objects.js';
 import { lookupTyped, objectOfEntry } from '../kernel/handles.js';
 import { createObject } from './create.js';
 
@@ -46,6 +48,7 @@ export function semaphoreTake(ctx: TaskContext, h: number, blocking: boolean): n
   if (e < 0) return r.fail(e);
   const slot = objectOfEntry(r, e);
   const o = r.object(slot);
+  const seq = Atomics.load(w, o + L.O_READ_SEQ);
   const count = w[o + L.O_SEM_COUNT]!;
   if (count === L.SEMAPHORE_DESTROYED) return r.fail(-EPIPE);
   if (count > 0) {
@@ -54,7 +57,7 @@ export function semaphoreTake(ctx: TaskContext, h: number, blocking: boolean): n
   }
   r.unlock();
   if (!blocking) return -EAGAIN;
-  return ctx.blockOnValue(o + L.O_SEM_COUNT, 0, o + L.O_SEM_WAITERS, slot + 1, L.EVENT_READABLE);
+  return ctx.blockOnValue(o + L.O_READ_SEQ, seq, o + L.O_SEM_WAITERS, slot + 1, L.EVENT_READABLE);
 }
 
 /**
@@ -74,10 +77,11 @@ export function semaphorePost(ctx: TaskContext, h: number): number {
   if (count === L.SEMAPHORE_MAX) return r.fail(-EINVAL);
   r.set(o + L.O_SEM_COUNT, count + 1);
   r.unlock();
-  // The count changed before this look: a waiter counted after it re-checks
-  // and sees it. All waiters wake: each post must reach a SEM_WAIT sleeper,
-  // and one woken for HANDLE_WAIT takes nothing. The losers sleep again.
-  if (Atomics.load(w, o + L.O_SEM_WAITERS) > 0) Atomics.notify(w, o + L.O_SEM_COUNT);
+  // The event word moves on every post (a spinning waiter sees it); the
+  // sleepers all wake: each post must reach a SEM_WAIT sleeper, and one woken
+  // for HANDLE_WAIT takes nothing. The losers sleep again.
+  Atomics.add(w, o + L.O_READ_SEQ, 1);
+  if (Atomics.load(w, o + L.O_SEM_WAITERS) > 0) Atomics.notify(w, o + L.O_READ_SEQ);
   if (count === 0) wakePollers(w);
   return 0;
 }
@@ -91,10 +95,11 @@ export function semaphorePost(ctx: TaskContext, h: number): number {
 export function semaphoreEvents(ctx: TaskContext, slot: number, rights: number, interest: number): number {
   const r = ctx.r;
   const o = r.object(slot);
+  const seq = Atomics.load(r.w, o + L.O_READ_SEQ);
   const count = r.w[o + L.O_SEM_COUNT]!;
   if (count === L.SEMAPHORE_DESTROYED) return -EPIPE;
   if ((interest & L.EVENT_READABLE) !== 0 && (rights & L.RIGHT_READ) !== 0 && count > 0) return L.EVENT_READABLE;
-  ctx.blockOnValue(o + L.O_SEM_COUNT, count, o + L.O_SEM_WAITERS, slot + 1, L.EVENT_READABLE);
+  ctx.blockOnValue(o + L.O_READ_SEQ, seq, o + L.O_SEM_WAITERS, slot + 1, L.EVENT_READABLE);
   return 0;
 }
 
@@ -102,7 +107,7 @@ export function semaphoreEvents(ctx: TaskContext, slot: number, rights: number, 
 function destroySemaphore(r: Region, slot: number): void {
   const o = r.object(slot);
   r.set(o + L.O_SEM_COUNT, L.SEMAPHORE_DESTROYED);
-  Atomics.notify(r.w, o + L.O_SEM_COUNT);
+  wakeObjectWaiters(r.w, o);
 }
 
 registerDestroyer(L.OBJ_SEMAPHORE, destroySemaphore);

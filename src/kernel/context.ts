@@ -32,6 +32,8 @@ export class TaskContext {
   /** Object slot + 1 the wait is about (0 for a call), and the event, for the snapshot. */
   waitObject = 0;
   waitEvent = 0;
+  /** Units of room a writable queue wait needs before it is worth waking (see blockOnQueue). */
+  waitRoom = 1;
 
   /** A call slot this task keeps for its next call (CALL_CACHED), or -1. */
   cachedCall = -1;
@@ -72,9 +74,11 @@ export class TaskContext {
    * release wakes it); EVENT_WRITABLE parks on O_WRITE_SEQ, flagging the
    * receive lock. `eventValue` is the event word as read before the queue
    * was found empty (full), and `index` the tail (head) found then: a
-   * spinning waiter watches both.
+   * spinning waiter watches both. `room`: for a writable wait, how many
+   * units of room the op needs (a ring's whole write); 1 by default.
    */
-  blockOnQueue(o: number, event: number, eventValue: number, index: number): number {
+  blockOnQueue(o: number, event: number, eventValue: number, index: number, room = 1): number {
+    this.waitRoom = room;
     const readable = event === L.EVENT_READABLE;
     this.waitWord = o + (readable ? L.O_READ_SEQ : L.O_WRITE_SEQ);
     this.waitValue = eventValue;

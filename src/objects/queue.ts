@@ -162,14 +162,14 @@ export function advanceHead(r: Region, o: number, next: number): void {
 
 /**
  * Whether a task parked on queue `o` for `event` (EVENT_READABLE or
- * EVENT_WRITABLE) should look again: the event is ready or the queue is
- * destroyed. Reads fresh values, so an index that went round the ring and
- * back is not mistaken for no change.
+ * EVENT_WRITABLE, needing `room` units of room) should look again: the
+ * event is ready or the queue is destroyed. Reads fresh values, so an index
+ * that went round the ring and back is not mistaken for no change.
  */
-export function queueReady(r: Region, o: number, event: number): boolean {
+export function queueReady(r: Region, o: number, event: number, room = 1): boolean {
   if (Atomics.load(r.w, o + L.O_FLAGS) & L.OBJECT_FLAG_DESTROYED) return true;
   const depth = queueDepth(r, o);
-  return event === L.EVENT_READABLE ? depth > 0 : depth < r.w[o + L.O_CAPACITY]!;
+  return event === L.EVENT_READABLE ? depth > 0 : r.w[o + L.O_CAPACITY]! - depth >= room;
 }
 
 /**

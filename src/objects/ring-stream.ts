@@ -50,7 +50,8 @@ export function ringWrite(ctx: TaskContext, h: number, src: Uint8Array, offset: 
     const room = capacity - queueDepth(r, o);
     const n = whole ? length : Math.min(room, length);
     if (n > room || (n === 0 && length > 0)) {
-      result = blocking ? ctx.blockOnQueue(o, L.EVENT_WRITABLE, writeSeq, head) : -EAGAIN;
+      // A whole write sleeps until there is room for all of it, not just some.
+      result = blocking ? ctx.blockOnQueue(o, L.EVENT_WRITABLE, writeSeq, head, Math.max(1, n)) : -EAGAIN;
     } else {
       const tail = w[o + L.O_TAIL]!;
       copyAround(src, offset, r.bytes, ringBase(r, o), capacity + 1, tail, n, true);

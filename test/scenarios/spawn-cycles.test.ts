@@ -18,6 +18,12 @@ import { lockFree, startWatchdog, withGuardedKernel } from '../fixtures/scenario
 const CYCLES = Number(process.env.KIPC_CYCLES ?? (process.env.KIPC_LONG === '1' ? 10_000 : 1_000));
 const CONCURRENCY = Number(process.env.KIPC_CYCLE_LANES ?? 4);
 const ENDINGS = ['return', 'throw', 'exit', 'killed', 'serve-die'] as const;
+/**
+ * How long a cycle may take to reach the stage init waits for: generous, as
+ * a loaded 2-core machine (CI, or tests running side by side) can stall a
+ * worker's start for seconds; a hang still fails the run.
+ */
+const STAGE_TIMEOUT_MS = 30_000;
 
 test(`${CYCLES} spawn/exit cycles with ports, handles, bindings and calls leave the kernel as it was`, { timeout: CYCLES * 100 + 60_000 }, async (t) => {
   const watchdog = startWatchdog(60_000, 'spawn cycles');
@@ -46,10 +52,10 @@ test(`${CYCLES} spawn/exit cycles with ports, handles, bindings and calls leave 
       await lockFree(kernel, `spawning cycle ${index}`);
       const child = kernel.spawn(fixture('scenario-cycle'), { data: { index, ctl: progress.buffer, ending } });
       if (ending === 'killed') {
-        await waitFor(() => Atomics.load(progress, index) >= 3, `cycle ${index} to block`);
+        await waitFor(() => Atomics.load(progress, index) >= 3, `cycle ${index} to block`, STAGE_TIMEOUT_MS);
         void child.terminate();
       } else if (ending === 'serve-die') {
-        await waitFor(() => Atomics.load(progress, index) >= 3, `cycle ${index} to serve`);
+        await waitFor(() => Atomics.load(progress, index) >= 3, `cycle ${index} to serve`, STAGE_TIMEOUT_MS);
         const port = init.connect(`/cycle/${index}/s`);
         try {
           await port.callAsync(Message.of(9), { timeout: 20_000 });

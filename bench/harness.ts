@@ -10,7 +10,7 @@ import { type Control, C_BUDGET_US, C_COMMAND, C_DONE, C_READY, C_STOP, F_OPS, F
 
 /** What one round measured. */
 export interface RoundFigure {
-  /** µs per operation, or messages per second: the benchmark's unit. */
+  /** µs per operation, messages per second, or GB/s: the benchmark's unit. */
   value: number;
   /** Operations (calls, messages) the round did. */
   ops: number;
@@ -38,13 +38,17 @@ export type Target =
   /** kipc's median must be at least `value`. */
   | { kind: 'at-least'; value: number }
   /** kipc must beat the alternative by this factor. */
-  | { kind: 'speedup'; value: number };
+  | { kind: 'speedup'; value: number }
+  /** kipc's share of the ceiling side (Benchmark.openCeiling) must be at least `value` (0.5: half). */
+  | { kind: 'share-of-ceiling'; value: number };
 
 export interface Benchmark {
   /** Filter key on the command line. */
   readonly name: string;
   readonly title: string;
-  readonly unit: 'µs' | 'msg/s';
+  readonly unit: 'µs' | 'msg/s' | 'GB/s';
+  /** What one operation is, in the report's parks line (default: 'call' for µs, else 'message'). */
+  readonly operation?: string;
   readonly targets: readonly Target[];
   /** Sets up both sides: kipc first, then the alternative. */
   open(): Promise<{ kipc: Side; alternative: Side }>;

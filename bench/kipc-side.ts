@@ -1,0 +1,73 @@
+/**
+ * Runner-side setup of the kipc sides whose tasks share objects that init
+ * creates (channels, rings, semaphores) rather than ports found by name: a
+ * kernel, the objects, the tasks, each granted the handles it uses (see
+ * grants.ts). Init then closes its own handles, as an application that only
+ * wires its tasks together would, so a channel ends when its last sending
+ * task leaves. One task drives the side's rounds (workers/driver.ts); the
+ * side is ready when every task has reported ready.
+ */
+import { type Handle, Kernel, type KernelOptions, type Task, type TaskHandle } from '../src/index.js';
+import { kernelOptions } from './config.js';
+import { createControl } from './control.js';
+import { createGrantBoard, publishGrants } from './grants.js';
+import { DrivenSide, Failure, type Side, settleWithin, workerUrl } from './harness.js';
+
+export interface TaskSpec {
+  /** Name in failure messages. */
+  name: string;
+  /** Worker module under workers/ (without .js). */
+  module: string;
+  /** Indices into the objects `create` returned: the handles this task gets, in this order. */
+  grants: readonly number[];
+  /** More of `task.data`; `control`, `grants` and `grantRow` are added. */
+  data?: Record<string, unknown>;
+}
+
+/**
+ * Creates a kernel (with the run's kernel options and `options`), the
+ * objects `create` makes as init, and the tasks, then waits until they are
+ * all ready. Closing the side waits for the tasks (they leave on their own
+ * once the driver stops) and closes the kernel.
+ */
+export async function openKipcTasks(
+  label: string,
+  create: (init: Task) => Handle[],
+  tasks: readonly TaskSpec[],
+  options: KernelOptions = {},
+): Promise<Side> {
+  const kernel = Kernel.create({ ...kernelOptions, ...options });
+  const failure = new Failure();
+  const control = createControl();
+  const board = createGrantBoard(tasks.length);
+  const spawned: TaskHandle[] = [];
+  const side = new DrivenSide(
+    label,
+    control,
+    failure,
+    async () => {
+      await settleWithin(Promise.all(spawned.map((task) => task.exited)), 2000);
+      await kernel.close();
+    },
+    () => kernel.snapshot().stats.parks,
+  );
+  try {
+    const objects = create(kernel.task);
+    try {
+      tasks.forEach((spec, row) => {
+        const task = kernel.spawn(workerUrl(spec.module), { data: { ...spec.data, control: control.buffer, grants: board, grantRow: row } });
+        spawned.push(task);
+        failure.watchTask(task, spec.name);
+        publishGrants(board, row, spec.grants.map((i) => objects[i]!.grant(task.pid)));
+      });
+    } finally {
+      // Init keeps nothing: the tasks' handles alone keep the objects alive.
+      for (const object of objects) object.close();
+    }
+    await side.ready(tasks.length);
+  } catch (error) {
+    await side.close();
+    throw error;
+  }
+  return side;
+}

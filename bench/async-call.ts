@@ -9,7 +9,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { Message, type Port } from '../src/index.js';
-import { type Benchmark, Failure, openBoth, type RoundFigure, type Side, stopWorker, workerUrl } from './harness.js';
+import { type Benchmark, Failure, finishOpening, openBoth, type RoundFigure, type Side, stopWorker, workerUrl } from './harness.js';
 import { openEchoCaller } from './kipc-setup.js';
 
 const BATCH = 64;
@@ -35,7 +35,7 @@ function openKipc(): Promise<Side> {
   return openEchoCaller('await port.callAsync from main → receive + reply in a worker', kipcRound);
 }
 
-async function openPostMessage(): Promise<Side> {
+function openPostMessage(): Promise<Side> {
   const worker = new Worker(workerUrl('pm-echo'));
   const failure = new Failure();
   failure.watchWorker(worker, 'pm-echo');
@@ -73,13 +73,9 @@ async function openPostMessage(): Promise<Side> {
         await stopWorker(worker);
       })()),
   };
-  try {
+  return finishOpening(side, async () => {
     if ((await Promise.race([call(1), failure.promise])) !== 2) throw new Error('bench: the echo worker answered wrong');
-  } catch (error) {
-    await side.close();
-    throw error;
-  }
-  return side;
+  });
 }
 
 export const asyncCall: Benchmark = {

@@ -8,12 +8,12 @@
  *
  * Both clients time their own rounds; the main thread only starts them.
  */
-import { MessageChannel, Worker } from 'node:worker_threads';
 import { createControl } from './control.js';
-import { type Benchmark, DrivenSide, Failure, openBoth, type Side, stopWorker, workerUrl } from './harness.js';
+import { type Benchmark, DrivenSide, finishOpening, openBoth, type Side, workerUrl } from './harness.js';
 import { ECHO_PATH, startEchoKernel } from './kipc-setup.js';
+import { openPostMessagePingPong } from './pm-side.js';
 
-async function openKipc(): Promise<Side> {
+function openKipc(): Promise<Side> {
   const echo = startEchoKernel();
   const control = createControl();
   const client = echo.kernel.spawn(workerUrl('kipc-caller'), { data: { path: ECHO_PATH, control: control.buffer } });
@@ -25,33 +25,7 @@ async function openKipc(): Promise<Side> {
     () => echo.close(),
     echo.parks,
   );
-  try {
-    await side.ready(1);
-  } catch (error) {
-    await side.close();
-    throw error;
-  }
-  return side;
-}
-
-async function openPostMessage(): Promise<Side> {
-  const control = createControl();
-  const failure = new Failure();
-  const { port1, port2 } = new MessageChannel();
-  const server = new Worker(workerUrl('pm-echo'), { workerData: { port: port2 }, transferList: [port2] });
-  const client = new Worker(workerUrl('pm-caller'), { workerData: { port: port1, control: control.buffer }, transferList: [port1] });
-  failure.watchWorker(server, 'pm-echo');
-  failure.watchWorker(client, 'pm-caller');
-  const side = new DrivenSide('postMessage ping-pong over a MessageChannel, worker ↔ worker', control, failure, async () => {
-    await Promise.all([stopWorker(client), stopWorker(server)]);
-  });
-  try {
-    await side.ready(1);
-  } catch (error) {
-    await side.close();
-    throw error;
-  }
-  return side;
+  return finishOpening(side, () => side.ready(1));
 }
 
 export const callRoundTrip: Benchmark = {
@@ -62,5 +36,5 @@ export const callRoundTrip: Benchmark = {
     { kind: 'at-most', value: 2 },
     { kind: 'speedup', value: 15 },
   ],
-  open: () => openBoth(openKipc, openPostMessage),
+  open: () => openBoth(openKipc, () => openPostMessagePingPong('postMessage ping-pong over a MessageChannel, worker ↔ worker')),
 };

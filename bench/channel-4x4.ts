@@ -53,7 +53,7 @@ export const channel4x4: Benchmark = {
   open: () =>
     openBoth(openKipc, () =>
       openPostMessagePairs(`${PRODUCERS} workers postMessage 64-byte Uint8Arrays, each over its own MessageChannel to its own consumer worker`, {
-        consumer: 'pm-pair-consumer',
+        consumer: 'pm-consumer',
         producer: 'pm-producer',
         pairs: PRODUCERS,
         data: { pairs: PRODUCERS, tally: createTally() },

@@ -16,7 +16,7 @@ import { ONE_WAY_CAPACITY } from './one-way.js';
 import { openBareRing } from './bare-ring.js';
 import { type Benchmark, openBoth } from './harness.js';
 import { openKipcTasks } from './kipc-side.js';
-import { openPostMessagePairs } from './pm-side.js';
+import { openPostedMessages } from './pm-side.js';
 
 /** Channel capacity: the one-way port's, so the two kernel paths compare like for like. */
 export const CHANNEL_CAPACITY = ONE_WAY_CAPACITY;
@@ -43,7 +43,7 @@ export const channel: Benchmark = {
             { name: 'producer', module: 'kipc-channel-producer', grants: [0] },
           ],
         ),
-      () => openPostMessagePairs('postMessage of 64-byte Uint8Arrays over a MessageChannel, worker → worker', { consumer: 'pm-consumer', producer: 'pm-producer' }),
+      () => openPostedMessages(),
     ),
   openCeiling: () => openBareRing(CHANNEL_CAPACITY),
 };

@@ -17,9 +17,9 @@ export const C_DONE = 2;
 export const C_STOP = 3;
 /** Time budget of a round, in microseconds. */
 export const C_BUDGET_US = 4;
-/** Driver → its peer (a producer): sequence number of the burst to send, -1 to leave. */
+/** Driver → its peers (producers; the other 4x4 kipc consumers): sequence number of the burst to send, -1 to leave. */
 export const C_PEER_GO = 5;
-/** Driver → its peer: how many messages the burst has. */
+/** Driver → its peers (producers): how many items each is to send in the burst. */
 export const C_PEER_COUNT = 6;
 
 const WORDS = 16;

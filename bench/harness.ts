@@ -4,9 +4,9 @@
  * waiting for it without blocking the event loop, and failing loudly (not
  * hanging) when a worker dies.
  */
-import { Worker } from 'node:worker_threads';
+import { type Transferable, Worker } from 'node:worker_threads';
 import type { TaskHandle } from '../src/index.js';
-import { type Control, C_BUDGET_US, C_COMMAND, C_DONE, C_READY, C_STOP, F_OPS, F_VALUE } from './control.js';
+import { type Control, C_BUDGET_US, C_COMMAND, C_DONE, C_READY, C_STOP, createControl, F_OPS, F_VALUE } from './control.js';
 
 /** What one round measured. */
 export interface RoundFigure {
@@ -176,6 +176,54 @@ export class DrivenSide implements Side {
     })();
     return this.closed;
   }
+}
+
+/**
+ * One plain worker (no kernel) of a side: `workerData` is its own, and gets
+ * `control` (the side's control block) added; `transferList` moves what
+ * workerData carries that must be transferred (MessagePorts).
+ */
+export interface WorkerSpec {
+  /** Name in failure messages. */
+  name: string;
+  /** Worker module under workers/ (without .js). */
+  module: string;
+  workerData?: Record<string, unknown>;
+  transferList?: Transferable[];
+}
+
+/**
+ * A side made of plain workers, started in the order given, one of which
+ * drives the rounds (workers/driver.ts). Resolves once `readyWorkers` of
+ * them (default: all) have reported ready; closing the side stops them all.
+ */
+export async function openWorkerSide(label: string, workers: readonly WorkerSpec[], readyWorkers = workers.length): Promise<Side> {
+  const control = createControl();
+  const failure = new Failure();
+  const started = workers.map((spec) => {
+    const worker = new Worker(workerUrl(spec.module), { workerData: { ...spec.workerData, control: control.buffer }, transferList: spec.transferList });
+    failure.watchWorker(worker, spec.name);
+    return worker;
+  });
+  const side = new DrivenSide(label, control, failure, async () => {
+    await Promise.all(started.map((worker) => stopWorker(worker)));
+  });
+  return finishOpening(side, () => side.ready(readyWorkers));
+}
+
+/**
+ * Returns `side` once `setUp` (what is left of opening it: waiting for its
+ * threads, a first call) has resolved; if that fails, closes the side (so
+ * no thread is left behind) and rethrows.
+ */
+export async function finishOpening<S extends Side>(side: S, setUp: () => Promise<unknown>): Promise<S> {
+  try {
+    await setUp();
+  } catch (error) {
+    await side.close();
+    throw error;
+  }
+  return side;
 }
 
 /** Resolves when `worker` exits; terminates it if it has not within `graceMs`. */

@@ -1,25 +1,26 @@
 /**
- * Runner-side setup of the kipc sides whose tasks share objects that init
- * creates (channels, rings, semaphores) rather than ports found by name: a
- * kernel, the objects, the tasks, each granted the handles it uses (see
- * grants.ts). Init then closes its own handles, as an application that only
- * wires its tasks together would, so a channel ends when its last sending
- * task leaves. One task drives the side's rounds (workers/driver.ts); the
- * side is ready when every task has reported ready.
+ * Runner-side setup of the kipc sides made of worker tasks: a kernel, the
+ * objects the tasks share, which init creates (channels, rings,
+ * semaphores; none where the tasks find each other's ports by name), and
+ * the tasks, each granted the handles it uses (see grants.ts). Init then
+ * closes its own handles, as an application that only wires its tasks
+ * together would, so a channel ends when its last sending task leaves. One
+ * task drives the side's rounds (workers/driver.ts); the side is ready when
+ * every task has reported ready.
  */
 import { type Handle, Kernel, type KernelOptions, type Task, type TaskHandle } from '../src/index.js';
 import { kernelOptions } from './config.js';
 import { createControl } from './control.js';
 import { createGrantBoard, publishGrants } from './grants.js';
-import { DrivenSide, Failure, type Side, settleWithin, workerUrl } from './harness.js';
+import { DrivenSide, Failure, finishOpening, type Side, settleWithin, workerUrl } from './harness.js';
 
 export interface TaskSpec {
   /** Name in failure messages. */
   name: string;
   /** Worker module under workers/ (without .js). */
   module: string;
-  /** Indices into the objects `create` returned: the handles this task gets, in this order. */
-  grants: readonly number[];
+  /** Indices into the objects `create` returned: the handles this task gets, in this order (default none). */
+  grants?: readonly number[];
   /** More of `task.data`; `control`, `grants` and `grantRow` are added. */
   data?: Record<string, unknown>;
 }
@@ -51,23 +52,19 @@ export async function openKipcTasks(
     },
     () => kernel.snapshot().stats.parks,
   );
-  try {
+  return finishOpening(side, async () => {
     const objects = create(kernel.task);
     try {
       tasks.forEach((spec, row) => {
         const task = kernel.spawn(workerUrl(spec.module), { data: { ...spec.data, control: control.buffer, grants: board, grantRow: row } });
         spawned.push(task);
         failure.watchTask(task, spec.name);
-        publishGrants(board, row, spec.grants.map((i) => objects[i]!.grant(task.pid)));
+        publishGrants(board, row, (spec.grants ?? []).map((i) => objects[i]!.grant(task.pid)));
       });
     } finally {
       // Init keeps nothing: the tasks' handles alone keep the objects alive.
       for (const object of objects) object.close();
     }
     await side.ready(tasks.length);
-  } catch (error) {
-    await side.close();
-    throw error;
-  }
-  return side;
+  });
 }

@@ -11,12 +11,10 @@
  * kernel entry with `port.sendMany` / `port.receiveMany`, against
  * postMessage carrying BATCH messages per Uint8Array.
  */
-import { MessageChannel, Worker } from 'node:worker_threads';
-import { Kernel } from '../src/index.js';
-import { kernelOptions } from './config.js';
 import { openBareRing } from './bare-ring.js';
-import { createControl } from './control.js';
-import { type Benchmark, DrivenSide, Failure, openBoth, type Side, settleWithin, stopWorker, workerUrl } from './harness.js';
+import { type Benchmark, openBoth, type Side } from './harness.js';
+import { openKipcTasks } from './kipc-side.js';
+import { openPostedMessages } from './pm-side.js';
 
 /**
  * Queue capacity of the consumer's port. Capacity barely matters once it is
@@ -28,54 +26,19 @@ export const ONE_WAY_CAPACITY = 1024;
 export const ONE_WAY_BATCH = 64;
 const PATH = '/bench/sink';
 
-async function openKipc(batch: number): Promise<Side> {
-  const kernel = Kernel.create({ ...kernelOptions, messageSlots: Math.max(8192, ONE_WAY_CAPACITY * 2) });
-  const control = createControl();
-  const failure = new Failure();
-  const data = { path: PATH, capacity: ONE_WAY_CAPACITY, batch, control: control.buffer };
-  const consumer = kernel.spawn(workerUrl('kipc-consumer'), { data });
-  const producer = kernel.spawn(workerUrl('kipc-producer'), { data });
-  failure.watchTask(consumer, 'consumer');
-  failure.watchTask(producer, 'producer');
+/** The consumer task binds a port at PATH, the producer task connects to it: no objects from init. */
+function openKipc(batch: number): Promise<Side> {
   const how = batch > 1 ? `port.sendMany → port.receiveMany, ${batch} per call` : 'port.send → port.receive';
-  const side = new DrivenSide(
+  const data = { path: PATH, capacity: ONE_WAY_CAPACITY, batch };
+  return openKipcTasks(
     `${how}, capacity ${ONE_WAY_CAPACITY}, worker → worker`,
-    control,
-    failure,
-    async () => {
-      await settleWithin(Promise.all([consumer.exited, producer.exited]), 2000);
-      await kernel.close();
-    },
-    () => kernel.snapshot().stats.parks,
+    () => [],
+    [
+      { name: 'consumer', module: 'kipc-consumer', data },
+      { name: 'producer', module: 'kipc-producer', data },
+    ],
+    { messageSlots: Math.max(8192, ONE_WAY_CAPACITY * 2) },
   );
-  try {
-    await side.ready(2);
-  } catch (error) {
-    await side.close();
-    throw error;
-  }
-  return side;
-}
-
-async function openPostMessage(batch: number): Promise<Side> {
-  const control = createControl();
-  const failure = new Failure();
-  const { port1, port2 } = new MessageChannel();
-  const consumer = new Worker(workerUrl('pm-consumer'), { workerData: { port: port1, batch, control: control.buffer }, transferList: [port1] });
-  const producer = new Worker(workerUrl('pm-producer'), { workerData: { port: port2, batch, control: control.buffer }, transferList: [port2] });
-  failure.watchWorker(consumer, 'pm-consumer');
-  failure.watchWorker(producer, 'pm-producer');
-  const what = batch > 1 ? `${batch} messages per ${batch * 64}-byte Uint8Array` : '64-byte Uint8Arrays';
-  const side = new DrivenSide(`postMessage of ${what} over a MessageChannel, worker → worker`, control, failure, async () => {
-    await Promise.all([stopWorker(consumer), stopWorker(producer)]);
-  });
-  try {
-    await side.ready(2);
-  } catch (error) {
-    await side.close();
-    throw error;
-  }
-  return side;
 }
 
 export const oneWay: Benchmark = {
@@ -89,7 +52,7 @@ export const oneWay: Benchmark = {
   open: () =>
     openBoth(
       () => openKipc(1),
-      () => openPostMessage(1),
+      () => openPostedMessages(1),
     ),
   openCeiling: () => openBareRing(ONE_WAY_CAPACITY),
 };
@@ -102,6 +65,6 @@ export const oneWayBatched: Benchmark = {
   open: () =>
     openBoth(
       () => openKipc(ONE_WAY_BATCH),
-      () => openPostMessage(ONE_WAY_BATCH),
+      () => openPostedMessages(ONE_WAY_BATCH),
     ),
 };

@@ -18,31 +18,16 @@
  *   workers/copy-twice.ts), so a busy machine lowers kipc's share rather
  *   than the ceiling.
  */
-import { Worker } from 'node:worker_threads';
-import { createControl } from './control.js';
-import { type Benchmark, DrivenSide, Failure, openBoth, type Side, stopWorker, workerUrl } from './harness.js';
+import { type Benchmark, openBoth, openWorkerSide, type Side } from './harness.js';
 import { openKipcTasks } from './kipc-side.js';
 import { openPostMessagePairs } from './pm-side.js';
 import { RING_BYTES } from './workers/chunks.js';
 
-async function openCopyTwice(): Promise<Side> {
-  const control = createControl();
-  const failure = new Failure();
-  const worker = new Worker(workerUrl('copy-twice'), { workerData: { control: control.buffer } });
-  failure.watchWorker(worker, 'copy-twice');
-  const side = new DrivenSide(
+function openCopyTwice(): Promise<Side> {
+  return openWorkerSide(
     `Uint8Array.set twice per 64 KiB chunk (into a ${RING_BYTES >> 20} MiB buffer and out), one thread, fastest pass: memory bandwidth`,
-    control,
-    failure,
-    () => stopWorker(worker),
+    [{ name: 'copy-twice', module: 'copy-twice' }],
   );
-  try {
-    await side.ready(1);
-  } catch (error) {
-    await side.close();
-    throw error;
-  }
-  return side;
 }
 
 export const ringStream: Benchmark = {

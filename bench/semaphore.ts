@@ -12,10 +12,9 @@
  * With the kernel's default spin, a waiter that is woken within the spin
  * time never sleeps; `kipc parks` shows how often one did.
  */
-import { MessageChannel, Worker } from 'node:worker_threads';
-import { createControl } from './control.js';
-import { type Benchmark, DrivenSide, Failure, openBoth, type Side, stopWorker, workerUrl } from './harness.js';
+import { type Benchmark, openBoth, type Side } from './harness.js';
 import { openKipcTasks } from './kipc-side.js';
+import { openPostMessagePingPong } from './pm-side.js';
 
 function openKipc(): Promise<Side> {
   return openKipcTasks(
@@ -30,22 +29,7 @@ function openKipc(): Promise<Side> {
 
 /** roundtrip's postMessage ping-pong, its figure per round trip halved to per hand-off. */
 async function openPostMessage(): Promise<Side> {
-  const control = createControl();
-  const failure = new Failure();
-  const { port1, port2 } = new MessageChannel();
-  const echo = new Worker(workerUrl('pm-echo'), { workerData: { port: port2 }, transferList: [port2] });
-  const caller = new Worker(workerUrl('pm-caller'), { workerData: { port: port1, control: control.buffer }, transferList: [port1] });
-  failure.watchWorker(echo, 'pm-echo');
-  failure.watchWorker(caller, 'pm-caller');
-  const side = new DrivenSide('postMessage ping-pong of a number over a MessageChannel, worker ↔ worker (a round trip is 2 hand-offs)', control, failure, async () => {
-    await Promise.all([stopWorker(caller), stopWorker(echo)]);
-  });
-  try {
-    await side.ready(1);
-  } catch (error) {
-    await side.close();
-    throw error;
-  }
+  const side = await openPostMessagePingPong('postMessage ping-pong of a number over a MessageChannel, worker ↔ worker (a round trip is 2 hand-offs)');
   return {
     label: side.label,
     round: async (budgetMs) => {

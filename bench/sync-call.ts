@@ -7,7 +7,7 @@
  *   posting the answer on a MessagePort, then receiveMessageOnPort.
  */
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { type Benchmark, Failure, openBoth, type RoundFigure, type Side, stopWorker, workerUrl } from './harness.js';
+import { type Benchmark, Failure, finishOpening, openBoth, type RoundFigure, type Side, stopWorker, workerUrl } from './harness.js';
 import { openEchoCaller } from './kipc-setup.js';
 import { timeCalls } from './workers/kipc-common.js';
 
@@ -52,7 +52,7 @@ function synckitRound(channel: SyncChannel, budgetMs: number): RoundFigure {
   return { value: (elapsed * 1000) / n, ops: n };
 }
 
-async function openSynckit(): Promise<Side> {
+function openSynckit(): Promise<Side> {
   const { port1: mainPort, port2: workerPort } = new MessageChannel();
   const flag = new Int32Array(new SharedArrayBuffer(4));
   const worker = new Worker(workerUrl('synckit-worker'), { workerData: { port: workerPort, flag: flag.buffer }, transferList: [workerPort] });
@@ -71,18 +71,14 @@ async function openSynckit(): Promise<Side> {
         await stopWorker(worker);
       })()),
   };
-  try {
+  return finishOpening(side, async () => {
     // The first call also waits for the worker to start.
     await new Promise<void>((resolve, reject) => {
       worker.once('online', resolve);
       failure.promise.catch(reject);
     });
     if (syncCall(channel, 1) !== 2) throw new Error('bench: the synckit-style worker answered wrong');
-  } catch (error) {
-    await side.close();
-    throw error;
-  }
-  return side;
+  });
 }
 
 export const blockingCall: Benchmark = {

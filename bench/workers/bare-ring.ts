@@ -10,8 +10,9 @@
 import { workerData } from 'node:worker_threads';
 import { bareRingLayout } from '../bare-ring.js';
 import { controlOf } from '../control.js';
-import { BurstRounds, serveBursts } from './bursts.js';
-import { driveSync, reportReady } from './driver.js';
+import { driveBurstRounds, serveBursts, SHARED_MESSAGE_BURSTS } from './bursts.js';
+import { reportReady } from './driver.js';
+import { SEQUENCE_WORD } from './message-layout.js';
 
 const { role, ring, capacity, control: buffer } = workerData as {
   role: 'producer' | 'consumer';
@@ -20,8 +21,6 @@ const { role, ring, capacity, control: buffer } = workerData as {
   control: SharedArrayBuffer;
 };
 const { TAIL, HEAD, SLOTS_AT, MESSAGE_WORDS } = bareRingLayout(capacity);
-/** Word of the message carrying its index in the burst (payload u32[0]). */
-const SEQUENCE_WORD = 4;
 const w = new Int32Array(ring);
 const message = new Int32Array(MESSAGE_WORDS);
 
@@ -58,7 +57,5 @@ reportReady(control);
 if (role === 'producer') {
   serveBursts(control, sendBurst);
 } else {
-  const rounds = new BurstRounds(control, receiveBurst);
-  driveSync(control, (budgetMs) => rounds.round(budgetMs));
-  rounds.dismissProducer();
+  driveBurstRounds(control, SHARED_MESSAGE_BURSTS, receiveBurst);
 }

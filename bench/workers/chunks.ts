@@ -9,6 +9,8 @@
 export const CHUNK_BYTES = 64 * 1024;
 /** Size of the kipc ring, and how many bytes the other sides may have in flight. */
 export const RING_BYTES = 1024 * 1024;
+/** Whole chunks in RING_BYTES. */
+export const RING_CHUNKS = RING_BYTES / CHUNK_BYTES;
 
 export function stampChunk(chunk: Uint8Array, k: number): void {
   chunk[0] = k & 0xff;

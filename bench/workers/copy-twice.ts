@@ -12,15 +12,13 @@
 import { workerData } from 'node:worker_threads';
 import { controlOf } from '../control.js';
 import { driveSync, reportReady, type RoundResult } from './driver.js';
-import { CHUNK_BYTES, checkChunk, RING_BYTES, stampChunk } from './chunks.js';
-
-const SLOTS = RING_BYTES / CHUNK_BYTES;
+import { CHUNK_BYTES, checkChunk, RING_BYTES, RING_CHUNKS, stampChunk } from './chunks.js';
 
 const { control: buffer } = workerData as { control: SharedArrayBuffer };
 const control = controlOf(buffer);
 const source = new Uint8Array(CHUNK_BYTES);
 const ring = new Uint8Array(RING_BYTES);
-const slots = Array.from({ length: SLOTS }, (_, i) => ring.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES));
+const slots = Array.from({ length: RING_CHUNKS }, (_, i) => ring.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES));
 const destination = new Uint8Array(CHUNK_BYTES);
 
 function copyRound(budgetMs: number): RoundResult {
@@ -29,7 +27,7 @@ function copyRound(budgetMs: number): RoundResult {
   const start = performance.now();
   let passStart = start;
   for (;;) {
-    for (let i = 0; i < SLOTS; i++, k++) {
+    for (let i = 0; i < RING_CHUNKS; i++, k++) {
       stampChunk(source, k);
       slots[i]!.set(source);
       destination.set(slots[i]!);

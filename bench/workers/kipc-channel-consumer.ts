@@ -9,8 +9,8 @@
 import { attach, type ChannelReceiver, Message } from '../../src/index.js';
 import { controlOf } from '../control.js';
 import { type GrantData, grantedHandles } from '../grants.js';
-import { driveSync, reportReady } from './driver.js';
-import { BurstRounds } from './bursts.js';
+import { reportReady } from './driver.js';
+import { driveBurstRounds, SHARED_MESSAGE_BURSTS } from './bursts.js';
 import { type BenchValue, checkValue } from './values.js';
 
 function receiveMessages(receiver: ChannelReceiver<Message>, m: Message, n: number): void {
@@ -38,7 +38,5 @@ if (data.values) {
   const m = new Message();
   receiveBurst = (n) => receiveMessages(receiver, m, n);
 }
-const rounds = new BurstRounds(control, receiveBurst);
 reportReady(control);
-driveSync(control, (budgetMs) => rounds.round(budgetMs));
-rounds.dismissProducer();
+driveBurstRounds(control, SHARED_MESSAGE_BURSTS, receiveBurst);

@@ -22,9 +22,6 @@ export function connectWhenBound(task: Task, path: string, timeoutMs = 10_000): 
   }
 }
 
-/** Word index of payload u32[0] inside a 64-byte message (the payload starts at byte 16). */
-export const SEQUENCE_WORD = 4;
-
 /** Calls between two looks at the clock. */
 const CALL_BATCH = 256;
 

@@ -1,7 +1,7 @@
 /**
  * kipc consumer task of the one-way benchmark, and the driver of its side.
  * Owns a port of `data.capacity` messages bound at `data.path`; its rounds
- * are timed bursts (see bursts.ts).
+ * are timed bursts (bursts.ts).
  *
  * With `data.batch` > 1 it receives with port.receiveMany, up to that many
  * messages per kernel entry; otherwise one port.receive per message.
@@ -9,9 +9,9 @@
  */
 import { attach, Message, type Port } from '../../src/index.js';
 import { controlOf } from '../control.js';
-import { driveSync, reportReady } from './driver.js';
-import { BurstRounds } from './bursts.js';
-import { SEQUENCE_WORD } from './kipc-common.js';
+import { reportReady } from './driver.js';
+import { driveBurstRounds, SHARED_MESSAGE_BURSTS } from './bursts.js';
+import { MESSAGE_WORDS, SEQUENCE_WORD } from './message-layout.js';
 
 function receiveOneByOne(port: Port, m: Message, n: number): void {
   const options = { into: m };
@@ -26,7 +26,7 @@ function receiveBatched(port: Port, buffer: Uint8Array, words: Int32Array, batch
   while (received < n) {
     const got = port.receiveMany(buffer, Math.min(batch, n - received));
     for (let k = 0; k < got; k++) {
-      const sequence = words[k * 16 + SEQUENCE_WORD]!;
+      const sequence = words[k * MESSAGE_WORDS + SEQUENCE_WORD]!;
       if (sequence !== received + k) throw new Error(`bench: message ${received + k} of the burst arrived as ${sequence}`);
     }
     received += got;
@@ -47,7 +47,5 @@ if (batch > 1) {
   const m = new Message();
   receiveBurst = (n) => receiveOneByOne(port, m, n);
 }
-const rounds = new BurstRounds(control, receiveBurst);
 reportReady(control);
-driveSync(control, (budgetMs) => rounds.round(budgetMs));
-rounds.dismissProducer();
+driveBurstRounds(control, SHARED_MESSAGE_BURSTS, receiveBurst);

@@ -4,23 +4,21 @@
  * producers send to, so none knows how many messages of a burst it will
  * get: each receives from the go of a burst until its STOP_TYPE message
  * (see kipc-channel-producer.ts), then adds what it received to the tally
- * and waits for the next go. The driver times each burst until every
- * consumer is done, and checks that they received all of it.
+ * and waits for the next go. The driver times each burst (bursts.ts) until
+ * every consumer is done, and checks that they received all of it
+ * (tally.ts).
  *
  * Every message is checked: a data message from a known producer, whose
  * sequence numbers only grow as this consumer sees them (each consumer takes
  * a subsequence of one FIFO queue).
  */
 import { attach, type ChannelReceiver, Message } from '../../src/index.js';
-import { C_PEER_COUNT, C_PEER_GO, controlOf } from '../control.js';
+import { controlOf } from '../control.js';
 import { type GrantData, grantedHandles } from '../grants.js';
-import { driveSync, reportReady, type RoundResult } from './driver.js';
-import { serveBursts } from './bursts.js';
+import { reportReady } from './driver.js';
+import { driveBurstRounds, serveBursts, SHARED_MESSAGE_BURSTS } from './bursts.js';
 import { REQUEST_TYPE, STOP_TYPE } from './kipc-common.js';
-import { burstSize } from './burst-size.js';
-import { awaitBurstDone, reportBurstDone } from './tally.js';
-
-const LIMITS = { first: 20_000, min: 5_000, max: 20_000_000 };
+import { ConsumersTally, reportBurstDone } from './tally.js';
 
 /** Receives until a stop message; returns how many data messages came before it. */
 function receiveUntilStop(receiver: ChannelReceiver<Message>, m: Message, last: Int32Array): number {
@@ -52,28 +50,10 @@ const m = new Message();
 const last = new Int32Array(producers);
 
 if (index === 0) {
-  const words = control.words;
-  let burst = 0;
-  let expected = 0;
-  let rate = 0;
-  const round = (budgetMs: number): RoundResult => {
-    const share = burstSize(rate, budgetMs, LIMITS, producers) / producers;
-    const n = share * producers;
-    Atomics.store(words, C_PEER_COUNT, share);
-    const start = performance.now();
-    Atomics.store(words, C_PEER_GO, ++burst);
-    Atomics.notify(words, C_PEER_GO);
-    reportBurstDone(tally, receiveUntilStop(receiver, m, last));
-    expected += n;
-    awaitBurstDone(tally, consumers, burst, expected);
-    rate = n / ((performance.now() - start) / 1000);
-    return { value: rate, ops: n };
-  };
+  const consumersTally = new ConsumersTally(tally, consumers);
   reportReady(control);
-  driveSync(control, round);
-  // Dismisses the producers and the other consumers.
-  Atomics.store(words, C_PEER_GO, -1);
-  Atomics.notify(words, C_PEER_GO);
+  // Dismissing the producers at the end dismisses the other consumers too.
+  driveBurstRounds(control, SHARED_MESSAGE_BURSTS, (n) => consumersTally.settleBurst(receiveUntilStop(receiver, m, last), n), { producers });
 } else {
   reportReady(control);
   serveBursts(control, () => reportBurstDone(tally, receiveUntilStop(receiver, m, last)));

@@ -8,7 +8,8 @@ import { attach, Message, type Port } from '../../src/index.js';
 import { controlOf } from '../control.js';
 import { reportReady } from './driver.js';
 import { serveBursts } from './bursts.js';
-import { connectWhenBound, REQUEST_TYPE, SEQUENCE_WORD } from './kipc-common.js';
+import { connectWhenBound, REQUEST_TYPE } from './kipc-common.js';
+import { MESSAGE_WORDS, SEQUENCE_WORD, TYPE_WORD } from './message-layout.js';
 
 function sendOneByOne(port: Port, m: Message, n: number): void {
   for (let i = 0; i < n; i++) {
@@ -21,7 +22,7 @@ function sendBatched(port: Port, buffer: Uint8Array, words: Int32Array, batch: n
   let sent = 0;
   while (sent < n) {
     const count = Math.min(batch, n - sent);
-    for (let k = 0; k < count; k++) words[k * 16 + SEQUENCE_WORD] = sent + k;
+    for (let k = 0; k < count; k++) words[k * MESSAGE_WORDS + SEQUENCE_WORD] = sent + k;
     sent += port.sendMany(buffer, count);
   }
 }
@@ -34,7 +35,7 @@ let sendBurst: (n: number) => void;
 if (batch > 1) {
   const batchBuffer = Message.batch(batch);
   const batchWords = new Int32Array(batchBuffer.buffer);
-  for (let k = 0; k < batch; k++) batchWords[k * 16 + 2] = REQUEST_TYPE; // type word of message k
+  for (let k = 0; k < batch; k++) batchWords[k * MESSAGE_WORDS + TYPE_WORD] = REQUEST_TYPE;
   sendBurst = (n) => sendBatched(port, batchBuffer, batchWords, batch, n);
 } else {
   const m = Message.of(REQUEST_TYPE);

@@ -11,9 +11,7 @@ import { workerData, type MessagePort } from 'node:worker_threads';
 import { controlOf } from '../control.js';
 import { reportReady } from './driver.js';
 import { serveBursts } from './bursts.js';
-import { CHUNK_BYTES, RING_BYTES, stampChunk } from './chunks.js';
-
-const IN_FLIGHT = RING_BYTES / CHUNK_BYTES;
+import { CHUNK_BYTES, RING_CHUNKS, stampChunk } from './chunks.js';
 
 const { port, window, control: buffer } = workerData as { port: MessagePort; window: SharedArrayBuffer; control: SharedArrayBuffer };
 const control = controlOf(buffer);
@@ -23,7 +21,7 @@ let sent = 0;
 
 function postBurst(n: number): void {
   for (let k = 0; k < n; k++) {
-    for (let got = Atomics.load(received, 0); sent - got >= IN_FLIGHT; got = Atomics.load(received, 0)) Atomics.wait(received, 0, got);
+    for (let got = Atomics.load(received, 0); sent - got >= RING_CHUNKS; got = Atomics.load(received, 0)) Atomics.wait(received, 0, got);
     const chunk = new Uint8Array(CHUNK_BYTES);
     stampChunk(chunk, k);
     port.postMessage(chunk, [chunk.buffer]);

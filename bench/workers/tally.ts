@@ -1,8 +1,9 @@
 /**
  * Shared counters of the 4x4 channel sides (an Int32Array over
  * `data.tally`), cumulative over the run so that nobody resets them while
- * another thread may be adding: the driving consumer waits until the done
- * count reaches consumers × bursts, then checks the received count.
+ * another thread may be adding: every consumer reports each burst it is done
+ * with; the driving consumer (ConsumersTally) waits until the done count
+ * reaches consumers × bursts, then checks the received count.
  */
 
 /** kipc: producers that sent their share (the last of each burst sends the stop messages). */
@@ -34,4 +35,30 @@ export function awaitBurstDone(tally: Int32Array, consumers: number, burst: numb
   }
   const received = Atomics.load(tally, T_RECEIVED);
   if (received !== expected) throw new Error(`bench: the consumers received ${received} messages in all, not ${expected}`);
+}
+
+/**
+ * The driving consumer's view of the tally: follows the bursts and the
+ * messages the consumers should have received in all, so that one call per
+ * burst reports this consumer done and waits for the others.
+ */
+export class ConsumersTally {
+  private bursts = 0;
+  private expected = 0;
+
+  constructor(
+    private readonly tally: Int32Array,
+    private readonly consumers: number,
+  ) {}
+
+  /**
+   * This consumer received `mine` messages of a burst of `n`: reports it,
+   * waits until every consumer is done with the burst, and checks that all
+   * `n` arrived. Call once per burst, in order.
+   */
+  settleBurst(mine: number, n: number): void {
+    reportBurstDone(this.tally, mine);
+    this.expected += n;
+    awaitBurstDone(this.tally, this.consumers, ++this.bursts, this.expected);
+  }
 }

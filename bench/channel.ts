@@ -11,8 +11,12 @@
  * - alternative: a producer worker posts 64-byte Uint8Arrays over a
  *   MessageChannel to a consumer worker (the workers of one-way).
  * - no kernel: the bare ring of one-way (bare-ring.ts), same capacity.
+ *
+ * The batched variant (informational) moves ONE_WAY_BATCH messages per
+ * kernel entry with `sendMany` / `receiveMany`, against postMessage
+ * carrying as many per Uint8Array.
  */
-import { ONE_WAY_CAPACITY } from './one-way.js';
+import { ONE_WAY_BATCH, ONE_WAY_CAPACITY } from './one-way.js';
 import { openBareRing } from './bare-ring.js';
 import { type Benchmark, openBoth } from './harness.js';
 import { openKipcTasks } from './kipc-side.js';
@@ -20,6 +24,22 @@ import { openPostedMessages } from './pm-side.js';
 
 /** Channel capacity: the one-way port's, so the two kernel paths compare like for like. */
 export const CHANNEL_CAPACITY = ONE_WAY_CAPACITY;
+
+/** Opens the kipc side: a channel whose ends init grants to a consumer and a producer task (`batch` > 1: sendMany/receiveMany). */
+function openChannelTasks(batch: number): ReturnType<typeof openKipcTasks> {
+  const how = batch > 1 ? `sender.sendMany → receiver.receiveMany, ${batch} per call` : 'sender.send → receiver.receive';
+  return openKipcTasks(
+    `${how}, capacity ${CHANNEL_CAPACITY}, worker → worker`,
+    (init) => {
+      const { sender, receiver } = init.createChannel({ capacity: CHANNEL_CAPACITY });
+      return [sender, receiver];
+    },
+    [
+      { name: 'consumer', module: 'kipc-channel-consumer', grants: [1], data: { batch } },
+      { name: 'producer', module: 'kipc-channel-producer', grants: [0], data: { batch } },
+    ],
+  );
+}
 
 export const channel: Benchmark = {
   name: 'channel',
@@ -31,19 +51,20 @@ export const channel: Benchmark = {
   ],
   open: () =>
     openBoth(
-      () =>
-        openKipcTasks(
-          `sender.send → receiver.receive, capacity ${CHANNEL_CAPACITY}, worker → worker`,
-          (init) => {
-            const { sender, receiver } = init.createChannel({ capacity: CHANNEL_CAPACITY });
-            return [sender, receiver];
-          },
-          [
-            { name: 'consumer', module: 'kipc-channel-consumer', grants: [1] },
-            { name: 'producer', module: 'kipc-channel-producer', grants: [0] },
-          ],
-        ),
+      () => openChannelTasks(1),
       () => openPostedMessages(),
     ),
   openCeiling: () => openBareRing(CHANNEL_CAPACITY),
+};
+
+export const channelBatched: Benchmark = {
+  name: 'channel-batch',
+  title: `channel of 64-byte messages in batches of ${ONE_WAY_BATCH}, 1 producer task → 1 consumer task (informational)`,
+  unit: 'msg/s',
+  targets: [],
+  open: () =>
+    openBoth(
+      () => openChannelTasks(ONE_WAY_BATCH),
+      () => openPostedMessages(ONE_WAY_BATCH),
+    ),
 };

@@ -7,7 +7,7 @@
  *                           [--rounds N] [--warmup N] [--round-ms MS] [--spin N]
  *
  * Names pick benchmarks (roundtrip, sync-call, async-call, one-way,
- * one-way-batch, channel, channel-4x4, channel-values, ring-stream,
+ * one-way-batch, channel, channel-batch, channel-4x4, channel-values, ring-stream,
  * semaphore): an exact name picks that one, anything else every name
  * containing it. --quick runs fewer, shorter rounds (a smoke run). --json
  * prints one JSON document on stdout (progress goes to stderr). --check
@@ -22,7 +22,7 @@ import { callRoundTrip } from './call-roundtrip.js';
 import { blockingCall } from './sync-call.js';
 import { asyncCall } from './async-call.js';
 import { oneWay, oneWayBatched } from './one-way.js';
-import { channel } from './channel.js';
+import { channel, channelBatched } from './channel.js';
 import { channel4x4 } from './channel-4x4.js';
 import { channelValues } from './channel-values.js';
 import { ringStream } from './ring-stream.js';
@@ -37,6 +37,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   oneWay,
   oneWayBatched,
   channel,
+  channelBatched,
   channel4x4,
   channelValues,
   ringStream,

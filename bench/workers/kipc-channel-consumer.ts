@@ -11,6 +11,7 @@ import { controlOf } from '../control.js';
 import { type GrantData, grantedHandles } from '../grants.js';
 import { reportReady } from './driver.js';
 import { driveBurstRounds, SHARED_MESSAGE_BURSTS } from './bursts.js';
+import { batchedReceiver } from './batches.js';
 import { type BenchValue, checkValue } from './values.js';
 
 function receiveMessages(receiver: ChannelReceiver<Message>, m: Message, n: number): void {
@@ -26,13 +27,16 @@ function receiveValues(receiver: ChannelReceiver<BenchValue>, n: number): void {
 }
 
 const task = attach();
-const data = task.data as GrantData & { control: SharedArrayBuffer; values?: boolean };
+/** `batch` > 1: receiveMany of up to that many messages per call. */
+const data = task.data as GrantData & { control: SharedArrayBuffer; values?: boolean; batch?: number };
 const control = controlOf(data.control);
 const [handle] = grantedHandles(data);
 let receiveBurst: (n: number) => void;
 if (data.values) {
   const receiver = task.channelReceiver<BenchValue>(handle!, { codec: 'structured' });
   receiveBurst = (n) => receiveValues(receiver, n);
+} else if (data.batch !== undefined && data.batch > 1) {
+  receiveBurst = batchedReceiver(task.channelReceiver(handle!), data.batch);
 } else {
   const receiver = task.channelReceiver(handle!);
   const m = new Message();

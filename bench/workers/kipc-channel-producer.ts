@@ -17,6 +17,7 @@ import { controlOf } from '../control.js';
 import { type GrantData, grantedHandles } from '../grants.js';
 import { reportReady } from './driver.js';
 import { serveBursts } from './bursts.js';
+import { batchedSender } from './batches.js';
 import { REQUEST_TYPE, STOP_TYPE } from './kipc-common.js';
 import { type BenchValue, makeValue } from './values.js';
 import { T_FINISHED } from './tally.js';
@@ -43,6 +44,8 @@ const data = task.data as GrantData & {
   producers?: number;
   consumers?: number;
   tally?: SharedArrayBuffer;
+  /** Messages per sendMany (one-to-one messages only); 1 or absent: one send each. */
+  batch?: number;
 };
 const { values = false, index = 0, producers = 1, consumers = 1 } = data;
 const control = controlOf(data.control);
@@ -52,6 +55,8 @@ if (values) {
   const sender = task.channelSender<BenchValue>(handle!, { codec: 'structured' });
   const value = makeValue();
   sendBurst = (n) => sendValues(sender, value, n);
+} else if (data.batch !== undefined && data.batch > 1) {
+  sendBurst = batchedSender(task.channelSender(handle!), data.batch);
 } else {
   const sender = task.channelSender(handle!);
   const m = Message.of(REQUEST_TYPE).setU32(4, index);

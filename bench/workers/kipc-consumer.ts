@@ -11,25 +11,13 @@ import { attach, Message, type Port } from '../../src/index.js';
 import { controlOf } from '../control.js';
 import { reportReady } from './driver.js';
 import { driveBurstRounds, SHARED_MESSAGE_BURSTS } from './bursts.js';
-import { MESSAGE_WORDS, SEQUENCE_WORD } from './message-layout.js';
+import { batchedReceiver } from './batches.js';
 
 function receiveOneByOne(port: Port, m: Message, n: number): void {
   const options = { into: m };
   for (let i = 0; i < n; i++) {
     port.receive(options);
     if (m.getU32(0) !== i) throw new Error(`bench: message ${i} of the burst arrived as ${m.getU32(0)}`);
-  }
-}
-
-function receiveBatched(port: Port, buffer: Uint8Array, words: Int32Array, batch: number, n: number): void {
-  let received = 0;
-  while (received < n) {
-    const got = port.receiveMany(buffer, Math.min(batch, n - received));
-    for (let k = 0; k < got; k++) {
-      const sequence = words[k * MESSAGE_WORDS + SEQUENCE_WORD]!;
-      if (sequence !== received + k) throw new Error(`bench: message ${received + k} of the burst arrived as ${sequence}`);
-    }
-    received += got;
   }
 }
 
@@ -40,9 +28,7 @@ const port = task.createPort({ capacity });
 port.bind(path);
 let receiveBurst: (n: number) => void;
 if (batch > 1) {
-  const batchBuffer = Message.batch(batch);
-  const batchWords = new Int32Array(batchBuffer.buffer);
-  receiveBurst = (n) => receiveBatched(port, batchBuffer, batchWords, batch, n);
+  receiveBurst = batchedReceiver(port, batch);
 } else {
   const m = new Message();
   receiveBurst = (n) => receiveOneByOne(port, m, n);

@@ -11,7 +11,7 @@
  * and their message is not sent.
  *
  * Storage: `capacity + 1` slots in the page pool, each a whole number of
- * cache lines. A message channel's slot is one 64-byte IpcMessage (the
+ * pairs of cache lines (SLOT_ALIGN_WORDS). A message channel's slot is one 64-byte IpcMessage (the
  * kernel stamps the sender's pid); a bytes channel's slot is a length word
  * then up to O_MAX_BYTES bytes. The queue is the two-lock ring of queue.ts:
  * a send takes only the send lock, a receive only the receive lock, and each
@@ -34,10 +34,18 @@ export const MAX_CHANNEL_CAPACITY = 65536;
 /** Largest message of a bytes channel, in bytes. */
 export const MAX_CHANNEL_MESSAGE_BYTES = 1 << 20;
 
-/** Words per slot: one IpcMessage, or a length word and `maxBytes` bytes, in whole cache lines. */
+/**
+ * Slots take whole pairs of cache lines: CPUs fetch lines in adjacent pairs,
+ * so with one-line slots a sender filling a slot would pull away the line a
+ * receiver is reading next to it (measured: batched 1→1 throughput 4-6 M
+ * msg/s with one-line slots, 15-19 M with pairs).
+ */
+const SLOT_ALIGN_WORDS = 2 * L.CACHE_LINE_WORDS;
+
+/** Words per slot: one IpcMessage, or a length word and `maxBytes` bytes, in whole pairs of lines. */
 function slotWordsFor(maxBytes: number): number {
-  if (maxBytes === 0) return L.MESSAGE_WORDS;
-  return Math.ceil((1 + Math.ceil(maxBytes / 4)) / L.CACHE_LINE_WORDS) * L.CACHE_LINE_WORDS;
+  const words = maxBytes === 0 ? L.MESSAGE_WORDS : 1 + Math.ceil(maxBytes / 4);
+  return Math.ceil(words / SLOT_ALIGN_WORDS) * SLOT_ALIGN_WORDS;
 }
 
 /**

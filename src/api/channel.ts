@@ -38,8 +38,13 @@ import { type Codec, structuredCodec } from './codec.js';
 export interface ChannelFormat<T> {
   /** 0 for a message channel, else the largest encoded value in bytes. */
   readonly maxBytes: number;
-  /** The value as kernel input: memory, offset and length. Throws for a value too large. */
-  encode(value: T, operation: string): { memory: MessageMemory; length: number };
+  /**
+   * The value as kernel input (from offset 0); its length is then in
+   * `encodedLength`. Throws for a value too large. Allocates nothing for
+   * messages and byte strings.
+   */
+  encode(value: T, operation: string): MessageMemory;
+  encodedLength: number;
   /** Memory to receive into (reused). */
   receiveMemory(into?: T): MessageMemory;
   /** The value received: `length` bytes (or a message) in `memory`. */
@@ -50,7 +55,8 @@ export interface ChannelFormat<T> {
 export function messageFormat(): ChannelFormat<Message> {
   return {
     maxBytes: 0,
-    encode: (message) => ({ memory: message, length: MESSAGE_BYTES }),
+    encode: (message) => message,
+    encodedLength: MESSAGE_BYTES,
     receiveMemory: (into) => into ?? new Message(),
     decode: (memory) => memory as Message,
   };
@@ -62,13 +68,15 @@ export function bytesFormat<T = Uint8Array>(maxBytes: number, codec?: Codec<T>):
   const inputs = new MemoryCache();
   return {
     maxBytes,
+    encodedLength: 0,
     encode(value, operation) {
       const bytes = codec ? codec.encode(value) : (value as unknown as Uint8Array);
       if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError(EINVAL, `${operation}: expected a Uint8Array, got ${typeof value}`);
       if (bytes.length > maxBytes) {
         throw new InvalidArgumentError(EINVAL, `${operation}: the value is ${bytes.length} bytes, more than this channel's maximum of ${maxBytes}; nothing was sent`);
       }
-      return { memory: inputs.of(bytes), length: bytes.length };
+      this.encodedLength = bytes.length;
+      return inputs.of(bytes);
     },
     receiveMemory: () => scratch,
     decode(memory, length) {
@@ -95,12 +103,14 @@ export class ChannelSender<T> extends Handle {
 
   /** Sends `value`, waiting while the channel is full. Throws BrokenPipeError once no receiver is left. */
   send(value: T, options?: WaitOptions): void {
-    const { memory, length } = this.format.encode(value, 'ChannelSender.send');
+    const memory = this.format.encode(value, 'ChannelSender.send');
+    const length = this.format.encodedLength;
     check(ops.channelSendBlocking(this.ctx, this.handle, memory, 0, length, deadlineOf(options)), 'ChannelSender.send');
   }
 
   async sendAsync(value: T, options?: AsyncWaitOptions): Promise<void> {
-    const { memory, length } = this.format.encode(value, 'ChannelSender.sendAsync');
+    const memory = this.format.encode(value, 'ChannelSender.sendAsync');
+    const length = this.format.encodedLength;
     const signal = options?.signal;
     check(await ops.channelSendAsync(this.ctx, this.handle, memory, 0, length, deadlineOf(options), signal), 'ChannelSender.sendAsync', signal);
   }
@@ -125,7 +135,8 @@ export class ChannelSender<T> extends Handle {
 
   /** Sends if there is room now; false when the channel is full. */
   trySend(value: T): boolean {
-    const { memory, length } = this.format.encode(value, 'ChannelSender.trySend');
+    const memory = this.format.encode(value, 'ChannelSender.trySend');
+    const length = this.format.encodedLength;
     const r = channelSend(this.ctx, this.handle, memory, 0, length);
     if (r === WOULD_BLOCK) return false;
     check(r, 'ChannelSender.trySend');

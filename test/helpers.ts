@@ -1,8 +1,10 @@
 /**
  * Shared helpers for the test suites: a kernel per test, polling with a
- * bound, fixtures addressed relative to the compiled test folder.
+ * bound, fixtures addressed relative to the compiled test folder, and
+ * checks of the typed API's errors.
  */
-import { Kernel, type KernelOptions } from '../src/index.js';
+import assert from 'node:assert/strict';
+import { BadHandleError, BrokenPipeError, Kernel, KipcError, TimeoutError, type KernelOptions } from '../src/index.js';
 
 /** URL of a compiled fixture module in dist/test/fixtures. */
 export function fixture(name: string): URL {
@@ -44,3 +46,29 @@ export async function within<T>(promise: Promise<T>, timeoutMs: number, what: st
     clearTimeout(timer);
   }
 }
+
+type ErrorClass = abstract new (...args: never[]) => KipcError;
+
+/**
+ * A check for assert.throws / assert.rejects: the error is an instance of
+ * `Class` (a KipcError and an Error) named after it, with `errno`, `code`,
+ * a message and, when given, `cause`.
+ */
+export function kipcError(Class: ErrorClass, errno: number, code: string, cause?: unknown): (e: unknown) => boolean {
+  return (e: unknown) => {
+    assert.ok(e instanceof Class, `expected ${Class.name}, got ${String(e)}`);
+    assert.ok(e instanceof KipcError && e instanceof Error);
+    assert.equal(e.errno, errno);
+    assert.equal(e.code, code);
+    assert.equal(e.name, Class.name);
+    assert.ok(e.message.length > 0);
+    if (cause !== undefined) assert.equal(e.cause, cause);
+    return true;
+  };
+}
+export const timedOut = kipcError(TimeoutError, 110, 'ETIMEDOUT');
+export const brokenPipe = kipcError(BrokenPipeError, 32, 'EPIPE');
+export const badHandle = kipcError(BadHandleError, 9, 'EBADF');
+
+/** Resolves after `ms` milliseconds: lets other threads and the event loop move on. */
+export const tick = (ms = 5): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -10,22 +10,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sys as S, errno as E, OBJ_RING, RIGHTS_ALL, RIGHT_READ, RIGHT_WRITE, RIGHT_GRANT, type Kernel, type Task } from '../../src/index.js';
+import { sys as S, errno as E, OBJ_RING, RIGHTS_ALL, RIGHT_READ, RIGHT_WRITE, RIGHT_GRANT, type Kernel } from '../../src/index.js';
 import { restrict } from '../../src/kernel/handle-ops.js';
 import { fixture, waitFor, withKernel, within } from '../helpers.js';
 import { Agent, createPort, info, objectInfo } from '../fixtures/abi-lib.js';
-import { RING_PEER as P, readLocation } from '../fixtures/abi3-lib.js';
+import { RING_PEER as P, createRing, readLocation } from '../fixtures/abi3-lib.js';
 
 const T = { timeout: 30_000 };
 const PAGE = 4096;
 /** Where the tests have RING_MAP write the location in init's memory. */
 const OUT = 50_000;
-
-function createRing(t: Task, size: unknown): number {
-  const h = t.syscall(S.SYS_IPC_RING_CREATE, size);
-  if (h <= 0) throw new Error(`IPC_RING_CREATE(${String(size)}) failed: ${h}`);
-  return h;
-}
 
 /** IPC_RING_MAP in init: the size and a view of the ring's bytes in the kernel's buffer. */
 function map(kernel: Kernel, h: number): { size: number; location: number; bytes: Uint8Array } {

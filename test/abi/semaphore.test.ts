@@ -8,25 +8,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sys as S, errno as E, OBJ_SEMAPHORE, RIGHTS_ALL, RIGHT_READ, RIGHT_WRITE, type Task } from '../../src/index.js';
-import { restrict } from '../../src/kernel/handle-ops.js';
+import { sys as S, errno as E, OBJ_SEMAPHORE, RIGHTS_ALL, RIGHT_READ, RIGHT_WRITE } from '../../src/index.js';
 import { waitFor, withKernel, within } from '../helpers.js';
 import { Agent, createPort, info, objectInfo, taskInfo } from '../fixtures/abi-lib.js';
-import { raceSpinningWaiter, track, waitBlockedOn } from '../fixtures/abi3-lib.js';
+import { assertRevokedWake, createSem, grant, narrowed, raceSpinningWaiter, track, waitBlockedOn, withSemaphore, type ObjectRig } from '../fixtures/abi3-lib.js';
 
 const T = { timeout: 30_000 };
 const MAX = 2 ** 31 - 1;
 
-function createSem(t: Task, initial: unknown): number {
-  const h = t.syscall(S.SYS_SEM_CREATE, initial);
-  if (h <= 0) throw new Error(`SEM_CREATE(${String(initial)}) failed: ${h}`);
-  return h;
-}
-
-function grant(t: Task, h: number, pid: number): number {
-  const g = t.syscall(S.SYS_HANDLE_GRANT, h, pid);
-  if (g <= 0) throw new Error(`HANDLE_GRANT(${h}, ${pid}) failed: ${g}`);
-  return g;
+/** Waits until `agent` is parked in SEM_WAIT (or HANDLE_WAIT) on semaphore `id`. */
+function parked(rig: ObjectRig, agent: Agent): Promise<void> {
+  return waitBlockedOn(rig.kernel, agent.pid, 'semaphore', 'readable', rig.id);
 }
 
 test('SEM_CREATE: a semaphore with the initial count and every right; freed with its last handle', T, async () => {
@@ -67,10 +59,7 @@ test('SEM_CREATE with a negative, too large or non-integer initial count is -EIN
 });
 
 test('count semantics: N posts allow exactly N takes (TRYWAIT or WAIT), the next TRYWAIT is -EAGAIN', T, async () => {
-  await withKernel((kernel) => {
-    const t = kernel.task;
-    const s = createSem(t, 0);
-    const id = info(t, s).id;
+  await withSemaphore(0, { leakCheck: false }, ({ kernel, t, h: s, id }) => {
     assert.equal(t.syscall(S.SYS_SEM_TRYWAIT, s), -E.EAGAIN, 'created at 0');
     const N = 7;
     for (let i = 0; i < N; i++) assert.equal(t.syscall(S.SYS_SEM_POST, s), 0);
@@ -95,10 +84,7 @@ test('count semantics: N posts allow exactly N takes (TRYWAIT or WAIT), the next
 });
 
 test('SEM_POST at 2^31-1 is -EINVAL and leaves the count unchanged', T, async () => {
-  await withKernel((kernel) => {
-    const t = kernel.task;
-    const s = createSem(t, MAX);
-    const id = info(t, s).id;
+  await withSemaphore(MAX, { leakCheck: false }, ({ kernel, t, h: s, id }) => {
     assert.equal(t.syscall(S.SYS_SEM_POST, s), -E.EINVAL);
     assert.equal(objectInfo(kernel, id)!.count, MAX);
     assert.equal(t.syscall(S.SYS_SEM_TRYWAIT, s), 0);
@@ -152,14 +138,9 @@ test('bad, closed and wrong-type handles are -EBADF for SEM_WAIT (without blocki
 });
 
 test('rights: taking needs read, posting needs write (-EPERM, the count does not change, SEM_WAIT does not block)', T, async () => {
-  await withKernel(async (kernel) => {
-    const t = kernel.task;
-    const base = kernel.usage();
-    const s = createSem(t, 0);
-    const id = info(t, s).id;
-    const ro = restrict(t.ctx, s, RIGHT_READ);
-    const wo = restrict(t.ctx, s, RIGHT_WRITE);
-    assert.ok(ro > 0 && wo > 0);
+  await withSemaphore(0, {}, async ({ kernel, t, h: s, id }) => {
+    const ro = narrowed(t, s, RIGHT_READ);
+    const wo = narrowed(t, s, RIGHT_WRITE);
     assert.deepEqual([info(t, ro).rights, info(t, wo).rights], [RIGHT_READ, RIGHT_WRITE]);
     assert.equal(t.syscall(S.SYS_SEM_POST, ro), -E.EPERM);
     assert.equal(objectInfo(kernel, id)!.count, 0);
@@ -173,24 +154,17 @@ test('rights: taking needs read, posting needs write (-EPERM, the count does not
     assert.equal(t.syscall(S.SYS_SEM_WAIT, ro), 0, 'a read-only handle takes');
     assert.equal(t.syscall(S.SYS_SEM_TRYWAIT, ro), -E.EAGAIN);
     for (const h of [ro, wo, s]) assert.equal(t.syscall(S.SYS_SEM_CLOSE, h), 0, 'closing needs no right');
-    assert.deepEqual(kernel.usage(), base);
   });
 });
 
 test('scenario 3: a semaphore created at 0 is -EAGAIN on TRYWAIT; a waiter blocked in another task is released by a post from a third task, then by one from init', T, async () => {
-  await withKernel(async (kernel) => {
-    const t = kernel.task;
-    const base = kernel.usage();
-    const [waiter, poster] = await Promise.all([Agent.spawn(kernel), Agent.spawn(kernel)]);
-    const s = createSem(t, 0);
-    const id = info(t, s).id;
+  await withSemaphore(0, { agents: 2, grant: true }, async (rig) => {
+    const { kernel, t, h: s, id, agents: [waiter, poster], grants: [gw, gp] } = rig;
     assert.equal(t.syscall(S.SYS_SEM_TRYWAIT, s), -E.EAGAIN);
-    const gw = grant(t, s, waiter.pid);
-    const gp = grant(t, s, poster.pid);
     assert.equal((await waiter.syscall(S.SYS_SEM_TRYWAIT, gw)).r, -E.EAGAIN, 'TRYWAIT from another task too');
 
     waiter.start(S.SYS_SEM_WAIT, gw);
-    await waitBlockedOn(kernel, waiter.pid, 'semaphore', 'readable', id);
+    await parked(rig, waiter);
     assert.equal(objectInfo(kernel, id)!.waiters.receivers, 1);
     assert.equal((await poster.syscall(S.SYS_SEM_POST, gp)).r, 0);
     assert.equal((await within(waiter.result(), 10_000, 'the waiter')).r, 0, 'released by the post');
@@ -198,7 +172,7 @@ test('scenario 3: a semaphore created at 0 is -EAGAIN on TRYWAIT; a waiter block
     assert.equal(t.syscall(S.SYS_SEM_TRYWAIT, s), -E.EAGAIN);
 
     waiter.start(S.SYS_SEM_WAIT, gw);
-    await waitBlockedOn(kernel, waiter.pid, 'semaphore', 'readable', id);
+    await parked(rig, waiter);
     assert.equal(t.syscall(S.SYS_SEM_POST, s), 0);
     assert.equal((await within(waiter.result(), 10_000, 'the waiter')).r, 0);
     assert.equal(objectInfo(kernel, id)!.count, 0);
@@ -206,17 +180,11 @@ test('scenario 3: a semaphore created at 0 is -EAGAIN on TRYWAIT; a waiter block
     await waiter.exitWith(0);
     await poster.exitWith(0);
     assert.equal(t.syscall(S.SYS_SEM_CLOSE, s), 0);
-    assert.deepEqual(kernel.usage(), base);
   });
 });
 
 test('init blocked in SEM_WAIT from async code (syscallAsync) is released by a post from another thread', T, async () => {
-  await withKernel(async (kernel) => {
-    const t = kernel.task;
-    const a = await Agent.spawn(kernel);
-    const s = createSem(t, 0);
-    const id = info(t, s).id;
-    const g = grant(t, s, a.pid);
+  await withSemaphore(0, { agents: 1, grant: true, leakCheck: false }, async ({ kernel, t, h: s, id, agents: [a], grants: [g] }) => {
     const waiting = track(t.syscallAsync(S.SYS_SEM_WAIT, s));
     await waitBlockedOn(kernel, t.pid, 'semaphore', 'readable', id);
     assert.equal(waiting.settled, false);
@@ -228,17 +196,13 @@ test('init blocked in SEM_WAIT from async code (syscallAsync) is released by a p
 });
 
 test('several waiters in several tasks: each post releases exactly one of them', T, async () => {
-  await withKernel(async (kernel) => {
-    const t = kernel.task;
-    const base = kernel.usage();
-    const agents = await Promise.all([Agent.spawn(kernel), Agent.spawn(kernel), Agent.spawn(kernel)]);
-    const s = createSem(t, 0);
-    const id = info(t, s).id;
-    const results = agents.map((a) => {
-      a.start(S.SYS_SEM_WAIT, grant(t, s, a.pid));
+  await withSemaphore(0, { agents: 3, grant: true }, async (rig) => {
+    const { kernel, t, h: s, id, agents, grants } = rig;
+    const results = agents.map((a, i) => {
+      a.start(S.SYS_SEM_WAIT, grants[i]);
       return track(a.result());
     });
-    for (const a of agents) await waitBlockedOn(kernel, a.pid, 'semaphore', 'readable', id);
+    for (const a of agents) await parked(rig, a);
     for (let released = 1; released <= agents.length; released++) {
       assert.equal(t.syscall(S.SYS_SEM_POST, s), 0);
       await waitFor(() => results.filter((r) => r.settled).length === released, `${released} waiter(s) to be released`);
@@ -249,25 +213,20 @@ test('several waiters in several tasks: each post releases exactly one of them',
     for (const r of results) assert.equal((await r.promise).r, 0);
     for (const a of agents) await a.exitWith(0);
     assert.equal(t.syscall(S.SYS_SEM_CLOSE, s), 0);
-    assert.deepEqual(kernel.usage(), base);
   });
 });
 
 test('a task terminated while blocked in SEM_WAIT takes nothing: the other waiter gets the next post, the one after stays counted', T, async () => {
-  await withKernel(async (kernel) => {
-    const t = kernel.task;
-    const base = kernel.usage();
-    const [a, b] = await Promise.all([Agent.spawn(kernel), Agent.spawn(kernel)]);
-    const s = createSem(t, 0);
-    const id = info(t, s).id;
-    a.start(S.SYS_SEM_WAIT, grant(t, s, a.pid));
-    b.start(S.SYS_SEM_WAIT, grant(t, s, b.pid));
-    await waitBlockedOn(kernel, a.pid, 'semaphore', 'readable', id);
-    await waitBlockedOn(kernel, b.pid, 'semaphore', 'readable', id);
+  await withSemaphore(0, { agents: 2, grant: true }, async (rig) => {
+    const { kernel, t, h: s, id, agents: [a, b], grants: [ga, gb] } = rig;
+    a.start(S.SYS_SEM_WAIT, ga);
+    b.start(S.SYS_SEM_WAIT, gb);
+    await parked(rig, a);
+    await parked(rig, b);
     await a.terminate();
     await waitFor(() => objectInfo(kernel, id)!.refs === 2, 'the dead task\'s handle to be released');
     // The release woke every waiter to look again: the other waiter parks again.
-    await waitBlockedOn(kernel, b.pid, 'semaphore', 'readable', id);
+    await parked(rig, b);
     assert.equal(objectInfo(kernel, id)!.waiters.receivers, 1);
 
     assert.equal(t.syscall(S.SYS_SEM_POST, s), 0);
@@ -278,25 +237,16 @@ test('a task terminated while blocked in SEM_WAIT takes nothing: the other waite
     assert.equal(t.syscall(S.SYS_SEM_TRYWAIT, s), 0);
     await b.exitWith(0);
     assert.equal(t.syscall(S.SYS_SEM_CLOSE, s), 0);
-    assert.deepEqual(kernel.usage(), base);
   });
 });
 
 test('a waiter blocked in SEM_WAIT wakes with -EBADF when its handle is revoked, and takes nothing', T, async () => {
-  await withKernel(async (kernel) => {
-    const t = kernel.task;
-    const a = await Agent.spawn(kernel);
-    const s = createSem(t, 0);
-    const id = info(t, s).id;
-    const g = grant(t, s, a.pid);
+  await withSemaphore(0, { agents: 1, grant: true, leakCheck: false }, async (rig) => {
+    const { kernel, t, h: s, id, agents: [a], grants: [g] } = rig;
     a.start(S.SYS_SEM_WAIT, g);
-    await waitBlockedOn(kernel, a.pid, 'semaphore', 'readable', id);
+    await parked(rig, a);
     assert.equal(t.syscall(S.SYS_HANDLE_REVOKE, s), 1);
-    try {
-      assert.equal((await within(a.result(), 5000, 'the waiter on a revoked handle')).r, -E.EBADF);
-    } finally {
-      if (taskInfo(kernel, a.pid)?.blockedOn?.type === 'semaphore') await a.terminate();
-    }
+    await assertRevokedWake(a, 'the waiter on a revoked handle');
     assert.equal((await a.syscall(S.SYS_SEM_POST, g)).r, -E.EBADF);
     assert.equal(t.syscall(S.SYS_SEM_POST, s), 0);
     assert.equal(objectInfo(kernel, id)!.count, 1, 'the revoked waiter did not take the unit');

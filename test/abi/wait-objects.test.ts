@@ -14,11 +14,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sys as S, errno as E, EVENT_READABLE, EVENT_WRITABLE, RIGHT_GRANT, RIGHT_READ, RIGHT_WRITE, type Task } from '../../src/index.js';
-import { restrict } from '../../src/kernel/handle-ops.js';
 import { ringRead, ringWrite } from '../../src/objects/ring-stream.js';
 import { withKernel, within } from '../helpers.js';
-import { Agent, info, objectInfo, readMsg, taskInfo, writeMsg } from '../fixtures/abi-lib.js';
-import { parksSettle, track, waitBlockedOn } from '../fixtures/abi3-lib.js';
+import { info, objectInfo, readMsg, taskInfo, writeMsg } from '../fixtures/abi-lib.js';
+import {
+  assertNoWaiters,
+  assertRevokedWake,
+  createChannel,
+  createRing,
+  grant,
+  narrowed,
+  parksSettle,
+  waitBlockedOn,
+  withChannel,
+  withRing,
+  withSemaphore,
+} from '../fixtures/abi3-lib.js';
 
 const T = { timeout: 30_000 };
 const R = EVENT_READABLE;
@@ -26,10 +37,6 @@ const W = EVENT_WRITABLE;
 const AT = 50_000;
 const PAGE = 4096;
 
-function ok(h: number, what: string): number {
-  if (h <= 0) throw new Error(`${what} failed: ${h}`);
-  return h;
-}
 const chanSend = (t: Task, h: number, p0 = 0): number => t.syscall(S.SYS_CHAN_SEND, h, writeMsg(t.memory, AT, { p0 }));
 const chanTryRecv = (t: Task, h: number): number => t.syscall(S.SYS_CHAN_TRY_RECV, h, AT);
 const poll = (t: Task, h: number, interest = 0): number => t.syscall(S.SYS_HANDLE_WAIT, h, 0, interest);
@@ -39,10 +46,10 @@ const poll = (t: Task, h: number, interest = 0): number => t.syscall(S.SYS_HANDL
 test('channel, timeout 0: READABLE when non-empty and the handle reads, WRITABLE when there is room and it writes; -EAGAIN when neither', T, async () => {
   await withKernel((kernel) => {
     const t = kernel.task;
-    const c = ok(t.syscall(S.SYS_CHAN_CREATE, 2), 'CHAN_CREATE');
-    const ro = ok(restrict(t.ctx, c, RIGHT_READ), 'restrict');
-    const wo = ok(restrict(t.ctx, c, RIGHT_WRITE), 'restrict');
-    const none = ok(restrict(t.ctx, c, RIGHT_GRANT), 'restrict');
+    const c = createChannel(t, 2);
+    const ro = narrowed(t, c, RIGHT_READ);
+    const wo = narrowed(t, c, RIGHT_WRITE);
+    const none = narrowed(t, c, RIGHT_GRANT);
     const table = () => [poll(t, c), poll(t, ro), poll(t, wo), poll(t, none), poll(t, c, R), poll(t, c, W)];
     assert.deepEqual(table(), [W, -E.EAGAIN, W, -E.EAGAIN, -E.EAGAIN, W], 'empty');
     assert.equal(chanSend(t, c, 1), 0);
@@ -61,15 +68,15 @@ test('channel, timeout 0: READABLE when non-empty and the handle reads, WRITABLE
 test('channel, timeout 0: READABLE once no sender is left (CHAN_RECV then says EPIPE), WRITABLE once no receiver is left (CHAN_SEND says EPIPE)', T, async () => {
   await withKernel((kernel) => {
     const t = kernel.task;
-    const c = ok(t.syscall(S.SYS_CHAN_CREATE, 2), 'CHAN_CREATE');
-    const ro = ok(restrict(t.ctx, c, RIGHT_READ), 'restrict');
+    const c = createChannel(t, 2);
+    const ro = narrowed(t, c, RIGHT_READ);
     assert.equal(poll(t, ro), -E.EAGAIN);
     assert.equal(t.syscall(S.SYS_CHAN_CLOSE, c), 0, 'the last writer goes');
     assert.equal(poll(t, ro), R, 'empty, but a receive would not block');
     assert.equal(t.syscall(S.SYS_CHAN_RECV, ro, AT), -E.EPIPE);
 
-    const c2 = ok(t.syscall(S.SYS_CHAN_CREATE, 1), 'CHAN_CREATE');
-    const wo = ok(restrict(t.ctx, c2, RIGHT_WRITE), 'restrict');
+    const c2 = createChannel(t, 1);
+    const wo = narrowed(t, c2, RIGHT_WRITE);
     assert.equal(chanSend(t, wo), 0);
     assert.equal(poll(t, wo), -E.EAGAIN, 'full');
     assert.equal(t.syscall(S.SYS_CHAN_CLOSE, c2), 0, 'the last reader goes');
@@ -79,12 +86,9 @@ test('channel, timeout 0: READABLE once no sender is left (CHAN_RECV then says E
 });
 
 test('channel: a positive timeout with nothing ready is -ETIMEDOUT (sync and async), and leaves no waiter behind', T, async () => {
-  await withKernel(async (kernel) => {
-    const t = kernel.task;
-    const c = ok(t.syscall(S.SYS_CHAN_CREATE, 1), 'CHAN_CREATE');
-    const id = info(t, c).id;
-    const ro = ok(restrict(t.ctx, c, RIGHT_READ), 'restrict');
-    const wo = ok(restrict(t.ctx, c, RIGHT_WRITE), 'restrict');
+  await withChannel(1, { leakCheck: false }, async ({ kernel, t, h: c, id }) => {
+    const ro = narrowed(t, c, RIGHT_READ);
+    const wo = narrowed(t, c, RIGHT_WRITE);
     assert.equal(t.syscall(S.SYS_HANDLE_WAIT, ro, 1), -E.ETIMEDOUT, '1 ns, empty, read only');
     assert.equal(t.syscall(S.SYS_HANDLE_WAIT, ro, 2_000_000), -E.ETIMEDOUT, '2 ms');
     assert.equal(t.syscall(S.SYS_HANDLE_WAIT, c, 2_000_000, R), -E.ETIMEDOUT, 'interest READABLE only');
@@ -92,19 +96,12 @@ test('channel: a positive timeout with nothing ready is -ETIMEDOUT (sync and asy
     assert.equal(chanSend(t, c), 0);
     assert.equal(t.syscall(S.SYS_HANDLE_WAIT, wo, 2_000_000), -E.ETIMEDOUT, 'full, write only');
     assert.equal(await within(t.syscallAsync(S.SYS_HANDLE_WAIT, wo, 2_000_000), 5000, 'async timed wait'), -E.ETIMEDOUT);
-    assert.equal(taskInfo(kernel, t.pid)!.state, 'running');
-    assert.deepEqual(objectInfo(kernel, id)!.waiters, { receivers: 0, senders: 0 });
+    assertNoWaiters(kernel, id);
   });
 });
 
 test('channel: HANDLE_WAIT(-1) in another thread sleeps until a send from another task makes it READABLE, and until a receive makes it WRITABLE', T, async () => {
-  await withKernel(async (kernel) => {
-    const t = kernel.task;
-    const base = kernel.usage();
-    const a = await Agent.spawn(kernel);
-    const c = ok(t.syscall(S.SYS_CHAN_CREATE, 1), 'CHAN_CREATE');
-    const id = info(t, c).id;
-    const g = ok(t.syscall(S.SYS_HANDLE_GRANT, c, a.pid), 'grant');
+  await withChannel(1, { agents: 1, grant: true }, async ({ kernel, t, h: c, id, agents: [a], grants: [g] }) => {
 
     a.start(S.SYS_HANDLE_WAIT, g, -1, R);
     await waitBlockedOn(kernel, a.pid, 'channel', 'readable', id);
@@ -127,28 +124,21 @@ test('channel: HANDLE_WAIT(-1) in another thread sleeps until a send from anothe
     assert.equal((await within(a.result(), 10_000, 'the timed wait')).r, R);
     await a.exitWith(0);
     assert.equal(t.syscall(S.SYS_CHAN_CLOSE, c), 0);
-    assert.deepEqual(kernel.usage(), base);
   });
 });
 
 test('channel: a HANDLE_WAIT parked in another thread wakes when the last writer (READABLE) or the last reader (WRITABLE) goes', T, async () => {
-  await withKernel(async (kernel) => {
-    const t = kernel.task;
-    const a = await Agent.spawn(kernel);
-    const c = ok(t.syscall(S.SYS_CHAN_CREATE, 1), 'CHAN_CREATE');
-    const id = info(t, c).id;
-    const ro = ok(restrict(t.ctx, c, RIGHT_READ | RIGHT_GRANT), 'restrict');
-    const g = ok(t.syscall(S.SYS_HANDLE_GRANT, ro, a.pid), 'grant');
+  await withChannel(1, { agents: 1, leakCheck: false }, async ({ kernel, t, h: c, id, agents: [a] }) => {
+    const g = grant(t, narrowed(t, c, RIGHT_READ | RIGHT_GRANT), a.pid);
     a.start(S.SYS_HANDLE_WAIT, g, -1);
     await waitBlockedOn(kernel, a.pid, 'channel', 'readable', id);
     assert.equal(t.syscall(S.SYS_CHAN_CLOSE, c), 0, 'the last writer goes');
     assert.equal((await within(a.result(), 10_000, 'the wait')).r, R);
     assert.equal((await a.syscall(S.SYS_CHAN_RECV, g, 0)).r, -E.EPIPE);
 
-    const c2 = ok(t.syscall(S.SYS_CHAN_CREATE, 1), 'CHAN_CREATE');
+    const c2 = createChannel(t, 1);
     const id2 = info(t, c2).id;
-    const wo = ok(restrict(t.ctx, c2, RIGHT_WRITE | RIGHT_GRANT), 'restrict');
-    const g2 = ok(t.syscall(S.SYS_HANDLE_GRANT, wo, a.pid), 'grant');
+    const g2 = grant(t, narrowed(t, c2, RIGHT_WRITE | RIGHT_GRANT), a.pid);
     assert.equal(chanSend(t, c2), 0, 'full');
     a.start(S.SYS_HANDLE_WAIT, g2, -1);
     await waitBlockedOn(kernel, a.pid, 'channel', 'writable', id2);
@@ -162,12 +152,9 @@ test('channel: a HANDLE_WAIT parked in another thread wakes when the last writer
 // --- semaphores ------------------------------------------------------------
 
 test('semaphore, timeout 0: READABLE while the count is above 0 and the handle can take, never WRITABLE; waiting takes nothing', T, async () => {
-  await withKernel((kernel) => {
-    const t = kernel.task;
-    const s = ok(t.syscall(S.SYS_SEM_CREATE, 0), 'SEM_CREATE');
-    const id = info(t, s).id;
-    const ro = ok(restrict(t.ctx, s, RIGHT_READ), 'restrict');
-    const wo = ok(restrict(t.ctx, s, RIGHT_WRITE), 'restrict');
+  await withSemaphore(0, { leakCheck: false }, ({ kernel, t, h: s, id }) => {
+    const ro = narrowed(t, s, RIGHT_READ);
+    const wo = narrowed(t, s, RIGHT_WRITE);
     const table = () => [poll(t, s), poll(t, s, R), poll(t, s, W), poll(t, ro), poll(t, wo)];
     assert.deepEqual(table(), [-E.EAGAIN, -E.EAGAIN, -E.EAGAIN, -E.EAGAIN, -E.EAGAIN], 'count 0');
     assert.equal(t.syscall(S.SYS_SEM_POST, s), 0);
@@ -182,30 +169,19 @@ test('semaphore, timeout 0: READABLE while the count is above 0 and the handle c
 });
 
 test('semaphore: a positive timeout at count 0 is -ETIMEDOUT (sync and async) and leaves no waiter behind', T, async () => {
-  await withKernel(async (kernel) => {
-    const t = kernel.task;
-    const s = ok(t.syscall(S.SYS_SEM_CREATE, 0), 'SEM_CREATE');
-    const id = info(t, s).id;
+  await withSemaphore(0, { leakCheck: false }, async ({ kernel, t, h: s, id }) => {
     assert.equal(t.syscall(S.SYS_HANDLE_WAIT, s, 1), -E.ETIMEDOUT);
     assert.equal(t.syscall(S.SYS_HANDLE_WAIT, s, 2_000_000), -E.ETIMEDOUT);
     assert.equal(await within(t.syscallAsync(S.SYS_HANDLE_WAIT, s, 2_000_000), 5000, 'async timed wait'), -E.ETIMEDOUT);
     assert.equal(t.syscall(S.SYS_SEM_POST, s), 0);
     assert.equal(t.syscall(S.SYS_HANDLE_WAIT, s, 2_000_000, W), -E.ETIMEDOUT, 'WRITABLE never comes, whatever the count');
-    assert.equal(taskInfo(kernel, t.pid)!.state, 'running');
-    assert.deepEqual(objectInfo(kernel, id)!.waiters, { receivers: 0, senders: 0 });
+    assertNoWaiters(kernel, id);
     assert.equal(objectInfo(kernel, id)!.count, 1);
   });
 });
 
 test('semaphore: HANDLE_WAIT(-1) in another thread sleeps until a post from another task (init, then a third task)', T, async () => {
-  await withKernel(async (kernel) => {
-    const t = kernel.task;
-    const base = kernel.usage();
-    const [a, b] = await Promise.all([Agent.spawn(kernel), Agent.spawn(kernel)]);
-    const s = ok(t.syscall(S.SYS_SEM_CREATE, 0), 'SEM_CREATE');
-    const id = info(t, s).id;
-    const ga = ok(t.syscall(S.SYS_HANDLE_GRANT, s, a.pid), 'grant');
-    const gb = ok(t.syscall(S.SYS_HANDLE_GRANT, s, b.pid), 'grant');
+  await withSemaphore(0, { agents: 2, grant: true }, async ({ kernel, t, h: s, id, agents: [a, b], grants: [ga, gb] }) => {
 
     a.start(S.SYS_HANDLE_WAIT, ga, -1);
     await waitBlockedOn(kernel, a.pid, 'semaphore', 'readable', id);
@@ -225,44 +201,29 @@ test('semaphore: HANDLE_WAIT(-1) in another thread sleeps until a post from anot
     await a.exitWith(0);
     await b.exitWith(0);
     assert.equal(t.syscall(S.SYS_SEM_CLOSE, s), 0);
-    assert.deepEqual(kernel.usage(), base);
   });
 });
 
 test('semaphore: a HANDLE_WAIT parked on a revoked handle wakes with -EBADF; a waiter killed while parked leaves the count alone', T, async () => {
-  await withKernel(async (kernel) => {
-    const t = kernel.task;
-    const base = kernel.usage();
-    const [a, b] = await Promise.all([Agent.spawn(kernel), Agent.spawn(kernel)]);
-    const s = ok(t.syscall(S.SYS_SEM_CREATE, 0), 'SEM_CREATE');
-    const id = info(t, s).id;
-    const d = ok(t.syscall(S.SYS_HANDLE_DUPLICATE, s), 'duplicate');
-    const ga = ok(t.syscall(S.SYS_HANDLE_GRANT, d, a.pid), 'grant');
-    const gb = ok(t.syscall(S.SYS_HANDLE_GRANT, s, b.pid), 'grant');
+  await withSemaphore(0, { agents: 2 }, async ({ kernel, t, h: s, id, agents: [a, b] }) => {
+    const d = t.syscall(S.SYS_HANDLE_DUPLICATE, s);
+    assert.ok(d > 0, 'duplicate');
+    const ga = grant(t, d, a.pid);
+    const gb = grant(t, s, b.pid);
     a.start(S.SYS_HANDLE_WAIT, ga, -1);
     b.start(S.SYS_HANDLE_WAIT, gb, -1);
     await waitBlockedOn(kernel, a.pid, 'semaphore', 'readable', id);
     await waitBlockedOn(kernel, b.pid, 'semaphore', 'readable', id);
     assert.equal(t.syscall(S.SYS_HANDLE_REVOKE, d), 1, 'a\'s handle only');
-    const ra = track(a.result());
-    let aKilled = false;
-    try {
-      assert.equal((await within(ra.promise, 5000, 'the wait on a revoked handle')).r, -E.EBADF);
-    } finally {
-      if (!ra.settled) {
-        aKilled = true;
-        await a.terminate();
-      }
-    }
+    await assertRevokedWake(a, 'the wait on a revoked handle');
     // The revoke woke every waiter on the semaphore to look again; b parks again.
     await waitBlockedOn(kernel, b.pid, 'semaphore', 'readable', id);
     await b.terminate();
     assert.equal(t.syscall(S.SYS_SEM_POST, s), 0);
     assert.equal(objectInfo(kernel, id)!.count, 1);
     assert.equal(poll(t, s), R);
-    if (!aKilled) await a.exitWith(0);
+    await a.exitWith(0);
     for (const h of [d, s]) assert.equal(t.syscall(S.SYS_SEM_CLOSE, h), 0);
-    assert.deepEqual(kernel.usage(), base);
   });
 });
 
@@ -271,9 +232,9 @@ test('semaphore: a HANDLE_WAIT parked on a revoked handle wakes with -EBADF; a w
 test('ring, timeout 0: empty at creation (WRITABLE only); the events follow the kernel byte stream, not raw writes to the mapping', T, async () => {
   await withKernel((kernel) => {
     const t = kernel.task;
-    const h = ok(t.syscall(S.SYS_IPC_RING_CREATE, PAGE), 'IPC_RING_CREATE');
-    const ro = ok(restrict(t.ctx, h, RIGHT_READ), 'restrict');
-    const wo = ok(restrict(t.ctx, h, RIGHT_WRITE), 'restrict');
+    const h = createRing(t, PAGE);
+    const ro = narrowed(t, h, RIGHT_READ);
+    const wo = narrowed(t, h, RIGHT_WRITE);
     const table = () => [poll(t, h), poll(t, h, R), poll(t, h, W), poll(t, ro), poll(t, wo)];
     assert.deepEqual(table(), [W, -E.EAGAIN, W, -E.EAGAIN, W], 'new ring');
 
@@ -295,27 +256,17 @@ test('ring, timeout 0: empty at creation (WRITABLE only); the events follow the 
 });
 
 test('ring: a positive timeout with nothing ready is -ETIMEDOUT (sync and async)', T, async () => {
-  await withKernel(async (kernel) => {
-    const t = kernel.task;
-    const h = ok(t.syscall(S.SYS_IPC_RING_CREATE, PAGE), 'IPC_RING_CREATE');
-    const id = info(t, h).id;
+  await withRing(PAGE, { leakCheck: false }, async ({ kernel, t, h, id }) => {
     assert.equal(t.syscall(S.SYS_HANDLE_WAIT, h, 2_000_000, R), -E.ETIMEDOUT);
     assert.equal(await within(t.syscallAsync(S.SYS_HANDLE_WAIT, h, 2_000_000, R), 5000, 'async timed wait'), -E.ETIMEDOUT);
     assert.equal(ringWrite(t.ctx, h, new Uint8Array(PAGE - 1), 0, PAGE - 1, true, false), PAGE - 1);
     assert.equal(t.syscall(S.SYS_HANDLE_WAIT, h, 2_000_000, W), -E.ETIMEDOUT, 'full');
-    assert.equal(taskInfo(kernel, t.pid)!.state, 'running');
-    assert.deepEqual(objectInfo(kernel, id)!.waiters, { receivers: 0, senders: 0 });
+    assertNoWaiters(kernel, id);
   });
 });
 
 test('ring: HANDLE_WAIT(-1) in another thread sleeps until stream bytes arrive (READABLE) and until bytes are read from a full stream (WRITABLE)', T, async () => {
-  await withKernel(async (kernel) => {
-    const t = kernel.task;
-    const base = kernel.usage();
-    const a = await Agent.spawn(kernel);
-    const h = ok(t.syscall(S.SYS_IPC_RING_CREATE, PAGE), 'IPC_RING_CREATE');
-    const id = info(t, h).id;
-    const g = ok(t.syscall(S.SYS_HANDLE_GRANT, h, a.pid), 'grant');
+  await withRing(PAGE, { agents: 1, grant: true }, async ({ kernel, t, h, id, agents: [a], grants: [g] }) => {
 
     a.start(S.SYS_HANDLE_WAIT, g, -1, R);
     await waitBlockedOn(kernel, a.pid, 'ring', 'readable', id);
@@ -334,6 +285,5 @@ test('ring: HANDLE_WAIT(-1) in another thread sleeps until stream bytes arrive (
 
     await a.exitWith(0);
     assert.equal(t.syscall(S.SYS_HANDLE_CLOSE, h), 0);
-    assert.deepEqual(kernel.usage(), base);
   });
 });

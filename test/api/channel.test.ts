@@ -10,8 +10,6 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BadHandleError,
-  BrokenPipeError,
   ChannelReceiver,
   ChannelSender,
   EVENT_READABLE,
@@ -19,21 +17,19 @@ import {
   InterruptedError,
   InvalidArgumentError,
   jsonCodecOf,
-  KipcError,
   Message,
   OBJ_CHANNEL,
   PermissionError,
   RIGHT_GRANT,
   RIGHT_READ,
   RIGHT_WRITE,
-  TimeoutError,
   type Codec,
   type Handle,
   type Kernel,
   type ObjectInfo,
   type TaskHandle,
 } from '../../src/index.js';
-import { fixture, waitFor, within } from '../helpers.js';
+import { badHandle, brokenPipe, fixture, kipcError, tick, timedOut, waitFor, within } from '../helpers.js';
 import { startWatchdog, withGuardedKernel } from '../fixtures/scenario-lib.js';
 import { ECHO, OP, type CodecName, type Point, controlWords, isBlockedOn, pointCodec, setWord } from '../fixtures/api3-lib.js';
 
@@ -43,22 +39,6 @@ after(() => watchdog.stop());
 
 const T = { timeout: 60_000 };
 
-type ErrorClass = abstract new (...args: never[]) => KipcError;
-function kipcError(Class: ErrorClass, errno: number, code: string, cause?: unknown): (e: unknown) => boolean {
-  return (e: unknown) => {
-    assert.ok(e instanceof Class, `expected ${Class.name}, got ${String(e)}`);
-    assert.ok(e instanceof KipcError && e instanceof Error);
-    assert.equal(e.errno, errno);
-    assert.equal(e.code, code);
-    assert.equal(e.name, Class.name);
-    assert.ok(e.message.length > 0);
-    if (cause !== undefined) assert.equal(e.cause, cause);
-    return true;
-  };
-}
-const timedOut = kipcError(TimeoutError, 110, 'ETIMEDOUT');
-const brokenPipe = kipcError(BrokenPipeError, 32, 'EPIPE');
-const badHandle = kipcError(BadHandleError, 9, 'EBADF');
 /** The too-large error: InvalidArgumentError with a sentence naming both sizes and saying nothing was sent. */
 function tooLarge(size: number, max: number): (e: unknown) => boolean {
   return (e: unknown) => {
@@ -70,8 +50,6 @@ function tooLarge(size: number, max: number): (e: unknown) => boolean {
     return true;
   };
 }
-
-const tick = (ms = 5): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function channelInfo(kernel: Kernel, end: Handle): ObjectInfo {
   const id = end.info().objectId;

@@ -12,16 +12,14 @@ import {
   BadHandleError,
   InterruptedError,
   InvalidArgumentError,
-  KipcError,
   OBJ_SEMAPHORE,
   RIGHTS_ALL,
-  TimeoutError,
   type Kernel,
   type ObjectInfo,
   type Semaphore,
   type TaskHandle,
 } from '../../src/index.js';
-import { fixture, waitFor, within } from '../helpers.js';
+import { fixture, kipcError, tick, timedOut, waitFor, within } from '../helpers.js';
 import { startWatchdog, withGuardedKernel } from '../fixtures/scenario-lib.js';
 import { SEM, controlWords, isBlockedOn, setWord } from '../fixtures/api3-lib.js';
 import { H_SPINNERS } from '../../src/kernel/layout.js';
@@ -31,21 +29,6 @@ const watchdog = startWatchdog(90_000, 'semaphore API tests');
 after(() => watchdog.stop());
 
 const T = { timeout: 60_000 };
-
-type ErrorClass = abstract new (...args: never[]) => KipcError;
-function kipcError(Class: ErrorClass, errno: number, code: string, cause?: unknown): (e: unknown) => boolean {
-  return (e: unknown) => {
-    assert.ok(e instanceof Class, `expected ${Class.name}, got ${String(e)}`);
-    assert.ok(e instanceof KipcError && e instanceof Error);
-    assert.equal(e.errno, errno);
-    assert.equal(e.code, code);
-    assert.equal(e.name, Class.name);
-    assert.ok(e.message.length > 0);
-    if (cause !== undefined) assert.equal(e.cause, cause);
-    return true;
-  };
-}
-const timedOut = kipcError(TimeoutError, 110, 'ETIMEDOUT');
 
 function semInfo(kernel: Kernel, sem: Semaphore): ObjectInfo {
   const id = sem.info().objectId;
@@ -76,7 +59,6 @@ async function finished(workers: Worker[], what: string, timeoutMs = 15_000): Pr
   const exits = await within(Promise.all(workers.map((w) => w.task.exited)), timeoutMs, what);
   exits.forEach((exit, i) => assert.equal(exit.code, 0, `worker ${workers[i]!.index}: ${exit.error ?? ''}`));
 }
-const tick = (ms = 5): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 test('createSemaphore / tryAcquire / release in one task: the count, tryAcquire false at 0, limits, BadHandleError once closed', T, async () => {
   await withGuardedKernel(async (kernel) => {

@@ -12,7 +12,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EVENT_READABLE, EVENT_WRITABLE, InterruptedError, type Kernel, type KernelUsage, type Ring, type TaskHandle } from '../../src/index.js';
-import { fixture, waitFor, within } from '../helpers.js';
+import { fixture, tick, waitFor, within } from '../helpers.js';
 import { controlWords, lockFree, setWord, withGuardedKernel } from '../fixtures/scenario-lib.js';
 import { ByteStream, RecordParser, RING3, StreamChecker } from '../fixtures/ring3-lib.js';
 
@@ -53,8 +53,6 @@ function blockedOn(kernel: Kernel, pid: number): string | undefined {
 function assertBaseline(kernel: Kernel, baseline: KernelUsage, what: string): void {
   assert.deepEqual(kernel.usage(), baseline, `kernel usage after ${what}`);
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 // --- single producer, single consumer -----------------------------------------
 
@@ -150,7 +148,7 @@ test('a producer terminated while blocked in a 1 MB write: the reader gets a pre
     while (checker.seen < 256 * KiB) {
       const n = await ring.readAsync(buffer.subarray(0, 4 * KiB), { timeout: 10_000 });
       checker.check(buffer.subarray(0, n));
-      await sleep(1);
+      await tick(1);
     }
     // Then none: the ring fills and the producer blocks in the middle of its write.
     await waitFor(() => blockedOn(kernel, producer.task.pid) === 'ring:writable', 'the producer to block on the full ring');
@@ -230,7 +228,7 @@ test('producers terminated at random instants while a reader drains: each leaves
         ? { mode, id: round, count: COUNT, sizeSeed: round, maxChunk: 32 * KiB, useAsync: round % 2 === 1 }
         : { mode, seed, sizeSeed: round, total, maxChunk: 64 * KiB });
       await waitFor(() => Atomics.load(producer.c, RING3.started) === 1, `producer ${round} to start`);
-      await sleep(Math.random() * 25);
+      await tick(Math.random() * 25);
       await within(producer.task.terminate(), 15_000, `producer ${round} to be reaped`);
       stop.abort();
       await within(reading, 15_000, `the reader of round ${round}`);

@@ -23,30 +23,15 @@ import {
   PermissionError,
   RIGHTS_ALL,
   RIGHT_WRITE,
-  TimeoutError,
   type Port,
   type TaskHandle,
 } from '../../src/index.js';
-import { fixture, waitFor, within } from '../helpers.js';
+import { fixture, kipcError, tick, timedOut, waitFor, within } from '../helpers.js';
 import { AGENT, CALLER, controlWords, setWord, startWatchdog, withGuardedKernel } from '../fixtures/scenario-lib.js';
 
 // Sync calls block init's own thread: a kernel hang there is caught by the watchdog.
 const watchdog = startWatchdog(90_000, 'typed API tests');
 after(() => watchdog.stop());
-
-type ErrorClass = abstract new (...args: never[]) => KipcError;
-function kipcError(Class: ErrorClass, errno: number, code: string, cause?: unknown): (e: unknown) => boolean {
-  return (e: unknown) => {
-    assert.ok(e instanceof Class, `expected ${Class.name}, got ${String(e)}`);
-    assert.ok(e instanceof KipcError && e instanceof Error);
-    assert.equal(e.errno, errno);
-    assert.equal(e.code, code);
-    assert.equal(e.name, Class.name);
-    if (cause !== undefined) assert.equal(e.cause, cause);
-    return true;
-  };
-}
-const timedOut = kipcError(TimeoutError, 110, 'ETIMEDOUT');
 
 interface Agent {
   task: TaskHandle;
@@ -69,7 +54,6 @@ async function stopAgent(agent: Agent): Promise<void> {
   assert.equal(exit.code, 0, exit.error);
   agent.port.close();
 }
-const tick = (ms = 5): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 test('send/receive and sendAsync/receiveAsync: FIFO, the kernel writes the sender, `into` is reused', async () => {
   await withGuardedKernel(async (kernel) => {

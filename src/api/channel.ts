@@ -52,7 +52,7 @@ export interface ChannelFormat<T> {
 }
 
 /** IpcMessages: the Message is the kernel's input and output memory. */
-export function messageFormat(): ChannelFormat<Message> {
+function messageFormat(): ChannelFormat<Message> {
   return {
     maxBytes: 0,
     encode: (message) => message,
@@ -63,7 +63,7 @@ export function messageFormat(): ChannelFormat<Message> {
 }
 
 /** Byte strings of up to `maxBytes`, or values through `codec`. */
-export function bytesFormat<T = Uint8Array>(maxBytes: number, codec?: Codec<T>): ChannelFormat<T> {
+function bytesFormat<T = Uint8Array>(maxBytes: number, codec?: Codec<T>): ChannelFormat<T> {
   const scratch = messageMemory(new Uint8Array(maxBytes));
   const inputs = new MemoryCache();
   return {

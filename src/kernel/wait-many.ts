@@ -32,7 +32,7 @@ export const MAX_WAIT_MANY = 64;
  * Returns how many are ready, or -errno for a bad entry: EBADF a handle,
  * EINVAL an interest.
  */
-export function pollMany(ctx: TaskContext, handles: ArrayLike<number>, interests: ArrayLike<number>, ready: Int32Array): number {
+function pollMany(ctx: TaskContext, handles: ArrayLike<number>, interests: ArrayLike<number>, ready: Int32Array): number {
   let count = 0;
   for (let i = 0; i < handles.length; i++) {
     const events = readyEvents(ctx, handles[i]!, true, interests[i]!);

@@ -11,7 +11,6 @@
  */
 import * as L from '../kernel/layout.js';
 import { EFAULT, EINVAL, ENOMEM } from '../kernel/errno.js';
-import type { Region } from '../kernel/region.js';
 import type { TaskContext } from '../kernel/context.js';
 import { type MessageMemory, inBounds, writeI32 } from '../kernel/copy.js';
 import { registerDestroyer } from '../kernel/objects.js';
@@ -60,11 +59,6 @@ export function mapRing(ctx: TaskContext, h: number, mem: MessageMemory, ptr: nu
   writeI32(mem, ptr, location % 0x100000000);
   writeI32(mem, ptr + 4, Math.floor(location / 0x100000000));
   return r.unlockWith(r.w[o + L.O_RING_BYTES]!);
-}
-
-/** Byte offset and size of ring record `o`'s pages in the region buffer. */
-export function ringArea(r: Region, o: number): { offset: number; size: number } {
-  return { offset: r.page(r.w[o + L.O_RING]!) * 4, size: r.w[o + L.O_RING_BYTES]! };
 }
 
 registerDestroyer(L.OBJ_RING, destroyPagedQueue);

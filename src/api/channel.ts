@@ -33,7 +33,8 @@ import { type Codec, structuredCodec } from './codec.js';
 
 /**
  * How values of type T travel: as a 64-byte message, or as bytes (through a
- * codec for anything but Uint8Array). One instance per channel end.
+ * codec for anything but Uint8Array). Shared by the ends of one channel a
+ * task holds (its buffers are reused between calls; ops never overlap).
  */
 export interface ChannelFormat<T> {
   /** 0 for a message channel, else the largest encoded value in bytes. */

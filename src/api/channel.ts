@@ -46,8 +46,12 @@ export interface ChannelFormat<T> {
    */
   encode(value: T, operation: string): MessageMemory;
   encodedLength: number;
-  /** Memory to receive into (reused). */
-  receiveMemory(into?: T): MessageMemory;
+  /**
+   * Memory to receive into: reused by sync receives, which decode before
+   * anything else runs; `fresh` for async ones, which decode only after
+   * other code may have received into the shared buffer.
+   */
+  receiveMemory(into?: T, fresh?: boolean): MessageMemory;
   /** The value received: `length` bytes (or a message) in `memory`. */
   decode(memory: MessageMemory, length: number, into?: T): T;
 }
@@ -79,7 +83,7 @@ function bytesFormat<T = Uint8Array>(maxBytes: number, codec?: Codec<T>): Channe
       this.encodedLength = bytes.length;
       return inputs.of(bytes);
     },
-    receiveMemory: () => scratch,
+    receiveMemory: (_into, fresh) => (fresh ? messageMemory(new Uint8Array(maxBytes)) : scratch),
     decode(memory, length) {
       const bytes = memory.bytes.subarray(0, length);
       return codec ? codec.decode(bytes) : (bytes.slice() as unknown as T);
@@ -176,7 +180,7 @@ export class ChannelReceiver<T> extends Handle implements AsyncIterable<T> {
   }
 
   async receiveAsync(options?: AsyncChannelReceiveOptions<T>): Promise<T> {
-    const memory = this.format.receiveMemory(options?.into);
+    const memory = this.format.receiveMemory(options?.into, true);
     const signal = options?.signal;
     const n = check(await ops.channelReceiveAsync(this.ctx, this.handle, memory, 0, deadlineOf(options), signal), 'ChannelReceiver.receiveAsync', signal);
     return this.format.decode(memory, n, options?.into);
@@ -210,7 +214,7 @@ export class ChannelReceiver<T> extends Handle implements AsyncIterable<T> {
   /** Receives until the channel ends (no sender left and drained) or this handle is closed. */
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     for (;;) {
-      const memory = this.format.receiveMemory();
+      const memory = this.format.receiveMemory(undefined, true);
       const n = await ops.channelReceiveAsync(this.ctx, this.handle, memory, 0, Infinity);
       if (n === -EPIPE || n === -EBADF) return;
       check(n, 'ChannelReceiver iteration');

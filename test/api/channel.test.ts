@@ -591,3 +591,21 @@ test('a task terminated while blocked in send: its value is never queued, anothe
     assert.deepEqual(kernel.usage(), baseline);
   });
 });
+
+test('async receives running side by side on a bytes or value channel each get their own value (no shared receive buffer)', T, async () => {
+  await withGuardedKernel(async (kernel) => {
+    const t = kernel.task;
+    const bytes = t.createChannel({ maxBytes: 16 });
+    bytes.sender.send(new Uint8Array([1, 1]));
+    bytes.sender.send(new Uint8Array([2, 2, 2]));
+    const [first, second] = await Promise.all([bytes.receiver.receiveAsync(), bytes.receiver.receiveAsync()]);
+    assert.deepEqual([...first], [1, 1]);
+    assert.deepEqual([...second], [2, 2, 2]);
+
+    const values = t.createChannel<{ n: number }>({ maxBytes: 256, codec: 'structured' });
+    values.sender.send({ n: 1 });
+    values.sender.send({ n: 2 });
+    const [one, two] = await Promise.all([values.receiver.receiveAsync(), values.receiver.receiveAsync()]);
+    assert.deepEqual([one.n, two.n], [1, 2]);
+  });
+});

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sys as S, errno as E, Message, MSG_TYPE_REPLY, RIGHTS_ALL } from '../../src/index.js';
 import { waitFor, withKernel, within } from '../helpers.js';
-import { Agent, bind, connect, createPort, info, objectInfo, readMsg, send, taskInfo, tryRecv, writeMsg } from '../fixtures/abi-lib.js';
+import { Agent, connect, createPort, info, objectInfo, readMsg, send, servicePort, taskInfo, tryRecv, writeMsg } from '../fixtures/abi-lib.js';
 
 const T = { timeout: 20_000 };
 
@@ -19,12 +19,9 @@ test('IPC_CALL / IPC_REPLY: the receiver answers once; the reply overwrites the 
     const t = kernel.task;
     const base = kernel.usage();
     const a = await Agent.spawn(kernel);
-    const p = createPort(t);
-    assert.equal(bind(t, p, '/abi/svc'), 0);
-    const id = info(t, p).id;
+    const { p, id } = servicePort(t);
     const c = await a.connect('/abi/svc');
-    a.start(S.SYS_IPC_CALL, c, 0, 0, { at: 0, fresh: { senderLo: 0xdead, senderHi: 0xbeef, type: 7, p0: 41, p1: 5 } });
-    await a.blocked('reply', id);
+    await a.callBlocked(c, { senderLo: 0xdead, senderHi: 0xbeef, type: 7, p0: 41, p1: 5 }, id);
 
     const got = tryRecv(t, p);
     assert.equal(got.r, 0);
@@ -53,14 +50,11 @@ test('IPC_REPLY: only the task that received the call may answer it; anyone else
     const t = kernel.task;
     const a = await Agent.spawn(kernel); // the caller
     const b = await Agent.spawn(kernel); // a bystander
-    const p = createPort(t);
-    assert.equal(bind(t, p, '/abi/svc'), 0);
-    const id = info(t, p).id;
+    const { p, id } = servicePort(t);
     const c = await a.connect('/abi/svc');
 
     // Before anyone received it, nobody can answer a queued call.
-    a.start(S.SYS_IPC_CALL, c, 0, 0, { at: 0, fresh: { type: 1, p0: 1 } });
-    await a.blocked('reply', id);
+    await a.callBlocked(c, { type: 1, p0: 1 }, id);
     await waitFor(() => objectInfo(kernel, id)!.depth === 1, 'the call to be queued');
     for (let token = 1; token < 8; token++) {
       assert.equal((await b.syscall(S.SYS_IPC_REPLY, 0, 0, 0, { at: 0, fresh: { senderLo: a.pid, senderHi: token, type: 9 } })).r, -E.EPERM);
@@ -103,8 +97,7 @@ test('a plain send gives no reply right, and its sender never gets a stale reply
     assert.deepEqual([plain.r, plain.msg.senderLo, plain.msg.senderHi, plain.msg.p0], [0, a.pid, 0, 30]);
     assert.equal((await b.syscall(S.SYS_IPC_REPLY, 0, 0, 0, { at: 0, patch: { type: 99 } })).r, -E.EPERM, 'replying to a plain message');
 
-    a.start(S.SYS_IPC_CALL, c, 0, 0, { at: 0, fresh: { type: 4, p0: 5 } });
-    await a.blocked('reply', id);
+    await a.callBlocked(c, { type: 4, p0: 5 }, id);
     const call = await b.syscall(S.SYS_IPC_RECV, h, 64, 0, { at: 64 });
     assert.deepEqual([call.r, call.msg.senderLo, call.msg.p0], [0, a.pid, 5]);
     assert.notEqual(call.msg.senderHi, 0);
@@ -278,12 +271,9 @@ test('IPC_REPLY to a caller that died is -EPIPE and uses the right up; the call 
     const t = kernel.task;
     const base = kernel.usage();
     const a = await Agent.spawn(kernel);
-    const p = createPort(t);
-    assert.equal(bind(t, p, '/abi/svc'), 0);
-    const id = info(t, p).id;
+    const { p, id } = servicePort(t);
     const c = await a.connect('/abi/svc');
-    a.start(S.SYS_IPC_CALL, c, 0, 0, { at: 0, fresh: { type: 1 } });
-    await a.blocked('reply', id);
+    await a.callBlocked(c, { type: 1 }, id);
     const got = tryRecv(t, p);
     await a.terminate();
     const R = writeMsg(t.memory, 512, { senderLo: got.m.senderLo, senderHi: got.m.senderHi, type: 2 });
@@ -298,15 +288,12 @@ test('handle transfer in a reply: needs grant (else -EPERM, right kept), bad val
   await withKernel(async (kernel) => {
     const t = kernel.task;
     const a = await Agent.spawn(kernel);
-    const p = createPort(t);
-    assert.equal(bind(t, p, '/abi/svc'), 0);
-    const id = info(t, p).id;
+    const { p, id } = servicePort(t);
     const q = createPort(t);
     const qi = info(t, q);
     const wo = connect(t, '/abi/svc'); // write only: no grant
     const c = await a.connect('/abi/svc');
-    a.start(S.SYS_IPC_CALL, c, 0, 0, { at: 0, fresh: { type: 1 } });
-    await a.blocked('reply', id);
+    await a.callBlocked(c, { type: 1 }, id);
     const got = tryRecv(t, p);
     const reply = (flags: number) => t.syscall(S.SYS_IPC_REPLY, writeMsg(t.memory, 512, { senderLo: got.m.senderLo, senderHi: got.m.senderHi, type: 5, flags }));
     assert.equal(reply(wo), -E.EPERM);
@@ -332,14 +319,12 @@ test('handle transfer in a call: the server receives the caller\'s handle', T, a
   await withKernel(async (kernel) => {
     const t = kernel.task;
     const a = await Agent.spawn(kernel);
-    const p = createPort(t);
-    assert.equal(bind(t, p, '/abi/svc'), 0);
+    const { p } = servicePort(t);
     const c = await a.connect('/abi/svc');
     const k = (await a.syscall(S.SYS_IPC_CREATE_PORT, 0)).r;
     const kid = (await a.info(k)).info.id;
     assert.equal((await a.syscall(S.SYS_IPC_CALL, c, 0, 0, { at: 0, fresh: { flags: c } })).r, -E.EPERM, 'a connect handle cannot be passed on');
-    a.start(S.SYS_IPC_CALL, c, 0, 0, { at: 0, fresh: { type: 1, flags: k } });
-    await a.blocked('reply', info(t, p).id);
+    await a.callBlocked(c, { type: 1, flags: k }, info(t, p).id);
     const got = tryRecv(t, p);
     assert.equal(got.r, 0);
     assert.ok(got.m.flags > 0);
@@ -358,12 +343,10 @@ test('IPC_REPLY with a handle is -ENOSPC when the caller\'s table is full: nothi
     async (kernel) => {
       const t = kernel.task;
       const a = await Agent.spawn(kernel); // init: control port; agent: its control connect handle
-      const p = createPort(t); // init's table is now full
-      assert.equal(bind(t, p, '/abi/svc'), 0);
+      const { p } = servicePort(t); // init's table is now full
       const c = await a.connect('/abi/svc'); // and so is the agent's
       assert.ok(c > 0);
-      a.start(S.SYS_IPC_CALL, c, 0, 0, { at: 0, fresh: { type: 1 } });
-      await a.blocked('reply', info(t, p).id);
+      await a.callBlocked(c, { type: 1 }, info(t, p).id);
       const got = tryRecv(t, p);
       const reply = (flags: number) => t.syscall(S.SYS_IPC_REPLY, writeMsg(t.memory, 512, { senderLo: got.m.senderLo, senderHi: got.m.senderHi, type: 5, flags }));
       assert.equal(reply(p), -E.ENOSPC);
@@ -389,11 +372,9 @@ test('a plain send dropped by a dying port leaves no stale reply for its sender\
     await b.terminate();
     assert.equal((await a.syscall(S.SYS_IPC_SEND, dead, 0, 0, { at: 0, fresh: { type: 1 } })).r, -E.EPIPE, 'the sender learns it from its send');
 
-    const p = createPort(t);
-    assert.equal(bind(t, p, '/abi/svc'), 0);
+    const { p } = servicePort(t);
     const c = await a.connect('/abi/svc');
-    a.start(S.SYS_IPC_CALL, c, 0, 0, { at: 0, fresh: { type: 2, p0: 20 } });
-    await a.blocked('reply', info(t, p).id);
+    await a.callBlocked(c, { type: 2, p0: 20 }, info(t, p).id);
     const got = tryRecv(t, p);
     assert.equal(got.m.p0, 20);
     assert.equal(t.syscall(S.SYS_IPC_REPLY, writeMsg(t.memory, 512, { senderLo: got.m.senderLo, senderHi: got.m.senderHi, type: 3, p0: 21 })), 0);

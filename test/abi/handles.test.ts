@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sys as S, errno as E, OBJ_PORT, RIGHTS_ALL, RIGHT_WRITE } from '../../src/index.js';
+import { sys as S, errno as E, type Kernel, OBJ_PORT, RIGHTS_ALL, RIGHT_WRITE } from '../../src/index.js';
 import { withKernel, within } from '../helpers.js';
 import { Agent, bind, connect, createPort, info, readInfo, send, taskInfo, tryRecv } from '../fixtures/abi-lib.js';
 
@@ -365,16 +365,25 @@ test('HANDLE_REVOKE follows the lineage through a closed middle handle and throu
   });
 });
 
+/**
+ * An agent blocked in IPC_RECV on a grant of init's port `p`, whose lineage
+ * init has just revoked (the revoke closed exactly that grant).
+ */
+async function receiverBlockedOnRevokedGrant(kernel: Kernel): Promise<{ t: Kernel['task']; a: Agent; p: number }> {
+  const t = kernel.task;
+  const a = await Agent.spawn(kernel);
+  const p = createPort(t);
+  const id = info(t, p).id;
+  const g = t.syscall(S.SYS_HANDLE_GRANT, p, a.pid);
+  a.start(S.SYS_IPC_RECV, g, 0, 0, { at: 0 });
+  await a.blocked('readable', id);
+  assert.equal(t.syscall(S.SYS_HANDLE_REVOKE, p), 1);
+  return { t, a, p };
+}
+
 test('a revoked handle receives nothing: a receiver blocked on it gets -EBADF when traffic arrives and the message stays for the root', T, async () => {
   await withKernel(async (kernel) => {
-    const t = kernel.task;
-    const a = await Agent.spawn(kernel);
-    const p = createPort(t);
-    const id = info(t, p).id;
-    const g = t.syscall(S.SYS_HANDLE_GRANT, p, a.pid);
-    a.start(S.SYS_IPC_RECV, g, 0, 0, { at: 0 });
-    await a.blocked('readable', id);
-    assert.equal(t.syscall(S.SYS_HANDLE_REVOKE, p), 1);
+    const { t, a, p } = await receiverBlockedOnRevokedGrant(kernel);
     assert.equal(send(t, p, { type: 5, p0: 55 }), 0);
     assert.equal((await a.result()).r, -E.EBADF);
     const got = tryRecv(t, p);
@@ -385,14 +394,7 @@ test('a revoked handle receives nothing: a receiver blocked on it gets -EBADF wh
 
 test('a receiver blocked on a handle wakes with -EBADF as soon as the handle is revoked, without waiting for traffic', T, async () => {
   await withKernel(async (kernel) => {
-    const t = kernel.task;
-    const a = await Agent.spawn(kernel);
-    const p = createPort(t);
-    const id = info(t, p).id;
-    const g = t.syscall(S.SYS_HANDLE_GRANT, p, a.pid);
-    a.start(S.SYS_IPC_RECV, g, 0, 0, { at: 0 });
-    await a.blocked('readable', id);
-    assert.equal(t.syscall(S.SYS_HANDLE_REVOKE, p), 1);
+    const { a } = await receiverBlockedOnRevokedGrant(kernel);
     try {
       assert.equal((await within(a.result(), 2000, 'the blocked receive on a revoked handle')).r, -E.EBADF);
       await a.exitWith(0);

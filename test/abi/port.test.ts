@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sys as S, errno as E, OBJ_PORT, RIGHTS_ALL } from '../../src/index.js';
 import { waitFor, withKernel, within } from '../helpers.js';
-import { Agent, bind, connect, createPort, info, objectInfo, readMsg, send, tryRecv, writeMsg } from '../fixtures/abi-lib.js';
+import { Agent, bind, connect, createPort, info, objectInfo, readMsg, send, servicePort, tryRecv, writeMsg } from '../fixtures/abi-lib.js';
 
 const T = { timeout: 20_000 };
 
@@ -213,9 +213,7 @@ test('a sender blocked on a full port (capacity 16, another thread) is woken whe
     const t = kernel.task;
     const base = kernel.usage();
     const a = await Agent.spawn(kernel);
-    const p = createPort(t);
-    assert.equal(bind(t, p, '/abi/full'), 0);
-    const id = info(t, p).id;
+    const { p, id } = servicePort(t, '/abi/full');
     const c = await a.connect('/abi/full');
     for (let i = 0; i < 16; i++) {
       assert.equal((await a.syscall(S.SYS_IPC_SEND, c, 0, 0, { at: 0, fresh: { type: 1, p0: i } })).r, 0, `send #${i}`);
@@ -240,9 +238,7 @@ test('a port dies when its owner closes it: a sender blocked on it in another ta
     const t = kernel.task;
     const base = kernel.usage();
     const a = await Agent.spawn(kernel);
-    const p = createPort(t);
-    assert.equal(bind(t, p, '/abi/doomed'), 0);
-    const id = info(t, p).id;
+    const { p, id } = servicePort(t, '/abi/doomed');
     const c = await a.connect('/abi/doomed');
     for (let i = 0; i < 16; i++) assert.equal(send(t, p, { p0: i }), 0);
     a.start(S.SYS_IPC_SEND, c, 0, 0, { at: 0, fresh: { type: 1 } });
@@ -353,9 +349,7 @@ test('several senders blocked on one full port each complete as receives make ro
     const t = kernel.task;
     const base = kernel.usage();
     const agents = await Promise.all([Agent.spawn(kernel), Agent.spawn(kernel), Agent.spawn(kernel)]);
-    const p = createPort(t);
-    assert.equal(bind(t, p, '/abi/crowd'), 0);
-    const id = info(t, p).id;
+    const { p, id } = servicePort(t, '/abi/crowd');
     const handles = await Promise.all(agents.map((a) => a.connect('/abi/crowd')));
     for (let i = 0; i < 16; i++) assert.equal(send(t, p, { p0: i }), 0);
     agents.forEach((a, k) => a.start(S.SYS_IPC_SEND, handles[k]!, 0, 0, { at: 0, fresh: { type: 2, p0: 100 + k } }));

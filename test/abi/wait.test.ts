@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sys as S, errno as E, EVENT_READABLE, EVENT_WRITABLE } from '../../src/index.js';
 import { withKernel, within } from '../helpers.js';
-import { Agent, bind, connect, createPort, info, objectInfo, send, taskInfo, tryRecv } from '../fixtures/abi-lib.js';
+import { Agent, bind, connect, createPort, info, objectInfo, send, servicePort, taskInfo, tryRecv } from '../fixtures/abi-lib.js';
 
 const T = { timeout: 20_000 };
 const R = EVENT_READABLE;
@@ -73,9 +73,7 @@ test('HANDLE_WAIT(-1) in another thread sleeps until a receive in another task m
     const t = kernel.task;
     const base = kernel.usage();
     const a = await Agent.spawn(kernel);
-    const p = createPort(t);
-    assert.equal(bind(t, p, '/abi/wait'), 0);
-    const id = info(t, p).id;
+    const { p, id } = servicePort(t, '/abi/wait');
     const c = await a.connect('/abi/wait');
     for (let i = 0; i < 16; i++) assert.equal(send(t, p, { p0: i }), 0);
     a.start(S.SYS_HANDLE_WAIT, c, -1);
@@ -98,9 +96,7 @@ test('HANDLE_WAIT with a long positive timeout is woken by the event, not by the
   await withKernel(async (kernel) => {
     const t = kernel.task;
     const a = await Agent.spawn(kernel);
-    const p = createPort(t);
-    assert.equal(bind(t, p, '/abi/wait'), 0);
-    const id = info(t, p).id;
+    const { p, id } = servicePort(t, '/abi/wait');
     const c = await a.connect('/abi/wait');
     for (let i = 0; i < 16; i++) assert.equal(send(t, p, {}), 0);
     a.start(S.SYS_HANDLE_WAIT, c, 2_000_000_000); // 2 s, the largest an i32 command carries
@@ -141,9 +137,7 @@ test('HANDLE_WAIT(-1) blocked in another task wakes with -EPIPE when the port\'s
     const t = kernel.task;
     const base = kernel.usage();
     const a = await Agent.spawn(kernel);
-    const p = createPort(t);
-    assert.equal(bind(t, p, '/abi/wait'), 0);
-    const id = info(t, p).id;
+    const { p, id } = servicePort(t, '/abi/wait');
     const c = await a.connect('/abi/wait');
     for (let i = 0; i < 16; i++) assert.equal(send(t, p, {}), 0);
     a.start(S.SYS_HANDLE_WAIT, c, -1);

@@ -96,6 +96,13 @@ export const HEADER_WORDS = 64;
 
 /** Words in a 64-byte cache line: tables whose records are split by line start on one. */
 export const CACHE_LINE_WORDS = 16;
+/**
+ * Words in an aligned pair of cache lines. CPUs fetch lines in adjacent
+ * pairs, so data one thread writes while another reads its neighbour goes in
+ * a pair of its own (measured on 1→1 channels: about a quarter more
+ * messages per second than with single-line separation).
+ */
+export const LINE_PAIR_WORDS = 2 * CACHE_LINE_WORDS;
 
 // ---------------------------------------------------------------------------
 // Task table record
@@ -129,8 +136,8 @@ export const TASK_PARK_RECORDS = 32;
 export const T_LOCK_PARK = T_PARK_RECORDS + TASK_PARK_RECORDS;
 /** 1 while the task counts itself in H_SPINNERS (lowered by the supervisor if it dies spinning). */
 export const T_SPINNING = T_LOCK_PARK + 1;
-/** Whole cache lines: a task's counters never share a line with another task's. */
-export const TASK_WORDS = Math.ceil((T_SPINNING + 1) / CACHE_LINE_WORDS) * CACHE_LINE_WORDS;
+/** Whole pairs of cache lines: a task's counters never share a pair with another task's. */
+export const TASK_WORDS = Math.ceil((T_SPINNING + 1) / LINE_PAIR_WORDS) * LINE_PAIR_WORDS;
 
 export const TASK_FREE = 0;
 export const TASK_STARTING = 1;
@@ -146,12 +153,13 @@ export const PID_SLOT_STRIDE = 1 << PID_SLOT_BITS;
 export const MAX_TASKS_LIMIT = PID_SLOT_STRIDE - 1;
 
 // ---------------------------------------------------------------------------
-// Object table record: five 64-byte cache lines (the table is line aligned).
-// Line 0 is the object's identity, read by everyone and written rarely. A
-// queue's senders own lines 1 and 2, its receivers lines 3 and 4: a side's
-// published index (read by the other side) and its lock (touched by the other
-// side only to flag a waiter) lie on different lines, so with one task on
-// each side no line moves between them but the index and the messages.
+// Object table record: five pairs of cache lines (the table starts on a
+// pair). Pair 0 is the object's identity, read by everyone and written
+// rarely. A queue's senders own pairs 1 and 2, its receivers pairs 3 and 4:
+// a side's published index (read by the other side) and its lock (touched by
+// the other side only to flag a waiter) lie in different pairs, so with one
+// task on each side nothing moves between them but the index and the
+// messages.
 export const O_TYPE = 0;
 export const O_GEN = 1;
 /** References: handles in any table + handles in flight in messages. */
@@ -192,33 +200,33 @@ export const O_MAX_BYTES = 14;
 /** A ring's size in bytes as created (rounded up to whole pages). */
 export const O_RING_BYTES = 15;
 
-/** Senders' published line: the tail, and the event word receivers park on. */
-export const O_TAIL = 16;
+/** Senders' published pair: the tail, and the event word receivers park on. */
+export const O_TAIL = LINE_PAIR_WORDS;
 /**
  * A semaphore's count (>= 0; SEMAPHORE_DESTROYED once destroyed) and its
  * parked waiters, on the line a queue's tail would use, next to O_READ_SEQ,
  * the event word its waiters park on.
  */
-export const O_SEM_COUNT = 16;
-export const O_SEM_WAITERS = 18;
+export const O_SEM_COUNT = O_TAIL;
+export const O_SEM_WAITERS = O_TAIL + 2;
 export const SEMAPHORE_DESTROYED = -1;
 export const SEMAPHORE_MAX = 0x7fffffff;
 /** Bumped when the send lock is released with QUEUE_PEERS_WAITING set. */
-export const O_READ_SEQ = 17;
-/** Senders' own line. Receivers waiting for a message flag themselves on the lock. */
-export const O_SEND_LOCK = 32;
+export const O_READ_SEQ = O_TAIL + 1;
+/** Senders' own pair. Receivers waiting for a message flag themselves on the lock. */
+export const O_SEND_LOCK = 2 * LINE_PAIR_WORDS;
 /** The head as senders last read it (a lower bound of the real one): saves reading the receivers' line. */
-export const O_CACHED_HEAD = 33;
+export const O_CACHED_HEAD = O_SEND_LOCK + 1;
 
-/** Receivers' published line: the head, and the event word senders park on. */
-export const O_HEAD = 48;
+/** Receivers' published pair: the head, and the event word senders park on. */
+export const O_HEAD = 3 * LINE_PAIR_WORDS;
 /** Bumped when the receive lock is released with QUEUE_PEERS_WAITING set. */
-export const O_WRITE_SEQ = 49;
-/** Receivers' own line. Senders waiting for room flag themselves on the lock. */
-export const O_RECV_LOCK = 64;
+export const O_WRITE_SEQ = O_HEAD + 1;
+/** Receivers' own pair. Senders waiting for room flag themselves on the lock. */
+export const O_RECV_LOCK = 4 * LINE_PAIR_WORDS;
 /** The tail as receivers last read it. */
-export const O_CACHED_TAIL = 65;
-export const OBJECT_WORDS = 80;
+export const O_CACHED_TAIL = O_RECV_LOCK + 1;
+export const OBJECT_WORDS = 5 * LINE_PAIR_WORDS;
 
 export const OBJECT_FLAG_DESTROYED = 1;
 /** A ring's byte stream was shut down by a writer: no more bytes will come. */
@@ -307,10 +315,10 @@ export const M_XFER_OBJECT = MESSAGE_WORDS + 2;
 export const M_XFER_RIGHTS = MESSAGE_WORDS + 3;
 export const M_XFER_PARENT = MESSAGE_WORDS + 4;
 /**
- * Two whole cache lines (the table starts on a line): a sender filling the
- * slot after the one a receiver is copying out never shares a line with it.
+ * One pair of cache lines (the table starts on a pair): a sender filling the
+ * slot after the one a receiver is copying out never shares a pair with it.
  */
-export const MESSAGE_SLOT_WORDS = 2 * CACHE_LINE_WORDS;
+export const MESSAGE_SLOT_WORDS = LINE_PAIR_WORDS;
 
 // ---------------------------------------------------------------------------
 // Call slot record
@@ -422,9 +430,9 @@ export function namespaceEntryWords(maxPathBytes: number): number {
   return N_PATH + Math.ceil(maxPathBytes / 4);
 }
 
-/** The first word index at or after `at` that starts a cache line. */
-function lineAligned(at: number): number {
-  return Math.ceil(at / CACHE_LINE_WORDS) * CACHE_LINE_WORDS;
+/** The first word index at or after `at` that starts a pair of cache lines. */
+function pairAligned(at: number): number {
+  return Math.ceil(at / LINE_PAIR_WORDS) * LINE_PAIR_WORDS;
 }
 
 /**
@@ -439,15 +447,15 @@ export function computeLayout(limits: Limits): Layout {
   at += Math.ceil(limits.messageSlots / 32);
   const undo = at;
   at += undoEntries * 2;
-  at = lineAligned(at);
+  at = pairAligned(at);
   const tasks = at;
   at += limits.maxTasks * TASK_WORDS;
-  at = lineAligned(at);
+  at = pairAligned(at);
   const objects = at;
   at += limits.maxObjects * OBJECT_WORDS;
   const handles = at;
   at += limits.maxTasks * limits.maxHandles * HANDLE_WORDS;
-  at = lineAligned(at);
+  at = pairAligned(at);
   const messages = at;
   at += limits.messageSlots * MESSAGE_SLOT_WORDS;
   const calls = at;

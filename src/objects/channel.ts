@@ -35,12 +35,12 @@ export const MAX_CHANNEL_CAPACITY = 65536;
 export const MAX_CHANNEL_MESSAGE_BYTES = 1 << 20;
 
 /**
- * Slots take whole pairs of cache lines: CPUs fetch lines in adjacent pairs,
- * so with one-line slots a sender filling a slot would pull away the line a
- * receiver is reading next to it (measured: batched 1→1 throughput 4-6 M
- * msg/s with one-line slots, 15-19 M with pairs).
+ * Slots take whole pairs of cache lines: with one-line slots a sender filling
+ * a slot would pull away the line a receiver is reading next to it
+ * (measured: batched 1→1 throughput 4-6 M msg/s with one-line slots, 15-19 M
+ * with pairs).
  */
-const SLOT_ALIGN_WORDS = 2 * L.CACHE_LINE_WORDS;
+const SLOT_ALIGN_WORDS = L.LINE_PAIR_WORDS;
 
 /** Words per slot: one IpcMessage, or a length word and `maxBytes` bytes, in whole pairs of lines. */
 function slotWordsFor(maxBytes: number): number {

@@ -20,8 +20,27 @@ export { Ring } from './api/ring.js';
 export { waitAny, waitAnyAsync } from './api/wait.js';
 export type { WaitTarget, ReadyEntry } from './api/wait.js';
 export type { RingWriteOptions, AsyncRingWriteOptions } from './api/ring.js';
+export { Mailbox, Mail, MAILBOX_CAPACITY, MAILBOX_MESSAGE_BYTES } from './api/mailbox.js';
+export { Network } from './api/network.js';
+export { Keyboard, KeyboardSubscription } from './api/keyboard.js';
+export { NetworkInterface } from './devices/network-interface.js';
+export { KeyboardDevice } from './devices/keyboard-device.js';
+export type { KeyboardOptions } from './devices/keyboard-device.js';
+export type { FrameLink } from './devices/frame-link.js';
+export { MAX_FRAME_BYTES } from './devices/frame-link.js';
 export * from './api/errors.js';
-export type { KernelSnapshot, KernelUsage, KernelStats, TaskInfo, ObjectInfo, TaskState, ObjectTypeName } from './runtime/snapshot.js';
+export type {
+  KernelSnapshot,
+  KernelUsage,
+  KernelStats,
+  TaskInfo,
+  ObjectInfo,
+  TaskState,
+  ObjectTypeName,
+  PersonalityName,
+  NetworkInfo,
+  KeyboardInfo,
+} from './runtime/snapshot.js';
 export * as errno from './kernel/errno.js';
 export * as sys from './abi/numbers.js';
 export {
@@ -40,4 +59,5 @@ export {
   OBJ_CHANNEL,
   OBJ_RING,
   OBJ_SEMAPHORE,
+  OBJ_MAILBOX,
 } from './kernel/layout.js';

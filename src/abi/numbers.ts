@@ -32,3 +32,10 @@ export const SYS_SEM_CLOSE = 234;
 
 /** Personalities a task may speak, chosen at spawn. */
 export const PERSONALITY_STRAT9 = 0;
+export const PERSONALITY_ROU2EXOS = 1;
+
+/** Syscall numbers of the rou2exOS personality (SPEC section 4). */
+export const SYS_PIPE = 0x03;
+export const SYS_RECEIVE_DATA = 0x35;
+export const SYS_SEND_DATA = 0x36;
+export const SYS_NET_REGISTER = 0x37;

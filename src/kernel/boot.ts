@@ -43,6 +43,8 @@ export function bootRegion(limits: L.Limits): SharedArrayBuffer {
   w[L.H_PAGES] = limits.pages;
   w[L.H_OFF_PAGE_BITMAP] = layout.pageBitmap;
   w[L.H_OFF_PAGES] = layout.pages;
+  w[L.H_OFF_NET] = layout.net;
+  w[L.H_OFF_PIPES] = layout.pipes;
 
   for (let i = 0; i < limits.maxObjects; i++) {
     w[layout.objects + i * L.OBJECT_WORDS + L.O_NEXT_FREE] = i + 1 < limits.maxObjects ? i + 1 : -1;

@@ -10,6 +10,9 @@ import '../objects/all.js';
 import { releaseAllHandles } from './handles.js';
 import { failCall, freeCall, withdrawQueuedCall } from '../objects/call.js';
 import { removeBindingsBy } from '../objects/namespace.js';
+import { releaseMailbox } from '../objects/mailbox.js';
+import { releaseNetRegistrations } from '../objects/network.js';
+import { releasePipeSubscription } from '../objects/keyboard-pipe.js';
 import { wakeObjectWaiters } from './objects.js';
 
 /**
@@ -20,8 +23,9 @@ import { wakeObjectWaiters } from './objects.js';
  * 2-3. ports it owns are destroyed (blocked senders and receivers wake with
  *    EPIPE, queued calls get EPIPE replies, plain sends are dropped);
  * 4. its handles are released, freeing objects left without handles;
- * 5. its namespace bindings go; calls it made are withdrawn or abandoned;
- *    waiter counters it raised are lowered.
+ * 5. its namespace bindings, mailbox (queued messages are dropped), network
+ *    registrations and keyboard subscription go; calls it made are
+ *    withdrawn or abandoned; waiter counters it raised are lowered.
  */
 export function reapTask(r: Region, slot: number, exitCode: number): void {
   const w = r.w;
@@ -44,6 +48,9 @@ export function reapTask(r: Region, slot: number, exitCode: number): void {
   }
   releaseAllHandles(r, slot);
   removeBindingsBy(r, pid);
+  releaseMailbox(r, slot);
+  releaseNetRegistrations(r, pid);
+  releasePipeSubscription(r, pid);
   for (let i = 0; i <= L.TASK_PARK_RECORDS; i++) {
     // The park records, then the lock-wait record right after them.
     const counter = w[t + L.T_PARK_RECORDS + i]!;

@@ -9,6 +9,7 @@
  *
  * ```
  *  header | message bitmap | undo log | task table | object table | handle tables | message slots | call slots | namespace
+ *  | network block | keyboard pipes | page bitmap | pages
  * ```
  */
 
@@ -92,6 +93,9 @@ export const H_PAGES_USED = 43;
  */
 export const H_POLLERS = 44;
 export const H_POLL_SEQ = 45;
+/** Word offsets of the network block and of the keyboard pipes (SPEC section 4). */
+export const H_OFF_NET = 46;
+export const H_OFF_PIPES = 47;
 export const HEADER_WORDS = 64;
 
 /** Words in a 64-byte cache line: tables whose records are split by line start on one. */
@@ -136,8 +140,10 @@ export const TASK_PARK_RECORDS = 32;
 export const T_LOCK_PARK = T_PARK_RECORDS + TASK_PARK_RECORDS;
 /** 1 while the task counts itself in H_SPINNERS (lowered by the supervisor if it dies spinning). */
 export const T_SPINNING = T_LOCK_PARK + 1;
+/** Object slot + 1 of the task's mailbox (SPEC section 4), 0 until it has one. */
+export const T_MAILBOX = T_SPINNING + 1;
 /** Whole pairs of cache lines: a task's counters never share a pair with another task's. */
-export const TASK_WORDS = Math.ceil((T_SPINNING + 1) / LINE_PAIR_WORDS) * LINE_PAIR_WORDS;
+export const TASK_WORDS = Math.ceil((T_MAILBOX + 1) / LINE_PAIR_WORDS) * LINE_PAIR_WORDS;
 
 export const TASK_FREE = 0;
 export const TASK_STARTING = 1;
@@ -199,6 +205,8 @@ export const O_SLOT_WORDS = 13;
 export const O_MAX_BYTES = 14;
 /** A ring's size in bytes as created (rounded up to whole pages). */
 export const O_RING_BYTES = 15;
+/** A mailbox's sends refused because it was full (EAGAIN, or a frame dropped): rare, so in the identity pair. */
+export const O_MAILBOX_REFUSED = 16;
 
 /** Senders' published pair: the tail, and the event word receivers park on. */
 export const O_TAIL = LINE_PAIR_WORDS;
@@ -255,6 +263,8 @@ export const OBJ_PORT = 4;
 export const OBJ_CHANNEL = 5;
 export const OBJ_RING = 6;
 export const OBJ_SEMAPHORE = 7;
+/** kipc's own types: a task's mailbox (rou2exOS, SPEC section 4). */
+export const OBJ_MAILBOX = 8;
 
 // ---------------------------------------------------------------------------
 // Page pool: 4 KiB pages for rings and channels, at the end of the region
@@ -360,6 +370,80 @@ export const CALL_INDEX_STRIDE = 1 << CALL_INDEX_BITS;
 export const MAX_CALLS_LIMIT = CALL_INDEX_STRIDE - 1;
 
 // ---------------------------------------------------------------------------
+// Mailboxes (rou2exOS, SPEC section 4): a queue of MAILBOX_CAPACITY byte
+// messages in the page pool, each slot with its own buffer: header words
+// then up to FRAME_MAX_BYTES bytes (a task's send carries at most
+// MAILBOX_MESSAGE_BYTES; a network frame up to FRAME_MAX_BYTES).
+export const MAILBOX_CAPACITY = 10;
+export const MAILBOX_MESSAGE_BYTES = 512;
+export const FRAME_MAX_BYTES = 2048;
+/** Slot header words: payload length in bytes, sender pid (0: a device), kind. */
+export const MB_LENGTH = 0;
+export const MB_SENDER = 1;
+export const MB_KIND = 2;
+/** Word of the slot where the payload starts. */
+export const MB_PAYLOAD = 4;
+export const MAILBOX_SLOT_WORDS = Math.ceil((MB_PAYLOAD + FRAME_MAX_BYTES / 4) / LINE_PAIR_WORDS) * LINE_PAIR_WORDS;
+/** A message a task sent, and an Ethernet frame the network interface delivered. */
+export const MAIL_KIND_DATA = 0;
+export const MAIL_KIND_FRAME = 1;
+/** How many frames the driver may have queued for the interface to transmit. */
+export const NET_TX_CAPACITY = 64;
+
+// ---------------------------------------------------------------------------
+// Network block (one per kernel): who gets frames, and a counter for every
+// delivery, drop and refusal.
+/** Pid of the network driver task (0: none). */
+export const NET_DRIVER = 0;
+/** Object slot + 1 of the transmit queue of the attached interface (0: none attached). */
+export const NET_TX = 1;
+/** Frames the interface handed to the kernel. */
+export const NET_FRAMES_IN = 2;
+/** Delivered to the task bound to the frame's TCP destination port, or to the driver. */
+export const NET_TO_PORT = 3;
+export const NET_TO_DRIVER = 4;
+/** Dropped: no port binding and no driver; the target's mailbox full; longer than FRAME_MAX_BYTES; shorter than an Ethernet header. */
+export const NET_DROP_NO_ROUTE = 5;
+export const NET_DROP_FULL = 6;
+export const NET_DROP_TOO_BIG = 7;
+export const NET_DROP_RUNT = 8;
+/** Frames the driver queued for transmission, and those refused because the queue was full. */
+export const NET_TX_FRAMES = 9;
+export const NET_TX_REFUSED = 10;
+/** net_register calls refused (EBUSY, ENOSPC). */
+export const NET_REGISTER_REFUSED = 11;
+/** The port table: NET_PORT_ENTRIES × (TCP port, pid); pid 0 = free. */
+export const NET_PORTS = 16;
+export const NET_PORT_ENTRIES = 16;
+export const NET_PORT_WORDS = 2;
+export const NET_WORDS = NET_PORTS + NET_PORT_ENTRIES * NET_PORT_WORDS;
+
+// ---------------------------------------------------------------------------
+// Keyboard pipes: a small header, then PIPE_SUBSCRIBERS records, each a
+// ring of PIPE_RING_BYTES scancode bytes filled by the keyboard device and
+// drained by its subscriber. Head and tail count bytes for ever (int32
+// wrap-around); the ring holds tail - head of them.
+/** Bytes the keyboard device delivered, and 1 while a keyboard device is attached. */
+export const K_SCANCODES = 0;
+export const K_ATTACHED = 1;
+export const PIPES_HEADER_WORDS = LINE_PAIR_WORDS;
+export const PIPE_SUBSCRIBERS = 5;
+export const PIPE_RING_BYTES = 256;
+/** Subscriber pid (0: free). */
+export const P_PID = 0;
+export const P_HEAD = 1;
+export const P_TAIL = 2;
+/** Bytes dropped because the ring was full. */
+export const P_DROPPED = 3;
+/** Bumped after each delivery; a subscriber waiting for bytes parks on it, counted in P_WAITERS. */
+export const P_SEQ = 4;
+export const P_WAITERS = 5;
+/** Word where the ring's bytes start. */
+export const P_RING = LINE_PAIR_WORDS;
+export const PIPE_WORDS = P_RING + PIPE_RING_BYTES / 4;
+export const PIPES_WORDS = PIPES_HEADER_WORDS + PIPE_SUBSCRIBERS * PIPE_WORDS;
+
+// ---------------------------------------------------------------------------
 // Namespace entry record: binding, then the path bytes
 export const N_USED = 0;
 export const N_OBJECT = 1;
@@ -421,6 +505,8 @@ export interface Layout {
   calls: number;
   namespace: number;
   namespaceWords: number;
+  net: number;
+  pipes: number;
   pageBitmap: number;
   pages: number;
   totalWords: number;
@@ -463,11 +549,17 @@ export function computeLayout(limits: Limits): Layout {
   const namespace = at;
   const namespaceWords = namespaceEntryWords(limits.maxPathBytes);
   at += limits.namespaceEntries * namespaceWords;
+  at = pairAligned(at);
+  const net = at;
+  at += NET_WORDS;
+  at = pairAligned(at);
+  const pipes = at;
+  at += PIPES_WORDS;
   const pageBitmap = at;
   at += Math.ceil(limits.pages / 32);
   // Pages start on a page boundary of the buffer.
   at = Math.ceil(at / PAGE_WORDS) * PAGE_WORDS;
   const pages = at;
   at += limits.pages * PAGE_WORDS;
-  return { messageBitmap, undo, undoEntries, tasks, objects, handles, messages, calls, namespace, namespaceWords, pageBitmap, pages, totalWords: at };
+  return { messageBitmap, undo, undoEntries, tasks, objects, handles, messages, calls, namespace, namespaceWords, net, pipes, pageBitmap, pages, totalWords: at };
 }

@@ -8,6 +8,7 @@
  * knows syscall numbers: the ABI tables and the typed API both call these.
  */
 import { EINTR, ETIMEDOUT, WOULD_BLOCK } from './errno.js';
+import { type Attempt, blocking, blockingAsync } from './blocking.js';
 import type { TaskContext } from './context.js';
 import type { MessageMemory } from './copy.js';
 import { PARK_TIMED_OUT, park, parkAsync } from './park.js';
@@ -18,36 +19,6 @@ import { readyEvents } from './handle-ops.js';
 import { channelReceive, channelReceiveMany, channelSend, channelSendMany } from '../objects/channel.js';
 import { semaphoreTake } from '../objects/semaphore.js';
 import { ringRead, ringWrite } from '../objects/ring-stream.js';
-
-/** One try of an op: a result, or WOULD_BLOCK with the wait recorded in `ctx`. */
-type Attempt = (ctx: TaskContext, h: number, mem: MessageMemory, offset: number, n: number) => number;
-
-/** Retries `attempt` until it stops answering WOULD_BLOCK or the deadline passes. */
-function blocking(attempt: Attempt, ctx: TaskContext, h: number, mem: MessageMemory, offset: number, n: number, deadline: number): number {
-  for (;;) {
-    const r = attempt(ctx, h, mem, offset, n);
-    if (r !== WOULD_BLOCK) return r;
-    if (park(ctx, deadline) === PARK_TIMED_OUT) return -ETIMEDOUT;
-  }
-}
-
-async function blockingAsync(
-  attempt: Attempt,
-  ctx: TaskContext,
-  h: number,
-  mem: MessageMemory,
-  offset: number,
-  n: number,
-  deadline: number,
-  signal: AbortSignal | undefined,
-): Promise<number> {
-  for (;;) {
-    if (signal?.aborted) return -EINTR;
-    const r = attempt(ctx, h, mem, offset, n);
-    if (r !== WOULD_BLOCK) return r;
-    if ((await parkAsync(ctx, deadline, signal)) === PARK_TIMED_OUT) return -ETIMEDOUT;
-  }
-}
 
 const trySend: Attempt = (ctx, h, mem, offset) => enqueueMessage(ctx, h, mem, offset, false);
 const tryCall: Attempt = (ctx, h, mem, offset) => enqueueMessage(ctx, h, mem, offset, true);

@@ -19,6 +19,10 @@ import {
   H_PAGES,
   H_OFF_PAGE_BITMAP,
   H_OFF_PAGES,
+  H_OFF_NET,
+  H_OFF_PIPES,
+  PIPES_HEADER_WORDS,
+  PIPE_WORDS,
   PAGE_WORDS,
   PID_SLOT_STRIDE,
   H_UNDO_COUNT,
@@ -85,6 +89,9 @@ export class Region {
   readonly pageCount: number;
   readonly pageBitmap: number;
   readonly pages: number;
+  /** Word offsets of the network block and the keyboard pipes. */
+  readonly net: number;
+  readonly pipes: number;
   /** This thread's lock tag. */
   lockTag = 0;
 
@@ -117,6 +124,8 @@ export class Region {
     this.pageCount = w[H_PAGES]!;
     this.pageBitmap = w[H_OFF_PAGE_BITMAP]!;
     this.pages = w[H_OFF_PAGES]!;
+    this.net = w[H_OFF_NET]!;
+    this.pipes = w[H_OFF_PIPES]!;
   }
 
   // --- record addressing -------------------------------------------------
@@ -131,6 +140,10 @@ export class Region {
   }
   message(slot: number): number {
     return this.messages + slot * MESSAGE_SLOT_WORDS;
+  }
+  /** Word index of keyboard subscriber record `index`. */
+  pipe(index: number): number {
+    return this.pipes + PIPES_HEADER_WORDS + index * PIPE_WORDS;
   }
   /** Word index of page `index` of the page pool. */
   page(index: number): number {

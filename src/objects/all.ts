@@ -7,3 +7,4 @@ import './port.js';
 import './channel.js';
 import './ring.js';
 import './semaphore.js';
+import './mailbox.js';

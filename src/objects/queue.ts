@@ -414,9 +414,9 @@ export function recoverQueueLocks(r: Region, o: number): void {
   }
 }
 
-/** Whether objects of `type` have a queue (and so queue locks): ports, channels, rings. */
+/** Whether objects of `type` have a queue (and so queue locks): ports, channels, rings, mailboxes. */
 export function hasQueue(type: number): boolean {
-  return type === L.OBJ_PORT || type === L.OBJ_CHANNEL || type === L.OBJ_RING;
+  return type === L.OBJ_PORT || type === L.OBJ_CHANNEL || type === L.OBJ_RING || type === L.OBJ_MAILBOX;
 }
 
 /** Releases every queue lock held by `tag` (the supervisor backing off). */

@@ -20,7 +20,11 @@ import { Task } from './task.js';
 import type { KernelSnapshot, KernelUsage } from './snapshot.js';
 import type { ExitNotice, SupervisorNotice, SupervisorRequest } from './protocol.js';
 import { check } from '../api/errors.js';
-import { PERSONALITY_STRAT9 } from '../abi/numbers.js';
+import { PERSONALITY_ROU2EXOS, PERSONALITY_STRAT9 } from '../abi/numbers.js';
+import { ensureMailboxLocked } from '../objects/mailbox.js';
+import { NetworkInterface } from '../devices/network-interface.js';
+import type { FrameLink } from '../devices/frame-link.js';
+import { KeyboardDevice, type KeyboardOptions } from '../devices/keyboard-device.js';
 
 /**
  * Fixed limits of a kernel. Running out of any is an errno (ENOMEM for the
@@ -66,6 +70,12 @@ export interface SpawnOptions {
   data?: unknown;
   /** Size of the task's user memory in bytes (default 64 KiB). */
   memoryBytes?: number;
+  /**
+   * The syscall numbering the task speaks: 'strat9' (default, SPEC section
+   * 3) or 'rou2exos' (section 4: mailboxes, network, keyboard pipe; such a
+   * task gets its mailbox at once). Pids are shared by both.
+   */
+  personality?: 'strat9' | 'rou2exos';
 }
 
 /** How a task ended. */
@@ -125,11 +135,15 @@ export class Kernel {
    */
   spawn(module: string | URL, options: SpawnOptions = {}): TaskHandle {
     const url = module instanceof URL ? module.href : /^[a-z]+:/i.test(module) ? module : pathToFileURL(module).href;
+    const personality = options.personality ?? 'strat9';
+    if (personality !== 'strat9' && personality !== 'rou2exos') throw new RangeError(`Kernel.spawn: unknown personality '${String(personality)}'`);
     const r = this.task.ctx.r;
     r.lock();
-    const slot = allocTask(r, 1, PERSONALITY_STRAT9);
-    r.unlock();
-    check(slot, 'Kernel.spawn');
+    const slot = allocTask(r, 1, personality === 'rou2exos' ? PERSONALITY_ROU2EXOS : PERSONALITY_STRAT9);
+    const made = slot < 0 || personality !== 'rou2exos' ? slot : ensureMailboxLocked(r, slot);
+    if (made < 0) r.fail(made);
+    else r.unlock();
+    check(made, 'Kernel.spawn');
     const pid = r.w[r.task(slot) + L.T_PID]!;
     const exited = new Promise<TaskExit>((resolve) => this.exits.set(pid, resolve));
     this.post({ op: 'spawn', slot, pid, url, data: options.data, memoryBytes: options.memoryBytes ?? DEFAULT_MEMORY_BYTES });
@@ -142,6 +156,26 @@ export class Kernel {
         return exited;
       },
     };
+  }
+
+  /**
+   * Attaches a network interface on `link` (a UdpFrameLink, a
+   * PcapReplayLink, or your own FrameLink): frames it receives are routed to
+   * tasks' mailboxes, frames the driver task transmits go out of it. It runs
+   * on this thread. Throws BusyError if one is attached already.
+   */
+  attachNetwork(link: FrameLink): Promise<NetworkInterface> {
+    return NetworkInterface.attach(this.task.ctx, link);
+  }
+
+  /**
+   * Attaches a keyboard reading a terminal (process.stdin by default, in
+   * raw mode): each key becomes PS/2 set-1 make and break codes delivered to
+   * every task subscribed to the keyboard pipe. Detach it to give the
+   * terminal back. Throws BusyError if one is attached already.
+   */
+  attachKeyboard(options?: KeyboardOptions): KeyboardDevice {
+    return KeyboardDevice.attach(this.task.ctx, options);
   }
 
   /** Tasks, objects and names of the whole kernel, as they are now. */

@@ -9,9 +9,11 @@ import type { Region } from '../kernel/region.js';
 import { objectIdOf } from '../kernel/objects.js';
 import { listBindings } from '../objects/namespace.js';
 import { hasQueue, queueDepth } from '../objects/queue.js';
+import { PERSONALITY_ROU2EXOS, PERSONALITY_STRAT9 } from '../abi/numbers.js';
 
 export type TaskState = 'starting' | 'running' | 'blocked' | 'exiting' | 'exited';
-export type ObjectTypeName = 'port' | 'channel' | 'ring' | 'semaphore' | 'unknown';
+export type ObjectTypeName = 'port' | 'channel' | 'ring' | 'semaphore' | 'mailbox' | 'unknown';
+export type PersonalityName = 'strat9' | 'rou2exos';
 
 export interface TaskInfo {
   pid: number;
@@ -20,6 +22,10 @@ export interface TaskInfo {
   /** Set when state is 'blocked': the object and what the task waits for. */
   blockedOn?: { objectId: number; type: ObjectTypeName; event: 'readable' | 'writable' | 'reply' };
   handles: number;
+  /** Which syscall numbering the task speaks. */
+  personality: PersonalityName;
+  /** Object id of the task's mailbox, once it has one. */
+  mailbox?: number;
   /** Exit code, once exited. */
   exitCode?: number;
 }
@@ -41,6 +47,8 @@ export interface ObjectInfo {
   count?: number;
   /** A ring's size in bytes. */
   size?: number;
+  /** A mailbox's sends refused because it was full (EAGAIN, or a frame dropped). */
+  refused?: number;
   /** Tasks parked waiting to receive and to send. */
   waiters: { receivers: number; senders: number };
   names: string[];
@@ -69,12 +77,42 @@ export interface KernelStats {
   parks: number;
 }
 
+/** The network side of the rou2exOS personality: registrations and a counter for every delivery, drop and refusal. */
+export interface NetworkInfo {
+  /** Whether a network interface is attached. */
+  interfaceAttached: boolean;
+  /** Pid of the network driver task, 0 when none is registered. */
+  driver: number;
+  /** TCP destination ports bound to tasks. */
+  ports: { port: number; pid: number }[];
+  /** Frames the interface handed in, and where each went. */
+  framesIn: number;
+  toPort: number;
+  toDriver: number;
+  dropped: { noRoute: number; mailboxFull: number; tooBig: number; runt: number };
+  /** Frames the driver queued for transmission, and transmits refused with a full queue. */
+  transmitted: number;
+  transmitRefused: number;
+  /** net_register calls refused (EBUSY, ENOSPC). */
+  registerRefused: number;
+}
+
+/** The keyboard pipe: subscribers with what waits in and was dropped from their rings. */
+export interface KeyboardInfo {
+  attached: boolean;
+  /** Scancode bytes the keyboard device delivered. */
+  scancodes: number;
+  subscribers: { pid: number; waiting: number; dropped: number }[];
+}
+
 export interface KernelSnapshot {
   tasks: TaskInfo[];
   objects: ObjectInfo[];
   names: { path: string; objectId: number; binder: number }[];
   usage: KernelUsage;
   stats: KernelStats;
+  network: NetworkInfo;
+  keyboard: KeyboardInfo;
   limits: { maxTasks: number; maxObjects: number; maxHandles: number; messageSlots: number; maxCalls: number; namespaceEntries: number; pages: number };
 }
 
@@ -83,7 +121,9 @@ const TYPE_NAMES: Record<number, ObjectTypeName> = {
   [L.OBJ_CHANNEL]: 'channel',
   [L.OBJ_RING]: 'ring',
   [L.OBJ_SEMAPHORE]: 'semaphore',
+  [L.OBJ_MAILBOX]: 'mailbox',
 };
+const PERSONALITY_NAMES: Record<number, PersonalityName> = { [PERSONALITY_STRAT9]: 'strat9', [PERSONALITY_ROU2EXOS]: 'rou2exos' };
 const EVENT_NAMES: Record<number, 'readable' | 'writable' | 'reply'> = {
   [L.EVENT_READABLE]: 'readable',
   [L.EVENT_WRITABLE]: 'writable',
@@ -113,7 +153,44 @@ function objectInfo(r: Region, slot: number, bindings: ReturnType<typeof listBin
   if (type === L.OBJ_CHANNEL) info.ends = { senders: w[o + L.O_WRITERS]!, receivers: w[o + L.O_READERS]! };
   if (type === L.OBJ_SEMAPHORE) info.count = Math.max(0, w[o + L.O_SEM_COUNT]!);
   if (type === L.OBJ_RING) info.size = w[o + L.O_RING_BYTES]!;
+  if (type === L.OBJ_MAILBOX) info.refused = w[o + L.O_MAILBOX_REFUSED]!;
   return info;
+}
+
+function networkInfo(r: Region): NetworkInfo {
+  const w = r.w;
+  const net = r.net;
+  const ports: NetworkInfo['ports'] = [];
+  for (let i = 0; i < L.NET_PORT_ENTRIES; i++) {
+    const e = net + L.NET_PORTS + i * L.NET_PORT_WORDS;
+    if (w[e + 1] !== 0) ports.push({ port: w[e]!, pid: w[e + 1]! });
+  }
+  const count = (word: number): number => Atomics.load(w, net + word);
+  return {
+    interfaceAttached: w[net + L.NET_TX] !== 0,
+    driver: w[net + L.NET_DRIVER]!,
+    ports,
+    framesIn: count(L.NET_FRAMES_IN),
+    toPort: count(L.NET_TO_PORT),
+    toDriver: count(L.NET_TO_DRIVER),
+    dropped: { noRoute: count(L.NET_DROP_NO_ROUTE), mailboxFull: count(L.NET_DROP_FULL), tooBig: count(L.NET_DROP_TOO_BIG), runt: count(L.NET_DROP_RUNT) },
+    transmitted: count(L.NET_TX_FRAMES),
+    transmitRefused: count(L.NET_TX_REFUSED),
+    registerRefused: count(L.NET_REGISTER_REFUSED),
+  };
+}
+
+function keyboardInfo(r: Region): KeyboardInfo {
+  const w = r.w;
+  const subscribers: KeyboardInfo['subscribers'] = [];
+  for (let i = 0; i < L.PIPE_SUBSCRIBERS; i++) {
+    const p = r.pipe(i);
+    const pid = w[p + L.P_PID]!;
+    if (pid === 0) continue;
+    const waiting = (Atomics.load(w, p + L.P_TAIL) - Atomics.load(w, p + L.P_HEAD)) | 0;
+    subscribers.push({ pid, waiting, dropped: Atomics.load(w, p + L.P_DROPPED) });
+  }
+  return { attached: Atomics.load(w, r.pipes + L.K_ATTACHED) !== 0, scancodes: Atomics.load(w, r.pipes + L.K_SCANCODES), subscribers };
 }
 
 /** Call slots kept idle by their last caller: counted as free. */
@@ -172,7 +249,15 @@ export function snapshot(r: Region): KernelSnapshot {
       const t = r.task(slot);
       const state = w[t + L.T_STATE]!;
       if (state === L.TASK_FREE) continue;
-      const info: TaskInfo = { pid: w[t + L.T_PID]!, parent: w[t + L.T_PARENT]!, state: 'running', handles: w[t + L.T_HANDLE_COUNT]! };
+      const info: TaskInfo = {
+        pid: w[t + L.T_PID]!,
+        parent: w[t + L.T_PARENT]!,
+        state: 'running',
+        handles: w[t + L.T_HANDLE_COUNT]!,
+        personality: PERSONALITY_NAMES[w[t + L.T_PERSONALITY]!] ?? 'strat9',
+      };
+      const mailbox = w[t + L.T_MAILBOX]!;
+      if (mailbox !== 0) info.mailbox = objectIdOf(r, mailbox - 1);
       const event = Atomics.load(w, t + L.T_BLOCKED_EVENT);
       if (state === L.TASK_EXITED) {
         info.state = 'exited';
@@ -214,6 +299,8 @@ export function snapshot(r: Region): KernelSnapshot {
         lockRecoveries: w[L.H_STAT_LOCK_RECOVERIES]!,
         parks: w[L.H_STAT_PARKS]!,
       },
+      network: networkInfo(r),
+      keyboard: keyboardInfo(r),
       limits: {
         maxTasks: r.maxTasks,
         maxObjects: r.maxObjects,

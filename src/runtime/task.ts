@@ -8,6 +8,12 @@ import { Region } from '../kernel/region.js';
 import { TaskContext } from '../kernel/context.js';
 import { type MessageMemory, messageMemory } from '../kernel/copy.js';
 import { strat9Syscall, strat9SyscallAsync } from '../abi/strat9.js';
+import { rou2exosSyscall, rou2exosSyscallAsync } from '../abi/rou2exos.js';
+import { PERSONALITY_ROU2EXOS } from '../abi/numbers.js';
+import { T_PERSONALITY } from '../kernel/layout.js';
+import { Mailbox } from '../api/mailbox.js';
+import { Network } from '../api/network.js';
+import { Keyboard } from '../api/keyboard.js';
 import { createPort, DEFAULT_PORT_CAPACITY } from '../objects/port.js';
 import { connect, unbind } from '../objects/namespace.js';
 import { reply } from '../objects/call.js';
@@ -44,8 +50,15 @@ export class Task {
   readonly data: unknown;
   /** @internal */
   readonly ctx: TaskContext;
+  /** The syscall numbering this task speaks: 'strat9' (SPEC section 3) or 'rou2exos' (section 4), chosen at spawn. */
+  readonly personality: 'strat9' | 'rou2exos';
   private userMemory: MessageMemory;
   private wasmMemory: WebAssembly.Memory | undefined;
+  private readonly table: typeof strat9Syscall;
+  private readonly tableAsync: typeof strat9SyscallAsync;
+  private mailboxApi: Mailbox | undefined;
+  private networkApi: Network | undefined;
+  private keyboardApi: Keyboard | undefined;
 
   /** @internal Use `Kernel.create().task` or `attach()`. */
   constructor(buffer: SharedArrayBuffer, slot: number, pid: number, memoryBytes: number, data: unknown) {
@@ -55,6 +68,10 @@ export class Task {
     this.pid = pid;
     this.data = data;
     this.userMemory = messageMemory(new Uint8Array(memoryBytes));
+    const rou2exos = region.w[region.task(slot) + T_PERSONALITY] === PERSONALITY_ROU2EXOS;
+    this.personality = rou2exos ? 'rou2exos' : 'strat9';
+    this.table = rou2exos ? rou2exosSyscall : strat9Syscall;
+    this.tableAsync = rou2exos ? rou2exosSyscallAsync : strat9SyscallAsync;
   }
 
   /** The task's private user memory: pointer arguments of syscalls are offsets into it. */
@@ -87,17 +104,32 @@ export class Task {
   }
 
   /**
-   * Issues syscall `nr` (SPEC section 3). Returns a value >= 0 on success
-   * and -errno on failure; never throws for a bad argument. Blocking
-   * syscalls put this thread to sleep.
+   * Issues syscall `nr` of this task's personality (SPEC section 3 or 4).
+   * Returns a value >= 0 on success and -errno on failure; never throws for
+   * a bad argument. Blocking syscalls put this thread to sleep.
    */
   syscall(nr: number, a0?: unknown, a1?: unknown, a2?: unknown): number {
-    return strat9Syscall(this.ctx, this.mem(), nr, a0, a1, a2);
+    return this.table(this.ctx, this.mem(), nr, a0, a1, a2);
   }
 
   /** Like {@link syscall}, but a blocking syscall waits without blocking the event loop. */
   syscallAsync(nr: number, a0?: unknown, a1?: unknown, a2?: unknown): Promise<number> {
-    return strat9SyscallAsync(this.ctx, this.mem(), nr, a0, a1, a2);
+    return this.tableAsync(this.ctx, this.mem(), nr, a0, a1, a2);
+  }
+
+  /** This task's mailbox (rou2exOS, SPEC section 4): byte messages from any task, and network frames. */
+  get mailbox(): Mailbox {
+    return (this.mailboxApi ??= new Mailbox(this.ctx));
+  }
+
+  /** Network registrations and the driver's transmit (SPEC section 4); frames arrive in {@link mailbox}. */
+  get network(): Network {
+    return (this.networkApi ??= new Network(this.ctx));
+  }
+
+  /** The keyboard pipe (SPEC section 4): subscribe to scancodes. */
+  get keyboard(): Keyboard {
+    return (this.keyboardApi ??= new Keyboard(this.ctx));
   }
 
   /** Creates a port owned by this task; it dies when this task closes it or exits. */

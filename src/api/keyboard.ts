@@ -1,0 +1,73 @@
+/**
+ * Keyboard: a task's subscription to the keyboard pipe of the rou2exOS
+ * personality (SPEC section 4). While subscribed, every scancode the
+ * keyboard device delivers lands in this task's 256-byte ring (a full ring
+ * drops new bytes and counts them); `read` takes what is there without
+ * waiting, `next` waits for bytes.
+ *
+ * ```ts
+ * using keys = task.keyboard.subscribe();
+ * const codes = await keys.nextAsync();   // e.g. [0x1e, 0x9e] for 'a'
+ * ```
+ */
+import type { TaskContext } from '../kernel/context.js';
+import { messageMemory } from '../kernel/copy.js';
+import * as L from '../kernel/layout.js';
+import { pipeRead, pipeState, pipeSubscribe, pipeUnsubscribe } from '../objects/keyboard-pipe.js';
+import * as ops from '../kernel/ops-rou2exos.js';
+import { check } from './errors.js';
+import { type AsyncWaitOptions, deadlineOf, type WaitOptions } from './handle.js';
+
+export class Keyboard {
+  /** @internal Use `task.keyboard`. */
+  constructor(private readonly ctx: TaskContext) {}
+
+  /** Subscribes this task to scancodes. Throws AlreadyExistsError if it is already, NoSpaceError when 5 tasks are. */
+  subscribe(): KeyboardSubscription {
+    check(pipeSubscribe(this.ctx), 'Keyboard.subscribe');
+    return new KeyboardSubscription(this.ctx);
+  }
+}
+
+/** An active subscription; `unsubscribe` (or dispose) ends it. */
+export class KeyboardSubscription implements Disposable {
+  private readonly scratch = messageMemory(new Uint8Array(L.PIPE_RING_BYTES));
+
+  /** @internal */
+  constructor(private readonly ctx: TaskContext) {}
+
+  /** Takes up to `max` (default: all) waiting scancode bytes, in order; empty when none wait. Never blocks. */
+  read(max = L.PIPE_RING_BYTES): Uint8Array {
+    const n = check(pipeRead(this.ctx, this.scratch, 0, Math.min(max, L.PIPE_RING_BYTES)), 'KeyboardSubscription.read');
+    return this.scratch.bytes.slice(0, n);
+  }
+
+  /** Takes up to `max` waiting bytes, sleeping until at least one arrives. Throws TimeoutError. */
+  next(options?: WaitOptions & { max?: number }): Uint8Array {
+    const max = Math.min(options?.max ?? L.PIPE_RING_BYTES, L.PIPE_RING_BYTES);
+    const n = check(ops.pipeReadBlocking(this.ctx, this.scratch, 0, max, deadlineOf(options)), 'KeyboardSubscription.next');
+    return this.scratch.bytes.slice(0, n);
+  }
+
+  /** Like {@link next} without blocking the event loop. */
+  async nextAsync(options?: AsyncWaitOptions & { max?: number }): Promise<Uint8Array> {
+    const memory = messageMemory(new Uint8Array(Math.min(options?.max ?? L.PIPE_RING_BYTES, L.PIPE_RING_BYTES)));
+    const signal = options?.signal;
+    const n = check(await ops.pipeReadAsync(this.ctx, memory, 0, memory.bytes.length, deadlineOf(options), signal), 'KeyboardSubscription.nextAsync', signal);
+    return memory.bytes.slice(0, n);
+  }
+
+  /** Bytes waiting, and bytes dropped so far because the ring was full. */
+  get state(): { waiting: number; dropped: number } {
+    return pipeState(this.ctx) ?? { waiting: 0, dropped: 0 };
+  }
+
+  /** Ends the subscription (idempotent). */
+  unsubscribe(): void {
+    if (pipeState(this.ctx) !== undefined) check(pipeUnsubscribe(this.ctx), 'KeyboardSubscription.unsubscribe');
+  }
+
+  [Symbol.dispose](): void {
+    this.unsubscribe();
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * The retry loop of every blocking kernel op: try the op; while it answers
+ * WOULD_BLOCK (with the wait recorded in the task context), park on the
+ * recorded word and try again, until the op answers or the deadline passes
+ * (ETIMEDOUT) or the signal aborts (EINTR).
+ */
+import { EINTR, ETIMEDOUT, WOULD_BLOCK } from './errno.js';
+import type { TaskContext } from './context.js';
+import type { MessageMemory } from './copy.js';
+import { PARK_TIMED_OUT, park, parkAsync } from './park.js';
+
+/** One try of an op: a result, or WOULD_BLOCK with the wait recorded in `ctx`. */
+export type Attempt = (ctx: TaskContext, h: number, mem: MessageMemory, offset: number, n: number) => number;
+
+/** Retries `attempt` until it stops answering WOULD_BLOCK or the deadline passes. */
+export function blocking(attempt: Attempt, ctx: TaskContext, h: number, mem: MessageMemory, offset: number, n: number, deadline: number): number {
+  for (;;) {
+    const r = attempt(ctx, h, mem, offset, n);
+    if (r !== WOULD_BLOCK) return r;
+    if (park(ctx, deadline) === PARK_TIMED_OUT) return -ETIMEDOUT;
+  }
+}
+
+export async function blockingAsync(
+  attempt: Attempt,
+  ctx: TaskContext,
+  h: number,
+  mem: MessageMemory,
+  offset: number,
+  n: number,
+  deadline: number,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  for (;;) {
+    if (signal?.aborted) return -EINTR;
+    const r = attempt(ctx, h, mem, offset, n);
+    if (r !== WOULD_BLOCK) return r;
+    if ((await parkAsync(ctx, deadline, signal)) === PARK_TIMED_OUT) return -ETIMEDOUT;
+  }
+}

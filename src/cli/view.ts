@@ -63,6 +63,20 @@ export function renderSnapshot(snap: KernelSnapshot, options: ViewOptions = {}):
   lines.push(`usage  ${usageLine(snap.usage, snap.limits)}`);
   const s = snap.stats;
   lines.push(`stats  calls ${s.calls}  replies ${s.replies}  sends ${s.sends}  receives ${s.receives}  EPIPE replies ${s.epipeReplies}  parks ${s.parks}  task exits ${s.taskExits}  lock recoveries ${s.lockRecoveries}`);
+  const n = snap.network;
+  if (n.interfaceAttached || n.driver !== 0 || n.ports.length > 0 || n.framesIn > 0) {
+    const ports = n.ports.map((p) => `${p.port}→${p.pid}`).join(' ') || 'none';
+    const d = n.dropped;
+    lines.push(
+      `net    driver ${n.driver || '-'}  ports ${ports}  frames in ${n.framesIn}  to ports ${n.toPort}  to driver ${n.toDriver}  ` +
+        `dropped: no route ${d.noRoute}, mailbox full ${d.mailboxFull}, too big ${d.tooBig}, runt ${d.runt}  transmitted ${n.transmitted} (refused ${n.transmitRefused})`,
+    );
+  }
+  const k = snap.keyboard;
+  if (k.attached || k.subscribers.length > 0) {
+    const subscribers = k.subscribers.map((x) => `${x.pid} (${x.waiting} waiting, ${x.dropped} dropped)`).join(', ') || 'none';
+    lines.push(`keys   ${k.attached ? 'attached' : 'detached'}  scancodes ${k.scancodes}  subscribers ${subscribers}`);
+  }
   return lines;
 }
 
@@ -71,7 +85,8 @@ function queueColumn(o: KernelSnapshot['objects'][number]): string {
   if (o.count !== undefined) return `count ${o.count}`;
   const ends = o.ends ? ` (${o.ends.senders} tx, ${o.ends.receivers} rx)` : '';
   const unit = o.size !== undefined ? ' bytes' : '';
-  return `${o.depth}/${o.capacity}${unit}${ends}`;
+  const refused = o.refused ? ` (${o.refused} refused)` : '';
+  return `${o.depth}/${o.capacity}${unit}${ends}${refused}`;
 }
 
 /** "tasks 6/64  objects 3/1024 ..." */

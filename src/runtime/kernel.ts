@@ -103,6 +103,8 @@ export class Kernel {
   private readonly supervisor: Worker;
   private readonly exits = new Map<number, (exit: TaskExit) => void>();
   private liveChildren = 0;
+  /** Devices attached through this object: close() detaches them. */
+  private readonly devices = new Set<{ detach(): unknown }>();
   private closing: Promise<void> | undefined;
   private closed: (() => void) | undefined;
 
@@ -164,8 +166,10 @@ export class Kernel {
    * tasks' mailboxes, frames the driver task transmits go out of it. It runs
    * on this thread. Throws BusyError if one is attached already.
    */
-  attachNetwork(link: FrameLink): Promise<NetworkInterface> {
-    return NetworkInterface.attach(this.task.ctx, link);
+  async attachNetwork(link: FrameLink): Promise<NetworkInterface> {
+    const nic = await NetworkInterface.attach(this.task.ctx, link);
+    this.devices.add(nic);
+    return nic;
   }
 
   /**
@@ -175,7 +179,9 @@ export class Kernel {
    * terminal back. Throws BusyError if one is attached already.
    */
   attachKeyboard(options?: KeyboardOptions): KeyboardDevice {
-    return KeyboardDevice.attach(this.task.ctx, options);
+    const keyboard = KeyboardDevice.attach(this.task.ctx, options);
+    this.devices.add(keyboard);
+    return keyboard;
   }
 
   /** Tasks, objects and names of the whole kernel, as they are now. */
@@ -189,17 +195,21 @@ export class Kernel {
   }
 
   /**
-   * Terminates every task, stops the supervisor, and closes the init task's
-   * handles and names: its ports are destroyed, so every operation still
-   * pending on them settles (EPIPE or EBADF) and nothing keeps the process
-   * alive.
+   * Detaches the devices attached through it, terminates every task, stops
+   * the supervisor, and closes the init task's handles and names: its ports
+   * are destroyed, so every operation still pending on them settles (EPIPE
+   * or EBADF) and nothing keeps the process alive.
    */
   close(): Promise<void> {
-    this.closing ??= new Promise<void>((resolve) => {
-      this.closed = resolve;
-      this.supervisor.ref();
-      this.post({ op: 'shutdown' });
-    })
+    this.closing ??= Promise.all([...this.devices].map((device) => device.detach()))
+      .then(
+        () =>
+          new Promise<void>((resolve) => {
+            this.closed = resolve;
+            this.supervisor.ref();
+            this.post({ op: 'shutdown' });
+          }),
+      )
       .then(() => this.supervisor.terminate())
       .then(() => {
         // Init's thread lives on: close its handles and names (its ports die,

@@ -58,20 +58,28 @@ export function pipeSubscribe(ctx: TaskContext): number {
   return r.fail(-ENOSPC);
 }
 
-/** Ends the caller's subscription (unread bytes are discarded). Returns 0. Errors: ENOENT not subscribed. */
+/**
+ * Ends the caller's subscription (unread bytes are discarded); a wait for
+ * bytes pending on it ends with ENOENT. Returns 0. Errors: ENOENT not
+ * subscribed.
+ */
 export function pipeUnsubscribe(ctx: TaskContext): number {
   const r = ctx.r;
   r.lock();
   const p = subscriptionOf(r, ctx.pid);
   if (p < 0) return r.fail(-ENOENT);
   r.set(p + L.P_PID, 0);
-  return r.unlockWith(0);
+  r.unlock();
+  bumpAndWake(r.w, p + L.P_SEQ);
+  return 0;
 }
 
-/** Releases `pid`'s subscription (its task is being reaped). Kernel lock held. */
+/** Releases `pid`'s subscription (its task is being reaped), waking whatever still waits on it. Kernel lock held. */
 export function releasePipeSubscription(r: Region, pid: number): void {
   const p = subscriptionOf(r, pid);
-  if (p >= 0) r.set(p + L.P_PID, 0);
+  if (p < 0) return;
+  r.set(p + L.P_PID, 0);
+  bumpAndWake(r.w, p + L.P_SEQ);
 }
 
 /**

@@ -8,12 +8,13 @@
  *
  * Names pick benchmarks (roundtrip, sync-call, async-call, one-way,
  * one-way-batch, channel, channel-batch, channel-4x4, channel-values, ring-stream,
- * semaphore): an exact name picks that one, anything else every name
- * containing it. --quick runs fewer, shorter rounds (a smoke run). --json
- * prints one JSON document on stdout (progress goes to stderr). --check
- * exits with status 1 when a target is missed. --spin N creates every kipc
- * kernel with that spin count (KernelOptions.spin) instead of the default,
- * to try a spin setting without touching the source.
+ * semaphore, mailbox-roundtrip, mailbox-one-way, frames): an exact name picks
+ * that one, anything else every name containing it. --quick runs fewer,
+ * shorter rounds (a smoke run). --json prints one JSON document on stdout
+ * (progress goes to stderr). --check exits with status 1 when a target is
+ * missed. --spin N creates every kipc kernel with that spin count
+ * (KernelOptions.spin) instead of the default, to try a spin setting without
+ * touching the source.
  */
 import os from 'node:os';
 import { median, summarize, type Summary } from './stats.js';
@@ -27,6 +28,8 @@ import { channel4x4 } from './channel-4x4.js';
 import { channelValues } from './channel-values.js';
 import { ringStream } from './ring-stream.js';
 import { semaphoreHandoff } from './semaphore.js';
+import { mailboxOneWay, mailboxRoundTrip } from './mailbox.js';
+import { frames } from './frames.js';
 import { measureFloor } from './floor.js';
 import { kernelOptions } from './config.js';
 
@@ -42,6 +45,9 @@ const BENCHMARKS: readonly Benchmark[] = [
   channelValues,
   ringStream,
   semaphoreHandoff,
+  mailboxRoundTrip,
+  mailboxOneWay,
+  frames,
 ];
 
 interface Options {

@@ -205,8 +205,6 @@ export const O_SLOT_WORDS = 13;
 export const O_MAX_BYTES = 14;
 /** A ring's size in bytes as created (rounded up to whole pages). */
 export const O_RING_BYTES = 15;
-/** A mailbox's sends refused because it was full (EAGAIN, or a frame dropped): rare, so in the identity pair. */
-export const O_MAILBOX_REFUSED = 16;
 
 /** Senders' published pair: the tail, and the event word receivers park on. */
 export const O_TAIL = LINE_PAIR_WORDS;
@@ -217,6 +215,12 @@ export const O_TAIL = LINE_PAIR_WORDS;
  */
 export const O_SEM_COUNT = O_TAIL;
 export const O_SEM_WAITERS = O_TAIL + 2;
+/**
+ * A mailbox's sends refused because it was full (EAGAIN, or a frame
+ * dropped): written by senders only, so in their pair (a sender retrying on
+ * a full mailbox must not keep stealing the identity pair the receiver reads).
+ */
+export const O_MAILBOX_REFUSED = O_TAIL + 2;
 export const SEMAPHORE_DESTROYED = -1;
 export const SEMAPHORE_MAX = 0x7fffffff;
 /** Bumped when the send lock is released with QUEUE_PEERS_WAITING set. */

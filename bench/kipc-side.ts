@@ -8,11 +8,45 @@
  * task drives the side's rounds (workers/driver.ts); the side is ready when
  * every task has reported ready.
  */
-import { type Handle, Kernel, type KernelOptions, type Task, type TaskHandle } from '../src/index.js';
+import { type Handle, Kernel, type KernelOptions, type SpawnOptions, type Task, type TaskHandle } from '../src/index.js';
 import { kernelOptions } from './config.js';
-import { createControl } from './control.js';
+import { type Control, createControl } from './control.js';
 import { createGrantBoard, publishGrants } from './grants.js';
 import { DrivenSide, Failure, finishOpening, type Side, settleWithin, workerUrl } from './harness.js';
+
+/**
+ * A kernel with the run's kernel options and `options`, and a side driven
+ * by one of its tasks: `spawn` starts a task (worker module under workers/)
+ * whose failure fails the side; closing the side waits for the spawned
+ * tasks (they leave on their own once the driver stops), then closes the
+ * kernel.
+ */
+export function kernelSide(
+  label: string,
+  options: KernelOptions = {},
+): { kernel: Kernel; side: DrivenSide; control: Control; spawn: (name: string, module: string, spawnOptions: SpawnOptions) => TaskHandle } {
+  const kernel = Kernel.create({ ...kernelOptions, ...options });
+  const failure = new Failure();
+  const control = createControl();
+  const spawned: TaskHandle[] = [];
+  const side = new DrivenSide(
+    label,
+    control,
+    failure,
+    async () => {
+      await settleWithin(Promise.all(spawned.map((task) => task.exited)), 2000);
+      await kernel.close();
+    },
+    () => kernel.snapshot().stats.parks,
+  );
+  const spawn = (name: string, module: string, spawnOptions: SpawnOptions): TaskHandle => {
+    const task = kernel.spawn(workerUrl(module), spawnOptions);
+    spawned.push(task);
+    failure.watchTask(task, name);
+    return task;
+  };
+  return { kernel, side, control, spawn };
+}
 
 export interface TaskSpec {
   /** Name in failure messages. */
@@ -37,28 +71,13 @@ export async function openKipcTasks(
   tasks: readonly TaskSpec[],
   options: KernelOptions = {},
 ): Promise<Side> {
-  const kernel = Kernel.create({ ...kernelOptions, ...options });
-  const failure = new Failure();
-  const control = createControl();
+  const { kernel, side, control, spawn } = kernelSide(label, options);
   const board = createGrantBoard(tasks.length);
-  const spawned: TaskHandle[] = [];
-  const side = new DrivenSide(
-    label,
-    control,
-    failure,
-    async () => {
-      await settleWithin(Promise.all(spawned.map((task) => task.exited)), 2000);
-      await kernel.close();
-    },
-    () => kernel.snapshot().stats.parks,
-  );
   return finishOpening(side, async () => {
     const objects = create(kernel.task);
     try {
       tasks.forEach((spec, row) => {
-        const task = kernel.spawn(workerUrl(spec.module), { data: { ...spec.data, control: control.buffer, grants: board, grantRow: row } });
-        spawned.push(task);
-        failure.watchTask(task, spec.name);
+        const task = spawn(spec.name, spec.module, { data: { ...spec.data, control: control.buffer, grants: board, grantRow: row } });
         publishGrants(board, row, (spec.grants ?? []).map((i) => objects[i]!.grant(task.pid)));
       });
     } finally {

@@ -18,11 +18,10 @@
  *   kipc-mailbox-consumer.ts); against one-way's postMessage producer and
  *   consumer workers. Its label reports the EAGAIN refusals per message.
  */
-import { Kernel, type TaskHandle } from '../src/index.js';
 import { DEFAULT_LIMITS } from '../src/kernel/layout.js';
 import { kernelOptions } from './config.js';
-import { createControl } from './control.js';
-import { type Benchmark, DrivenSide, Failure, finishOpening, openBoth, type Side, settleWithin, workerUrl } from './harness.js';
+import { type Benchmark, finishOpening, openBoth, type Side } from './harness.js';
+import { kernelSide } from './kipc-side.js';
 import { openPostedMessages, openPostMessagePingPong } from './pm-side.js';
 import { createMailboxCounters, MB_REFUSED, MB_SENT, MB_YIELDS } from './workers/kipc-mailbox-counters.js';
 
@@ -43,26 +42,12 @@ export interface Rou2exosTaskSpec {
  * the driver stops) and closes the kernel.
  */
 export async function openRou2exosTasks(label: string, tasks: readonly Rou2exosTaskSpec[]): Promise<Side> {
-  const kernel = Kernel.create({ ...kernelOptions });
-  const failure = new Failure();
-  const control = createControl();
-  const spawned: TaskHandle[] = [];
-  const side = new DrivenSide(
-    label,
-    control,
-    failure,
-    async () => {
-      await settleWithin(Promise.all(spawned.map((task) => task.exited)), 2000);
-      await kernel.close();
-    },
-    () => kernel.snapshot().stats.parks,
-  );
+  const { side, control, spawn } = kernelSide(label);
+  const pids: number[] = [];
   return finishOpening(side, async () => {
     for (const spec of tasks) {
-      const pids = spawned.map((task) => task.pid);
-      const task = kernel.spawn(workerUrl(spec.module), { personality: 'rou2exos', data: { ...spec.data?.(pids), control: control.buffer } });
-      spawned.push(task);
-      failure.watchTask(task, spec.name);
+      const task = spawn(spec.name, spec.module, { personality: 'rou2exos', data: { ...spec.data?.([...pids]), control: control.buffer } });
+      pids.push(task.pid);
     }
     await side.ready(tasks.length);
   });

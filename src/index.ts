@@ -23,6 +23,8 @@ export type { RingWriteOptions, AsyncRingWriteOptions } from './api/ring.js';
 export { Mailbox, Mail, MAILBOX_CAPACITY, MAILBOX_MESSAGE_BYTES } from './api/mailbox.js';
 export { Network } from './api/network.js';
 export { Keyboard, KeyboardSubscription } from './api/keyboard.js';
+export { Pages, PageDelivery, sendFlags } from './api/pages.js';
+export type { PageTarget, PageSendOptions, PageSendResult, PageHandler } from './api/pages.js';
 export { NetworkInterface } from './devices/network-interface.js';
 export { KeyboardDevice } from './devices/keyboard-device.js';
 export type { KeyboardOptions } from './devices/keyboard-device.js';
@@ -60,4 +62,6 @@ export {
   OBJ_RING,
   OBJ_SEMAPHORE,
   OBJ_MAILBOX,
+  PAGE_BYTES,
+  MAX_SEND_PAGES,
 } from './kernel/layout.js';

@@ -39,3 +39,18 @@ export const SYS_PIPE = 0x03;
 export const SYS_RECEIVE_DATA = 0x35;
 export const SYS_SEND_DATA = 0x36;
 export const SYS_NET_REGISTER = 0x37;
+
+/**
+ * Page IPC (SPEC section 5), kipc's own numbers: tasks of every personality
+ * speak them.
+ */
+export const SYS_PAGE_ALLOC = 300;
+export const SYS_PAGE_FREE = 301;
+export const SYS_PAGE_SEND = 302;
+export const SYS_PAGE_REGISTER_HANDLER = 303;
+export const SYS_PAGE_UNREGISTER_HANDLER = 304;
+export const SYS_PAGE_TAKE = 305;
+export const SYS_PAGE_ACCEPT = 306;
+export const SYS_PAGE_ABANDON = 307;
+export const SYS_PAGE_READ = 308;
+export const SYS_PAGE_WRITE = 309;

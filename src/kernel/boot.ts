@@ -16,6 +16,9 @@ export function bootRegion(limits: L.Limits): SharedArrayBuffer {
   checkLimit('namespaceEntries', limits.namespaceEntries, 1, 1 << 16);
   checkLimit('maxPathBytes', limits.maxPathBytes, 2, 4096);
   checkLimit('pages', limits.pages, 0, 1 << 18);
+  checkLimit('pageSpace', limits.pageSpace, 1, 1 << 20);
+  checkLimit('pageQuota', limits.pageQuota, 1, 1 << 24);
+  checkLimit('deliveries', limits.deliveries, 1, 1 << 16);
   checkLimit('spin', limits.spin, 0, 1_000_000);
   checkLimit('maxSpinners', limits.maxSpinners, 0, 1 << 16);
   const layout = L.computeLayout(limits);
@@ -45,6 +48,13 @@ export function bootRegion(limits: L.Limits): SharedArrayBuffer {
   w[L.H_OFF_PAGES] = layout.pages;
   w[L.H_OFF_NET] = layout.net;
   w[L.H_OFF_PIPES] = layout.pipes;
+  w[L.H_PAGE_SPACE] = limits.pageSpace;
+  w[L.H_PAGE_QUOTA] = limits.pageQuota;
+  w[L.H_DELIVERIES] = limits.deliveries;
+  w[L.H_OFF_PAGE_SPACES] = layout.pageSpaces;
+  w[L.H_OFF_HANDLER_TYPES] = layout.handlerTypes;
+  w[L.H_OFF_DELIVERIES] = layout.deliveries;
+  w[L.H_OFF_FRAME_REFS] = layout.frameRefs;
 
   for (let i = 0; i < limits.maxObjects; i++) {
     w[layout.objects + i * L.OBJECT_WORDS + L.O_NEXT_FREE] = i + 1 < limits.maxObjects ? i + 1 : -1;

@@ -13,6 +13,7 @@ import { removeBindingsBy } from '../objects/namespace.js';
 import { releaseMailbox } from '../objects/mailbox.js';
 import { releaseNetRegistrations } from '../objects/network.js';
 import { releasePipeSubscription } from '../objects/keyboard-pipe.js';
+import { releasePageIpc } from '../objects/page-ipc.js';
 import { wakeObjectWaiters } from './objects.js';
 
 /**
@@ -24,7 +25,8 @@ import { wakeObjectWaiters } from './objects.js';
  *    EPIPE, queued calls get EPIPE replies, plain sends are dropped);
  * 4. its handles are released, freeing objects left without handles;
  * 5. its namespace bindings, mailbox (queued messages are dropped), network
- *    registrations and keyboard subscription go; calls it made are
+ *    registrations, keyboard subscription, pages and page deliveries
+ *    pending to it go (what it sent stays in flight); calls it made are
  *    withdrawn or abandoned; waiter counters it raised are lowered.
  */
 export function reapTask(r: Region, slot: number, exitCode: number): void {
@@ -51,6 +53,7 @@ export function reapTask(r: Region, slot: number, exitCode: number): void {
   releaseMailbox(r, slot);
   releaseNetRegistrations(r, pid);
   releasePipeSubscription(r, pid);
+  releasePageIpc(r, slot, pid);
   for (let i = 0; i <= L.TASK_PARK_RECORDS; i++) {
     // The park records, then the lock-wait record right after them.
     const counter = w[t + L.T_PARK_RECORDS + i]!;

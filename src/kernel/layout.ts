@@ -96,6 +96,21 @@ export const H_POLL_SEQ = 45;
 /** Word offsets of the network block and of the keyboard pipes (SPEC section 4). */
 export const H_OFF_NET = 46;
 export const H_OFF_PIPES = 47;
+/**
+ * Page IPC (SPEC section 5): virtual pages per task page space, in-flight
+ * pages a sender may have, delivery records; where the page spaces, the
+ * frame reference counts, the deliveries and the handler tables start; the
+ * next delivery's sequence number; deliveries in flight.
+ */
+export const H_PAGE_SPACE = 48;
+export const H_PAGE_QUOTA = 49;
+export const H_DELIVERIES = 50;
+export const H_OFF_PAGE_SPACES = 51;
+export const H_OFF_FRAME_REFS = 52;
+export const H_OFF_DELIVERIES = 53;
+export const H_OFF_HANDLER_TYPES = 54;
+export const H_DELIVERY_SEQ = 55;
+export const H_DELIVERIES_USED = 56;
 export const HEADER_WORDS = 64;
 
 /** Words in a 64-byte cache line: tables whose records are split by line start on one. */
@@ -142,8 +157,15 @@ export const T_LOCK_PARK = T_PARK_RECORDS + TASK_PARK_RECORDS;
 export const T_SPINNING = T_LOCK_PARK + 1;
 /** Object slot + 1 of the task's mailbox (SPEC section 4), 0 until it has one. */
 export const T_MAILBOX = T_SPINNING + 1;
+/** Page IPC: bumped on every delivery to the task (its handlers' loop waits on it), with its parked waiters. */
+export const T_PAGE_SEQ = T_MAILBOX + 1;
+export const T_PAGE_WAITERS = T_MAILBOX + 2;
+/** Pages this task sent that no receiver has accepted or abandoned yet (charged against H_PAGE_QUOTA). */
+export const T_PAGES_IN_FLIGHT = T_MAILBOX + 3;
+/** Pages mapped in the task's page space. */
+export const T_PAGES_MAPPED = T_MAILBOX + 4;
 /** Whole pairs of cache lines: a task's counters never share a pair with another task's. */
-export const TASK_WORDS = Math.ceil((T_MAILBOX + 1) / LINE_PAIR_WORDS) * LINE_PAIR_WORDS;
+export const TASK_WORDS = Math.ceil((T_PAGES_MAPPED + 1) / LINE_PAIR_WORDS) * LINE_PAIR_WORDS;
 
 export const TASK_FREE = 0;
 export const TASK_STARTING = 1;
@@ -448,6 +470,48 @@ export const PIPE_WORDS = P_RING + PIPE_RING_BYTES / 4;
 export const PIPES_WORDS = PIPES_HEADER_WORDS + PIPE_SUBSCRIBERS * PIPE_WORDS;
 
 // ---------------------------------------------------------------------------
+// Page IPC (SPEC section 5). Each task has a page space of H_PAGE_SPACE
+// virtual pages (addresses are byte offsets, multiples of PAGE_BYTES); an
+// entry is 0 (unmapped) or frame + 1 with the rights bits. A frame is a page
+// of the pool; FRAME_REFS counts the mappings and deliveries holding it, and
+// it returns to the pool with the last.
+export const PAGE_ENTRY_FRAME_MASK = 0x00ffffff;
+export const PAGE_READ = 1 << 24;
+export const PAGE_WRITE = 1 << 25;
+/** Handler types a task may register at once. */
+export const HANDLER_SLOTS = 16;
+/** Pages one send may carry (1 MiB). */
+export const MAX_SEND_PAGES = 256;
+/** Send flags: bit 0 the sender keeps its access (share) instead of losing it (move); bit 1 the receiver may write; bit 2 the receiver gets a copy. */
+export const SEND_KEEP = 1;
+export const SEND_RECEIVER_WRITES = 2;
+export const SEND_DUPLICATE = 4;
+/** Bits 3-4: the target. */
+export const SEND_TARGET_SHIFT = 3;
+export const SEND_TARGET_PID = 0;
+export const SEND_TARGET_SELF = 1;
+export const SEND_TARGET_ALL = 2;
+export const SEND_TARGET_OTHERS = 3;
+export const SEND_FLAGS_MASK = 0x1f;
+/** Delivery record: state, order, who, what, where it was mapped, then its frames. */
+export const D_STATE = 0;
+export const D_SEQ = 1;
+export const D_SENDER = 2;
+export const D_RECEIVER = 3;
+export const D_TYPE = 4;
+export const D_NPAGES = 5;
+export const D_FLAGS = 6;
+/** The receiver's address of the pages once taken (handed to its handler). */
+export const D_ADDR = 7;
+export const D_FRAMES = 8;
+export const DELIVERY_WORDS = D_FRAMES + MAX_SEND_PAGES;
+export const DELIVERY_FREE = 0;
+/** Sent, waiting for the receiver to take it. */
+export const DELIVERY_PENDING = 1;
+/** Mapped in the receiver's space, its handler deciding. */
+export const DELIVERY_TAKEN = 2;
+
+// ---------------------------------------------------------------------------
 // Namespace entry record: binding, then the path bytes
 export const N_USED = 0;
 export const N_OBJECT = 1;
@@ -480,6 +544,10 @@ export interface Limits {
   namespaceEntries: number;
   maxPathBytes: number;
   pages: number;
+  /** Page IPC: virtual pages per task, in-flight pages per sender, delivery records. */
+  pageSpace: number;
+  pageQuota: number;
+  deliveries: number;
   spin: number;
   /** Threads allowed to spin at once; more than the cores only steals time from the thread being waited for. */
   maxSpinners: number;
@@ -494,6 +562,9 @@ export const DEFAULT_LIMITS: Limits = {
   namespaceEntries: 128,
   maxPathBytes: 128,
   pages: 1024,
+  pageSpace: 1024,
+  pageQuota: 1024,
+  deliveries: 256,
   spin: 50,
   maxSpinners: 1,
 };
@@ -511,6 +582,10 @@ export interface Layout {
   namespaceWords: number;
   net: number;
   pipes: number;
+  pageSpaces: number;
+  handlerTypes: number;
+  deliveries: number;
+  frameRefs: number;
   pageBitmap: number;
   pages: number;
   totalWords: number;
@@ -559,11 +634,19 @@ export function computeLayout(limits: Limits): Layout {
   at = pairAligned(at);
   const pipes = at;
   at += PIPES_WORDS;
+  const pageSpaces = at;
+  at += limits.maxTasks * limits.pageSpace;
+  const handlerTypes = at;
+  at += limits.maxTasks * HANDLER_SLOTS;
+  const deliveries = at;
+  at += limits.deliveries * DELIVERY_WORDS;
+  const frameRefs = at;
+  at += limits.pages;
   const pageBitmap = at;
   at += Math.ceil(limits.pages / 32);
   // Pages start on a page boundary of the buffer.
   at = Math.ceil(at / PAGE_WORDS) * PAGE_WORDS;
   const pages = at;
   at += limits.pages * PAGE_WORDS;
-  return { messageBitmap, undo, undoEntries, tasks, objects, handles, messages, calls, namespace, namespaceWords, net, pipes, pageBitmap, pages, totalWords: at };
+  return { messageBitmap, undo, undoEntries, tasks, objects, handles, messages, calls, namespace, namespaceWords, net, pipes, pageSpaces, handlerTypes, deliveries, frameRefs, pageBitmap, pages, totalWords: at };
 }

@@ -21,6 +21,15 @@ import {
   H_OFF_PAGES,
   H_OFF_NET,
   H_OFF_PIPES,
+  H_PAGE_SPACE,
+  H_PAGE_QUOTA,
+  H_DELIVERIES,
+  H_OFF_PAGE_SPACES,
+  H_OFF_HANDLER_TYPES,
+  H_OFF_DELIVERIES,
+  H_OFF_FRAME_REFS,
+  HANDLER_SLOTS,
+  DELIVERY_WORDS,
   PIPES_HEADER_WORDS,
   PIPE_WORDS,
   PAGE_WORDS,
@@ -92,6 +101,14 @@ export class Region {
   /** Word offsets of the network block and the keyboard pipes. */
   readonly net: number;
   readonly pipes: number;
+  /** Page IPC: virtual pages per task, in-flight quota per sender, delivery records; table offsets. */
+  readonly pageSpace: number;
+  readonly pageQuota: number;
+  readonly deliveryCount: number;
+  readonly pageSpaces: number;
+  readonly handlerTypes: number;
+  readonly deliveries: number;
+  readonly frameRefs: number;
   /** This thread's lock tag. */
   lockTag = 0;
 
@@ -126,6 +143,13 @@ export class Region {
     this.pages = w[H_OFF_PAGES]!;
     this.net = w[H_OFF_NET]!;
     this.pipes = w[H_OFF_PIPES]!;
+    this.pageSpace = w[H_PAGE_SPACE]!;
+    this.pageQuota = w[H_PAGE_QUOTA]!;
+    this.deliveryCount = w[H_DELIVERIES]!;
+    this.pageSpaces = w[H_OFF_PAGE_SPACES]!;
+    this.handlerTypes = w[H_OFF_HANDLER_TYPES]!;
+    this.deliveries = w[H_OFF_DELIVERIES]!;
+    this.frameRefs = w[H_OFF_FRAME_REFS]!;
   }
 
   // --- record addressing -------------------------------------------------
@@ -140,6 +164,18 @@ export class Region {
   }
   message(slot: number): number {
     return this.messages + slot * MESSAGE_SLOT_WORDS;
+  }
+  /** Word index of the page-space entry of virtual page `vpn` of task `slot`. */
+  pageEntry(slot: number, vpn: number): number {
+    return this.pageSpaces + slot * this.pageSpace + vpn;
+  }
+  /** Word index of the handler-type table of task `slot` (HANDLER_SLOTS words, type + 1 each, 0 = free). */
+  handlerTable(slot: number): number {
+    return this.handlerTypes + slot * HANDLER_SLOTS;
+  }
+  /** Word index of delivery record `index`. */
+  delivery(index: number): number {
+    return this.deliveries + index * DELIVERY_WORDS;
   }
   /** Word index of keyboard subscriber record `index`. */
   pipe(index: number): number {

@@ -50,6 +50,12 @@ export interface KernelLimits {
    * i.e. 4 MiB). A ring or channel takes the pages it needs when created.
    */
   pages?: number;
+  /** Page IPC: virtual pages in each task's page space (default 1024, i.e. 4 MiB of addresses). */
+  pageSpace?: number;
+  /** Page IPC: pages a task may have sent that no receiver has accepted or abandoned yet (default 1024); past it a send is EAGAIN. */
+  pageQuota?: number;
+  /** Page IPC: deliveries in flight, kernel-wide (default 256); a send finding none free is EAGAIN. */
+  deliveries?: number;
   /**
    * Microseconds a waiter spins before it sleeps (default 50; 0 sleeps at
    * once). Waking a sleeping thread costs tens of microseconds here, so a

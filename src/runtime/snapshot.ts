@@ -26,6 +26,8 @@ export interface TaskInfo {
   personality: PersonalityName;
   /** Object id of the task's mailbox, once it has one. */
   mailbox?: number;
+  /** Page IPC: pages mapped in its page space, and pages it sent still in flight. */
+  pages: { mapped: number; inFlight: number };
   /** Exit code, once exited. */
   exitCode?: number;
 }
@@ -60,8 +62,10 @@ export interface KernelUsage {
   handles: number;
   /** Message slots promised to live queues. */
   messageSlots: number;
-  /** Pages held by rings and channels. */
+  /** Pages of the pool in use (rings, channels, mailboxes, and page IPC frames). */
   pages: number;
+  /** Page IPC deliveries in flight (sent, not yet accepted or abandoned). */
+  deliveries: number;
   calls: number;
   bindings: number;
 }
@@ -235,6 +239,7 @@ export function usage(r: Region): KernelUsage {
     handles: Atomics.load(w, L.H_HANDLES_USED),
     messageSlots: Atomics.load(w, L.H_MESSAGES_RESERVED),
     pages: Atomics.load(w, L.H_PAGES_USED),
+    deliveries: Atomics.load(w, L.H_DELIVERIES_USED),
     calls: Atomics.load(w, L.H_CALLS_USED) - cachedCalls(r),
     bindings: Atomics.load(w, L.H_BINDINGS_USED),
   };
@@ -255,6 +260,7 @@ export function snapshot(r: Region): KernelSnapshot {
         state: 'running',
         handles: w[t + L.T_HANDLE_COUNT]!,
         personality: PERSONALITY_NAMES[w[t + L.T_PERSONALITY]!] ?? 'strat9',
+        pages: { mapped: w[t + L.T_PAGES_MAPPED]!, inFlight: w[t + L.T_PAGES_IN_FLIGHT]! },
       };
       const mailbox = w[t + L.T_MAILBOX]!;
       if (mailbox !== 0) info.mailbox = objectIdOf(r, mailbox - 1);

@@ -9,11 +9,13 @@ import { TaskContext } from '../kernel/context.js';
 import { type MessageMemory, messageMemory } from '../kernel/copy.js';
 import { strat9Syscall, strat9SyscallAsync } from '../abi/strat9.js';
 import { rou2exosSyscall, rou2exosSyscallAsync } from '../abi/rou2exos.js';
+import { isPageSyscall, pageSyscall, pageSyscallAsync } from '../abi/page-ipc.js';
 import { PERSONALITY_ROU2EXOS } from '../abi/numbers.js';
 import { T_PERSONALITY } from '../kernel/layout.js';
 import { Mailbox } from '../api/mailbox.js';
 import { Network } from '../api/network.js';
 import { Keyboard } from '../api/keyboard.js';
+import { Pages } from '../api/pages.js';
 import { createPort, DEFAULT_PORT_CAPACITY } from '../objects/port.js';
 import { connect, unbind } from '../objects/namespace.js';
 import { reply } from '../objects/call.js';
@@ -59,6 +61,7 @@ export class Task {
   private mailboxApi: Mailbox | undefined;
   private networkApi: Network | undefined;
   private keyboardApi: Keyboard | undefined;
+  private pagesApi: Pages | undefined;
 
   /** @internal Use `Kernel.create().task` or `attach()`. */
   constructor(buffer: SharedArrayBuffer, slot: number, pid: number, memoryBytes: number, data: unknown) {
@@ -104,16 +107,19 @@ export class Task {
   }
 
   /**
-   * Issues syscall `nr` of this task's personality (SPEC section 3 or 4).
+   * Issues syscall `nr` of this task's personality (SPEC section 3 or 4),
+   * or of page IPC (section 5, numbers 300-309, every personality).
    * Returns a value >= 0 on success and -errno on failure; never throws for
    * a bad argument. Blocking syscalls put this thread to sleep.
    */
-  syscall(nr: number, a0?: unknown, a1?: unknown, a2?: unknown): number {
+  syscall(nr: number, a0?: unknown, a1?: unknown, a2?: unknown, a3?: unknown, a4?: unknown): number {
+    if (isPageSyscall(nr)) return pageSyscall(this.ctx, this.mem(), nr, a0, a1, a2, a3, a4);
     return this.table(this.ctx, this.mem(), nr, a0, a1, a2);
   }
 
   /** Like {@link syscall}, but a blocking syscall waits without blocking the event loop. */
-  syscallAsync(nr: number, a0?: unknown, a1?: unknown, a2?: unknown): Promise<number> {
+  syscallAsync(nr: number, a0?: unknown, a1?: unknown, a2?: unknown, a3?: unknown, a4?: unknown): Promise<number> {
+    if (isPageSyscall(nr)) return pageSyscallAsync(this.ctx, this.mem(), nr, a0, a1, a2, a3, a4);
     return this.tableAsync(this.ctx, this.mem(), nr, a0, a1, a2);
   }
 
@@ -130,6 +136,11 @@ export class Task {
   /** The keyboard pipe (SPEC section 4): subscribe to scancodes. */
   get keyboard(): Keyboard {
     return (this.keyboardApi ??= new Keyboard(this.ctx));
+  }
+
+  /** Page IPC (SPEC section 5): this task's page space, sends of pages, and handlers per message type. */
+  get pages(): Pages {
+    return (this.pagesApi ??= new Pages(this.ctx));
   }
 
   /** Creates a port owned by this task; it dies when this task closes it or exits. */

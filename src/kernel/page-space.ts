@@ -1,0 +1,109 @@
+/**
+ * Task page spaces and frames (page IPC, SPEC section 5). A page space maps
+ * a task's virtual pages (addresses are byte offsets, multiples of
+ * PAGE_BYTES, below pageSpace × PAGE_BYTES) to frames of the kernel's page
+ * pool with read or read/write rights. A frame counts the mappings and
+ * in-flight deliveries holding it, and goes back to the pool with the last.
+ *
+ * Only a task's own thread changes its page space, except the supervisor
+ * reaping it; every change is made under the kernel lock with logged
+ * stores, so a task killed mid-change leaves it as it was.
+ */
+import * as L from './layout.js';
+import { EFAULT, EINVAL, ENOMEM } from './errno.js';
+import type { Region } from './region.js';
+import { allocPages, freePages } from './pages.js';
+
+/** The virtual page of byte address `addr`, or -EINVAL (not page-aligned or negative) / -EFAULT (past the page space). */
+export function vpnOf(r: Region, addr: number): number {
+  if (!Number.isInteger(addr) || addr < 0 || addr % L.PAGE_BYTES !== 0) return -EINVAL;
+  const vpn = addr / L.PAGE_BYTES;
+  return vpn < r.pageSpace ? vpn : -EFAULT;
+}
+
+/** The entry of virtual page `vpn` of task `slot`: 0, or frame + 1 with PAGE_READ / PAGE_WRITE. */
+export function pageEntryOf(r: Region, slot: number, vpn: number): number {
+  return r.w[r.pageEntry(slot, vpn)]!;
+}
+
+/** The frame an entry maps. */
+export function frameOf(entry: number): number {
+  return (entry & L.PAGE_ENTRY_FRAME_MASK) - 1;
+}
+
+/**
+ * Whether task `slot` maps every page of [vpn, vpn + npages) with all of
+ * `rights` (the range lies inside the page space).
+ */
+export function holdsRange(r: Region, slot: number, vpn: number, npages: number, rights: number): boolean {
+  if (vpn + npages > r.pageSpace) return false;
+  for (let i = 0; i < npages; i++) {
+    const entry = pageEntryOf(r, slot, vpn + i);
+    if (entry === 0 || (entry & rights) !== rights) return false;
+  }
+  return true;
+}
+
+/** The first virtual page of a run of `npages` unmapped pages in task `slot`'s space, or -ENOMEM. */
+export function findFreeRange(r: Region, slot: number, npages: number): number {
+  let run = 0;
+  for (let vpn = 0; vpn < r.pageSpace; vpn++) {
+    run = pageEntryOf(r, slot, vpn) === 0 ? run + 1 : 0;
+    if (run === npages) return vpn - npages + 1;
+  }
+  return -ENOMEM;
+}
+
+/** Adds one holder to `frame`. Kernel lock held. */
+export function holdFrame(r: Region, frame: number): void {
+  r.add(r.frameRefs + frame, 1);
+}
+
+/** Drops one holder of `frame`; the last one returns it to the pool. Kernel lock held. */
+export function dropFrame(r: Region, frame: number): void {
+  if (r.add(r.frameRefs + frame, -1) === 0) freePages(r, frame, 1);
+}
+
+/** Takes `npages` consecutive zeroed frames, each with one holder: the first, or -ENOMEM. Kernel lock held. */
+export function allocFrames(r: Region, npages: number): number {
+  const first = allocPages(r, npages);
+  if (first < 0) return first;
+  for (let i = 0; i < npages; i++) r.set(r.frameRefs + first + i, 1);
+  return first;
+}
+
+/** Maps `frame` at `vpn` of task `slot` with `rights`, taking over one holder of the frame. Kernel lock held. */
+export function mapPage(r: Region, slot: number, vpn: number, frame: number, rights: number): void {
+  r.set(r.pageEntry(slot, vpn), (frame + 1) | rights);
+  r.add(r.task(slot) + L.T_PAGES_MAPPED, 1);
+}
+
+/** Unmaps `vpn` of task `slot` (mapped) and drops its holder of the frame. Kernel lock held. */
+export function unmapPage(r: Region, slot: number, vpn: number): void {
+  const at = r.pageEntry(slot, vpn);
+  const frame = frameOf(r.w[at]!);
+  r.set(at, 0);
+  r.add(r.task(slot) + L.T_PAGES_MAPPED, -1);
+  dropFrame(r, frame);
+}
+
+/** Unmaps every page of task `slot` (it is being reaped). Kernel lock held. */
+export function unmapAll(r: Region, slot: number): void {
+  if (r.w[r.task(slot) + L.T_PAGES_MAPPED] === 0) return;
+  for (let vpn = 0; vpn < r.pageSpace; vpn++) {
+    if (pageEntryOf(r, slot, vpn) !== 0) unmapPage(r, slot, vpn);
+  }
+}
+
+/**
+ * The byte offset in the kernel buffer of [vpn, vpn + npages) of task
+ * `slot` when those pages map consecutive frames (one view can cover them),
+ * else -1. The range must be mapped.
+ */
+export function contiguousOffset(r: Region, slot: number, vpn: number, npages: number): number {
+  const first = frameOf(pageEntryOf(r, slot, vpn));
+  for (let i = 1; i < npages; i++) {
+    if (frameOf(pageEntryOf(r, slot, vpn + i)) !== first + i) return -1;
+  }
+  return r.page(first) * 4;
+}

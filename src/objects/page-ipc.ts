@@ -196,12 +196,11 @@ export function pageSend(ctx: TaskContext, pid: number, type: number, addr: numb
   const record = r.task(ctx.slot);
   if (r.w[record + L.T_PAGES_IN_FLIGHT]! + npages * handling.length > r.pageQuota) return r.fail(-EAGAIN);
   if (single && handling.length === 0) return r.fail(-ENOENT);
-  const rights = L.PAGE_READ | (receiverWrites ? L.PAGE_WRITE : 0);
   let delivered = 0;
   const woken: number[] = [];
   for (const slot of targets) {
     const targetPid = r.w[r.task(slot) + L.T_PID]!;
-    let result = handlerSlotOf(r, slot, type) >= 0 ? deliver(ctx, slot, type, vpn, npages, flags, rights) : -ENOENT;
+    let result = handlerSlotOf(r, slot, type) >= 0 ? deliver(ctx, slot, type, vpn, npages, flags) : -ENOENT;
     if (result === -EAGAIN && single) return r.fail(result);
     if (result === -ENOMEM && single) return r.fail(result);
     if (result === 0) {
@@ -226,7 +225,7 @@ export function pageSend(ctx: TaskContext, pid: number, type: number, addr: numb
  * the frames (the sender's, or fresh copies for a duplicate), charged to
  * the sender. 0, -EAGAIN no record free, -ENOMEM no frames for a copy.
  */
-function deliver(ctx: TaskContext, slot: number, type: number, vpn: number, npages: number, flags: number, rights: number): number {
+function deliver(ctx: TaskContext, slot: number, type: number, vpn: number, npages: number, flags: number): number {
   const r = ctx.r;
   const index = freeDelivery(r);
   if (index < 0) return -EAGAIN;
@@ -253,7 +252,7 @@ function deliver(ctx: TaskContext, slot: number, type: number, vpn: number, npag
   r.set(d + L.D_RECEIVER, r.w[r.task(slot) + L.T_PID]!);
   r.set(d + L.D_TYPE, type);
   r.set(d + L.D_NPAGES, npages);
-  r.set(d + L.D_FLAGS, flags | (rights & L.PAGE_WRITE ? L.SEND_RECEIVER_WRITES : 0));
+  r.set(d + L.D_FLAGS, flags);
   r.set(d + L.D_ADDR, -1);
   r.set(d + L.D_STATE, L.DELIVERY_PENDING);
   r.add(r.task(ctx.slot) + L.T_PAGES_IN_FLIGHT, npages);
@@ -377,8 +376,9 @@ export function pageAbandon(ctx: TaskContext, id: number): number {
   const vpn = r.w[d + L.D_ADDR]! / L.PAGE_BYTES;
   const npages = r.w[d + L.D_NPAGES]!;
   for (let i = 0; i < npages; i++) {
-    // The handler may have freed some of them already.
-    if (pageEntryOf(r, ctx.slot, vpn + i) !== 0) unmapPage(r, ctx.slot, vpn + i);
+    // The handler may have freed some of them already (and mapped others there).
+    const entry = pageEntryOf(r, ctx.slot, vpn + i);
+    if (entry !== 0 && frameOf(entry) === r.w[d + L.D_FRAMES + i]) unmapPage(r, ctx.slot, vpn + i);
   }
   retire(r, d);
   return r.unlockWith(0);

@@ -478,6 +478,8 @@ export const PIPES_WORDS = PIPES_HEADER_WORDS + PIPE_SUBSCRIBERS * PIPE_WORDS;
 export const PAGE_ENTRY_FRAME_MASK = 0x00ffffff;
 export const PAGE_READ = 1 << 24;
 export const PAGE_WRITE = 1 << 25;
+/** Set on pages mapped from a delivery whose handler has not decided yet: an abandon unmaps only these. */
+export const PAGE_DELIVERED = 1 << 26;
 /** Handler types a task may register at once. */
 export const HANDLER_SLOTS = 16;
 /** Pages one send may carry (1 MiB). */
@@ -603,10 +605,14 @@ function pairAligned(at: number): number {
 /**
  * Places every table. The undo log is sized for the largest single critical
  * section a task can run: revoking every handle, withdrawing a call from the
- * fullest queue, destroying every queue.
+ * fullest queue, destroying every queue; and in page IPC, mapping or
+ * unmapping a whole page space, or sending and dropping the fullest
+ * deliveries (about four logged stores per page: entry, counter, holder
+ * count, pool bitmap).
  */
 export function computeLayout(limits: Limits): Layout {
-  const undoEntries = 4096 + limits.maxTasks * limits.maxHandles * 16 + limits.messageSlots * (MESSAGE_SLOT_WORDS + 8) + limits.maxCalls * 8;
+  const pageIpcEntries = limits.pageSpace * 6 + Math.max(limits.deliveries, limits.maxTasks) * (MAX_SEND_PAGES * 4 + 16);
+  const undoEntries = 4096 + limits.maxTasks * limits.maxHandles * 16 + limits.messageSlots * (MESSAGE_SLOT_WORDS + 8) + limits.maxCalls * 8 + pageIpcEntries;
   let at = HEADER_WORDS;
   const messageBitmap = at;
   at += Math.ceil(limits.messageSlots / 32);

@@ -306,7 +306,7 @@ export function pageTake(ctx: TaskContext, info: DeliveryInfo): number {
   const vpn = findFreeRange(r, ctx.slot, npages);
   if (vpn < 0) return r.fail(vpn);
   const flags = r.w[d + L.D_FLAGS]!;
-  const rights = L.PAGE_READ | (flags & L.SEND_RECEIVER_WRITES ? L.PAGE_WRITE : 0);
+  const rights = L.PAGE_DELIVERED | L.PAGE_READ | (flags & L.SEND_RECEIVER_WRITES ? L.PAGE_WRITE : 0);
   // The mappings take over the delivery's holds of the frames.
   for (let i = 0; i < npages; i++) mapPage(r, ctx.slot, vpn + i, r.w[d + L.D_FRAMES + i]!, rights);
   r.set(d + L.D_ADDR, vpn * L.PAGE_BYTES);
@@ -357,12 +357,31 @@ function retire(r: Region, d: number): void {
   r.add(L.H_DELIVERIES_USED, -1);
 }
 
+/**
+ * The entries of taken delivery `d`'s pages the receiver `slot` still maps
+ * as delivered (it may have freed some, and mapped others there since).
+ */
+function deliveredEntries(r: Region, slot: number, d: number): number[] {
+  const vpn = r.w[d + L.D_ADDR]! / L.PAGE_BYTES;
+  const entries: number[] = [];
+  for (let i = 0; i < r.w[d + L.D_NPAGES]!; i++) {
+    const at = r.pageEntry(slot, vpn + i);
+    const entry = r.w[at]!;
+    if (entry & L.PAGE_DELIVERED && frameOf(entry) === r.w[d + L.D_FRAMES + i]) entries.push(vpn + i);
+  }
+  return entries;
+}
+
 /** PAGE_ACCEPT: keeps the pages of taken delivery `id`. Returns 0. Errors: EINVAL not a delivery the caller has taken and not decided. */
 export function pageAccept(ctx: TaskContext, id: number): number {
   const r = ctx.r;
   r.lock();
   const d = takenBy(r, ctx.pid, id);
   if (d < 0) return r.fail(d);
+  for (const vpn of deliveredEntries(r, ctx.slot, d)) {
+    const at = r.pageEntry(ctx.slot, vpn);
+    r.set(at, r.w[at]! & ~L.PAGE_DELIVERED);
+  }
   retire(r, d);
   return r.unlockWith(0);
 }
@@ -373,13 +392,7 @@ export function pageAbandon(ctx: TaskContext, id: number): number {
   r.lock();
   const d = takenBy(r, ctx.pid, id);
   if (d < 0) return r.fail(d);
-  const vpn = r.w[d + L.D_ADDR]! / L.PAGE_BYTES;
-  const npages = r.w[d + L.D_NPAGES]!;
-  for (let i = 0; i < npages; i++) {
-    // The handler may have freed some of them already (and mapped others there).
-    const entry = pageEntryOf(r, ctx.slot, vpn + i);
-    if (entry !== 0 && frameOf(entry) === r.w[d + L.D_FRAMES + i]) unmapPage(r, ctx.slot, vpn + i);
-  }
+  for (const vpn of deliveredEntries(r, ctx.slot, d)) unmapPage(r, ctx.slot, vpn);
   retire(r, d);
   return r.unlockWith(0);
 }

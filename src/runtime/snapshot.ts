@@ -117,7 +117,18 @@ export interface KernelSnapshot {
   stats: KernelStats;
   network: NetworkInfo;
   keyboard: KeyboardInfo;
-  limits: { maxTasks: number; maxObjects: number; maxHandles: number; messageSlots: number; maxCalls: number; namespaceEntries: number; pages: number };
+  limits: {
+    maxTasks: number;
+    maxObjects: number;
+    maxHandles: number;
+    messageSlots: number;
+    maxCalls: number;
+    namespaceEntries: number;
+    pages: number;
+    pageSpace: number;
+    pageQuota: number;
+    deliveries: number;
+  };
 }
 
 const TYPE_NAMES: Record<number, ObjectTypeName> = {
@@ -315,6 +326,9 @@ export function snapshot(r: Region): KernelSnapshot {
         maxCalls: r.maxCalls,
         namespaceEntries: r.namespaceEntries,
         pages: r.pageCount,
+        pageSpace: r.pageSpace,
+        pageQuota: r.pageQuota,
+        deliveries: r.deliveryCount,
       },
     };
   } finally {

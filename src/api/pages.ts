@@ -209,6 +209,8 @@ export class Pages {
       if (this.handlers.size === 0) {
         this.upcalls?.abort();
         this.upcalls = undefined;
+        // Nothing will take what is pending now: deliveries without a handler are abandoned.
+        this.dispatch();
       }
     };
   }
@@ -256,24 +258,46 @@ export class Pages {
     }
   }
 
-  /** Runs the handler of the delivery described by `info` and applies its decision. */
-  private async run(info: DeliveryInfo): Promise<void> {
+  /**
+   * Runs the handler of the delivery described by `info` and applies its
+   * decision: at once for a handler that returns a value, once its promise
+   * settles for an async one (the returned promise).
+   */
+  private run(info: DeliveryInfo): Promise<void> | undefined {
     const delivery = new PageDelivery(this, info.id, info.sender, info.type, info.addr, info.npages, info.flags);
     const handler = this.handlers.get(info.type);
     if (!handler) {
       delivery.abandon();
-      return;
+      return undefined;
     }
+    let decision: ReturnType<PageHandler>;
     try {
-      const decision = await handler(delivery);
-      if (decision === false) delivery.abandon();
-      else delivery.accept();
+      decision = handler(delivery);
     } catch (error) {
-      delivery.abandon();
-      // A failing handler fails the task, as a crashing signal handler would.
-      queueMicrotask(() => {
-        throw error;
-      });
+      fail(delivery, error);
+      return undefined;
     }
+    if (!(decision instanceof Promise)) {
+      decide(delivery, decision);
+      return undefined;
+    }
+    return decision.then(
+      (value) => decide(delivery, value),
+      (error: unknown) => fail(delivery, error),
+    );
   }
+}
+
+/** Applies a handler's answer: false abandons, anything else accepts. */
+function decide(delivery: PageDelivery, decision: boolean | void): void {
+  if (decision === false) delivery.abandon();
+  else delivery.accept();
+}
+
+/** A handler threw: its delivery is abandoned and the error fails the task, as a crashing signal handler would. */
+function fail(delivery: PageDelivery, error: unknown): void {
+  delivery.abandon();
+  queueMicrotask(() => {
+    throw error;
+  });
 }

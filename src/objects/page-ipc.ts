@@ -180,7 +180,7 @@ function targetsOf(ctx: TaskContext, pid: number, flags: number): number[] | num
  */
 export function pageSend(ctx: TaskContext, pid: number, type: number, addr: number, npages: number, flags: number, results?: number[]): number {
   const r = ctx.r;
-  if (!Number.isInteger(flags) || (flags & ~L.SEND_FLAGS_MASK) !== 0 || !isType(type)) return -EINVAL;
+  if (!Number.isInteger(flags) || flags < 0 || flags > L.SEND_FLAGS_MASK || !isType(type)) return -EINVAL;
   if (!Number.isInteger(npages) || npages > L.MAX_SEND_PAGES) return -EINVAL;
   const vpn = rangeOf(r, addr, npages);
   if (vpn < 0) return vpn;
@@ -311,7 +311,7 @@ export function pageTake(ctx: TaskContext, info: DeliveryInfo): number {
   for (let i = 0; i < npages; i++) mapPage(r, ctx.slot, vpn + i, r.w[d + L.D_FRAMES + i]!, rights);
   r.set(d + L.D_ADDR, vpn * L.PAGE_BYTES);
   r.set(d + L.D_STATE, L.DELIVERY_TAKEN);
-  info.id = index;
+  info.id = deliveryId(index, r.w[d + L.D_SEQ]!);
   info.sender = r.w[d + L.D_SENDER]!;
   info.type = r.w[d + L.D_TYPE]!;
   info.addr = vpn * L.PAGE_BYTES;
@@ -342,11 +342,23 @@ export function pageTakeInto(ctx: TaskContext, mem: MessageMemory, ptr: number, 
 }
 const scratchInfo: DeliveryInfo = { id: 0, sender: 0, type: 0, addr: 0, npages: 0, flags: 0 };
 
+/**
+ * The id a receiver names delivery record `index` by: the record and 15
+ * bits of its sequence number, so that an id kept after its delivery was
+ * decided does not name the next delivery in the same record.
+ */
+function deliveryId(index: number, seq: number): number {
+  return ((seq & 0x7fff) << 16) | index;
+}
+
 /** The taken delivery `id` of the caller (its record), or -EINVAL. */
 function takenBy(r: Region, pid: number, id: number): number {
-  if (!Number.isInteger(id) || id < 0 || id >= r.deliveryCount) return -EINVAL;
-  const d = r.delivery(id);
-  return r.w[d + L.D_STATE] === L.DELIVERY_TAKEN && r.w[d + L.D_RECEIVER] === pid ? d : -EINVAL;
+  if (!Number.isInteger(id) || id < 0 || id > 0x7fffffff) return -EINVAL;
+  const index = id & 0xffff;
+  if (index >= r.deliveryCount) return -EINVAL;
+  const d = r.delivery(index);
+  const current = r.w[d + L.D_STATE] === L.DELIVERY_TAKEN && r.w[d + L.D_RECEIVER] === pid && deliveryId(index, r.w[d + L.D_SEQ]!) === id;
+  return current ? d : -EINVAL;
 }
 
 /** Frees delivery record `d`, lifting its charge from its sender if that task still lives. Kernel lock held. */

@@ -8,7 +8,8 @@
  *
  * Names pick benchmarks (roundtrip, sync-call, async-call, one-way,
  * one-way-batch, channel, channel-batch, channel-4x4, channel-values, ring-stream,
- * semaphore, mailbox-roundtrip, mailbox-one-way, frames): an exact name picks
+ * semaphore, mailbox-roundtrip, mailbox-one-way, frames, pages-move, pages-share,
+ * pages-duplicate, pages-clone): an exact name picks
  * that one, anything else every name containing it. --quick runs fewer,
  * shorter rounds (a smoke run). --json prints one JSON document on stdout
  * (progress goes to stderr). --check exits with status 1 when a target is
@@ -30,6 +31,7 @@ import { ringStream } from './ring-stream.js';
 import { semaphoreHandoff } from './semaphore.js';
 import { mailboxOneWay, mailboxRoundTrip } from './mailbox.js';
 import { frames } from './frames.js';
+import { pagesClone, pagesDuplicate, pagesMove, pagesShare } from './pages.js';
 import { measureFloor } from './floor.js';
 import { kernelOptions } from './config.js';
 
@@ -48,6 +50,10 @@ const BENCHMARKS: readonly Benchmark[] = [
   mailboxRoundTrip,
   mailboxOneWay,
   frames,
+  pagesMove,
+  pagesShare,
+  pagesDuplicate,
+  pagesClone,
 ];
 
 interface Options {

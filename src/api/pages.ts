@@ -236,6 +236,13 @@ export class Pages {
     return ran;
   }
 
+  /** @internal Stops running handlers (the kernel is closing): the upcall loop ends, so it keeps nothing alive. */
+  stopUpcalls(): void {
+    this.upcalls?.abort();
+    this.upcalls = undefined;
+    this.handlers.clear();
+  }
+
   /** Pages mapped in this task's space, and pages it sent that are still in flight. */
   get usage(): { mapped: number; inFlight: number } {
     const w = this.ctx.r.w;

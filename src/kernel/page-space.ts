@@ -64,35 +64,61 @@ export function dropFrame(r: Region, frame: number): void {
   if (r.add(r.frameRefs + frame, -1) === 0) freePages(r, frame, 1);
 }
 
-/** Takes `npages` consecutive zeroed frames, each with one holder: the first, or -ENOMEM. Kernel lock held. */
-export function allocFrames(r: Region, npages: number): number {
-  const first = allocPages(r, npages);
+/**
+ * Takes `npages` consecutive frames, each with one holder: the first, or
+ * -ENOMEM. Zeroed unless `zeroed` is false (the caller overwrites them
+ * whole before anyone can see them). Kernel lock held.
+ */
+export function allocFrames(r: Region, npages: number, zeroed = true): number {
+  const first = allocPages(r, npages, zeroed);
   if (first < 0) return first;
   for (let i = 0; i < npages; i++) r.set(r.frameRefs + first + i, 1);
   return first;
 }
 
-/** Maps `frame` at `vpn` of task `slot` with `rights`, taking over one holder of the frame. Kernel lock held. */
-export function mapPage(r: Region, slot: number, vpn: number, frame: number, rights: number): void {
-  r.set(r.pageEntry(slot, vpn), (frame + 1) | rights);
-  r.add(r.task(slot) + L.T_PAGES_MAPPED, 1);
+/**
+ * Maps frames[at .. at + npages) at [vpn, vpn + npages) of task `slot` with
+ * `rights`, taking over one holder of each frame. Kernel lock held.
+ */
+export function mapRange(r: Region, slot: number, vpn: number, frames: Int32Array, at: number, npages: number, rights: number): void {
+  for (let i = 0; i < npages; i++) r.set(r.pageEntry(slot, vpn + i), (frames[at + i]! + 1) | rights);
+  r.add(r.task(slot) + L.T_PAGES_MAPPED, npages);
 }
 
-/** Unmaps `vpn` of task `slot` (mapped) and drops its holder of the frame. Kernel lock held. */
-export function unmapPage(r: Region, slot: number, vpn: number): void {
-  const at = r.pageEntry(slot, vpn);
-  const frame = frameOf(r.w[at]!);
-  r.set(at, 0);
-  r.add(r.task(slot) + L.T_PAGES_MAPPED, -1);
-  dropFrame(r, frame);
+/** Maps `npages` consecutive frames from `first` at `vpn` of task `slot` (see {@link mapRange}). */
+export function mapRun(r: Region, slot: number, vpn: number, first: number, npages: number, rights: number): void {
+  for (let i = 0; i < npages; i++) r.set(r.pageEntry(slot, vpn + i), (first + i + 1) | rights);
+  r.add(r.task(slot) + L.T_PAGES_MAPPED, npages);
+}
+
+/**
+ * Unmaps the mapped pages `vpns` of task `slot`. Each frame's holder is
+ * dropped, unless `keepHolds` (a move hands the holds on to a delivery).
+ * Kernel lock held.
+ */
+export function unmapPages(r: Region, slot: number, vpns: Iterable<number>, keepHolds = false): void {
+  let count = 0;
+  for (const vpn of vpns) {
+    const at = r.pageEntry(slot, vpn);
+    const frame = frameOf(r.w[at]!);
+    r.set(at, 0);
+    if (!keepHolds) dropFrame(r, frame);
+    count++;
+  }
+  if (count > 0) r.add(r.task(slot) + L.T_PAGES_MAPPED, -count);
+}
+
+/** [vpn, vpn + npages) as an iterable of virtual pages. */
+export function* pagesOf(vpn: number, npages: number): Generator<number> {
+  for (let i = 0; i < npages; i++) yield vpn + i;
 }
 
 /** Unmaps every page of task `slot` (it is being reaped). Kernel lock held. */
 export function unmapAll(r: Region, slot: number): void {
   if (r.w[r.task(slot) + L.T_PAGES_MAPPED] === 0) return;
-  for (let vpn = 0; vpn < r.pageSpace; vpn++) {
-    if (pageEntryOf(r, slot, vpn) !== 0) unmapPage(r, slot, vpn);
-  }
+  const mapped: number[] = [];
+  for (let vpn = 0; vpn < r.pageSpace; vpn++) if (pageEntryOf(r, slot, vpn) !== 0) mapped.push(vpn);
+  unmapPages(r, slot, mapped);
 }
 
 /**

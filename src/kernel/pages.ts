@@ -8,14 +8,17 @@ import { ENOMEM } from './errno.js';
 import type { Region } from './region.js';
 import { findFreeRun, markRun } from './bitmap.js';
 
-/** Takes `count` (>= 1) consecutive zeroed pages; returns the first, or -ENOMEM. */
-export function allocPages(r: Region, count: number): number {
+/**
+ * Takes `count` (>= 1) consecutive pages, zeroed unless `zeroed` is false
+ * (for a caller that overwrites them whole); returns the first, or -ENOMEM.
+ */
+export function allocPages(r: Region, count: number, zeroed = true): number {
   const first = findFreeRun(r, r.pageBitmap, r.pageCount, count);
   if (first < 0) return -ENOMEM;
   markRun(r, r.pageBitmap, first, count, true);
   r.add(L.H_PAGES_USED, count);
   // Free pages are nobody's: clearing them needs no undo.
-  r.w.fill(0, r.page(first), r.page(first + count));
+  if (zeroed) r.w.fill(0, r.page(first), r.page(first + count));
   return first;
 }
 

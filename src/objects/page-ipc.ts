@@ -30,10 +30,12 @@ import {
   frameOf,
   holdFrame,
   holdsRange,
-  mapPage,
+  mapRange,
+  mapRun,
   pageEntryOf,
+  pagesOf,
   unmapAll,
-  unmapPage,
+  unmapPages,
   vpnOf,
 } from '../kernel/page-space.js';
 
@@ -56,7 +58,7 @@ export function pageAlloc(ctx: TaskContext, npages: number): number {
   if (vpn < 0) return r.fail(vpn);
   const first = allocFrames(r, npages);
   if (first < 0) return r.fail(first);
-  for (let i = 0; i < npages; i++) mapPage(r, ctx.slot, vpn + i, first + i, L.PAGE_READ | L.PAGE_WRITE);
+  mapRun(r, ctx.slot, vpn, first, npages, L.PAGE_READ | L.PAGE_WRITE);
   return r.unlockWith(vpn * L.PAGE_BYTES);
 }
 
@@ -83,7 +85,7 @@ export function pageFree(ctx: TaskContext, addr: number, npages: number): number
   if (vpn < 0) return vpn;
   r.lock();
   if (!holdsRange(r, ctx.slot, vpn, npages, 0)) return r.fail(-EFAULT);
-  for (let i = 0; i < npages; i++) unmapPage(r, ctx.slot, vpn + i);
+  unmapPages(r, ctx.slot, pagesOf(vpn, npages));
   return r.unlockWith(0);
 }
 
@@ -196,11 +198,13 @@ export function pageSend(ctx: TaskContext, pid: number, type: number, addr: numb
   const record = r.task(ctx.slot);
   if (r.w[record + L.T_PAGES_IN_FLIGHT]! + npages * handling.length > r.pageQuota) return r.fail(-EAGAIN);
   if (single && handling.length === 0) return r.fail(-ENOENT);
+  const move = !duplicate && (flags & L.SEND_KEEP) === 0;
   let delivered = 0;
   const woken: number[] = [];
   for (const slot of targets) {
     const targetPid = r.w[r.task(slot) + L.T_PID]!;
-    let result = handlerSlotOf(r, slot, type) >= 0 ? deliver(ctx, slot, type, vpn, npages, flags) : -ENOENT;
+    // A move's first delivery takes over the sender's holds of the frames.
+    let result = handlerSlotOf(r, slot, type) >= 0 ? deliver(ctx, slot, type, vpn, npages, flags, move && delivered === 0) : -ENOENT;
     if (result === -EAGAIN && single) return r.fail(result);
     if (result === -ENOMEM && single) return r.fail(result);
     if (result === 0) {
@@ -211,10 +215,8 @@ export function pageSend(ctx: TaskContext, pid: number, type: number, addr: numb
     }
     results?.push(targetPid, result);
   }
-  if (delivered > 0 && !duplicate && (flags & L.SEND_KEEP) === 0) {
-    // A move: the sender's mappings go (the deliveries hold the frames).
-    for (let i = 0; i < npages; i++) unmapPage(r, ctx.slot, vpn + i);
-  }
+  // A move: the sender's mappings go, their holds now the first delivery's.
+  if (delivered > 0 && move) unmapPages(r, ctx.slot, pagesOf(vpn, npages), true);
   r.unlock();
   for (const slot of woken) bumpAndWake(r.w, r.task(slot) + L.T_PAGE_SEQ);
   return delivered;
@@ -223,37 +225,45 @@ export function pageSend(ctx: TaskContext, pid: number, type: number, addr: numb
 /**
  * Makes one delivery to task `slot` (kernel lock held): a record holding
  * the frames (the sender's, or fresh copies for a duplicate), charged to
- * the sender. 0, -EAGAIN no record free, -ENOMEM no frames for a copy.
+ * the sender. With `takeOverHolds` the record takes over the sender's holds
+ * instead of adding its own (a move's first delivery). 0, -EAGAIN no
+ * record free, -ENOMEM no frames for a copy.
  */
-function deliver(ctx: TaskContext, slot: number, type: number, vpn: number, npages: number, flags: number): number {
+function deliver(ctx: TaskContext, slot: number, type: number, vpn: number, npages: number, flags: number, takeOverHolds: boolean): number {
   const r = ctx.r;
+  const w = r.w;
   const index = freeDelivery(r);
   if (index < 0) return -EAGAIN;
   const d = r.delivery(index);
+  // The record is free until its state is published (a logged store): its other words need no undo.
   if (flags & L.SEND_DUPLICATE) {
-    const first = allocFrames(r, npages);
+    const first = allocFrames(r, npages, false);
     if (first < 0) return first;
+    const from = contiguousOffset(r, ctx.slot, vpn, npages);
+    if (from >= 0) r.bytes.copyWithin(r.page(first) * 4, from, from + npages * L.PAGE_BYTES);
     for (let i = 0; i < npages; i++) {
-      const from = r.page(frameOf(pageEntryOf(r, ctx.slot, vpn + i)));
-      r.w.copyWithin(r.page(first + i), from, from + L.PAGE_WORDS);
-      r.set(d + L.D_FRAMES + i, first + i);
+      if (from < 0) {
+        const page = r.page(frameOf(pageEntryOf(r, ctx.slot, vpn + i)));
+        w.copyWithin(r.page(first + i), page, page + L.PAGE_WORDS);
+      }
+      w[d + L.D_FRAMES + i] = first + i;
     }
   } else {
     for (let i = 0; i < npages; i++) {
       const frame = frameOf(pageEntryOf(r, ctx.slot, vpn + i));
-      holdFrame(r, frame);
-      r.set(d + L.D_FRAMES + i, frame);
+      if (!takeOverHolds) holdFrame(r, frame);
+      w[d + L.D_FRAMES + i] = frame;
     }
   }
-  const seq = r.w[L.H_DELIVERY_SEQ]!;
+  const seq = w[L.H_DELIVERY_SEQ]!;
   r.set(L.H_DELIVERY_SEQ, (seq + 1) & 0x7fffffff);
-  r.set(d + L.D_SEQ, seq);
-  r.set(d + L.D_SENDER, ctx.pid);
-  r.set(d + L.D_RECEIVER, r.w[r.task(slot) + L.T_PID]!);
-  r.set(d + L.D_TYPE, type);
-  r.set(d + L.D_NPAGES, npages);
-  r.set(d + L.D_FLAGS, flags);
-  r.set(d + L.D_ADDR, -1);
+  w[d + L.D_SEQ] = seq;
+  w[d + L.D_SENDER] = ctx.pid;
+  w[d + L.D_RECEIVER] = w[r.task(slot) + L.T_PID]!;
+  w[d + L.D_TYPE] = type;
+  w[d + L.D_NPAGES] = npages;
+  w[d + L.D_FLAGS] = flags;
+  w[d + L.D_ADDR] = -1;
   r.set(d + L.D_STATE, L.DELIVERY_PENDING);
   r.add(r.task(ctx.slot) + L.T_PAGES_IN_FLIGHT, npages);
   r.add(L.H_DELIVERIES_USED, 1);
@@ -308,7 +318,7 @@ export function pageTake(ctx: TaskContext, info: DeliveryInfo): number {
   const flags = r.w[d + L.D_FLAGS]!;
   const rights = L.PAGE_DELIVERED | L.PAGE_READ | (flags & L.SEND_RECEIVER_WRITES ? L.PAGE_WRITE : 0);
   // The mappings take over the delivery's holds of the frames.
-  for (let i = 0; i < npages; i++) mapPage(r, ctx.slot, vpn + i, r.w[d + L.D_FRAMES + i]!, rights);
+  mapRange(r, ctx.slot, vpn, r.w, d + L.D_FRAMES, npages, rights);
   r.set(d + L.D_ADDR, vpn * L.PAGE_BYTES);
   r.set(d + L.D_STATE, L.DELIVERY_TAKEN);
   info.id = deliveryId(index, r.w[d + L.D_SEQ]!);
@@ -390,10 +400,6 @@ export function pageAccept(ctx: TaskContext, id: number): number {
   r.lock();
   const d = takenBy(r, ctx.pid, id);
   if (d < 0) return r.fail(d);
-  for (const vpn of deliveredEntries(r, ctx.slot, d)) {
-    const at = r.pageEntry(ctx.slot, vpn);
-    r.set(at, r.w[at]! & ~L.PAGE_DELIVERED);
-  }
   retire(r, d);
   return r.unlockWith(0);
 }
@@ -404,7 +410,7 @@ export function pageAbandon(ctx: TaskContext, id: number): number {
   r.lock();
   const d = takenBy(r, ctx.pid, id);
   if (d < 0) return r.fail(d);
-  for (const vpn of deliveredEntries(r, ctx.slot, d)) unmapPage(r, ctx.slot, vpn);
+  unmapPages(r, ctx.slot, deliveredEntries(r, ctx.slot, d));
   retire(r, d);
   return r.unlockWith(0);
 }

@@ -221,6 +221,7 @@ export class Kernel {
         // Init's thread lives on: close its handles and names (its ports die,
         // so its pending operations settle with EPIPE or EBADF), but leave
         // its calls for its own pending code to take.
+        this.task.stopUpcalls();
         const r = this.task.ctx.r;
         r.lock();
         releaseAllHandles(r, 0);

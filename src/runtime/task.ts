@@ -143,6 +143,11 @@ export class Task {
     return (this.pagesApi ??= new Pages(this.ctx));
   }
 
+  /** @internal The kernel is closing: stop what runs on this thread's event loop on the kernel's behalf. */
+  stopUpcalls(): void {
+    this.pagesApi?.stopUpcalls();
+  }
+
   /** Creates a port owned by this task; it dies when this task closes it or exits. */
   createPort(options?: PortOptions): Port {
     return new Port(this.ctx, check(createPort(this.ctx, options?.capacity ?? DEFAULT_PORT_CAPACITY), 'createPort'));

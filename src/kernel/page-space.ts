@@ -91,26 +91,28 @@ export function mapRun(r: Region, slot: number, vpn: number, first: number, npag
   r.add(r.task(slot) + L.T_PAGES_MAPPED, npages);
 }
 
-/**
- * Unmaps the mapped pages `vpns` of task `slot`. Each frame's holder is
- * dropped, unless `keepHolds` (a move hands the holds on to a delivery).
- * Kernel lock held.
- */
-export function unmapPages(r: Region, slot: number, vpns: Iterable<number>, keepHolds = false): void {
-  let count = 0;
-  for (const vpn of vpns) {
-    const at = r.pageEntry(slot, vpn);
-    const frame = frameOf(r.w[at]!);
-    r.set(at, 0);
-    if (!keepHolds) dropFrame(r, frame);
-    count++;
-  }
-  if (count > 0) r.add(r.task(slot) + L.T_PAGES_MAPPED, -count);
+/** Unmaps mapped virtual page `vpn` of task `slot`, dropping its holder of the frame unless `keepHold`; the caller lowers T_PAGES_MAPPED. */
+function unmapEntry(r: Region, slot: number, vpn: number, keepHold: boolean): void {
+  const at = r.pageEntry(slot, vpn);
+  const frame = frameOf(r.w[at]!);
+  r.set(at, 0);
+  if (!keepHold) dropFrame(r, frame);
 }
 
-/** [vpn, vpn + npages) as an iterable of virtual pages. */
-export function* pagesOf(vpn: number, npages: number): Generator<number> {
-  for (let i = 0; i < npages; i++) yield vpn + i;
+/**
+ * Unmaps the mapped range [vpn, vpn + npages) of task `slot`. Each frame's
+ * holder is dropped, unless `keepHolds` (a move hands the holds on to a
+ * delivery). Kernel lock held.
+ */
+export function unmapRange(r: Region, slot: number, vpn: number, npages: number, keepHolds = false): void {
+  for (let i = 0; i < npages; i++) unmapEntry(r, slot, vpn + i, keepHolds);
+  r.add(r.task(slot) + L.T_PAGES_MAPPED, -npages);
+}
+
+/** Unmaps the mapped pages `vpns` of task `slot`, dropping their holders. Kernel lock held. */
+export function unmapPages(r: Region, slot: number, vpns: readonly number[]): void {
+  for (const vpn of vpns) unmapEntry(r, slot, vpn, false);
+  if (vpns.length > 0) r.add(r.task(slot) + L.T_PAGES_MAPPED, -vpns.length);
 }
 
 /** Unmaps every page of task `slot` (it is being reaped). Kernel lock held. */

@@ -33,9 +33,9 @@ import {
   mapRange,
   mapRun,
   pageEntryOf,
-  pagesOf,
   unmapAll,
   unmapPages,
+  unmapRange,
   vpnOf,
 } from '../kernel/page-space.js';
 
@@ -85,7 +85,7 @@ export function pageFree(ctx: TaskContext, addr: number, npages: number): number
   if (vpn < 0) return vpn;
   r.lock();
   if (!holdsRange(r, ctx.slot, vpn, npages, 0)) return r.fail(-EFAULT);
-  unmapPages(r, ctx.slot, pagesOf(vpn, npages));
+  unmapRange(r, ctx.slot, vpn, npages);
   return r.unlockWith(0);
 }
 
@@ -216,7 +216,7 @@ export function pageSend(ctx: TaskContext, pid: number, type: number, addr: numb
     results?.push(targetPid, result);
   }
   // A move: the sender's mappings go, their holds now the first delivery's.
-  if (delivered > 0 && move) unmapPages(r, ctx.slot, pagesOf(vpn, npages), true);
+  if (delivered > 0 && move) unmapRange(r, ctx.slot, vpn, npages, true);
   r.unlock();
   for (const slot of woken) bumpAndWake(r.w, r.task(slot) + L.T_PAGE_SEQ);
   return delivered;

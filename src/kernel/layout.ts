@@ -164,8 +164,10 @@ export const T_PAGE_WAITERS = T_MAILBOX + 2;
 export const T_PAGES_IN_FLIGHT = T_MAILBOX + 3;
 /** Pages mapped in the task's page space. */
 export const T_PAGES_MAPPED = T_MAILBOX + 4;
+/** Deliveries pending to this task (not yet taken): a take with none pending scans nothing. */
+export const T_PAGES_PENDING = T_MAILBOX + 5;
 /** Whole pairs of cache lines: a task's counters never share a pair with another task's. */
-export const TASK_WORDS = Math.ceil((T_PAGES_MAPPED + 1) / LINE_PAIR_WORDS) * LINE_PAIR_WORDS;
+export const TASK_WORDS = Math.ceil((T_PAGES_PENDING + 1) / LINE_PAIR_WORDS) * LINE_PAIR_WORDS;
 
 export const TASK_FREE = 0;
 export const TASK_STARTING = 1;

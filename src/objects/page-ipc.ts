@@ -265,6 +265,7 @@ function deliver(ctx: TaskContext, slot: number, type: number, vpn: number, npag
   w[d + L.D_FLAGS] = flags;
   w[d + L.D_ADDR] = -1;
   r.set(d + L.D_STATE, L.DELIVERY_PENDING);
+  r.add(r.task(slot) + L.T_PAGES_PENDING, 1);
   r.add(r.task(ctx.slot) + L.T_PAGES_IN_FLIGHT, npages);
   r.add(L.H_DELIVERIES_USED, 1);
   return 0;
@@ -309,7 +310,7 @@ function oldestPending(r: Region, pid: number): number {
 export function pageTake(ctx: TaskContext, info: DeliveryInfo): number {
   const r = ctx.r;
   r.lock();
-  const index = oldestPending(r, ctx.pid);
+  const index = r.w[ctx.record + L.T_PAGES_PENDING] === 0 ? -1 : oldestPending(r, ctx.pid);
   if (index < 0) return r.unlockWith(0);
   const d = r.delivery(index);
   const npages = r.w[d + L.D_NPAGES]!;
@@ -321,6 +322,7 @@ export function pageTake(ctx: TaskContext, info: DeliveryInfo): number {
   mapRange(r, ctx.slot, vpn, r.w, d + L.D_FRAMES, npages, rights);
   r.set(d + L.D_ADDR, vpn * L.PAGE_BYTES);
   r.set(d + L.D_STATE, L.DELIVERY_TAKEN);
+  r.add(ctx.record + L.T_PAGES_PENDING, -1);
   info.id = deliveryId(index, r.w[d + L.D_SEQ]!);
   info.sender = r.w[d + L.D_SENDER]!;
   info.type = r.w[d + L.D_TYPE]!;

@@ -455,9 +455,17 @@ export function checkAccess(ctx: TaskContext, addr: number, length: number, righ
   if (length === 0) return -1;
   const vpn = Math.floor(addr / L.PAGE_BYTES);
   const npages = Math.floor((addr + length - 1) / L.PAGE_BYTES) - vpn + 1;
-  if (!holdsRange(r, ctx.slot, vpn, npages, rights)) return -EFAULT;
-  const start = contiguousOffset(r, ctx.slot, vpn, npages);
-  return start < 0 ? -1 : start + (addr % L.PAGE_BYTES);
+  // One pass: every page held with `rights`, and whether the frames follow each other.
+  const w = r.w;
+  const entries = r.pageEntry(ctx.slot, vpn);
+  const first = frameOf(w[entries]!);
+  let consecutive = true;
+  for (let i = 0; i < npages; i++) {
+    const entry = w[entries + i]!;
+    if (entry === 0 || (entry & rights) !== rights) return -EFAULT;
+    if (frameOf(entry) !== first + i) consecutive = false;
+  }
+  return consecutive ? r.page(first) * 4 + (addr % L.PAGE_BYTES) : -1;
 }
 
 /** Copies between the caller's pages and `bytes` page by page (`toPages`: write into the pages). The range is checked. */

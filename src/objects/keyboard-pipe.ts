@@ -157,10 +157,14 @@ export function deliverScancodes(ctx: TaskContext, codes: Uint8Array): number {
   return subscribers;
 }
 
-/** Bytes waiting in, and dropped from, the caller's ring; undefined when not subscribed. */
-export function pipeState(ctx: TaskContext): { waiting: number; dropped: number } | undefined {
-  const w = ctx.r.w;
-  const p = subscriptionOf(ctx.r, ctx.pid);
-  if (p < 0) return undefined;
+/** Bytes waiting in, and dropped from, subscriber record `p`'s ring. */
+export function ringState(r: Region, p: number): { waiting: number; dropped: number } {
+  const w = r.w;
   return { waiting: (Atomics.load(w, p + L.P_TAIL) - Atomics.load(w, p + L.P_HEAD)) | 0, dropped: Atomics.load(w, p + L.P_DROPPED) };
+}
+
+/** {@link ringState} of the caller's ring; undefined when not subscribed. */
+export function pipeState(ctx: TaskContext): { waiting: number; dropped: number } | undefined {
+  const p = subscriptionOf(ctx.r, ctx.pid);
+  return p < 0 ? undefined : ringState(ctx.r, p);
 }

@@ -10,6 +10,7 @@ import { objectIdOf } from '../kernel/objects.js';
 import { listBindings } from '../objects/namespace.js';
 import { hasQueue, queueDepth } from '../objects/queue.js';
 import { PERSONALITY_ROU2EXOS, PERSONALITY_STRAT9 } from '../abi/numbers.js';
+import { ringState } from '../objects/keyboard-pipe.js';
 
 export type TaskState = 'starting' | 'running' | 'blocked' | 'exiting' | 'exited';
 export type ObjectTypeName = 'port' | 'channel' | 'ring' | 'semaphore' | 'mailbox' | 'unknown';
@@ -202,8 +203,7 @@ function keyboardInfo(r: Region): KeyboardInfo {
     const p = r.pipe(i);
     const pid = w[p + L.P_PID]!;
     if (pid === 0) continue;
-    const waiting = (Atomics.load(w, p + L.P_TAIL) - Atomics.load(w, p + L.P_HEAD)) | 0;
-    subscribers.push({ pid, waiting, dropped: Atomics.load(w, p + L.P_DROPPED) });
+    subscribers.push({ pid, ...ringState(r, p) });
   }
   return { attached: Atomics.load(w, r.pipes + L.K_ATTACHED) !== 0, scancodes: Atomics.load(w, r.pipes + L.K_SCANCODES), subscribers };
 }

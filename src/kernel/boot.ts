@@ -65,6 +65,10 @@ export function bootRegion(limits: L.Limits): SharedArrayBuffer {
     w[layout.calls + i * L.CALL_WORDS + L.C_NEXT_FREE] = i + 1 < limits.maxCalls ? i + 1 : -1;
   }
   w[L.H_CALL_FREE] = 0;
+  for (let i = 0; i < limits.deliveries; i++) {
+    w[layout.deliveries + i * L.DELIVERY_WORDS + L.D_NEXT] = i + 1 < limits.deliveries ? i + 2 : 0;
+  }
+  w[L.H_DELIVERY_FREE] = 1;
 
   // The init task: slot 0, pid 1.
   const init = layout.tasks;

@@ -14,7 +14,7 @@
  */
 
 export const KERNEL_MAGIC = 0x4b495043; // "KIPC"
-export const KERNEL_VERSION = 1;
+export const KERNEL_VERSION = 2;
 
 /** Size of an IpcMessage in bytes and in 32-bit words (SPEC section 2). */
 export const MESSAGE_BYTES = 64;
@@ -111,6 +111,8 @@ export const H_OFF_DELIVERIES = 53;
 export const H_OFF_HANDLER_TYPES = 54;
 export const H_DELIVERY_SEQ = 55;
 export const H_DELIVERIES_USED = 56;
+/** The first free delivery record, as index + 1 (0: none free); free records chain through D_NEXT. */
+export const H_DELIVERY_FREE = 57;
 export const HEADER_WORDS = 64;
 
 /** Words in a 64-byte cache line: tables whose records are split by line start on one. */
@@ -164,10 +166,16 @@ export const T_PAGE_WAITERS = T_MAILBOX + 2;
 export const T_PAGES_IN_FLIGHT = T_MAILBOX + 3;
 /** Pages mapped in the task's page space. */
 export const T_PAGES_MAPPED = T_MAILBOX + 4;
-/** Deliveries pending to this task (not yet taken): a take with none pending scans nothing. */
+/** Deliveries pending to this task (not yet taken). */
 export const T_PAGES_PENDING = T_MAILBOX + 5;
+/**
+ * The task's pending deliveries in the order they were sent: the first and
+ * the last record, as index + 1 (0: none), chained through D_NEXT.
+ */
+export const T_PENDING_FIRST = T_MAILBOX + 6;
+export const T_PENDING_LAST = T_MAILBOX + 7;
 /** Whole pairs of cache lines: a task's counters never share a pair with another task's. */
-export const TASK_WORDS = Math.ceil((T_PAGES_PENDING + 1) / LINE_PAIR_WORDS) * LINE_PAIR_WORDS;
+export const TASK_WORDS = Math.ceil((T_PENDING_LAST + 1) / LINE_PAIR_WORDS) * LINE_PAIR_WORDS;
 
 export const TASK_FREE = 0;
 export const TASK_STARTING = 1;
@@ -497,7 +505,7 @@ export const SEND_TARGET_SELF = 1;
 export const SEND_TARGET_ALL = 2;
 export const SEND_TARGET_OTHERS = 3;
 export const SEND_FLAGS_MASK = 0x1f;
-/** Delivery record: state, order, who, what, where it was mapped, then its frames. */
+/** Delivery record: state, order, who, what, where it was mapped, the next in its list, then its frames. */
 export const D_STATE = 0;
 export const D_SEQ = 1;
 export const D_SENDER = 2;
@@ -507,7 +515,14 @@ export const D_NPAGES = 5;
 export const D_FLAGS = 6;
 /** The receiver's address of the pages once taken (handed to its handler). */
 export const D_ADDR = 7;
-export const D_FRAMES = 8;
+/** The next record (index + 1, 0: none) in the free list or in the receiver's pending list. */
+export const D_NEXT = 8;
+/**
+ * The pages' frames, one word each: frame + 1 in the low bits
+ * (PAGE_ENTRY_FRAME_MASK), copied from the sender's page entries, whose
+ * rights bits are left in and ignored.
+ */
+export const D_FRAMES = 9;
 export const DELIVERY_WORDS = D_FRAMES + MAX_SEND_PAGES;
 export const DELIVERY_FREE = 0;
 /** Sent, waiting for the receiver to take it. */

@@ -6,8 +6,17 @@
  * in-flight deliveries holding it, and goes back to the pool with the last.
  *
  * Only a task's own thread changes its page space, except the supervisor
- * reaping it; every change is made under the kernel lock with logged
- * stores, so a task killed mid-change leaves it as it was.
+ * reaping it; every change is made under the kernel lock and logged, so a
+ * task killed mid-change leaves it as it was. A send carries up to 256
+ * pages, so the functions here work on runs: a run of entries or of holder
+ * counts is logged once ({@link Region.saveRange}) and then changed with
+ * plain stores, and a run of frames that follow each other in the pool
+ * (what an allocation gives, and what moves and shares keep) is counted and
+ * freed as one.
+ *
+ * Page entries and delivery frame lists are both "frame words": frame + 1
+ * in the low bits (PAGE_ENTRY_FRAME_MASK); the bits above are rights, which
+ * {@link frameOf} ignores.
  */
 import * as L from './layout.js';
 import { EFAULT, EINVAL, ENOMEM } from './errno.js';
@@ -26,9 +35,20 @@ export function pageEntryOf(r: Region, slot: number, vpn: number): number {
   return r.w[r.pageEntry(slot, vpn)]!;
 }
 
-/** The frame an entry maps. */
-export function frameOf(entry: number): number {
-  return (entry & L.PAGE_ENTRY_FRAME_MASK) - 1;
+/** The frame a frame word (a page entry, a delivery's frame) names. */
+export function frameOf(word: number): number {
+  return (word & L.PAGE_ENTRY_FRAME_MASK) - 1;
+}
+
+/**
+ * The first frame of the `count` frame words at word `at` of the region
+ * when their frames follow each other in the pool, else -1.
+ */
+export function consecutiveFrames(r: Region, at: number, count: number): number {
+  const w = r.w;
+  const first = frameOf(w[at]!);
+  for (let i = 1; i < count; i++) if (frameOf(w[at + i]!) !== first + i) return -1;
+  return first;
 }
 
 /**
@@ -37,19 +57,29 @@ export function frameOf(entry: number): number {
  */
 export function holdsRange(r: Region, slot: number, vpn: number, npages: number, rights: number): boolean {
   if (vpn + npages > r.pageSpace) return false;
+  const w = r.w;
+  const base = r.pageEntry(slot, vpn);
   for (let i = 0; i < npages; i++) {
-    const entry = pageEntryOf(r, slot, vpn + i);
+    const entry = w[base + i]!;
     if (entry === 0 || (entry & rights) !== rights) return false;
   }
   return true;
 }
 
-/** The first virtual page of a run of `npages` unmapped pages in task `slot`'s space, or -ENOMEM. */
+/**
+ * The first virtual page of a run of `npages` unmapped pages in task
+ * `slot`'s space (the lowest), or -ENOMEM. Each candidate is checked from
+ * its end, so a mapped page found there skips the candidates that hold it.
+ */
 export function findFreeRange(r: Region, slot: number, npages: number): number {
-  let run = 0;
-  for (let vpn = 0; vpn < r.pageSpace; vpn++) {
-    run = pageEntryOf(r, slot, vpn) === 0 ? run + 1 : 0;
-    if (run === npages) return vpn - npages + 1;
+  const w = r.w;
+  const base = r.pageEntry(slot, 0);
+  let start = 0;
+  while (start + npages <= r.pageSpace) {
+    let vpn = start + npages - 1;
+    while (vpn >= start && w[base + vpn] === 0) vpn--;
+    if (vpn < start) return start;
+    start = vpn + 1;
   }
   return -ENOMEM;
 }
@@ -64,6 +94,45 @@ export function dropFrame(r: Region, frame: number): void {
   if (r.add(r.frameRefs + frame, -1) === 0) freePages(r, frame, 1);
 }
 
+/** Adds one holder to each frame of the `count` frame words at word `at`. Kernel lock held. */
+export function holdFrames(r: Region, at: number, count: number): void {
+  const first = consecutiveFrames(r, at, count);
+  if (first < 0) {
+    for (let i = 0; i < count; i++) holdFrame(r, frameOf(r.w[at + i]!));
+    return;
+  }
+  const w = r.w;
+  const refs = r.frameRefs + first;
+  r.saveRange(refs, count);
+  for (let i = 0; i < count; i++) w[refs + i]!++;
+}
+
+/**
+ * Drops one holder of each frame of the `count` frame words at word `at`;
+ * frames left without one go back to the pool (a run of them at once).
+ * Kernel lock held.
+ */
+export function dropFrames(r: Region, at: number, count: number): void {
+  const first = consecutiveFrames(r, at, count);
+  if (first < 0) {
+    for (let i = 0; i < count; i++) dropFrame(r, frameOf(r.w[at + i]!));
+    return;
+  }
+  const w = r.w;
+  const refs = r.frameRefs + first;
+  r.saveRange(refs, count);
+  // The frames left without a holder, freed a run at a time: [unheld, i).
+  let unheld = -1;
+  for (let i = 0; i <= count; i++) {
+    const stillHeld = i === count || --w[refs + i]! !== 0;
+    if (!stillHeld && unheld < 0) unheld = i;
+    if (stillHeld && unheld >= 0) {
+      freePages(r, first + unheld, i - unheld);
+      unheld = -1;
+    }
+  }
+}
+
 /**
  * Takes `npages` consecutive frames, each with one holder: the first, or
  * -ENOMEM. Zeroed unless `zeroed` is false (the caller overwrites them
@@ -72,31 +141,32 @@ export function dropFrame(r: Region, frame: number): void {
 export function allocFrames(r: Region, npages: number, zeroed = true): number {
   const first = allocPages(r, npages, zeroed);
   if (first < 0) return first;
-  for (let i = 0; i < npages; i++) r.set(r.frameRefs + first + i, 1);
+  // Free frames have no holders.
+  r.saveFill(r.frameRefs + first, npages, 0);
+  r.w.fill(1, r.frameRefs + first, r.frameRefs + first + npages);
   return first;
 }
 
 /**
- * Maps frames[at .. at + npages) at [vpn, vpn + npages) of task `slot` with
- * `rights`, taking over one holder of each frame. Kernel lock held.
+ * Maps the frames of the `npages` frame words at word `at` (a delivery's)
+ * at [vpn, vpn + npages) of task `slot` with `rights`, taking over one
+ * holder of each frame. The range is unmapped. Kernel lock held.
  */
-export function mapRange(r: Region, slot: number, vpn: number, frames: Int32Array, at: number, npages: number, rights: number): void {
-  for (let i = 0; i < npages; i++) r.set(r.pageEntry(slot, vpn + i), (frames[at + i]! + 1) | rights);
+export function mapFrames(r: Region, slot: number, vpn: number, at: number, npages: number, rights: number): void {
+  const w = r.w;
+  const base = r.pageEntry(slot, vpn);
+  r.saveFill(base, npages, 0);
+  for (let i = 0; i < npages; i++) w[base + i] = (w[at + i]! & L.PAGE_ENTRY_FRAME_MASK) | rights;
   r.add(r.task(slot) + L.T_PAGES_MAPPED, npages);
 }
 
-/** Maps `npages` consecutive frames from `first` at `vpn` of task `slot` (see {@link mapRange}). */
+/** Maps `npages` consecutive frames from `first` at `vpn` of task `slot` (see {@link mapFrames}). */
 export function mapRun(r: Region, slot: number, vpn: number, first: number, npages: number, rights: number): void {
-  for (let i = 0; i < npages; i++) r.set(r.pageEntry(slot, vpn + i), (first + i + 1) | rights);
+  const w = r.w;
+  const base = r.pageEntry(slot, vpn);
+  r.saveFill(base, npages, 0);
+  for (let i = 0; i < npages; i++) w[base + i] = (first + i + 1) | rights;
   r.add(r.task(slot) + L.T_PAGES_MAPPED, npages);
-}
-
-/** Unmaps mapped virtual page `vpn` of task `slot`, dropping its holder of the frame unless `keepHold`; the caller lowers T_PAGES_MAPPED. */
-function unmapEntry(r: Region, slot: number, vpn: number, keepHold: boolean): void {
-  const at = r.pageEntry(slot, vpn);
-  const frame = frameOf(r.w[at]!);
-  r.set(at, 0);
-  if (!keepHold) dropFrame(r, frame);
 }
 
 /**
@@ -105,22 +175,25 @@ function unmapEntry(r: Region, slot: number, vpn: number, keepHold: boolean): vo
  * delivery). Kernel lock held.
  */
 export function unmapRange(r: Region, slot: number, vpn: number, npages: number, keepHolds = false): void {
-  for (let i = 0; i < npages; i++) unmapEntry(r, slot, vpn + i, keepHolds);
+  const base = r.pageEntry(slot, vpn);
+  if (!keepHolds) dropFrames(r, base, npages);
+  r.saveRange(base, npages);
+  r.w.fill(0, base, base + npages);
   r.add(r.task(slot) + L.T_PAGES_MAPPED, -npages);
 }
 
-/** Unmaps the mapped pages `vpns` of task `slot`, dropping their holders. Kernel lock held. */
-export function unmapPages(r: Region, slot: number, vpns: readonly number[]): void {
-  for (const vpn of vpns) unmapEntry(r, slot, vpn, false);
-  if (vpns.length > 0) r.add(r.task(slot) + L.T_PAGES_MAPPED, -vpns.length);
-}
-
-/** Unmaps every page of task `slot` (it is being reaped). Kernel lock held. */
+/** Unmaps every page of task `slot` (it is being reaped), a run of mapped pages at a time. Kernel lock held. */
 export function unmapAll(r: Region, slot: number): void {
   if (r.w[r.task(slot) + L.T_PAGES_MAPPED] === 0) return;
-  const mapped: number[] = [];
-  for (let vpn = 0; vpn < r.pageSpace; vpn++) if (pageEntryOf(r, slot, vpn) !== 0) mapped.push(vpn);
-  unmapPages(r, slot, mapped);
+  let run = 0;
+  for (let vpn = 0; vpn <= r.pageSpace; vpn++) {
+    if (vpn < r.pageSpace && pageEntryOf(r, slot, vpn) !== 0) {
+      run++;
+    } else if (run > 0) {
+      unmapRange(r, slot, vpn - run, run);
+      run = 0;
+    }
+  }
 }
 
 /**
@@ -129,9 +202,6 @@ export function unmapAll(r: Region, slot: number): void {
  * else -1. The range must be mapped.
  */
 export function contiguousOffset(r: Region, slot: number, vpn: number, npages: number): number {
-  const first = frameOf(pageEntryOf(r, slot, vpn));
-  for (let i = 1; i < npages; i++) {
-    if (frameOf(pageEntryOf(r, slot, vpn + i)) !== first + i) return -1;
-  }
-  return r.page(first) * 4;
+  const first = consecutiveFrames(r, r.pageEntry(slot, vpn), npages);
+  return first < 0 ? -1 : r.page(first) * 4;
 }

@@ -12,6 +12,13 @@
  * operation is absent, never partial. Writes into free storage (a message slot
  * not yet linked into a queue) need no log: until a logged store publishes
  * them they are unreachable.
+ *
+ * The log is a stack of (word, old value) pairs. {@link saveRange} logs a
+ * run of words at once, for stores that change many neighbours (a page
+ * space's entries): their old values fill the next pairs, and a closing
+ * pair (~first word, count) marks the run, told apart by its negative first
+ * half (word indices are never negative). {@link saveFill} logs a run whose
+ * words all hold one value: a pair (value, 0), then (~first word, ~count).
  */
 import {
   H_LOCK,
@@ -232,9 +239,26 @@ export class Region {
   /** Undoes every logged store of the current critical section (the lock stays held). */
   rollback(): void {
     const w = this.w;
-    for (let n = w[H_UNDO_COUNT]! - 1; n >= 0; n--) {
+    for (let n = w[H_UNDO_COUNT]! - 1; n >= 0; ) {
       const at = this.undo + n * 2;
-      w[w[at]!] = w[at + 1]!;
+      const word = w[at]!;
+      if (word >= 0) {
+        w[word] = w[at + 1]!;
+        n--;
+        continue;
+      }
+      const count = w[at + 1]!;
+      if (count < 0) {
+        // A run of one value, held by the pair before.
+        w.fill(w[at - 2]!, ~word, ~word + ~count);
+        n -= 2;
+        continue;
+      }
+      // A saved run: its old values fill the pairs before this one.
+      const pairs = runPairs(count);
+      const saved = at - pairs * 2;
+      w.copyWithin(~word, saved, saved + count);
+      n -= pairs + 1;
     }
     w[H_UNDO_COUNT] = 0;
   }
@@ -262,6 +286,41 @@ export class Region {
     w[at + 1] = w[word]!;
     w[H_UNDO_COUNT] = n + 1;
     w[word] = value;
+  }
+
+  /**
+   * Logs words [first, first + count) as they are now, so that the caller
+   * may then change them with plain stores (one log record instead of one
+   * per word). Kernel lock held.
+   */
+  saveRange(first: number, count: number): void {
+    const w = this.w;
+    const n = w[H_UNDO_COUNT]!;
+    const pairs = runPairs(count);
+    if (n + pairs + 1 > this.undoEntries) throw new Error('kipc: kernel undo log overflow (kernel bug)');
+    const saved = this.undo + n * 2;
+    w.copyWithin(saved, first, first + count);
+    const mark = saved + pairs * 2;
+    w[mark] = ~first;
+    w[mark + 1] = count;
+    w[H_UNDO_COUNT] = n + pairs + 1;
+  }
+
+  /**
+   * Logs words [first, first + count), which all hold `value` now (the
+   * caller knows: unmapped page entries, free frames' holder counts), so
+   * that the caller may then change them with plain stores. Kernel lock held.
+   */
+  saveFill(first: number, count: number, value: number): void {
+    const w = this.w;
+    const n = w[H_UNDO_COUNT]!;
+    if (n + 2 > this.undoEntries) throw new Error('kipc: kernel undo log overflow (kernel bug)');
+    const at = this.undo + n * 2;
+    w[at] = value;
+    w[at + 1] = 0;
+    w[at + 2] = ~first;
+    w[at + 3] = ~count;
+    w[H_UNDO_COUNT] = n + 2;
   }
 
   /**
@@ -310,4 +369,9 @@ export class Region {
     w[H_STAT_LOCK_RECOVERIES] = w[H_STAT_LOCK_RECOVERIES]! + 1;
     return true;
   }
+}
+
+/** Undo-log pairs that hold the old values of a saved run of `count` words. */
+function runPairs(count: number): number {
+  return (count + 1) >> 1;
 }

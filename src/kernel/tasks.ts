@@ -52,6 +52,8 @@ export function allocTask(r: Region, parentPid: number, personality: number): nu
     r.set(t + L.T_PAGES_IN_FLIGHT, 0);
     r.set(t + L.T_PAGES_MAPPED, 0);
     r.set(t + L.T_PAGES_PENDING, 0);
+    r.set(t + L.T_PENDING_FIRST, 0);
+    r.set(t + L.T_PENDING_LAST, 0);
     for (let i = 0; i <= L.TASK_PARK_RECORDS; i++) r.set(t + L.T_PARK_RECORDS + i, 0);
     r.set(t + L.T_STATE, L.TASK_STARTING);
     return slot;

@@ -25,16 +25,15 @@ import { bumpAndWake } from '../backend/futex.js';
 import {
   allocFrames,
   contiguousOffset,
-  dropFrame,
+  dropFrames,
   findFreeRange,
   frameOf,
-  holdFrame,
+  holdFrames,
   holdsRange,
-  mapRange,
+  mapFrames,
   mapRun,
   pageEntryOf,
   unmapAll,
-  unmapPages,
   unmapRange,
   vpnOf,
 } from '../kernel/page-space.js';
@@ -136,10 +135,50 @@ export function unregisterHandler(ctx: TaskContext, type: number): number {
 
 // --- sending -------------------------------------------------------------------
 
-/** A free delivery record, or -1. */
-function freeDelivery(r: Region): number {
-  for (let i = 0; i < r.deliveryCount; i++) if (r.w[r.delivery(i) + L.D_STATE] === L.DELIVERY_FREE) return i;
-  return -1;
+// --- delivery lists ------------------------------------------------------------
+// Free records chain from H_DELIVERY_FREE, a task's pending ones from its
+// T_PENDING_FIRST to T_PENDING_LAST (oldest first), through D_NEXT; links
+// are index + 1, 0 ending a list. Kernel lock held, every link logged.
+
+/** Takes a free delivery record off the free list: its index, or -1 when none is free. */
+function takeFreeDelivery(r: Region): number {
+  const first = r.w[L.H_DELIVERY_FREE]!;
+  if (first === 0) return -1;
+  r.set(L.H_DELIVERY_FREE, r.w[r.delivery(first - 1) + L.D_NEXT]!);
+  return first - 1;
+}
+
+/** Frees delivery record `index`, lifting its charge from its sender if that task still lives. */
+function retire(r: Region, index: number): void {
+  const d = r.delivery(index);
+  const sender = liveSlotOf(r, r.w[d + L.D_SENDER]!);
+  if (sender >= 0) r.add(r.task(sender) + L.T_PAGES_IN_FLIGHT, -r.w[d + L.D_NPAGES]!);
+  r.set(d + L.D_STATE, L.DELIVERY_FREE);
+  r.set(d + L.D_NEXT, r.w[L.H_DELIVERY_FREE]!);
+  r.set(L.H_DELIVERY_FREE, index + 1);
+  r.add(L.H_DELIVERIES_USED, -1);
+}
+
+/** Appends delivery record `index` to the pending list of task `slot`. */
+function appendPending(r: Region, slot: number, index: number): void {
+  const t = r.task(slot);
+  r.set(r.delivery(index) + L.D_NEXT, 0);
+  const last = r.w[t + L.T_PENDING_LAST]!;
+  r.set(last === 0 ? t + L.T_PENDING_FIRST : r.delivery(last - 1) + L.D_NEXT, index + 1);
+  r.set(t + L.T_PENDING_LAST, index + 1);
+  r.add(t + L.T_PAGES_PENDING, 1);
+}
+
+/** Takes the oldest delivery pending to task `slot` off its list: its index, or -1 when none is. */
+function takeFirstPending(r: Region, slot: number): number {
+  const t = r.task(slot);
+  const first = r.w[t + L.T_PENDING_FIRST]!;
+  if (first === 0) return -1;
+  const next = r.w[r.delivery(first - 1) + L.D_NEXT]!;
+  r.set(t + L.T_PENDING_FIRST, next);
+  if (next === 0) r.set(t + L.T_PENDING_LAST, 0);
+  r.add(t + L.T_PAGES_PENDING, -1);
+  return first - 1;
 }
 
 /** Slots of the live tasks `flags` targets (with `pid` for a single target), or -ESRCH. */
@@ -225,35 +264,27 @@ export function pageSend(ctx: TaskContext, pid: number, type: number, addr: numb
 /**
  * Makes one delivery to task `slot` (kernel lock held): a record holding
  * the frames (the sender's, or fresh copies for a duplicate), charged to
- * the sender. With `takeOverHolds` the record takes over the sender's holds
- * instead of adding its own (a move's first delivery). 0, -EAGAIN no
- * record free, -ENOMEM no frames for a copy.
+ * the sender, appended to the target's pending list. With `takeOverHolds`
+ * the record takes over the sender's holds instead of adding its own (a
+ * move's first delivery). 0, -EAGAIN no record free, -ENOMEM no frames for
+ * a copy; a failed delivery changes nothing.
  */
 function deliver(ctx: TaskContext, slot: number, type: number, vpn: number, npages: number, flags: number, takeOverHolds: boolean): number {
   const r = ctx.r;
   const w = r.w;
-  const index = freeDelivery(r);
-  if (index < 0) return -EAGAIN;
+  if (w[L.H_DELIVERY_FREE] === 0) return -EAGAIN;
+  const entries = r.pageEntry(ctx.slot, vpn);
+  const copy = (flags & L.SEND_DUPLICATE) !== 0 ? allocFrames(r, npages, false) : -1;
+  if (copy === -ENOMEM) return copy;
+  const index = takeFreeDelivery(r);
   const d = r.delivery(index);
-  // The record is free until its state is published (a logged store): its other words need no undo.
-  if (flags & L.SEND_DUPLICATE) {
-    const first = allocFrames(r, npages, false);
-    if (first < 0) return first;
-    const from = contiguousOffset(r, ctx.slot, vpn, npages);
-    if (from >= 0) r.bytes.copyWithin(r.page(first) * 4, from, from + npages * L.PAGE_BYTES);
-    for (let i = 0; i < npages; i++) {
-      if (from < 0) {
-        const page = r.page(frameOf(pageEntryOf(r, ctx.slot, vpn + i)));
-        w.copyWithin(r.page(first + i), page, page + L.PAGE_WORDS);
-      }
-      w[d + L.D_FRAMES + i] = first + i;
-    }
+  // The record is free until its state is published (a logged store): its frames need no undo.
+  if (copy >= 0) {
+    copyPagesTo(r, ctx.slot, vpn, copy, npages);
+    for (let i = 0; i < npages; i++) w[d + L.D_FRAMES + i] = copy + i + 1;
   } else {
-    for (let i = 0; i < npages; i++) {
-      const frame = frameOf(pageEntryOf(r, ctx.slot, vpn + i));
-      if (!takeOverHolds) holdFrame(r, frame);
-      w[d + L.D_FRAMES + i] = frame;
-    }
+    w.copyWithin(d + L.D_FRAMES, entries, entries + npages);
+    if (!takeOverHolds) holdFrames(r, entries, npages);
   }
   const seq = w[L.H_DELIVERY_SEQ]!;
   r.set(L.H_DELIVERY_SEQ, (seq + 1) & 0x7fffffff);
@@ -265,10 +296,23 @@ function deliver(ctx: TaskContext, slot: number, type: number, vpn: number, npag
   w[d + L.D_FLAGS] = flags;
   w[d + L.D_ADDR] = -1;
   r.set(d + L.D_STATE, L.DELIVERY_PENDING);
-  r.add(r.task(slot) + L.T_PAGES_PENDING, 1);
+  appendPending(r, slot, index);
   r.add(r.task(ctx.slot) + L.T_PAGES_IN_FLIGHT, npages);
   r.add(L.H_DELIVERIES_USED, 1);
   return 0;
+}
+
+/** Copies [vpn, vpn + npages) of task `slot` into the frames from `first` on (in one copy when the pages are consecutive in the pool). */
+function copyPagesTo(r: Region, slot: number, vpn: number, first: number, npages: number): void {
+  const from = contiguousOffset(r, slot, vpn, npages);
+  if (from >= 0) {
+    r.bytes.copyWithin(r.page(first) * 4, from, from + npages * L.PAGE_BYTES);
+    return;
+  }
+  for (let i = 0; i < npages; i++) {
+    const page = r.page(frameOf(pageEntryOf(r, slot, vpn + i)));
+    r.w.copyWithin(r.page(first + i), page, page + L.PAGE_WORDS);
+  }
 }
 
 // --- receiving -------------------------------------------------------------------
@@ -283,22 +327,6 @@ export interface DeliveryInfo {
   flags: number;
 }
 
-/** The oldest pending delivery to `pid` (by sequence number), or -1. */
-function oldestPending(r: Region, pid: number): number {
-  let best = -1;
-  let bestSeq = 0;
-  for (let i = 0; i < r.deliveryCount; i++) {
-    const d = r.delivery(i);
-    if (r.w[d + L.D_STATE] !== L.DELIVERY_PENDING || r.w[d + L.D_RECEIVER] !== pid) continue;
-    const seq = r.w[d + L.D_SEQ]!;
-    if (best < 0 || ((seq - bestSeq) | 0) < 0) {
-      best = i;
-      bestSeq = seq;
-    }
-  }
-  return best;
-}
-
 /**
  * PAGE_TAKE: takes the caller's oldest pending delivery, mapping its pages
  * at a free range of its page space (read-only unless the sender let
@@ -310,7 +338,7 @@ function oldestPending(r: Region, pid: number): number {
 export function pageTake(ctx: TaskContext, info: DeliveryInfo): number {
   const r = ctx.r;
   r.lock();
-  const index = r.w[ctx.record + L.T_PAGES_PENDING] === 0 ? -1 : oldestPending(r, ctx.pid);
+  const index = takeFirstPending(r, ctx.slot);
   if (index < 0) return r.unlockWith(0);
   const d = r.delivery(index);
   const npages = r.w[d + L.D_NPAGES]!;
@@ -319,10 +347,9 @@ export function pageTake(ctx: TaskContext, info: DeliveryInfo): number {
   const flags = r.w[d + L.D_FLAGS]!;
   const rights = L.PAGE_DELIVERED | L.PAGE_READ | (flags & L.SEND_RECEIVER_WRITES ? L.PAGE_WRITE : 0);
   // The mappings take over the delivery's holds of the frames.
-  mapRange(r, ctx.slot, vpn, r.w, d + L.D_FRAMES, npages, rights);
+  mapFrames(r, ctx.slot, vpn, d + L.D_FRAMES, npages, rights);
   r.set(d + L.D_ADDR, vpn * L.PAGE_BYTES);
   r.set(d + L.D_STATE, L.DELIVERY_TAKEN);
-  r.add(ctx.record + L.T_PAGES_PENDING, -1);
   info.id = deliveryId(index, r.w[d + L.D_SEQ]!);
   info.sender = r.w[d + L.D_SENDER]!;
   info.type = r.w[d + L.D_TYPE]!;
@@ -363,57 +390,70 @@ function deliveryId(index: number, seq: number): number {
   return ((seq & 0x7fff) << 16) | index;
 }
 
-/** The taken delivery `id` of the caller (its record), or -EINVAL. */
+/** The record of the caller's taken delivery `id` (its index), or -EINVAL. */
 function takenBy(r: Region, pid: number, id: number): number {
   if (!Number.isInteger(id) || id < 0 || id > 0x7fffffff) return -EINVAL;
   const index = id & 0xffff;
   if (index >= r.deliveryCount) return -EINVAL;
   const d = r.delivery(index);
   const current = r.w[d + L.D_STATE] === L.DELIVERY_TAKEN && r.w[d + L.D_RECEIVER] === pid && deliveryId(index, r.w[d + L.D_SEQ]!) === id;
-  return current ? d : -EINVAL;
-}
-
-/** Frees delivery record `d`, lifting its charge from its sender if that task still lives. Kernel lock held. */
-function retire(r: Region, d: number): void {
-  const sender = liveSlotOf(r, r.w[d + L.D_SENDER]!);
-  if (sender >= 0) r.add(r.task(sender) + L.T_PAGES_IN_FLIGHT, -r.w[d + L.D_NPAGES]!);
-  r.set(d + L.D_STATE, L.DELIVERY_FREE);
-  r.add(L.H_DELIVERIES_USED, -1);
+  return current ? index : -EINVAL;
 }
 
 /**
- * The entries of taken delivery `d`'s pages the receiver `slot` still maps
- * as delivered (it may have freed some, and mapped others there since).
+ * Whether the page entry `entry` still maps, as delivered, the frame of
+ * frame word `frame` of its delivery (the receiver may have freed the page,
+ * and mapped another there since).
  */
-function deliveredEntries(r: Region, slot: number, d: number): number[] {
-  const vpn = r.w[d + L.D_ADDR]! / L.PAGE_BYTES;
-  const entries: number[] = [];
-  for (let i = 0; i < r.w[d + L.D_NPAGES]!; i++) {
-    const at = r.pageEntry(slot, vpn + i);
-    const entry = r.w[at]!;
-    if (entry & L.PAGE_DELIVERED && frameOf(entry) === r.w[d + L.D_FRAMES + i]) entries.push(vpn + i);
+function stillDelivered(entry: number, frame: number): boolean {
+  return (entry & L.PAGE_DELIVERED) !== 0 && ((entry ^ frame) & L.PAGE_ENTRY_FRAME_MASK) === 0;
+}
+
+/**
+ * Ends the handler's decision on the pages of taken delivery `d` that the
+ * receiver `slot` still maps as delivered: keeps them (clearing
+ * PAGE_DELIVERED) or unmaps them (`abandon`). The whole range at once when
+ * none was freed since.
+ */
+function settlePages(r: Region, slot: number, d: number, abandon: boolean): void {
+  const w = r.w;
+  const npages = w[d + L.D_NPAGES]!;
+  const vpn = w[d + L.D_ADDR]! / L.PAGE_BYTES;
+  const base = r.pageEntry(slot, vpn);
+  const frames = d + L.D_FRAMES;
+  let intact = 0;
+  while (intact < npages && stillDelivered(w[base + intact]!, w[frames + intact]!)) intact++;
+  if (intact === npages && abandon) {
+    unmapRange(r, slot, vpn, npages);
+  } else if (intact === npages) {
+    r.saveRange(base, npages);
+    for (let i = 0; i < npages; i++) w[base + i] = w[base + i]! & ~L.PAGE_DELIVERED;
+  } else {
+    for (let i = 0; i < npages; i++) {
+      if (!stillDelivered(w[base + i]!, w[frames + i]!)) continue;
+      if (abandon) unmapRange(r, slot, vpn + i, 1);
+      else r.set(base + i, w[base + i]! & ~L.PAGE_DELIVERED);
+    }
   }
-  return entries;
 }
 
 /** PAGE_ACCEPT: keeps the pages of taken delivery `id`. Returns 0. Errors: EINVAL not a delivery the caller has taken and not decided. */
 export function pageAccept(ctx: TaskContext, id: number): number {
-  const r = ctx.r;
-  r.lock();
-  const d = takenBy(r, ctx.pid, id);
-  if (d < 0) return r.fail(d);
-  retire(r, d);
-  return r.unlockWith(0);
+  return decide(ctx, id, false);
 }
 
 /** PAGE_ABANDON: unmaps the pages of taken delivery `id` (frames nobody else holds are freed). Returns 0. Errors as {@link pageAccept}. */
 export function pageAbandon(ctx: TaskContext, id: number): number {
+  return decide(ctx, id, true);
+}
+
+function decide(ctx: TaskContext, id: number, abandon: boolean): number {
   const r = ctx.r;
   r.lock();
-  const d = takenBy(r, ctx.pid, id);
-  if (d < 0) return r.fail(d);
-  unmapPages(r, ctx.slot, deliveredEntries(r, ctx.slot, d));
-  retire(r, d);
+  const index = takenBy(r, ctx.pid, id);
+  if (index < 0) return r.fail(index);
+  settlePages(r, ctx.slot, r.delivery(index), abandon);
+  retire(r, index);
   return r.unlockWith(0);
 }
 
@@ -428,12 +468,14 @@ export function releasePageIpc(r: Region, slot: number, pid: number): void {
     const d = r.delivery(i);
     const state = r.w[d + L.D_STATE];
     if (state === L.DELIVERY_FREE || r.w[d + L.D_RECEIVER] !== pid) continue;
-    if (state === L.DELIVERY_PENDING) {
-      const npages = r.w[d + L.D_NPAGES]!;
-      for (let p = 0; p < npages; p++) dropFrame(r, r.w[d + L.D_FRAMES + p]!);
-    }
-    retire(r, d);
+    if (state === L.DELIVERY_PENDING) dropFrames(r, d + L.D_FRAMES, r.w[d + L.D_NPAGES]!);
+    retire(r, i);
   }
+  // Every record on its pending list was retired above.
+  const t = r.task(slot);
+  r.set(t + L.T_PENDING_FIRST, 0);
+  r.set(t + L.T_PENDING_LAST, 0);
+  r.set(t + L.T_PAGES_PENDING, 0);
   unmapAll(r, slot);
   const table = r.handlerTable(slot);
   for (let i = 0; i < L.HANDLER_SLOTS; i++) if (r.w[table + i] !== 0) r.set(table + i, 0);

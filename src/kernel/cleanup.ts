@@ -39,7 +39,11 @@ export function reapTask(r: Region, slot: number, exitCode: number): void {
     const c = r.call(cs);
     const state = w[c + L.C_STATE];
     if (state === L.CALL_FREE) continue;
-    if (w[c + L.C_CALLER] === pid) {
+    // Its own call that it received itself (answered by nobody, or given
+    // up on): neither a caller nor a server is left to free it.
+    const own = w[c + L.C_CALLER] === pid && w[c + L.C_SERVER] === pid;
+    if (own && (state === L.CALL_RECEIVED || state === L.CALL_ABANDONED)) freeCall(r, cs);
+    else if (w[c + L.C_CALLER] === pid) {
       if (state === L.CALL_QUEUED) withdrawQueuedCall(r, cs);
       else if (state === L.CALL_RECEIVED && r.casLogged(c + L.C_STATE, L.CALL_RECEIVED, L.CALL_ABANDONED)) continue;
       else if (w[c + L.C_STATE] === L.CALL_REPLIED || state === L.CALL_CACHED) freeCall(r, cs);

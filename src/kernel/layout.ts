@@ -481,15 +481,34 @@ export const PIPES_WORDS = PIPES_HEADER_WORDS + PIPE_SUBSCRIBERS * PIPE_WORDS;
 
 // ---------------------------------------------------------------------------
 // Page IPC (SPEC section 5). Each task has a page space of H_PAGE_SPACE
-// virtual pages (addresses are byte offsets, multiples of PAGE_BYTES); an
-// entry is 0 (unmapped) or frame + 1 with the rights bits. A frame is a page
-// of the pool; FRAME_REFS counts the mappings and deliveries holding it, and
-// it returns to the pool with the last.
+// virtual pages (addresses are byte offsets, multiples of PAGE_BYTES),
+// mapped in runs: a run is consecutive virtual pages mapping consecutive
+// frames of the pool with the same rights. A frame is a page of the pool;
+// FRAME_REFS counts the mapped pages and deliveries holding it, and it
+// returns to the pool with the last.
+//
+// A page space is four tables of H_PAGE_SPACE words and a bitmap:
+// - PS_HEADS: per virtual page, the first page of its run + 1 (0: unmapped);
+// - at a run's first page (its head) only: PS_RUN_FRAMES, its first frame
+//   + 1 with the rights bits (a "frame word"); PS_RUN_LENGTHS, its pages;
+//   PS_RUN_TAGS, the delivery tag (delivery id + 1) while it holds pages
+//   of a delivery whose handler has not decided yet, else 0 (an abandon
+//   unmaps only these);
+// - PS_MAPPED: one bit per virtual page, set while mapped (for finding free
+//   ranges a word at a time).
+export const PS_HEADS = 0;
+export const PS_RUN_FRAMES = 1;
+export const PS_RUN_LENGTHS = 2;
+export const PS_RUN_TAGS = 3;
+export const PS_MAPPED = 4;
+/** Words of one task's page space. */
+export function pageSpaceWords(pageSpace: number): number {
+  return PS_MAPPED * pageSpace + Math.ceil(pageSpace / 32);
+}
+/** A frame word: frame + 1 in these bits, rights above. */
 export const PAGE_ENTRY_FRAME_MASK = 0x00ffffff;
 export const PAGE_READ = 1 << 24;
 export const PAGE_WRITE = 1 << 25;
-/** Set on pages mapped from a delivery whose handler has not decided yet: an abandon unmaps only these. */
-export const PAGE_DELIVERED = 1 << 26;
 /** Handler types a task may register at once. */
 export const HANDLER_SLOTS = 16;
 /** Pages one send may carry (1 MiB). */
@@ -517,13 +536,10 @@ export const D_FLAGS = 6;
 export const D_ADDR = 7;
 /** The next record (index + 1, 0: none) in the free list or in the receiver's pending list. */
 export const D_NEXT = 8;
-/**
- * The pages' frames, one word each: frame + 1 in the low bits
- * (PAGE_ENTRY_FRAME_MASK), copied from the sender's page entries, whose
- * rights bits are left in and ignored.
- */
-export const D_FRAMES = 9;
-export const DELIVERY_WORDS = D_FRAMES + MAX_SEND_PAGES;
+/** The pages' frames as runs of consecutive frames: how many runs, then a (first frame + 1, pages) pair each. */
+export const D_RUNS = 9;
+export const D_RUN_LIST = 10;
+export const DELIVERY_WORDS = D_RUN_LIST + 2 * MAX_SEND_PAGES;
 export const DELIVERY_FREE = 0;
 /** Sent, waiting for the receiver to take it. */
 export const DELIVERY_PENDING = 1;
@@ -658,7 +674,7 @@ export function computeLayout(limits: Limits): Layout {
   const pipes = at;
   at += PIPES_WORDS;
   const pageSpaces = at;
-  at += limits.maxTasks * limits.pageSpace;
+  at += limits.maxTasks * pageSpaceWords(limits.pageSpace);
   const handlerTypes = at;
   at += limits.maxTasks * HANDLER_SLOTS;
   const deliveries = at;

@@ -37,6 +37,7 @@ import {
   H_OFF_FRAME_REFS,
   HANDLER_SLOTS,
   DELIVERY_WORDS,
+  pageSpaceWords,
   PIPES_HEADER_WORDS,
   PIPE_WORDS,
   PAGE_WORDS,
@@ -110,6 +111,8 @@ export class Region {
   readonly pipes: number;
   /** Page IPC: virtual pages per task, in-flight quota per sender, delivery records; table offsets. */
   readonly pageSpace: number;
+  /** Words of one task's page space. */
+  readonly pageSpaceWords: number;
   readonly pageQuota: number;
   readonly deliveryCount: number;
   readonly pageSpaces: number;
@@ -151,6 +154,7 @@ export class Region {
     this.net = w[H_OFF_NET]!;
     this.pipes = w[H_OFF_PIPES]!;
     this.pageSpace = w[H_PAGE_SPACE]!;
+    this.pageSpaceWords = pageSpaceWords(this.pageSpace);
     this.pageQuota = w[H_PAGE_QUOTA]!;
     this.deliveryCount = w[H_DELIVERIES]!;
     this.pageSpaces = w[H_OFF_PAGE_SPACES]!;
@@ -172,9 +176,9 @@ export class Region {
   message(slot: number): number {
     return this.messages + slot * MESSAGE_SLOT_WORDS;
   }
-  /** Word index of the page-space entry of virtual page `vpn` of task `slot`. */
-  pageEntry(slot: number, vpn: number): number {
-    return this.pageSpaces + slot * this.pageSpace + vpn;
+  /** Word index of task `slot`'s page space (its PS_* tables, each pageSpace words, then its bitmap). */
+  pageSpaceOf(slot: number): number {
+    return this.pageSpaces + slot * this.pageSpaceWords;
   }
   /** Word index of the handler-type table of task `slot` (HANDLER_SLOTS words, type + 1 each, 0 = free). */
   handlerTable(slot: number): number {

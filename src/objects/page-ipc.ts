@@ -25,14 +25,14 @@ import { bumpAndWake } from '../backend/futex.js';
 import {
   allocFrames,
   contiguousOffset,
-  dropFrames,
   findFreeRange,
-  frameOf,
-  holdFrames,
+  frameAt,
+  holdRuns,
   holdsRange,
-  mapFrames,
+  listRuns,
   mapRun,
-  pageEntryOf,
+  mapRuns,
+  settleTagged,
   unmapAll,
   unmapRange,
   vpnOf,
@@ -273,7 +273,6 @@ function deliver(ctx: TaskContext, slot: number, type: number, vpn: number, npag
   const r = ctx.r;
   const w = r.w;
   if (w[L.H_DELIVERY_FREE] === 0) return -EAGAIN;
-  const entries = r.pageEntry(ctx.slot, vpn);
   const copy = (flags & L.SEND_DUPLICATE) !== 0 ? allocFrames(r, npages, false) : -1;
   if (copy === -ENOMEM) return copy;
   const index = takeFreeDelivery(r);
@@ -281,10 +280,12 @@ function deliver(ctx: TaskContext, slot: number, type: number, vpn: number, npag
   // The record is free until its state is published (a logged store): its frames need no undo.
   if (copy >= 0) {
     copyPagesTo(r, ctx.slot, vpn, copy, npages);
-    for (let i = 0; i < npages; i++) w[d + L.D_FRAMES + i] = copy + i + 1;
+    w[d + L.D_RUNS] = 1;
+    w[d + L.D_RUN_LIST] = copy + 1;
+    w[d + L.D_RUN_LIST + 1] = npages;
   } else {
-    w.copyWithin(d + L.D_FRAMES, entries, entries + npages);
-    if (!takeOverHolds) holdFrames(r, entries, npages);
+    w[d + L.D_RUNS] = listRuns(r, ctx.slot, vpn, npages, d + L.D_RUN_LIST);
+    if (!takeOverHolds) holdRuns(r, d + L.D_RUN_LIST, w[d + L.D_RUNS]!, true);
   }
   const seq = w[L.H_DELIVERY_SEQ]!;
   r.set(L.H_DELIVERY_SEQ, (seq + 1) & 0x7fffffff);
@@ -310,7 +311,7 @@ function copyPagesTo(r: Region, slot: number, vpn: number, first: number, npages
     return;
   }
   for (let i = 0; i < npages; i++) {
-    const page = r.page(frameOf(pageEntryOf(r, slot, vpn + i)));
+    const page = r.page(frameAt(r, slot, vpn + i));
     r.w.copyWithin(r.page(first + i), page, page + L.PAGE_WORDS);
   }
 }
@@ -345,9 +346,9 @@ export function pageTake(ctx: TaskContext, info: DeliveryInfo): number {
   const vpn = findFreeRange(r, ctx.slot, npages);
   if (vpn < 0) return r.fail(vpn);
   const flags = r.w[d + L.D_FLAGS]!;
-  const rights = L.PAGE_DELIVERED | L.PAGE_READ | (flags & L.SEND_RECEIVER_WRITES ? L.PAGE_WRITE : 0);
-  // The mappings take over the delivery's holds of the frames.
-  mapFrames(r, ctx.slot, vpn, d + L.D_FRAMES, npages, rights);
+  const rights = L.PAGE_READ | (flags & L.SEND_RECEIVER_WRITES ? L.PAGE_WRITE : 0);
+  // The mappings take over the delivery's holds of the frames, tagged until the handler decides.
+  mapRuns(r, ctx.slot, vpn, d + L.D_RUN_LIST, r.w[d + L.D_RUNS]!, rights, deliveryTag(index, r.w[d + L.D_SEQ]!));
   r.set(d + L.D_ADDR, vpn * L.PAGE_BYTES);
   r.set(d + L.D_STATE, L.DELIVERY_TAKEN);
   info.id = deliveryId(index, r.w[d + L.D_SEQ]!);
@@ -400,41 +401,9 @@ function takenBy(r: Region, pid: number, id: number): number {
   return current ? index : -EINVAL;
 }
 
-/**
- * Whether the page entry `entry` still maps, as delivered, the frame of
- * frame word `frame` of its delivery (the receiver may have freed the page,
- * and mapped another there since).
- */
-function stillDelivered(entry: number, frame: number): boolean {
-  return (entry & L.PAGE_DELIVERED) !== 0 && ((entry ^ frame) & L.PAGE_ENTRY_FRAME_MASK) === 0;
-}
-
-/**
- * Ends the handler's decision on the pages of taken delivery `d` that the
- * receiver `slot` still maps as delivered: keeps them (clearing
- * PAGE_DELIVERED) or unmaps them (`abandon`). The whole range at once when
- * none was freed since.
- */
-function settlePages(r: Region, slot: number, d: number, abandon: boolean): void {
-  const w = r.w;
-  const npages = w[d + L.D_NPAGES]!;
-  const vpn = w[d + L.D_ADDR]! / L.PAGE_BYTES;
-  const base = r.pageEntry(slot, vpn);
-  const frames = d + L.D_FRAMES;
-  let intact = 0;
-  while (intact < npages && stillDelivered(w[base + intact]!, w[frames + intact]!)) intact++;
-  if (intact === npages && abandon) {
-    unmapRange(r, slot, vpn, npages);
-  } else if (intact === npages) {
-    r.saveRange(base, npages);
-    for (let i = 0; i < npages; i++) w[base + i] = w[base + i]! & ~L.PAGE_DELIVERED;
-  } else {
-    for (let i = 0; i < npages; i++) {
-      if (!stillDelivered(w[base + i]!, w[frames + i]!)) continue;
-      if (abandon) unmapRange(r, slot, vpn + i, 1);
-      else r.set(base + i, w[base + i]! & ~L.PAGE_DELIVERED);
-    }
-  }
+/** The tag of the runs taken delivery `index` mapped, until its handler decides (layout.ts, PS_RUN_TAGS). */
+export function deliveryTag(index: number, seq: number): number {
+  return deliveryId(index, seq) + 1;
 }
 
 /** PAGE_ACCEPT: keeps the pages of taken delivery `id`. Returns 0. Errors: EINVAL not a delivery the caller has taken and not decided. */
@@ -452,7 +421,10 @@ function decide(ctx: TaskContext, id: number, abandon: boolean): number {
   r.lock();
   const index = takenBy(r, ctx.pid, id);
   if (index < 0) return r.fail(index);
-  settlePages(r, ctx.slot, r.delivery(index), abandon);
+  const d = r.delivery(index);
+  // The pages the delivery mapped that are still mapped as it mapped them (the caller may have freed or moved some).
+  const tag = deliveryTag(index, r.w[d + L.D_SEQ]!);
+  settleTagged(r, ctx.slot, r.w[d + L.D_ADDR]! / L.PAGE_BYTES, r.w[d + L.D_NPAGES]!, tag, abandon);
   retire(r, index);
   return r.unlockWith(0);
 }
@@ -468,7 +440,7 @@ export function releasePageIpc(r: Region, slot: number, pid: number): void {
     const d = r.delivery(i);
     const state = r.w[d + L.D_STATE];
     if (state === L.DELIVERY_FREE || r.w[d + L.D_RECEIVER] !== pid) continue;
-    if (state === L.DELIVERY_PENDING) dropFrames(r, d + L.D_FRAMES, r.w[d + L.D_NPAGES]!);
+    if (state === L.DELIVERY_PENDING) holdRuns(r, d + L.D_RUN_LIST, r.w[d + L.D_RUNS]!, false);
     retire(r, i);
   }
   // Every record on its pending list was retired above.
@@ -497,17 +469,9 @@ export function checkAccess(ctx: TaskContext, addr: number, length: number, righ
   if (length === 0) return -1;
   const vpn = Math.floor(addr / L.PAGE_BYTES);
   const npages = Math.floor((addr + length - 1) / L.PAGE_BYTES) - vpn + 1;
-  // One pass: every page held with `rights`, and whether the frames follow each other.
-  const w = r.w;
-  const entries = r.pageEntry(ctx.slot, vpn);
-  const first = frameOf(w[entries]!);
-  let consecutive = true;
-  for (let i = 0; i < npages; i++) {
-    const entry = w[entries + i]!;
-    if (entry === 0 || (entry & rights) !== rights) return -EFAULT;
-    if (frameOf(entry) !== first + i) consecutive = false;
-  }
-  return consecutive ? r.page(first) * 4 + (addr % L.PAGE_BYTES) : -1;
+  if (!holdsRange(r, ctx.slot, vpn, npages, rights)) return -EFAULT;
+  const offset = contiguousOffset(r, ctx.slot, vpn, npages);
+  return offset < 0 ? -1 : offset + (addr % L.PAGE_BYTES);
 }
 
 /** Copies between the caller's pages and `bytes` page by page (`toPages`: write into the pages). The range is checked. */
@@ -518,7 +482,7 @@ function copyPages(ctx: TaskContext, addr: number, bytes: Uint8Array, toPages: b
     const at = addr + done;
     const within = at % L.PAGE_BYTES;
     const n = Math.min(L.PAGE_BYTES - within, bytes.length - done);
-    const offset = r.page(frameOf(pageEntryOf(r, ctx.slot, Math.floor(at / L.PAGE_BYTES)))) * 4 + within;
+    const offset = r.page(frameAt(r, ctx.slot, Math.floor(at / L.PAGE_BYTES))) * 4 + within;
     if (toPages) r.bytes.set(bytes.subarray(done, done + n), offset);
     else bytes.set(r.bytes.subarray(offset, offset + n), done);
     done += n;

@@ -638,13 +638,14 @@ function pairAligned(at: number): number {
 /**
  * Places every table. The undo log is sized for the largest single critical
  * section a task can run: revoking every handle, withdrawing a call from the
- * fullest queue, destroying every queue; and in page IPC, mapping or
- * unmapping a whole page space, or sending and dropping the fullest
- * deliveries (about four logged stores per page: entry, counter, holder
- * count, pool bitmap).
+ * fullest queue, destroying every queue; and in page IPC, unmapping a
+ * whole page space of one-page runs, or sending and dropping the fullest
+ * deliveries of one-page runs (at most about ten log pairs per run: its
+ * head table and holder count records, its run record, the mapped and pool
+ * bitmaps, the counters).
  */
 export function computeLayout(limits: Limits): Layout {
-  const pageIpcEntries = limits.pageSpace * 6 + Math.max(limits.deliveries, limits.maxTasks) * (MAX_SEND_PAGES * 4 + 16);
+  const pageIpcEntries = limits.pageSpace * 12 + Math.max(limits.deliveries, limits.maxTasks) * (MAX_SEND_PAGES * 6 + 32);
   const undoEntries = 4096 + limits.maxTasks * limits.maxHandles * 16 + limits.messageSlots * (MESSAGE_SLOT_WORDS + 8) + limits.maxCalls * 8 + pageIpcEntries;
   let at = HEADER_WORDS;
   const messageBitmap = at;

@@ -15,7 +15,7 @@
  *
  * The log is a stack of (word, old value) pairs. {@link saveRange} logs a
  * run of words at once, for stores that change many neighbours (a page
- * space's entries): their old values fill the next pairs, and a closing
+ * space's head table): their old values fill the next pairs, and a closing
  * pair (~first word, count) marks the run, told apart by its negative first
  * half (word indices are never negative). {@link saveFill} logs a run whose
  * words all hold one value: a pair (value, 0), then (~first word, ~count).
@@ -312,7 +312,7 @@ export class Region {
 
   /**
    * Logs words [first, first + count), which all hold `value` now (the
-   * caller knows: unmapped page entries, free frames' holder counts), so
+   * caller knows: an unmapped range's heads, free frames' holder counts), so
    * that the caller may then change them with plain stores. Kernel lock held.
    */
   saveFill(first: number, count: number, value: number): void {

@@ -22,7 +22,7 @@
  *   killed tasks left uncertain.
  */
 import { MAILBOX_CAPACITY } from '../../src/index.js';
-import { G, PROBLEM } from '../fixtures/kill-layout.js';
+import { G, PROBLEM, type Role } from '../fixtures/kill-layout.js';
 import { BLOCK_MESSAGES, KINDS, STATUS, type Kind, type Ledger } from '../fixtures/kill-ledger.js';
 
 /** What kills excuse, gathered by the supervisor as it kills. */
@@ -74,6 +74,43 @@ export interface Accounting {
   repliesToGoneCallers: number;
   ledgerFull: boolean;
   violations: string[];
+}
+
+export function noExcuses(): Excuses {
+  return { killedPorts: new Map(), killedMailboxes: new Map(), killedPageReceivers: new Set(), channelInHand: 0, ringInHand: 0, postsUncertain: 0, acquiresUncertain: 0 };
+}
+
+/**
+ * Notes what the kill of `pid`, a task of `role`, excuses: the port it
+ * owned (`portId`, 0 if none yet), its mailbox, its pending pages, or the
+ * `inHand` messages (posts, acquires) it may have taken with it.
+ */
+export function excuseKill(excuses: Excuses, role: Role, pid: number, portId: number, inHand: number): void {
+  switch (role) {
+    case 'port-receiver':
+      if (portId !== 0) excuses.killedPorts.set(portId, pid);
+      break;
+    case 'mail-receiver':
+      excuses.killedMailboxes.set(pid, pid);
+      break;
+    case 'page-receiver':
+      excuses.killedPageReceivers.add(pid);
+      break;
+    case 'channel-receiver':
+      excuses.channelInHand += inHand;
+      break;
+    case 'ring-reader':
+      excuses.ringInHand += inHand;
+      break;
+    case 'sem-poster':
+      excuses.postsUncertain += inHand;
+      break;
+    case 'sem-waiter':
+      excuses.acquiresUncertain += inHand;
+      break;
+    default:
+      break; // a producer's death excuses nothing: what it sent must still arrive
+  }
 }
 
 function emptyTally(kind: Kind): KindTally {

@@ -18,11 +18,12 @@
 import { Message, type ChannelReceiver, type ChannelSender, type Kernel, type Ring, type Semaphore, type TaskExit, type TaskHandle } from '../../src/index.js';
 import { fixture, waitFor, within } from '../helpers.js';
 import { lockFree, startWatchdog, withGuardedKernel } from '../fixtures/scenario-lib.js';
-import { G, OPS, PRODUCER_ROLES, RING_RECORD_BYTES, ROLES, S, controlBlock, sinceEpoch, slotBase, type Role } from '../fixtures/kill-layout.js';
+import { G, PRODUCER_ROLES, RING_RECORD_BYTES, ROLES, S, controlBlock, slotBase, type Role } from '../fixtures/kill-layout.js';
 import { Ledger, checkMessage, recordReceived } from '../fixtures/kill-ledger.js';
 import { latencyBlock, summarizeLatency, type LatencySummary } from '../fixtures/kill-latency.js';
 import { seededRandom, type KillTaskData } from '../fixtures/kill-role.js';
-import { tally, type Accounting, type Excuses } from './kill-accounting.js';
+import { KillMonitor } from './kill-monitor.js';
+import { excuseKill, noExcuses, tally, type Accounting } from './kill-accounting.js';
 
 export interface KillRunOptions {
   seed: number;
@@ -79,7 +80,7 @@ export interface KillRunResult {
 }
 
 /** One task position: its role and endpoint are fixed, its incarnations come and go. */
-interface Slot {
+export interface Slot {
   index: number;
   role: Role;
   endpoint: number;
@@ -125,7 +126,7 @@ class KillRun {
   private readonly latency = latencyBlock();
   private readonly epoch = Date.now();
   private readonly violations: string[] = [];
-  private readonly excuses: Excuses = { killedPorts: new Map(), killedMailboxes: new Map(), killedPageReceivers: new Set(), channelInHand: 0, ringInHand: 0, postsUncertain: 0, acquiresUncertain: 0 };
+  private readonly excuses = noExcuses();
   private readonly killsByRole: Partial<Record<Role, number>> = {};
   private kills = 0;
   private killsMidOperation = 0;
@@ -135,6 +136,7 @@ class KillRun {
   private bootMs = 0;
   private stopping = false;
   private objects!: SharedObjects;
+  private readonly monitor: KillMonitor;
 
   constructor(
     private readonly kernel: Kernel,
@@ -151,6 +153,7 @@ class KillRun {
     }
     this.ctl = controlBlock(this.slots.length);
     this.ledger = Ledger.create(options.ledgerMessages, this.ctl);
+    this.monitor = new KillMonitor(this.ctl, this.slots, this.slotsByRole, this.epoch, options, (what) => this.fail(what));
   }
 
   private word(slot: Slot, field: number): number {
@@ -177,7 +180,7 @@ class KillRun {
       semaphore: init.createSemaphore(0),
       ring: init.createRing(4096),
     };
-    const monitor = setInterval(() => this.watch(), 250);
+    const monitor = setInterval(() => this.monitor.watch(), 250);
     try {
       for (const slot of this.slots) await this.spawnInto(slot);
       await this.killPhase(started);
@@ -319,30 +322,11 @@ class KillRun {
         }
         if (performance.now() - lastReport > 5000) {
           lastReport = performance.now();
-          this.options.log(`  ${this.kills} kills, ${Math.round((performance.now() - started) / 1000)} s: ${this.progressLine()}`);
+          this.options.log(`  ${this.kills} kills, ${Math.round((performance.now() - started) / 1000)} s: ${this.monitor.progressLine()}`);
         }
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, this.options.killLanes) }, lane));
-  }
-
-  private readonly reported = new Map<string, number>();
-
-  /** Per role since the last call: successes/timeouts/errors (and how many of its slots are at work). */
-  private progressLine(): string {
-    const parts: string[] = [];
-    for (const role of ROLES) {
-      const slots = this.slotsByRole[role].map((i) => this.slots[i]!);
-      const sum = (field: number): number => slots.reduce((a, s) => a + this.word(s, field), 0);
-      const now = { ok: sum(S.successes), timeouts: sum(S.timeouts), errors: sum(S.errors) };
-      const delta = (key: keyof typeof now): number => {
-        const before = this.reported.get(`${role}.${key}`) ?? 0;
-        this.reported.set(`${role}.${key}`, now[key]);
-        return now[key] - before;
-      };
-      parts.push(`${role} ${slots.filter((s) => this.word(s, S.started) === 1).length}/${slots.length} ${delta('ok')}/${delta('timeouts')}/${delta('errors')}`);
-    }
-    return parts.join(', ');
   }
 
   /** Terminates the incarnation in `slot` and notes what its death may excuse. */
@@ -356,58 +340,8 @@ class KillRun {
     this.kills++;
     this.killsByRole[slot.role] = (this.killsByRole[slot.role] ?? 0) + 1;
     // The task is dead: its words are final.
-    const inHand = this.word(slot, S.inHand);
-    switch (slot.role) {
-      case 'port-receiver': {
-        const id = this.word(slot, S.targetLo) + this.word(slot, S.targetHi) * 2 ** 30;
-        if (id !== 0) this.excuses.killedPorts.set(id, slot.pid);
-        break;
-      }
-      case 'mail-receiver':
-        this.excuses.killedMailboxes.set(slot.pid, slot.pid);
-        break;
-      case 'page-receiver':
-        this.excuses.killedPageReceivers.add(slot.pid);
-        break;
-      case 'channel-receiver':
-        this.excuses.channelInHand += inHand;
-        break;
-      case 'ring-reader':
-        this.excuses.ringInHand += inHand;
-        break;
-      case 'sem-poster':
-        this.excuses.postsUncertain += inHand;
-        break;
-      case 'sem-waiter':
-        this.excuses.acquiresUncertain += inHand;
-        break;
-      default:
-        break;
-    }
-  }
-
-  /** Every 250 ms: no live task inside one operation, or without progress, for longer than the hang bound. */
-  private watch(): void {
-    const now = performance.now();
-    const clock = sinceEpoch(this.epoch);
-    for (const slot of this.slots) {
-      if (slot.killing || slot.ending || slot.flagged || this.word(slot, S.started) !== 1 || this.word(slot, S.done) === 1) continue;
-      const op = this.word(slot, S.op);
-      const inside = clock - this.word(slot, S.opStart);
-      if (op !== 0 && inside > this.options.hangBoundMs) {
-        slot.flagged = true;
-        this.fail(`${this.name(slot)} has been inside ${OPS[op - 1]} for ${Math.round(inside)} ms (its timeout is ${this.options.opTimeoutMs} ms): a hang`);
-        continue;
-      }
-      const progress = this.word(slot, S.progress);
-      if (progress !== slot.lastProgress) {
-        slot.lastProgress = progress;
-        slot.lastProgressAt = now;
-      } else if (now - slot.lastProgressAt > this.options.hangBoundMs) {
-        slot.flagged = true;
-        this.fail(`${this.name(slot)} made no progress for ${Math.round(now - slot.lastProgressAt)} ms`);
-      }
-    }
+    const portId = this.word(slot, S.targetLo) + this.word(slot, S.targetHi) * 2 ** 30;
+    excuseKill(this.excuses, slot.role, slot.pid, portId, this.word(slot, S.inHand));
   }
 
   /** After the kills, every slot's task must get operations through again: nothing is left wedged. */

@@ -14,7 +14,7 @@ export function formatReport(title: string, r: KillRunResult): string[] {
   const byRole = Object.entries(r.killsByRole)
     .map(([role, n]) => `${role} ${n}`)
     .join(', ');
-  lines.push(`  kills survived: ${r.kills} (${r.killsMidOperation} inside an operation)${byRole ? `: ${byRole}` : ''}; tasks spawned ${r.spawns}`);
+  lines.push(`  kills survived: ${r.kills} (${r.killsMidOperation} inside an operation, ${r.killsDuringBoot} while booting)${byRole ? `: ${byRole}` : ''}; tasks spawned ${r.spawns}`);
   if (r.kills > 0) lines.push(`  per kill: reaped ${r.meanReapMs.toFixed(1)} ms after terminate(), replacement at work ${r.meanBootMs.toFixed(0)} ms after spawn (means)`);
   lines.push('  exactly-once     messages       sent     errors  killed-mid-send (delivered)  delivered  lost-with-receiver  lost  duplicated');
   let total = { messages: 0, sent: 0, delivered: 0, lost: 0, duplicated: 0 };

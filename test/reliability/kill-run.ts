@@ -66,6 +66,8 @@ export interface KillRunResult {
   killsByRole: Partial<Record<Role, number>>;
   /** Kills that landed while the victim was inside a kernel operation of the test. */
   killsMidOperation: number;
+  /** Kills of a replacement before it was at work (while it attached and set up). */
+  killsDuringBoot: number;
   spawns: number;
   /** Mean time from terminate() to the victim being reaped, and from spawn to the replacement at work. */
   meanReapMs: number;
@@ -102,6 +104,9 @@ interface SharedObjects {
   ring: Ring;
 }
 
+/** The share of replacements that are killed again while they boot. */
+const BOOT_KILL_SHARE = 0.1;
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function runKills(options: KillRunOptions): Promise<KillRunResult> {
@@ -130,6 +135,7 @@ class KillRun {
   private readonly killsByRole: Partial<Record<Role, number>> = {};
   private kills = 0;
   private killsMidOperation = 0;
+  private killsDuringBoot = 0;
   private spawns = 0;
   /** Time kill lanes spent waiting for victims to be reaped, and for their replacements to start. */
   private reapMs = 0;
@@ -213,6 +219,7 @@ class KillRun {
       kills: this.kills,
       killsByRole: this.killsByRole,
       killsMidOperation: this.killsMidOperation,
+      killsDuringBoot: this.killsDuringBoot,
       spawns: this.spawns,
       meanReapMs: this.kills === 0 ? 0 : this.reapMs / this.kills,
       meanBootMs: this.kills === 0 ? 0 : this.bootMs / this.kills,
@@ -314,6 +321,13 @@ class KillRun {
           await this.kill(slot);
           const t1 = performance.now();
           await this.spawnInto(slot);
+          if (this.random() < BOOT_KILL_SHARE && this.kills + busy.size < this.options.kills) {
+            // Now and then the replacement dies too, while it boots (attaching, creating its port, being granted handles).
+            await sleep(this.random() * 150);
+            if (this.word(slot, S.started) === 0) this.killsDuringBoot++;
+            await this.kill(slot);
+            await this.spawnInto(slot);
+          }
           await waitFor(() => this.word(slot, S.started) === 1, `${this.name(slot)} to start`, this.options.hangBoundMs * 2);
           this.reapMs += t1 - t0;
           this.bootMs += performance.now() - t1;

@@ -1,0 +1,79 @@
+/**
+ * The numbers of the ABI as SPEC.md sections 1-3 and README.md state them,
+ * written out again for the reference model so that it shares no code with
+ * the kernel it checks: syscall numbers, errno values, rights, object types,
+ * events and the message layout.
+ */
+
+/** Syscall numbers of the Strat9 personality (SPEC section 3). */
+export const NR = {
+  HANDLE_DUPLICATE: 1,
+  HANDLE_CLOSE: 2,
+  HANDLE_WAIT: 3,
+  HANDLE_GRANT: 4,
+  HANDLE_REVOKE: 5,
+  HANDLE_INFO: 6,
+  IPC_CREATE_PORT: 200,
+  IPC_SEND: 201,
+  IPC_RECV: 202,
+  IPC_CALL: 203,
+  IPC_REPLY: 204,
+  IPC_BIND_PORT: 205,
+  IPC_UNBIND_PORT: 206,
+  IPC_TRY_RECV: 207,
+  IPC_CONNECT: 208,
+  IPC_RING_CREATE: 210,
+  IPC_RING_MAP: 211,
+  CHAN_CREATE: 220,
+  CHAN_SEND: 221,
+  CHAN_RECV: 222,
+  CHAN_TRY_RECV: 223,
+  CHAN_CLOSE: 224,
+  SEM_CREATE: 230,
+  SEM_WAIT: 231,
+  SEM_TRYWAIT: 232,
+  SEM_POST: 233,
+  SEM_CLOSE: 234,
+} as const;
+
+/** Errno values (SPEC section 1). */
+export const E = {
+  EPERM: 1,
+  ENOENT: 2,
+  ESRCH: 3,
+  EBADF: 9,
+  EAGAIN: 11,
+  ENOMEM: 12,
+  EFAULT: 14,
+  EEXIST: 17,
+  EINVAL: 22,
+  ENOSPC: 28,
+  EPIPE: 32,
+  ENOSYS: 38,
+} as const;
+
+/** Handle rights (SPEC section 1). */
+export const RIGHT = { READ: 1, WRITE: 2, EXECUTE: 4, GRANT: 8, REVOKE: 16, ALL: 31 } as const;
+
+/** Resource types HANDLE_INFO reports (SPEC section 1). */
+export const TYPE = { PORT: 4, CHANNEL: 5, RING: 6, SEMAPHORE: 7 } as const;
+
+/** HANDLE_WAIT events (SPEC section 3). */
+export const EVENT = { READABLE: 1, WRITABLE: 2 } as const;
+
+/** The 64-byte IpcMessage (SPEC section 2). */
+export const MSG = { BYTES: 64, SENDER: 0, TOKEN: 4, TYPE: 8, FLAGS: 12, PAYLOAD: 16, TYPE_REPLY: 0x80 } as const;
+
+/** Defaults and bounds the SPEC and README give. */
+export const LIMIT = {
+  PORT_CAPACITY: 16,
+  CHANNEL_MAX_CAPACITY: 1024,
+  SEMAPHORE_MAX: 0x7fffffff,
+  PAGE_BYTES: 4096,
+  HANDLE_INFO_BYTES: 16,
+  RING_MAP_BYTES: 8,
+} as const;
+
+/** What an attempt answers when the syscall must wait (never returned by a syscall). */
+export const BLOCK = Symbol('block');
+export type Attempt = number | typeof BLOCK;

@@ -1,0 +1,77 @@
+/**
+ * The test side of a model agent (fixtures/model-agent.ts): a real
+ * worker-thread task that issues one numbered syscall per command, against
+ * its own user memory, and reports the return value and a window of that
+ * memory. Built on the shared AgentClient (command/reply matching over a
+ * BroadcastChannel, timeouts, death), so the agent touches the kernel under
+ * test only through the syscalls the program gives it.
+ */
+import { BroadcastChannel } from 'node:worker_threads';
+import type { Kernel, TaskHandle } from '../../src/index.js';
+import { fixture } from '../helpers.js';
+import { AgentClient, type Pending, type Reply } from '../fixtures/agent-client.js';
+
+/** Bytes to put into the agent's memory before its syscall. */
+export interface MemoryWrite {
+  at: number;
+  bytes: Uint8Array;
+}
+
+/** What a model agent is asked to do. */
+export type ModelAgentCommand =
+  | {
+      op: 'sys';
+      nr: number;
+      /** Passed exactly as given (as many as there are; non-numbers included). */
+      args: unknown[];
+      writes: MemoryWrite[];
+      /** The memory to copy back after the syscall, if any. */
+      window?: { at: number; length: number };
+    }
+  | { op: 'exit'; code: number };
+
+/** A syscall's return value and the memory window after it. */
+export interface SyscallOutcome {
+  r: number;
+  window: Uint8Array | null;
+}
+
+/** How long a syscall may stay blocked before its command gives up (a whole program's run). */
+const BLOCKING_COMMAND_MS = 15 * 60_000;
+
+let channels = 0;
+
+export class ModelAgent extends AgentClient<ModelAgentCommand> {
+  static async spawn(kernel: Kernel): Promise<ModelAgent> {
+    const name = `kipc-model-agent-${process.pid}-${++channels}-${Math.random().toString(36).slice(2)}`;
+    const channel = new BroadcastChannel(name);
+    let agent: ModelAgent | undefined;
+    let onReady!: (pid: number) => void;
+    const ready = new Promise<number>((resolve) => (onReady = resolve));
+    channel.onmessage = (event: unknown) => {
+      const msg = (event as MessageEvent<Reply>).data;
+      if (msg.id === 0) onReady(msg.value as number);
+      else agent?.settle(msg);
+    };
+    const handle: TaskHandle = kernel.spawn(fixture('model-agent'), { data: { channel: name } });
+    const exited = handle.exited.then((e) => {
+      channel.close();
+      agent?.died(e);
+      return e;
+    });
+    const pid = await Promise.race([
+      ready,
+      exited.then((e) => {
+        throw new Error(`model agent ${handle.pid} exited before it was ready: ${JSON.stringify(e)}`);
+      }),
+    ]);
+    if (pid !== handle.pid) throw new Error(`model agent says pid ${pid}, spawn said ${handle.pid}`);
+    agent = new ModelAgent(channel, handle, pid);
+    return agent;
+  }
+
+  /** Starts syscall `nr` in the agent; the result settles when the agent's syscall returns. */
+  startSyscall(nr: number, args: unknown[], writes: MemoryWrite[], window?: { at: number; length: number }): Pending<SyscallOutcome> {
+    return this.start<SyscallOutcome>({ op: 'sys', nr, args, writes, ...(window ? { window } : {}) }, BLOCKING_COMMAND_MS);
+  }
+}

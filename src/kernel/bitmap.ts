@@ -19,14 +19,16 @@ export function findFreeRun(r: Region, bitmap: number, total: number, size: numb
   return -1;
 }
 
-/** Marks units [first, first + count) used or free. */
+/** Marks units [first, first + count) used or free (count >= 1): the words they touch are logged as one run. */
 export function markRun(r: Region, bitmap: number, first: number, count: number, used: boolean): void {
   const w = r.w;
+  const firstWord = bitmap + (first >>> 5);
+  r.saveRange(firstWord, ((first + count - 1) >>> 5) - (first >>> 5) + 1);
   for (let i = first; i < first + count; ) {
     const word = bitmap + (i >>> 5);
     const bits = Math.min(32 - (i & 31), first + count - i);
     const mask = bits === 32 ? -1 : ((1 << bits) - 1) << (i & 31);
-    r.set(word, used ? w[word]! | mask : w[word]! & ~mask);
+    w[word] = used ? w[word]! | mask : w[word]! & ~mask;
     i += bits;
   }
 }

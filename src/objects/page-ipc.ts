@@ -181,15 +181,9 @@ function takeFirstPending(r: Region, slot: number): number {
   return first - 1;
 }
 
-/** Slots of the live tasks `flags` targets (with `pid` for a single target), or -ESRCH. */
-function targetsOf(ctx: TaskContext, pid: number, flags: number): number[] | number {
+/** Slots of the live tasks a broadcast (`target`: SEND_TARGET_ALL or SEND_TARGET_OTHERS) goes to. */
+function broadcastTargets(ctx: TaskContext, target: number): number[] {
   const r = ctx.r;
-  const target = (flags >> L.SEND_TARGET_SHIFT) & 3;
-  if (target === L.SEND_TARGET_PID) {
-    const slot = liveSlotOf(r, pid);
-    return slot < 0 ? -ESRCH : [slot];
-  }
-  if (target === L.SEND_TARGET_SELF) return [ctx.slot];
   const slots: number[] = [];
   for (let slot = 0; slot < r.maxTasks; slot++) {
     if (target === L.SEND_TARGET_OTHERS && slot === ctx.slot) continue;
@@ -228,31 +222,46 @@ export function pageSend(ctx: TaskContext, pid: number, type: number, addr: numb
   const duplicate = (flags & L.SEND_DUPLICATE) !== 0;
   const receiverWrites = (flags & L.SEND_RECEIVER_WRITES) !== 0;
   const needed = L.PAGE_READ | (receiverWrites && !duplicate ? L.PAGE_WRITE : 0);
+  const move = !duplicate && (flags & L.SEND_KEEP) === 0;
+  const target = (flags >> L.SEND_TARGET_SHIFT) & 3;
   r.lock();
   if (!holdsRange(r, ctx.slot, vpn, npages, needed)) return r.fail(-EFAULT);
-  const targets = targetsOf(ctx, pid, flags);
-  if (typeof targets === 'number') return r.fail(targets);
-  const single = ((flags >> L.SEND_TARGET_SHIFT) & 3) === L.SEND_TARGET_PID || ((flags >> L.SEND_TARGET_SHIFT) & 3) === L.SEND_TARGET_SELF;
+  if (target === L.SEND_TARGET_ALL || target === L.SEND_TARGET_OTHERS) return broadcast(ctx, broadcastTargets(ctx, target), type, vpn, npages, flags, results);
+  const slot = target === L.SEND_TARGET_SELF ? ctx.slot : liveSlotOf(r, pid);
+  if (slot < 0) return r.fail(-ESRCH);
+  if (handlerSlotOf(r, slot, type) < 0) return r.fail(-ENOENT);
+  if (r.w[ctx.record + L.T_PAGES_IN_FLIGHT]! + npages > r.pageQuota) return r.fail(-EAGAIN);
+  // A move's delivery takes over the sender's holds of the frames, and the sender's mappings go.
+  const result = deliver(ctx, slot, type, vpn, npages, flags, move);
+  if (result < 0) return r.fail(result);
+  if (move) unmapRange(r, ctx.slot, vpn, npages, true);
+  r.unlock();
+  results?.push(r.w[r.task(slot) + L.T_PID]!, 0);
+  bumpAndWake(r.w, r.task(slot) + L.T_PAGE_SEQ);
+  return 1;
+}
+
+/**
+ * PAGE_SEND to every task of `targets` (kernel lock held; released here):
+ * the quota is checked for all the targets that handle `type` at once; a
+ * target without a handler, or for which no record or (duplicate) no
+ * frames are left, is left out and reported in `results`.
+ */
+function broadcast(ctx: TaskContext, targets: number[], type: number, vpn: number, npages: number, flags: number, results?: number[]): number {
+  const r = ctx.r;
   const handling = targets.filter((slot) => handlerSlotOf(r, slot, type) >= 0);
-  const record = r.task(ctx.slot);
-  if (r.w[record + L.T_PAGES_IN_FLIGHT]! + npages * handling.length > r.pageQuota) return r.fail(-EAGAIN);
-  if (single && handling.length === 0) return r.fail(-ENOENT);
-  const move = !duplicate && (flags & L.SEND_KEEP) === 0;
+  if (r.w[ctx.record + L.T_PAGES_IN_FLIGHT]! + npages * handling.length > r.pageQuota) return r.fail(-EAGAIN);
+  const move = (flags & (L.SEND_DUPLICATE | L.SEND_KEEP)) === 0;
   let delivered = 0;
   const woken: number[] = [];
   for (const slot of targets) {
-    const targetPid = r.w[r.task(slot) + L.T_PID]!;
     // A move's first delivery takes over the sender's holds of the frames.
-    let result = handlerSlotOf(r, slot, type) >= 0 ? deliver(ctx, slot, type, vpn, npages, flags, move && delivered === 0) : -ENOENT;
-    if (result === -EAGAIN && single) return r.fail(result);
-    if (result === -ENOMEM && single) return r.fail(result);
+    const result = handlerSlotOf(r, slot, type) >= 0 ? deliver(ctx, slot, type, vpn, npages, flags, move && delivered === 0) : -ENOENT;
     if (result === 0) {
       delivered++;
       woken.push(slot);
-    } else {
-      result = -result;
     }
-    results?.push(targetPid, result);
+    results?.push(r.w[r.task(slot) + L.T_PID]!, result === 0 ? 0 : -result);
   }
   // A move: the sender's mappings go, their holds now the first delivery's.
   if (delivered > 0 && move) unmapRange(r, ctx.slot, vpn, npages, true);

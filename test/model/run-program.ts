@@ -147,7 +147,7 @@ class ProgramRun {
     return typeof value === 'number' && Number.isInteger(value) ? value >>> 0 : 0x7fffffff;
   }
 
-  private messageWrites(spec: MessageSpec, pid: number, taskIndex: number, at: number): { real: Uint8Array; model: Uint8Array } {
+  private messageWrites(spec: MessageSpec, pid: number, taskIndex: number): { real: Uint8Array; model: Uint8Array } {
     const real = new Uint8Array(MSG.BYTES);
     const model = new Uint8Array(MSG.BYTES);
     const both = (offset: number, r: number, m: number): void => {
@@ -174,7 +174,6 @@ class ProgramRun {
     both(MSG.FLAGS, flags, flags === 0 ? 0 : this.names.toModel('handle', pid, flags | 0));
     both(MSG.PAYLOAD, spec.p0, spec.p0);
     both(MSG.PAYLOAD + 4, spec.p1, spec.p1);
-    void at;
     return { real, model };
   }
 
@@ -199,7 +198,7 @@ class ProgramRun {
       if (!validAt(p, MSG.BYTES)) return;
       out.window = { at: p, length: MSG.BYTES, kind: 'message' };
       if (spec === null) return;
-      const { real, model } = this.messageWrites(spec, pid, taskIndex, p);
+      const { real, model } = this.messageWrites(spec, pid, taskIndex);
       out.realWrites.push({ at: p, bytes: real });
       out.modelWrites.push({ at: p, bytes: model });
     };

@@ -69,7 +69,7 @@ export interface Binding {
 export interface ParkedOp {
   nr: number;
   args: unknown[];
-  /** IPC_CALL: 'send' while waiting for room, 'reply' once queued. */
+  /** IPC_CALL: 'wait' while waiting for room, 'reply' once queued (other syscalls stay in 'wait'). */
   phase: 'wait' | 'reply';
   /** The call waited on in phase 'reply'. */
   token: number;

@@ -197,6 +197,9 @@ class KillRun {
       this.stopping = true;
       await this.endEverything();
     }
+    // Every task is gone: the kernel must be consistent with init's shared objects still alive, and after they go.
+    await lockFree(this.kernel, 'checking the kernel');
+    const check = this.checkKernel('with every task gone');
     this.drainSharedObjects();
     const finalCount = this.drainSemaphore();
     this.objects.channel.sender.close();
@@ -206,10 +209,7 @@ class KillRun {
 
     const accounting = tally(this.ledger, this.ctl, this.excuses, finalCount, this.options.portCapacity);
     for (const v of accounting.violations) this.fail(v);
-    // TODO(check): unguarded once kernel.check() lands.
-    const checker = (this.kernel as unknown as { check?: () => string[] }).check;
-    const check = typeof checker === 'function' ? checker.call(this.kernel) : [];
-    for (const line of check) this.fail(`kernel.check(): ${line}`);
+    check.push(...this.checkKernel('after init closed the shared objects'));
     await lockFree(this.kernel, 'comparing usage');
     const usage = this.kernel.usage();
     if (JSON.stringify(usage) !== JSON.stringify(baseline)) this.fail(`kernel usage ${JSON.stringify(usage)} is not back at its baseline ${JSON.stringify(baseline)}`);
@@ -229,6 +229,15 @@ class KillRun {
       check,
       violations: this.violations,
     };
+  }
+
+  /** kernel.check(), each finding reported as a violation. */
+  private checkKernel(when: string): string[] {
+    // TODO(check): unguarded once kernel.check() is committed.
+    const checker = (this.kernel as unknown as { check?: () => string[] }).check;
+    const found = typeof checker === 'function' ? checker.call(this.kernel).map((line) => `${when}: ${line}`) : [];
+    for (const line of found) this.fail(`kernel.check() ${line}`);
+    return found;
   }
 
   /** Starts a new incarnation in `slot` and grants it the handles its role needs. */

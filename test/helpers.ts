@@ -11,14 +11,48 @@ export function fixture(name: string): URL {
   return new URL(`./fixtures/${name}.js`, import.meta.url);
 }
 
-/** Runs `body` with a fresh kernel, closing it afterwards whatever happens. */
-export async function withKernel<T>(body: (kernel: Kernel) => Promise<T> | T, options?: KernelOptions): Promise<T> {
-  const kernel = Kernel.create(options);
+export interface WithKernelOptions extends KernelOptions {
+  /** Skip the consistency check after the body (for a test that corrupts the kernel on purpose). */
+  skipCheck?: boolean;
+}
+
+/**
+ * Runs `body` with a fresh kernel, closing it afterwards whatever happens.
+ * When the body succeeds, the kernel must then be consistent
+ * ({@link assertKernelConsistent}), unless `options.skipCheck`.
+ */
+export async function withKernel<T>(body: (kernel: Kernel) => Promise<T> | T, options?: WithKernelOptions): Promise<T> {
+  const { skipCheck = false, ...kernelOptions } = options ?? {};
+  const kernel = Kernel.create(kernelOptions);
   try {
-    return await body(kernel);
+    const result = await body(kernel);
+    if (!skipCheck) await assertKernelConsistent(kernel, 'after the test body');
+    return result;
   } finally {
     await kernel.close();
   }
+}
+
+/** How long {@link assertKernelConsistent} lets a reported problem settle before it fails. */
+const SETTLE_MS = 3000;
+
+/**
+ * Asserts that kernel.check() finds no problem. Tasks may still be
+ * running when it is called (a server looping, a task being reaped, an
+ * async operation of init's woken but not yet resumed), and check() reads
+ * the words such threads change without the kernel lock as they are: a
+ * report can be a moment caught mid-operation. So a report is retried,
+ * with the event loop running, for up to `settleMs`; only problems that
+ * persist fail.
+ */
+export async function assertKernelConsistent(kernel: Kernel, when: string, settleMs = SETTLE_MS): Promise<void> {
+  const deadline = Date.now() + settleMs;
+  let problems = kernel.check();
+  while (problems.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    problems = kernel.check();
+  }
+  assert.deepEqual(problems, [], `kernel.check() ${when} reports:\n  ${problems.join('\n  ')}`);
 }
 
 /**

@@ -25,6 +25,7 @@ import { ensureMailboxLocked } from '../objects/mailbox.js';
 import { NetworkInterface } from '../devices/network-interface.js';
 import type { FrameLink } from '../devices/frame-link.js';
 import { KeyboardDevice, type KeyboardOptions } from '../devices/keyboard-device.js';
+import { checkKernel } from '../kernel/check/index.js';
 
 /**
  * Fixed limits of a kernel. Running out of any is an errno (ENOMEM for the
@@ -198,6 +199,25 @@ export class Kernel {
   /** How much of each kernel table is in use. */
   usage(): KernelUsage {
     return this.task.usage();
+  }
+
+  /**
+   * Walks the whole kernel region under the kernel lock and verifies its
+   * invariants (tables against their counters and free lists, references
+   * against the handles naming objects, queues, calls, the handle tree,
+   * tasks, waiters; see docs/check.md). Returns one sentence per violation,
+   * naming the place; empty when the kernel is consistent. Never throws
+   * for a corrupt kernel, and does not wait for ever on a kernel lock held
+   * by a task that no longer exists (that is reported instead).
+   *
+   * Call it when tasks are quiescent (parked or idle, or gone): words that
+   * threads change without the kernel lock (queue indices and lock words,
+   * waiter counters and flags, event sequence words) are read as they are,
+   * so traffic running at the same moment can give false reports. Works
+   * after close() too. Not from inside a kernel operation.
+   */
+  check(): string[] {
+    return checkKernel(this.task.ctx.r);
   }
 
   /**

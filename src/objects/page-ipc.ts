@@ -133,8 +133,6 @@ export function unregisterHandler(ctx: TaskContext, type: number): number {
   return r.unlockWith(0);
 }
 
-// --- sending -------------------------------------------------------------------
-
 // --- delivery lists ------------------------------------------------------------
 // Free records chain from H_DELIVERY_FREE, a task's pending ones from its
 // T_PENDING_FIRST to T_PENDING_LAST (oldest first), through D_NEXT; links
@@ -180,6 +178,8 @@ function takeFirstPending(r: Region, slot: number): number {
   r.add(t + L.T_PAGES_PENDING, -1);
   return first - 1;
 }
+
+// --- sending -------------------------------------------------------------------
 
 /** Slots of the live tasks a broadcast (`target`: SEND_TARGET_ALL or SEND_TARGET_OTHERS) goes to. */
 function broadcastTargets(ctx: TaskContext, target: number): number[] {

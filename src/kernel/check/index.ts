@@ -4,8 +4,7 @@
  * one concept; they run in this order (the message pool and the paged
  * objects claim message slots and pages for the sections after them).
  *
- * To check a new part of the kernel (page IPC: page spaces, frame
- * reference counts, delivery records), write a section in a file of its
+ * To check a new part of the kernel, write a section in a file of its
  * own and add it here, before the page pool section if it claims pages.
  */
 import type { Region } from '../region.js';
@@ -28,6 +27,7 @@ import { namespaceSection } from './namespace.js';
 import { networkSection } from './network.js';
 import { keyboardPipesSection } from './keyboard-pipes.js';
 import { waitersSection } from './waiters.js';
+import { pageIpcSection } from './page-ipc.js';
 import { pagePoolSection } from './page-pool.js';
 
 export const CHECK_SECTIONS: readonly CheckSection[] = [
@@ -49,6 +49,7 @@ export const CHECK_SECTIONS: readonly CheckSection[] = [
   networkSection,
   keyboardPipesSection,
   waitersSection,
+  pageIpcSection,
   pagePoolSection,
 ];
 

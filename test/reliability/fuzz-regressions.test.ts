@@ -5,7 +5,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fixture, waitFor, withKernel } from '../helpers.js';
-import { kernelCheck } from './fuzz-check.js';
 
 for (const abandon of [false, true]) {
   test(`a task that dies holding its own call, ${abandon ? 'abandoned' : 'received and unanswered'}, leaves no call slot behind`, async () => {
@@ -14,7 +13,7 @@ for (const abandon of [false, true]) {
       assert.deepEqual(await child.exited, { code: 0 });
       await waitFor(() => kernel.usage().tasks === 1, 'the task to be reaped');
       assert.equal(kernel.usage().calls, 0, 'call slots in use after the only caller and server died');
-      assert.deepEqual(kernelCheck(kernel), []);
+      assert.deepEqual(kernel.check(), []);
     });
   });
 }

@@ -37,7 +37,6 @@ import {
 } from '../fixtures/fuzz-control.js';
 import { Prng, deriveSeed } from '../fixtures/fuzz-prng.js';
 import { judgeStall } from './fuzz-watchdog.js';
-import { kernelCheck } from './fuzz-check.js';
 import { WellFormedTraffic, type WellFormedResult } from './fuzz-wellformed.js';
 
 export type Personality = 'strat9' | 'rou2exos';
@@ -212,7 +211,7 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzRunResult> {
     // Every task but init has exited: nothing may be left that only they could release.
     const usage = kernel.usage();
     if (usage.tasks !== 1 || usage.calls !== 0 || usage.bindings !== 0) findings.push(`kernel not clean after every task exited: ${JSON.stringify(usage)}`);
-    for (const problem of kernelCheck(kernel)) findings.push(`kernel.check(): ${problem}`);
+    for (const problem of kernel.check()) findings.push(`kernel.check(): ${problem}`);
   } finally {
     if (wellFormed !== undefined) Atomics.store(control, C_STOP_FUZZERS, 1);
     reports.close();

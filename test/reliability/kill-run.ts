@@ -233,9 +233,7 @@ class KillRun {
 
   /** kernel.check(), each finding reported as a violation. */
   private checkKernel(when: string): string[] {
-    // TODO(check): unguarded once kernel.check() is committed.
-    const checker = (this.kernel as unknown as { check?: () => string[] }).check;
-    const found = typeof checker === 'function' ? checker.call(this.kernel).map((line) => `${when}: ${line}`) : [];
+    const found = this.kernel.check().map((line) => `${when}: ${line}`);
     for (const line of found) this.fail(`kernel.check() ${line}`);
     return found;
   }

@@ -36,6 +36,23 @@ export const NR = {
   SEM_CLOSE: 234,
 } as const;
 
+/** Page IPC numbers (SPEC section 5; README), spoken by tasks of every personality. */
+export const PAGE_NR = {
+  ALLOC: 300,
+  FREE: 301,
+  SEND: 302,
+  REGISTER_HANDLER: 303,
+  UNREGISTER_HANDLER: 304,
+  TAKE: 305,
+  ACCEPT: 306,
+  ABANDON: 307,
+  READ: 308,
+  WRITE: 309,
+} as const;
+
+/** rou2exOS numbers (SPEC section 4), spoken only by tasks spawned with that personality. */
+export const ROU_NR = { PIPE: 0x03, RECEIVE_DATA: 0x35, SEND_DATA: 0x36, NET_REGISTER: 0x37 } as const;
+
 /** Errno values (SPEC section 1). */
 export const E = {
   EPERM: 1,
@@ -50,6 +67,7 @@ export const E = {
   ENOSPC: 28,
   EPIPE: 32,
   ENOSYS: 38,
+  ETIMEDOUT: 110,
 } as const;
 
 /** Handle rights (SPEC section 1). */
@@ -73,6 +91,29 @@ export const LIMIT = {
   HANDLE_INFO_BYTES: 16,
   RING_MAP_BYTES: 8,
 } as const;
+
+/** Page IPC (docs/objects/pages.md, docs/syscalls/page_*.md). */
+export const PAGE = {
+  BYTES: 4096,
+  MAX_SEND: 256,
+  HANDLER_SLOTS: 16,
+  /** The record PAGE_TAKE writes: six u32. */
+  TAKE_RECORD_BYTES: 24,
+  KEEP: 1,
+  RECEIVER_WRITES: 2,
+  DUPLICATE: 4,
+  TARGET_SHIFT: 3,
+  TARGET_PID: 0,
+  TARGET_SELF: 1,
+  TARGET_ALL: 2,
+  TARGET_OTHERS: 3,
+  FLAGS_MASK: 0x1f,
+  /** The largest message type (2^31-2). */
+  TYPE_MAX: 0x7ffffffe,
+} as const;
+
+/** rou2exOS mailboxes (SPEC section 4; docs/objects/mailbox.md). */
+export const MAILBOX = { CAPACITY: 10, MESSAGE_BYTES: 512, POOL_PAGES: 6 } as const;
 
 /** What an attempt answers when the syscall must wait (never returned by a syscall). */
 export const BLOCK = Symbol('block');

@@ -42,7 +42,7 @@ const BLOCKING_COMMAND_MS = 15 * 60_000;
 let channels = 0;
 
 export class ModelAgent extends AgentClient<ModelAgentCommand> {
-  static async spawn(kernel: Kernel): Promise<ModelAgent> {
+  static async spawn(kernel: Kernel, personality: 'strat9' | 'rou2exos' = 'strat9'): Promise<ModelAgent> {
     const name = `kipc-model-agent-${process.pid}-${++channels}-${Math.random().toString(36).slice(2)}`;
     const channel = new BroadcastChannel(name);
     let agent: ModelAgent | undefined;
@@ -53,7 +53,7 @@ export class ModelAgent extends AgentClient<ModelAgentCommand> {
       if (msg.id === 0) onReady(msg.value as number);
       else agent?.settle(msg);
     };
-    const handle: TaskHandle = kernel.spawn(fixture('model-agent'), { data: { channel: name } });
+    const handle: TaskHandle = kernel.spawn(fixture('model-agent'), { data: { channel: name }, personality });
     const exited = handle.exited.then((e) => {
       channel.close();
       agent?.died(e);

@@ -11,23 +11,23 @@ import { inMemory, intArg } from './args.js';
 import { writeU32 } from './memory.js';
 import { addObject, channelPages, type ChannelObject } from './objects.js';
 import { install, lookupKind, tableSize } from './handles.js';
-import { type ModelState, objectKey, touch } from './state.js';
+import { type ModelState, allocPool, objectKey, touch } from './state.js';
 
 /** How many handles (tables and in flight) to channel `id` have `right`. */
 export function ends(s: ModelState, id: number, right: number): number {
   return s.nodes.filter((n) => n.objectId === id && (n.rights & right) !== 0).length;
 }
 
-/** CHAN_CREATE: capacity clamped to 1..1024 (not an integer: EINVAL); ENOSPC, then ENOMEM for the pages. */
+/** CHAN_CREATE: capacity clamped to 1..1024 (not an integer: EINVAL); ENOSPC, then ENOMEM when the pool has no run of free pages that long. */
 export function createChannel(s: ModelState, pid: number, capacityArg: unknown): number {
   const requested = intArg(capacityArg);
   if (Number.isNaN(requested)) return -E.EINVAL;
   const capacity = Math.min(LIMIT.CHANNEL_MAX_CAPACITY, Math.max(1, requested));
   if (tableSize(s, pid) >= s.limits.maxHandles) return -E.ENOSPC;
   const pages = channelPages(capacity);
-  if (s.pagesUsed + pages > s.limits.pages) return -E.ENOMEM;
-  s.pagesUsed += pages;
-  const channel = addObject<ChannelObject>(s, (id) => ({ kind: 'channel', id, capacity, pages, queue: [] }));
+  const first = allocPool(s, pages);
+  if (first < 0) return -E.ENOMEM;
+  const channel = addObject<ChannelObject>(s, (id) => ({ kind: 'channel', id, capacity, pages, first, queue: [] }));
   return install(s, pid, channel.id, RIGHT.ALL, null);
 }
 

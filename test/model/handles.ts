@@ -75,6 +75,10 @@ export function release(s: ModelState, nodeId: number): void {
   const node = s.nodes.find((n) => n.id === nodeId)!;
   for (const child of s.nodes) if (child.parentId === node.id) child.parentId = node.parentId;
   s.nodes = s.nodes.filter((n) => n.id !== nodeId);
+  // A handle dropped in flight (revoked): its message is still delivered, with flags 0.
+  if (node.pid === null) {
+    for (const o of Object.values(s.objects)) if (o.kind === 'port') for (const m of o.queue) if (m.transferNodeId === nodeId) m.transferNodeId = null;
+  }
   const o = s.objects[node.objectId]!;
   touch(s, objectKey(o.id));
   if (o.kind === 'port' && !o.destroyed && node.pid === o.owner && (node.rights & RIGHT.READ) !== 0 && !ownerCanReceive(s, o.owner, o.id)) {

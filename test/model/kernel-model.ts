@@ -1,7 +1,8 @@
 /**
- * The reference model of kipc's Strat9 syscalls (SPEC sections 1-3 and the
- * syscall pages in docs/syscalls): a small, single-threaded, obviously
- * sequential implementation of what each syscall returns and changes.
+ * The reference model of kipc's syscalls (SPEC sections 1-5 and the syscall
+ * pages in docs/syscalls: Strat9, the rou2exOS mailboxes, page IPC): a
+ * small, single-threaded, obviously sequential implementation of what each
+ * syscall returns and changes.
  *
  * Nothing blocks here. A syscall that would block is parked on its task,
  * waiting on a key (an object, or a call for IPC_CALL's reply). Whenever an
@@ -11,9 +12,11 @@
  * Where the SPEC leaves the choice open (two receivers, one message) the
  * caller decides which one goes first, by watching the real kernel.
  */
-import { type Attempt, BLOCK, E, NR } from './abi.js';
+import { type Attempt, BLOCK, E, NR, PAGE_NR, ROU_NR } from './abi.js';
 import { intArg } from './args.js';
-import { type ModelLimits, type ModelState, type ParkedOp, callKey, initialState, objectKey } from './state.js';
+import { type ModelLimits, type ModelState, type ParkedOp, callKey, initialState, mailKey, objectKey, pageKey } from './state.js';
+import * as pages from './pages.js';
+import * as mailbox from './mailbox.js';
 import * as handles from './handles.js';
 import * as ports from './ports.js';
 import * as names from './namespace.js';
@@ -61,6 +64,10 @@ function attempt(s: ModelState, pid: number, op: ParkedOp): Attempt {
       return semaphores.semaphoreTakeAttempt(s, pid, a0, true);
     case NR.HANDLE_WAIT:
       return waitAttempt(s, pid, a0, a1, a2);
+    case PAGE_NR.TAKE:
+      return pages.takeAttempt(s, pid, a0, a1);
+    case ROU_NR.RECEIVE_DATA:
+      return mailbox.receiveAttempt(s, pid, a0, a1);
   }
   throw new Error(`model: ${op.nr} does not block`);
 }
@@ -68,13 +75,69 @@ function attempt(s: ModelState, pid: number, op: ParkedOp): Attempt {
 /** What a parked `op` of `pid` waits on. */
 function waitKeyOf(s: ModelState, pid: number, op: ParkedOp): string {
   if (op.nr === NR.IPC_CALL && op.phase === 'reply') return callKey(op.token);
+  if (op.nr === PAGE_NR.TAKE) return pageKey(pid);
+  if (op.nr === ROU_NR.RECEIVE_DATA) return mailKey(pid);
   const node = lookup(s, pid, intArg(op.args[0]), 0);
   if (typeof node === 'number') throw new Error(`model: parked on a handle that is not there (${op.nr})`);
   return objectKey(node.objectId);
 }
 
+/** Whether syscall `nr` of task `pid` with `args` may block (is tried as an attempt). */
+function mayBlock(s: ModelState, pid: number, nr: number, args: unknown[]): boolean {
+  if (nr === PAGE_NR.TAKE) return pages.takeTimeout(args[1]) !== 0;
+  if (s.tasks[pid]!.personality === 'rou2exos') return nr === ROU_NR.RECEIVE_DATA && mailbox.receiveMode(args[0]) !== 0;
+  // HANDLE_WAIT with timeout 0 is a poll: it never parks.
+  return BLOCKING.has(nr) && !(nr === NR.HANDLE_WAIT && intArg(args[1]) === 0);
+}
+
+/** A page IPC syscall (every personality) that never blocks, or undefined for another number. */
+function pageSyscall(s: ModelState, pid: number, nr: number, args: unknown[]): number | undefined {
+  const [a0, a1, a2, a3, a4] = args;
+  switch (nr) {
+    case PAGE_NR.ALLOC:
+      return pages.alloc(s, pid, a0);
+    case PAGE_NR.FREE:
+      return pages.free(s, pid, a0, a1);
+    case PAGE_NR.SEND:
+      return pages.send(s, pid, a0, a1, a2, a3, a4);
+    case PAGE_NR.REGISTER_HANDLER:
+      return pages.register(s, pid, a0);
+    case PAGE_NR.UNREGISTER_HANDLER:
+      return pages.unregister(s, pid, a0);
+    case PAGE_NR.TAKE:
+      return pages.takeAttempt(s, pid, a0, a1) as number;
+    case PAGE_NR.ACCEPT:
+      return pages.decide(s, pid, a0, false);
+    case PAGE_NR.ABANDON:
+      return pages.decide(s, pid, a0, true);
+    case PAGE_NR.READ:
+      return pages.read(s, pid, a0, a1, a2);
+    case PAGE_NR.WRITE:
+      return pages.write(s, pid, a0, a1, a2);
+  }
+  return undefined;
+}
+
+/** A rou2exOS syscall that never blocks (the pipe and net_register are not modelled). */
+function rou2exosImmediate(s: ModelState, pid: number, nr: number, args: unknown[]): number {
+  const [a0, a1, a2] = args;
+  switch (nr) {
+    case ROU_NR.SEND_DATA:
+      return mailbox.sendData(s, pid, a0, a1, a2);
+    case ROU_NR.RECEIVE_DATA:
+      return mailbox.receiveAttempt(s, pid, a0, a1) as number;
+    case ROU_NR.PIPE:
+    case ROU_NR.NET_REGISTER:
+      throw new Error(`model: rou2exOS syscall ${nr} is not modelled`);
+  }
+  return -E.ENOSYS;
+}
+
 /** A syscall that never blocks. */
 function immediate(s: ModelState, pid: number, nr: number, args: unknown[]): number {
+  const paged = pageSyscall(s, pid, nr, args);
+  if (paged !== undefined) return paged;
+  if (s.tasks[pid]!.personality === 'rou2exos') return rou2exosImmediate(s, pid, nr, args);
   const [a0, a1, a2] = args;
   switch (nr) {
     case NR.HANDLE_DUPLICATE:
@@ -126,8 +189,10 @@ function immediate(s: ModelState, pid: number, nr: number, args: unknown[]): num
 export class KernelModel {
   state: ModelState;
 
-  constructor(limits: ModelLimits, pids: number[]) {
-    this.state = initialState(limits, pids);
+  /** Tasks `pids`, in the order they were spawned; a rou2exOS one gets its mailbox at spawn. */
+  constructor(limits: ModelLimits, pids: number[], personalities: Record<number, 'strat9' | 'rou2exos'> = {}) {
+    this.state = initialState(limits, pids, personalities);
+    for (const pid of pids) if (personalities[pid] === 'rou2exos' && mailbox.ensureMailbox(this.state, pid) < 0) throw new Error('model: no room for a mailbox at spawn');
   }
 
   /** The task's mirrored user memory (the test writes into it what it writes into the real task's). */
@@ -147,9 +212,7 @@ export class KernelModel {
     const s = this.state;
     const task = s.tasks[pid]!;
     if (task.parked !== null) throw new Error(`model: task ${pid} is parked`);
-    // HANDLE_WAIT with timeout 0 is a poll: it never parks.
-    const blocks = BLOCKING.has(nr) && !(nr === NR.HANDLE_WAIT && intArg(args[1]) === 0);
-    if (!blocks) {
+    if (!mayBlock(s, pid, nr, args)) {
       const r = immediate(s, pid, nr, args);
       this.markTouched();
       return { done: true, r };

@@ -13,7 +13,7 @@
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { programArbitrary } from './program.js';
-import { runProgram } from './run-program.js';
+import { coverage, runProgram } from './run-program.js';
 
 const FIXED_SEED = 20240601;
 const runs = Number(process.env.KIPC_MODEL_RUNS ?? 10);
@@ -30,3 +30,9 @@ for (const seed of seeds) {
     );
   });
 }
+
+test('coverage of the programs run (printed)', () => {
+  const results = [...coverage.results.entries()].sort(([a], [b]) => Number(a.split(':')[0]) - Number(b.split(':')[0]) || a.localeCompare(b));
+  console.log(`reference model: ${coverage.steps} syscalls compared; parked ${coverage.parked}, woken ${coverage.woken}, calls queued on wake ${coverage.callsQueuedOnWake}`);
+  console.log(`results (nr:ok|errno count): ${results.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+});

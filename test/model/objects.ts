@@ -2,12 +2,13 @@
  * Kernel objects in the model: ports, channels, semaphores and rings, and
  * their lifetime. An object exists while any handle names it (in a task's
  * table or in flight in a queued message); with the last one it is freed:
- * a semaphore is destroyed, a channel's or ring's pages go back to the pool.
+ * a semaphore is destroyed, a channel's or ring's pages go back to the pool
+ * (a run of consecutive pages, taken first fit: see state.ts, allocPool).
  * A port is destroyed earlier, when its owner's last handle with read goes
  * (see ports.ts), but its record lives on while handles name it.
  */
 import { LIMIT, TYPE } from './abi.js';
-import { type ModelState, objectKey, touch } from './state.js';
+import { type ModelState, freePool, objectKey, touch } from './state.js';
 
 /** A message queued on a port. */
 export interface QueuedMessage {
@@ -33,6 +34,8 @@ export interface ChannelObject {
   id: number;
   capacity: number;
   pages: number;
+  /** First page of its run in the pool. */
+  first: number;
   /** Queued messages, 64 bytes each, sender stamped. */
   queue: Uint8Array[];
 }
@@ -47,6 +50,7 @@ export interface RingObject {
   kind: 'ring';
   id: number;
   pages: number;
+  first: number;
 }
 
 export type ModelObject = PortObject | ChannelObject | SemaphoreObject | RingObject;
@@ -92,7 +96,7 @@ export function references(s: ModelState, id: number): number {
 export function freeIfUnreferenced(s: ModelState, id: number): void {
   const o = s.objects[id];
   if (o === undefined || references(s, id) > 0) return;
-  if (o.kind === 'channel' || o.kind === 'ring') s.pagesUsed -= o.pages;
+  if (o.kind === 'channel' || o.kind === 'ring') freePool(s, o.first, o.pages);
   delete s.objects[id];
   touch(s, objectKey(id));
 }

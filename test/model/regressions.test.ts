@@ -82,6 +82,24 @@ const regressions: Regression[] = [
       ],
     },
   },
+  {
+    found:
+      'Model: HANDLE_REVOKE dropped a handle in flight but left its queued message naming it; receiving the message or destroying the port (closing its last handle) then crashed the model. The message is now delivered with flags 0, as handle_revoke.md says (found by the page IPC programs, seed 5).',
+    program: {
+      agents: 3,
+      spin: 0,
+      steps: [
+        { task: 0, call: { op: 'create-port', flags: 0 } },
+        { task: 0, call: { op: 'bind', h: { own: 0 }, path: '/a', len: PATH_LENGTH } },
+        { task: 0, call: { op: 'send', h: { own: 0 }, at: { buf: 0 }, msg: { type: 1, flags: { own: 0 }, p0: 1, p1: 0 } } },
+        { task: 0, call: { op: 'revoke', h: { own: 0 } } },
+        { task: 0, call: { op: 'try-recv', h: { own: 0 }, at: { buf: 1 } } },
+        { task: 0, call: { op: 'send', h: { own: 0 }, at: { buf: 0 }, msg: { type: 1, flags: { own: 0 }, p0: 2, p1: 0 } } },
+        { task: 0, call: { op: 'revoke', h: { own: 0 } } },
+        { task: 0, call: { op: 'close', h: { own: 0 } } },
+      ],
+    },
+  },
 ];
 
 for (const [i, r] of regressions.entries()) {

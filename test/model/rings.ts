@@ -9,18 +9,18 @@ import { E, LIMIT, RIGHT } from './abi.js';
 import { inMemory, intArg } from './args.js';
 import { addObject, ringPages, type RingObject } from './objects.js';
 import { install, lookupKind, tableSize } from './handles.js';
-import type { ModelState } from './state.js';
+import { type ModelState, allocPool } from './state.js';
 
-/** IPC_RING_CREATE: EINVAL below 1 byte, ENOMEM above the whole pool, ENOSPC, then ENOMEM when the pool lacks the pages. */
+/** IPC_RING_CREATE: EINVAL below 1 byte, ENOMEM above the whole pool, ENOSPC, then ENOMEM when the pool has no run of free pages that long. */
 export function createRing(s: ModelState, pid: number, sizeArg: unknown): number {
   const size = intArg(sizeArg);
   if (!(size >= 1)) return -E.EINVAL;
   const pages = ringPages(size);
   if (pages > s.limits.pages) return -E.ENOMEM;
   if (tableSize(s, pid) >= s.limits.maxHandles) return -E.ENOSPC;
-  if (s.pagesUsed + pages > s.limits.pages) return -E.ENOMEM;
-  s.pagesUsed += pages;
-  const ring = addObject<RingObject>(s, (id) => ({ kind: 'ring', id, pages }));
+  const first = allocPool(s, pages);
+  if (first < 0) return -E.ENOMEM;
+  const ring = addObject<RingObject>(s, (id) => ({ kind: 'ring', id, pages, first }));
   return install(s, pid, ring.id, RIGHT.ALL, null);
 }
 

@@ -10,11 +10,11 @@
  */
 import { Kernel } from '../../src/index.js';
 import { waitFor, within } from '../helpers.js';
-import { MSG, LIMIT } from './abi.js';
+import { MSG, LIMIT, PAGE, PAGE_NR } from './abi.js';
 import { KernelModel, type Outcome } from './kernel-model.js';
 import { ModelAgent, type MemoryWrite, type SyscallOutcome } from './agent.js';
 import { Translation, isModelName } from './translate.js';
-import { NR_OF, PATH_LENGTH, type HandleRef, type MessageSpec, type Op, type PidRef, type Program, type PtrRef, type Step } from './program.js';
+import { NR_OF, PATH_LENGTH, personalityOf, type AddrRef, type DataRef, type DeliveryRef, type HandleRef, type MessageSpec, type Op, type PidRef, type Program, type PtrRef, type Step } from './program.js';
 import type { Pending } from '../fixtures/agent-client.js';
 import type { ObjectKind } from './objects.js';
 
@@ -36,9 +36,14 @@ const KIND_OF: Partial<Record<Op['op'], ObjectKind>> = {
   'ring-map': 'ring',
 };
 
-/** The kernel limits every program runs with (small, so that full tables and namespaces happen). */
-export const PROGRAM_LIMITS = { maxHandles: 8, namespaceEntries: 3, maxPathBytes: 8, pages: 1024 } as const;
+/**
+ * The kernel limits every program runs with (small, so that full tables,
+ * namespaces, page spaces, pools, quotas and delivery tables happen).
+ */
+export const PROGRAM_LIMITS = { maxHandles: 8, namespaceEntries: 3, maxPathBytes: 8, pages: 48, pageSpace: 16, pageQuota: 10, deliveries: 5 } as const;
 const MEMORY_BYTES = 64 * 1024;
+/** Where in an agent's memory page data and mailbox messages are written and read. */
+const DATA_AT = 16384;
 /** Where in an agent's memory the four message buffers and the path live. */
 const BUFFERS_AT = 1024;
 const PATH_AT = 2048;
@@ -58,7 +63,8 @@ export const coverage = {
 };
 
 function count(nr: number, r: number): void {
-  const key = `${nr}:${r >= 0 ? 'ok' : -r}`;
+  // PAGE_SEND's count of targets and PAGE_TAKE's 0 or 1 are told apart.
+  const key = `${nr}:${r < 0 ? -r : nr === 302 || nr === 305 ? `=${r}` : 'ok'}`;
   coverage.results.set(key, (coverage.results.get(key) ?? 0) + 1);
 }
 
@@ -69,7 +75,7 @@ interface Resolved {
   modelArgs: unknown[];
   realWrites: MemoryWrite[];
   modelWrites: MemoryWrite[];
-  window?: { at: number; length: number; kind: 'message' | 'info' | 'ring' };
+  window?: { at: number; length: number; kind: 'message' | 'info' | 'ring' | 'raw' };
   /** For syscalls that return a new handle: the task whose table it is in. */
   handleIn?: number;
 }
@@ -93,6 +99,8 @@ class ProgramRun {
   private readonly blocked = new Map<number, Blocked>();
   /** Calls each task has received: the sender words exactly as the kernel wrote them. */
   private readonly received = new Map<number, { pid: number; token: number; at: number }[]>();
+  /** Page deliveries each task has taken: their ids, as PAGE_TAKE wrote them. */
+  private readonly taken = new Map<number, number[]>();
   private readonly log: string[] = [];
   private step = -1;
 
@@ -140,6 +148,32 @@ class ProgramRun {
     if ('lit' in ref) return ref.lit;
     if ('init' in ref) return this.kernel.task.pid;
     return this.agents[ref.agent % this.agents.length]!.pid;
+  }
+
+  /** A page-space address: the k-th page `pid` maps (per the model), plus the offset; 0 when it maps none. */
+  private pageAddr(ref: AddrRef, pid: number): unknown {
+    if ('lit' in ref) return ref.lit;
+    const space = this.model.state.tasks[pid]!.space;
+    const mapped: number[] = [];
+    space.forEach((e, vpn) => e !== null && mapped.push(vpn));
+    return mapped.length === 0 ? ref.offset : mapped[ref.mapped % mapped.length]! * PAGE.BYTES + ref.offset;
+  }
+
+  private dataPtr(ref: DataRef): unknown {
+    return 'lit' in ref ? ref.lit : DATA_AT + ref.data;
+  }
+
+  private deliveryId(ref: DeliveryRef, pid: number): unknown {
+    if ('lit' in ref) return ref.lit;
+    const ids = this.taken.get(pid) ?? [];
+    return ids.length === 0 ? 0 : ids[ids.length - 1 - (ref.taken % ids.length)];
+  }
+
+  /** The bytes a page write or a mailbox send puts in user memory first: a pattern that differs from page to page and byte to byte. */
+  private static pattern(fill: number, length: number): Uint8Array {
+    const bytes = new Uint8Array(length);
+    for (let i = 0; i < length; i++) bytes[i] = (fill + i * 31 + (i >> 12) * 7) & 0xff;
+    return bytes;
   }
 
   /** A u32 `flags` word for whatever a handle argument resolved to. */
@@ -292,6 +326,73 @@ class ProgramRun {
       case 'unknown':
         plain(0);
         break;
+      case 'page-alloc':
+        plain(call.n);
+        break;
+      case 'page-free':
+        plain(this.pageAddr(call.addr, pid));
+        plain(call.n);
+        break;
+      case 'page-send':
+        plain(this.pidValue(call.pid));
+        plain(call.type);
+        plain(this.pageAddr(call.addr, pid));
+        plain(call.n);
+        plain(call.flags);
+        break;
+      case 'page-register':
+      case 'page-unregister':
+        plain(call.type);
+        break;
+      case 'page-take': {
+        const p = this.ptr(call.at);
+        plain(p);
+        if (call.timeout !== undefined) plain(call.timeout);
+        if (validAt(p, PAGE.TAKE_RECORD_BYTES)) out.window = { at: p, length: PAGE.TAKE_RECORD_BYTES, kind: 'raw' };
+        break;
+      }
+      case 'page-accept':
+      case 'page-abandon':
+        plain(this.deliveryId(call.id, pid));
+        break;
+      case 'page-read':
+      case 'page-write': {
+        const p = this.dataPtr(call.at);
+        plain(this.pageAddr(call.addr, pid));
+        plain(p);
+        if (call.len !== undefined) plain(call.len);
+        const len = typeof call.len === 'number' && call.len >= 0 ? call.len : 0;
+        if (validAt(p, len) && len > 0) {
+          if (call.op === 'page-read') out.window = { at: p, length: len, kind: 'raw' };
+          else {
+            const bytes = ProgramRun.pattern(call.fill, len);
+            out.realWrites.push({ at: p, bytes });
+            out.modelWrites.push({ at: p, bytes });
+          }
+        }
+        break;
+      }
+      case 'send-data': {
+        const p = this.dataPtr(call.at);
+        plain(this.pidValue(call.pid));
+        plain(p);
+        if (call.len !== undefined) plain(call.len);
+        const len = call.len === undefined ? 512 : typeof call.len === 'number' && call.len > 0 ? call.len : 0;
+        if (validAt(p, len) && len > 0) {
+          const bytes = ProgramRun.pattern(call.fill, len);
+          out.realWrites.push({ at: p, bytes });
+          out.modelWrites.push({ at: p, bytes });
+        }
+        break;
+      }
+      case 'receive-data': {
+        const p = this.dataPtr(call.at);
+        plain(call.mode);
+        plain(p);
+        // The whole room a message may take, and past it: nothing beyond its length may be written.
+        if (typeof p === 'number' && Number.isInteger(p) && p >= 0 && p < MEMORY_BYTES) out.window = { at: p, length: Math.min(600, MEMORY_BYTES - p), kind: 'raw' };
+        break;
+      }
     }
     return out;
   }
@@ -316,6 +417,19 @@ class ProgramRun {
     const theirs = real.window;
     if (w.kind === 'ring') {
       if (real.r >= 0) mine.set(theirs);
+      return;
+    }
+    if (w.kind === 'raw') {
+      // Only what the syscall wrote is compared: a take's record buffer may hold a message the two worlds wrote with their own handle values.
+      if (real.r <= 0) return;
+      for (let i = 0; i < w.length; i++) {
+        if (theirs[i] !== mine[i]) this.fail(`${label}: byte ${i} of the ${w.length} at ${w.at} is ${theirs[i]}, the model ${mine[i]}`);
+      }
+      if (res.nr === PAGE_NR.TAKE && real.r === 1) {
+        const list = this.taken.get(pid) ?? [];
+        list.push(u32(theirs, 0));
+        this.taken.set(pid, list);
+      }
       return;
     }
     if (w.kind === 'info') {
@@ -408,16 +522,32 @@ class ProgramRun {
    */
   private issuer(step: Step): number {
     const n = this.agents.length;
-    const free: number[] = [];
+    const all: number[] = [];
     for (let k = 0; k < n; k++) {
       const j = (step.task + k) % n;
-      if (this.model.parkedOn(this.agents[j]!.pid) === undefined) free.push(j);
+      if (this.model.parkedOn(this.agents[j]!.pid) === undefined) all.push(j);
     }
+    // Strat9 numbers only on Strat9 tasks (some mean something else to rou2exOS: 3 is its pipe);
+    // rou2exOS numbers on rou2exOS tasks if one is free (a Strat9 task answers ENOSYS).
+    const wants = personalityOf(step.call.op);
+    const personality = (j: number): string => this.model.state.tasks[this.agents[j]!.pid]!.personality;
+    const fitting = wants === 'any' ? all : all.filter((j) => personality(j) === wants);
+    const free = fitting.length > 0 || wants === 'rou2exos' ? (fitting.length > 0 ? fitting : all) : [];
     if (free.length === 0) return -1;
+    const s = this.model.state;
+    const pidOf = (j: number): number => this.agents[j]!.pid;
+    // Page IPC: a task that maps pages, has a delivery pending or has taken one, where the step needs it.
+    const pageNeed: ((j: number) => boolean) | undefined = (() => {
+      const c = step.call;
+      if ((c.op === 'page-send' || c.op === 'page-free' || c.op === 'page-read' || c.op === 'page-write') && 'mapped' in c.addr) return (j: number) => s.tasks[pidOf(j)]!.space.some((e) => e !== null);
+      if (c.op === 'page-take' && step.task % 2 === 0) return (j: number) => s.deliveries.some((d) => d !== null && d.state === 'pending' && d.receiver === pidOf(j));
+      if ((c.op === 'page-accept' || c.op === 'page-abandon') && 'taken' in c.id) return (j: number) => s.deliveries.some((d) => d !== null && d.state === 'taken' && d.receiver === pidOf(j));
+      return undefined;
+    })();
+    if (pageNeed !== undefined) return free.find(pageNeed) ?? free[0]!;
     const kind = KIND_OF[step.call.op];
     const h = (step.call as { h?: HandleRef }).h;
     if (kind === undefined || h === undefined || !('own' in h)) return free[0]!;
-    const s = this.model.state;
     const holds = (j: number): boolean => s.nodes.some((x) => x.pid === this.agents[j]!.pid && s.objects[x.objectId]!.kind === kind);
     return free.find(holds) ?? free[0]!;
   }
@@ -429,7 +559,7 @@ class ProgramRun {
       const step = steps[i]!;
       const taskIndex = this.issuer(step);
       if (taskIndex < 0) {
-        this.log.push(`#${i} skipped: every agent is blocked`);
+        this.log.push(`#${i} skipped: every agent that could issue it is blocked`);
         continue;
       }
       const agent = this.agents[taskIndex]!;
@@ -476,8 +606,11 @@ function kernelCheck(kernel: Kernel): string[] {
 export async function runProgram(program: Program): Promise<void> {
   const kernel = Kernel.create({ ...PROGRAM_LIMITS, spin: program.spin });
   try {
-    const agents = await Promise.all(Array.from({ length: program.agents }, () => ModelAgent.spawn(kernel)));
-    const model = new KernelModel({ ...PROGRAM_LIMITS, memoryBytes: MEMORY_BYTES }, [kernel.task.pid, ...agents.map((a) => a.pid)]);
+    // The last `rou2exos` agents are rou2exOS tasks; spawned in order (each takes its mailbox's pages at spawn).
+    const personalityAt = (i: number): 'strat9' | 'rou2exos' => (i >= program.agents - (program.rou2exos ?? 0) ? 'rou2exos' : 'strat9');
+    const agents = await Promise.all(Array.from({ length: program.agents }, (_, i) => ModelAgent.spawn(kernel, personalityAt(i))));
+    const personalities = Object.fromEntries(agents.map((a, i) => [a.pid, personalityAt(i)]));
+    const model = new KernelModel({ ...PROGRAM_LIMITS, memoryBytes: MEMORY_BYTES }, [kernel.task.pid, ...agents.map((a) => a.pid)], personalities);
     await new ProgramRun(kernel, agents, model).run(program.steps);
     const problems = kernelCheck(kernel);
     if (problems.length > 0) throw new ModelMismatch(`kernel.check() after the program: ${problems.join('; ')}`);

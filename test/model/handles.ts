@@ -137,7 +137,7 @@ export function close(s: ModelState, pid: number, h: number, kind?: ModelObject[
 export function grant(s: ModelState, pid: number, h: number, target: number): number {
   const node = lookup(s, pid, h, RIGHT.GRANT);
   if (typeof node === 'number') return node;
-  if (s.tasks[target] === undefined) return -E.ESRCH;
+  if (s.tasks[target] === undefined || !s.tasks[target].alive) return -E.ESRCH;
   return install(s, target, node.objectId, node.rights, node.id);
 }
 

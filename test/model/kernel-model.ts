@@ -24,7 +24,8 @@ import * as channels from './channels.js';
 import * as semaphores from './semaphores.js';
 import * as rings from './rings.js';
 import { waitAttempt } from './wait.js';
-import { lookup } from './handles.js';
+import { lookup, release } from './handles.js';
+import { touch } from './state.js';
 
 /** A syscall's result in the model: its return value, or parked. */
 export type Outcome = { done: true; r: number } | { done: false };
@@ -263,6 +264,40 @@ export class KernelModel {
     op.dirty = false;
     this.markTouched();
     return { done: false };
+  }
+
+  /**
+   * Task `pid` (not parked: it has no call of its own in flight) dies
+   * (SPEC section 3, "When a task dies"; docs/objects/pages.md): calls it
+   * received and did not answer get an EPIPE reply from it; its handles
+   * are released (ports it owns are destroyed, objects left without
+   * handles freed); its bindings, mailbox and page IPC state go
+   * (deliveries pending to it dropped, what it sent stays pending); it is
+   * no target any more.
+   */
+  kill(pid: number): void {
+    const s = this.state;
+    const task = s.tasks[pid]!;
+    if (task.parked !== null) throw new Error(`model: task ${pid} dies parked`);
+    task.alive = false;
+    for (const call of Object.values(s.calls)) {
+      if (call.server !== pid || call.state !== 'received') continue;
+      call.state = 'replied';
+      call.reply = ports.errorReply(pid, E.EPIPE);
+      call.status = E.EPIPE;
+      touch(s, callKey(call.token));
+    }
+    for (const node of s.nodes.filter((n) => n.pid === pid).sort((a, b) => a.value - b.value)) if (s.nodes.some((n) => n.id === node.id)) release(s, node.id);
+    s.bindings = s.bindings.filter((b) => b.binder !== pid);
+    mailbox.releaseMailbox(s, pid);
+    pages.releaseTask(s, pid);
+    this.markTouched();
+  }
+
+  /** Pool pages in use and delivery records in use, as kernel.usage() counts them. */
+  usage(): { pages: number; deliveries: number } {
+    const s = this.state;
+    return { pages: s.pool.filter(Boolean).length, deliveries: s.deliveries.filter((d) => d !== null).length };
   }
 
   /** Marks the parked syscalls whose wait key changed, and forgets the changes. */

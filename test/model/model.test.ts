@@ -7,8 +7,8 @@
  *
  * Each run checks a fixed seed and two random ones (printed). Environment:
  *   KIPC_SEED=<n>        replay that seed only
- *   KIPC_MODEL_RUNS=<n>  programs per seed (default 10)
- *   KIPC_MODEL_STEPS=<a>-<b>  program length (default 20-60)
+ *   KIPC_MODEL_RUNS=<n>  programs per seed (default 15)
+ *   KIPC_MODEL_STEPS=<a>-<b>  program length (default 30-90)
  */
 import { test } from 'node:test';
 import fc from 'fast-check';
@@ -16,8 +16,8 @@ import { programArbitrary } from './program.js';
 import { coverage, runProgram } from './run-program.js';
 
 const FIXED_SEED = 20240601;
-const runs = Number(process.env.KIPC_MODEL_RUNS ?? 10);
-const [minSteps, maxSteps] = (process.env.KIPC_MODEL_STEPS ?? '20-60').split('-').map(Number) as [number, number];
+const runs = Number(process.env.KIPC_MODEL_RUNS ?? 15);
+const [minSteps, maxSteps] = (process.env.KIPC_MODEL_STEPS ?? '30-90').split('-').map(Number) as [number, number];
 const seeds = process.env.KIPC_SEED !== undefined ? [Number(process.env.KIPC_SEED)] : [FIXED_SEED, Date.now() % 2 ** 31, (Date.now() * 7919) % 2 ** 31];
 
 for (const seed of seeds) {
@@ -33,6 +33,6 @@ for (const seed of seeds) {
 
 test('coverage of the programs run (printed)', () => {
   const results = [...coverage.results.entries()].sort(([a], [b]) => Number(a.split(':')[0]) - Number(b.split(':')[0]) || a.localeCompare(b));
-  console.log(`reference model: ${coverage.steps} syscalls compared; parked ${coverage.parked}, woken ${coverage.woken}, calls queued on wake ${coverage.callsQueuedOnWake}`);
+  console.log(`reference model: ${coverage.steps} syscalls compared; parked ${coverage.parked}, woken ${coverage.woken}, calls queued on wake ${coverage.callsQueuedOnWake}, tasks killed ${coverage.kills}`);
   console.log(`results (nr:ok|errno count): ${results.map(([k, n]) => `${k} ${n}`).join(', ')}`);
 });

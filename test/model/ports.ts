@@ -129,7 +129,7 @@ export function reply(s: ModelState, pid: number, ptrArg: unknown): number {
 }
 
 /** The kernel's error reply: msg_type 0x80, payload[0..4] = errno, sender = `fromPid`. */
-function errorReply(fromPid: number, errno: number): Uint8Array {
+export function errorReply(fromPid: number, errno: number): Uint8Array {
   const bytes = new Uint8Array(MSG.BYTES);
   writeU32(bytes, MSG.SENDER, fromPid);
   writeU32(bytes, MSG.TYPE, MSG.TYPE_REPLY);

@@ -73,7 +73,9 @@ export type Op =
   | { op: 'page-read' | 'page-write'; addr: AddrRef; at: DataRef; len: unknown; fill: number }
   // rou2exOS mailboxes (a Strat9 task gets ENOSYS).
   | { op: 'send-data'; pid: PidRef; at: DataRef; len: unknown; fill: number }
-  | { op: 'receive-data'; mode: unknown; at: DataRef };
+  | { op: 'receive-data'; mode: unknown; at: DataRef }
+  /** The test terminates agent `agent` (kernel.spawn's handle), if it is alive, not blocked, and two others live on. */
+  | { op: 'kill'; agent: number };
 
 export interface Step {
   /** Index of the agent that issues it (the next one not blocked, if it is). */
@@ -94,7 +96,7 @@ export interface Program {
 export const PATH_LENGTH = 'path-length';
 
 /** The syscall number of each op. */
-export const NR_OF: Record<Exclude<Op['op'], 'unknown'>, number> = {
+export const NR_OF: Record<Exclude<Op['op'], 'unknown' | 'kill'>, number> = {
   'create-port': NR.IPC_CREATE_PORT,
   send: NR.IPC_SEND,
   call: NR.IPC_CALL,
@@ -139,7 +141,7 @@ export const NR_OF: Record<Exclude<Op['op'], 'unknown'>, number> = {
 /** Which tasks an op is for: Strat9 numbers, rou2exOS numbers, or page IPC and unknown numbers (every personality). */
 export function personalityOf(op: Op['op']): 'strat9' | 'rou2exos' | 'any' {
   if (op === 'send-data' || op === 'receive-data') return 'rou2exos';
-  if (op.startsWith('page-') || op === 'unknown') return 'any';
+  if (op.startsWith('page-') || op === 'unknown' || op === 'kill') return 'any';
   return 'strat9';
 }
 
@@ -283,8 +285,13 @@ const mailOp: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant('receive-data' as const), mode: fc.constantFrom<unknown>(0, 0, 1, undefined, -1, 1.5), at: dataRef }) },
 );
 
-/** Any step: the Strat9 syscalls, page IPC, mailboxes. */
-const anyOp: fc.Arbitrary<Op> = fc.oneof({ weight: 10, arbitrary: op }, { weight: 8, arbitrary: pageOp }, { weight: 2, arbitrary: mailOp });
+/** Any step: the Strat9 syscalls, page IPC, mailboxes, now and then a task's death. */
+const anyOp: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 40, arbitrary: op },
+  { weight: 32, arbitrary: pageOp },
+  { weight: 8, arbitrary: mailOp },
+  { weight: 1, arbitrary: fc.nat(3).map((agent) => ({ op: 'kill' as const, agent })) },
+);
 
 /**
  * The opening of a program: a few blocks in which one task makes an object

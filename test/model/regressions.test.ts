@@ -100,6 +100,30 @@ const regressions: Regression[] = [
       ],
     },
   },
+  {
+    found:
+      'Model: HANDLE_GRANT to a task that has died answered a new handle (the model only knew tasks that never existed); the kernel answers ESRCH, as for any pid that is not live. A kill of an agent also checks that the kernel frees its pages, mailbox and deliveries.',
+    program: {
+      agents: 3,
+      rou2exos: 1,
+      spin: 0,
+      steps: [
+        { task: 0, call: { op: 'create-port', flags: 0 } },
+        { task: 0, call: { op: 'bind', h: { own: 0 }, path: '/a', len: PATH_LENGTH } },
+        { task: 0, call: { op: 'page-register', type: 1 } },
+        { task: 1, call: { op: 'page-alloc', n: 2 } },
+        { task: 1, call: { op: 'page-send', pid: { agent: 0 }, type: 1, addr: { mapped: 0, offset: 0 }, n: 1, flags: 4 } },
+        { task: 1, call: { op: 'page-send', pid: { agent: 0 }, type: 1, addr: { mapped: 1, offset: 0 }, n: 1, flags: 0 } },
+        { task: 2, call: { op: 'send-data', pid: { agent: 0 }, at: { data: 0 }, len: 16, fill: 1 } },
+        { task: 0, call: { op: 'kill', agent: 0 } },
+        { task: 1, call: { op: 'chan-create', value: 1 } },
+        { task: 1, call: { op: 'grant', h: { own: 0 }, pid: { agent: 0 } } },
+        { task: 1, call: { op: 'page-send', pid: { agent: 0 }, type: 1, addr: { mapped: 0, offset: 0 }, n: 1, flags: 1 } },
+        { task: 2, call: { op: 'send-data', pid: { agent: 0 }, at: { data: 0 }, len: 16, fill: 2 } },
+        { task: 1, call: { op: 'connect', path: '/a', len: PATH_LENGTH } },
+      ],
+    },
+  },
 ];
 
 for (const [i, r] of regressions.entries()) {

@@ -59,6 +59,7 @@ export const coverage = {
   results: new Map<string, number>(),
   parked: 0,
   woken: 0,
+  kills: 0,
   callsQueuedOnWake: 0,
 };
 
@@ -213,6 +214,7 @@ class ProgramRun {
 
   private resolve(taskIndex: number, call: Op): Resolved {
     const pid = this.agents[taskIndex]!.pid;
+    if (call.op === 'kill') throw new Error('kill is not a syscall');
     const nr = call.op === 'unknown' ? call.nr : NR_OF[call.op];
     const out: Resolved = { nr, realArgs: [], modelArgs: [], realWrites: [], modelWrites: [] };
     const kind = KIND_OF[call.op];
@@ -525,7 +527,8 @@ class ProgramRun {
     const all: number[] = [];
     for (let k = 0; k < n; k++) {
       const j = (step.task + k) % n;
-      if (this.model.parkedOn(this.agents[j]!.pid) === undefined) all.push(j);
+      const pid = this.agents[j]!.pid;
+      if (this.model.parkedOn(pid) === undefined && this.model.state.tasks[pid]!.alive) all.push(j);
     }
     // Strat9 numbers only on Strat9 tasks (some mean something else to rou2exOS: 3 is its pipe);
     // rou2exOS numbers on rou2exOS tasks if one is free (a Strat9 task answers ENOSYS).
@@ -552,11 +555,46 @@ class ProgramRun {
     return free.find(holds) ?? free[0]!;
   }
 
+  /** The kernel's pool and delivery counts must be the model's (after a death: nothing leaked, nothing freed early). */
+  private compareUsage(label: string): void {
+    const real = this.kernel.usage();
+    const mine = this.model.usage();
+    if (real.pages !== mine.pages || real.deliveries !== mine.deliveries) {
+      this.fail(`${label}: the kernel uses ${real.pages} pool pages and ${real.deliveries} delivery records, the model ${mine.pages} and ${mine.deliveries}`);
+    }
+  }
+
+  /** Terminates agent `index` (alive, not blocked, two others alive) and applies the SPEC's cleanup to the model. */
+  private async kill(index: number, step: number): Promise<void> {
+    const agent = this.agents[index % this.agents.length]!;
+    const s = this.model.state;
+    const others = this.agents.filter((a) => a !== agent && s.tasks[a.pid]!.alive).length;
+    if (!s.tasks[agent.pid]!.alive || this.model.parkedOn(agent.pid) !== undefined || others < 2) {
+      this.log.push(`#${step} kill of pid ${agent.pid} skipped`);
+      return;
+    }
+    const label = `#${step} pid ${agent.pid} killed`;
+    this.log.push(label);
+    try {
+      await within(agent.terminate(), KERNEL_MS, label);
+    } catch {
+      this.fail(`${label}: the kernel did not reap it within ${KERNEL_MS} ms`);
+    }
+    this.model.kill(agent.pid);
+    coverage.kills++;
+    this.compareUsage(label);
+  }
+
   async run(steps: Step[]): Promise<void> {
     const n = this.agents.length;
     for (let i = 0; i < steps.length; i++) {
       this.step = i;
       const step = steps[i]!;
+      if (step.call.op === 'kill') {
+        await this.kill(step.call.agent, i);
+        await this.settleWakes();
+        continue;
+      }
       const taskIndex = this.issuer(step);
       if (taskIndex < 0) {
         this.log.push(`#${i} skipped: every agent that could issue it is blocked`);
@@ -592,6 +630,7 @@ class ProgramRun {
     for (const b of this.blocked.values()) await this.seeBlocked(b, this.label(b.pid, b.step, b.resolved.nr));
     await new Promise((resolve) => setTimeout(resolve, 20));
     await this.settleWakes();
+    this.compareUsage('the end');
     if (process.env.KIPC_MODEL_TRACE) console.log(this.log.join('\n'));
   }
 }

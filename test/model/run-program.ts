@@ -635,12 +635,6 @@ class ProgramRun {
   }
 }
 
-/** The kernel's own consistency check, once it exists (Kernel.check(): string[]). */
-function kernelCheck(kernel: Kernel): string[] {
-  const check = (kernel as unknown as { check?: () => string[] }).check;
-  return typeof check === 'function' ? check.call(kernel) : [];
-}
-
 /** Runs `program` on a fresh kernel and on the model; throws ModelMismatch at the first difference. */
 export async function runProgram(program: Program): Promise<void> {
   const kernel = Kernel.create({ ...PROGRAM_LIMITS, spin: program.spin });
@@ -651,7 +645,7 @@ export async function runProgram(program: Program): Promise<void> {
     const personalities = Object.fromEntries(agents.map((a, i) => [a.pid, personalityAt(i)]));
     const model = new KernelModel({ ...PROGRAM_LIMITS, memoryBytes: MEMORY_BYTES }, [kernel.task.pid, ...agents.map((a) => a.pid)], personalities);
     await new ProgramRun(kernel, agents, model).run(program.steps);
-    const problems = kernelCheck(kernel);
+    const problems = kernel.check();
     if (problems.length > 0) throw new ModelMismatch(`kernel.check() after the program: ${problems.join('; ')}`);
   } finally {
     await kernel.close();

@@ -19,24 +19,28 @@ import { info } from '../fixtures/abi-lib.js';
 import {
   C_FUZZER_PIDS,
   C_STOP_FUZZERS,
+  C_WELLFORMED_COUNTS,
   CallKind,
+  MAX_WELLFORMED,
   MAX_FUZZER_SLOTS,
   NO_CALL,
   S_CALLS,
   S_DONE,
   S_KIND,
   S_NR,
+  S_PHASE,
   S_READY,
   S_RESCUES,
   S_SHARED_CHANNEL,
   S_SHARED_RING,
   S_SHARED_SEMAPHORE,
+  S_TURNS,
   createControl,
   slotWord,
   type FuzzReport,
 } from '../fixtures/fuzz-control.js';
 import { Prng, deriveSeed } from '../fixtures/fuzz-prng.js';
-import { judgeStall } from './fuzz-watchdog.js';
+import { judgeStall, pendingCalls } from './fuzz-watchdog.js';
 import { WellFormedTraffic, type WellFormedResult } from './fuzz-wellformed.js';
 
 export type Personality = 'strat9' | 'rou2exos';
@@ -70,7 +74,11 @@ export interface FuzzRunResult {
 
 /** A fuzzer stalled this long is judged. */
 const STALL_MS = 300;
-/** A stall the watchdog cannot explain for this long is a hang. */
+/**
+ * A stall the watchdog cannot explain for this long is a hang. Only time
+ * in which the other tasks moved on counts (see the loop): on a machine so
+ * loaded that no task runs, a stall proves nothing.
+ */
 const HANG_MS = 10_000;
 /** A fuzzer thread may take this long to start (module loading on a busy machine). */
 const START_GRACE_MS = 20_000;
@@ -82,7 +90,10 @@ interface LiveFuzzer {
   handle: TaskHandle;
   lastCalls: number;
   lastChange: number;
-  suspectSince: number;
+  /** Its event-loop turns (S_TURNS) at its last syscall. */
+  turnsAtChange: number;
+  /** Time it has been suspect while the other tasks made progress (0: not suspect). */
+  suspectMs: number;
   ending: boolean;
   exit?: TaskExit;
 }
@@ -142,7 +153,7 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzRunResult> {
       }
       Atomics.store(control, slotWord(slot, S_READY), 1);
       Atomics.notify(control, slotWord(slot, S_READY));
-      const f: LiveFuzzer = { slot, personality, seed, handle, lastCalls: 0, lastChange: performance.now(), suspectSince: 0, ending: false };
+      const f: LiveFuzzer = { slot, personality, seed, handle, lastCalls: 0, lastChange: performance.now(), turnsAtChange: 0, suspectMs: 0, ending: false };
       void handle.exited.then((exit) => (f.exit = exit));
       fuzzers.push(f);
     };
@@ -150,9 +161,17 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzRunResult> {
 
     let stopping = false;
     let stopAt = 0;
+    let lastTick = performance.now();
+    let lastProgress = progress(fuzzers, control);
     for (;;) {
       await tick(50);
       const now = performance.now();
+      // Whether any task moved on since the last look: a stalled fuzzer does not, so the others did.
+      const current = progress(fuzzers, control);
+      const othersMoved = current !== lastProgress;
+      const sinceLastTick = now - lastTick;
+      lastProgress = current;
+      lastTick = now;
       if (!stopping && (totalCalls(fuzzers, control) >= options.calls || now - started >= options.timeLimitMs)) {
         stopping = true;
         stopAt = now;
@@ -161,24 +180,31 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzRunResult> {
       for (const f of fuzzers) {
         if (f.exit !== undefined || f.ending) continue;
         const calls = Atomics.load(control, slotWord(f.slot, S_CALLS));
+        const turns = Atomics.load(control, slotWord(f.slot, S_TURNS));
+        const at = performance.now(); // not `now`: terminating a fuzzer below awaits
         if (calls !== f.lastCalls) {
           f.lastCalls = calls;
-          f.lastChange = now;
-          f.suspectSince = 0;
+          f.lastChange = at;
+          f.turnsAtChange = turns;
+          f.suspectMs = 0;
           continue;
         }
         if (Atomics.load(control, slotWord(f.slot, S_DONE)) !== 0) continue;
-        const stalled = now - f.lastChange;
+        const loopTurning = turns !== f.turnsAtChange;
+        // Finishing, it waits for its async syscalls and judges them itself (HANG_AFTER_MS); the stop's bound below ends it.
+        if (loopTurning && Atomics.load(control, slotWord(f.slot, S_PHASE)) !== 0) continue;
+        const stalled = at - f.lastChange;
         if (stalled < (calls === 0 ? START_GRACE_MS : STALL_MS)) continue;
         const call = { nr: Atomics.load(control, slotWord(f.slot, S_NR)), kind: Atomics.load(control, slotWord(f.slot, S_KIND)) as CallKind };
-        const verdict = judgeStall(kernel.snapshot(), f.handle.pid, call);
-        if (verdict.kind === 'legit' || now - (f.suspectSince || now) >= HANG_MS) {
+        const verdict = judgeStall(kernel.snapshot(), f.handle.pid, call, { loopTurning, pending: pendingCalls(control, f.slot, f.personality) });
+        if (verdict.kind === 'suspect' && othersMoved) f.suspectMs += sinceLastTick;
+        if (verdict.kind === 'legit' || f.suspectMs >= HANG_MS) {
           if (verdict.kind === 'legit') endedWhileBlocked++;
-          else findings.push(`fuzzer slot ${f.slot} (pid ${f.handle.pid}, seed ${f.seed}) hung: ${verdict.why}, no progress for ${Math.round(stalled)} ms`);
+          else findings.push(`fuzzer slot ${f.slot} (pid ${f.handle.pid}, seed ${f.seed}) hung: ${verdict.why}; no progress for ${Math.round(stalled)} ms`);
           f.ending = true;
           await f.handle.terminate();
           if (!stopping) spawnFuzzer(f.personality);
-        } else if (f.suspectSince === 0) f.suspectSince = now;
+        }
       }
       for (const f of fuzzers) {
         if (f.exit !== undefined && !f.ending && Atomics.load(control, slotWord(f.slot, S_DONE)) === 0) {
@@ -228,6 +254,13 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzRunResult> {
     wellFormed: wellFormedResults,
     summaries,
   };
+}
+
+/** Progress of every task the run watches: the fuzzers' syscalls and the well-formed tasks' checked messages. */
+function progress(fuzzers: readonly LiveFuzzer[], control: Int32Array): number {
+  let n = totalCalls(fuzzers, control);
+  for (let i = 0; i < MAX_WELLFORMED; i++) n += Atomics.load(control, C_WELLFORMED_COUNTS + i);
+  return n;
 }
 
 /** Syscalls made by every fuzzer of the run so far. */

@@ -32,8 +32,8 @@ export class TaskContext {
   /** Object slot + 1 the wait is about (0 for a call), and the event, for the snapshot. */
   waitObject = 0;
   waitEvent = 0;
-  /** Units of room a writable queue wait needs before it is worth waking (see blockOnQueue). */
-  waitRoom = 1;
+  /** Units a queue wait needs before it is worth waking: queued for a readable one, of room for a writable one (see blockOnQueue). */
+  waitNeed = 1;
 
   /** A call slot this task keeps for its next call (CALL_CACHED), or -1. */
   cachedCall = -1;
@@ -74,11 +74,15 @@ export class TaskContext {
    * release wakes it); EVENT_WRITABLE parks on O_WRITE_SEQ, flagging the
    * receive lock. `eventValue` is the event word as read before the queue
    * was found empty (full), and `index` the tail (head) found then: a
-   * spinning waiter watches both. `room`: for a writable wait, how many
-   * units of room the op needs (a ring's whole write); 1 by default.
+   * spinning waiter watches both. `need`: how many units the op needs,
+   * queued for a readable wait, of room for a writable one (a ring's whole
+   * write); 1 by default. Infinity: no amount will do, only the object's
+   * destruction or the handle's close ends the wait (HANDLE_WAIT through a
+   * handle that can see none of the events asked for); the task then
+   * sleeps through sends and receives instead of retrying at once.
    */
-  blockOnQueue(o: number, event: number, eventValue: number, index: number, room = 1): number {
-    this.waitRoom = room;
+  blockOnQueue(o: number, event: number, eventValue: number, index: number, need = 1): number {
+    this.waitNeed = need;
     const readable = event === L.EVENT_READABLE;
     this.waitWord = o + (readable ? L.O_READ_SEQ : L.O_WRITE_SEQ);
     this.waitValue = eventValue;

@@ -243,10 +243,17 @@ export const O_TAIL = LINE_PAIR_WORDS;
 /**
  * A semaphore's count (>= 0; SEMAPHORE_DESTROYED once destroyed) and its
  * parked waiters, on the line a queue's tail would use, next to O_READ_SEQ,
- * the event word its waiters park on.
+ * the event word its waiters park on. The waiter count has a word no other
+ * object type uses and is never reset: a waiter of a semaphore destroyed
+ * and freed meanwhile (an async SEM_WAIT resumes only when its event loop
+ * turns) lowers it when the slot may already hold a new semaphore. Every
+ * raise is matched by one lowering (the waiter's, or the reap's), so the
+ * count stays right across reuse; a reset at creation would let that late
+ * lowering drive it negative, and the new semaphore's posts would then not
+ * wake its sleepers (a lost wake-up).
  */
 export const O_SEM_COUNT = O_TAIL;
-export const O_SEM_WAITERS = O_TAIL + 2;
+export const O_SEM_WAITERS = O_TAIL + 3;
 /**
  * A mailbox's sends refused because it was full (EAGAIN, or a frame
  * dropped): written by senders only, so in their pair (a sender retrying on

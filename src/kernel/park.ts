@@ -48,7 +48,7 @@ function spinBriefly(ctx: TaskContext, word: number, value: number): boolean {
  */
 function conditionChanged(ctx: TaskContext): boolean {
   const r = ctx.r;
-  if (ctx.waitFlag !== 0) return queueReady(r, r.object(ctx.waitObject - 1), ctx.waitEvent, ctx.waitRoom);
+  if (ctx.waitFlag !== 0) return queueReady(r, r.object(ctx.waitObject - 1), ctx.waitEvent, ctx.waitNeed);
   return Atomics.load(r.w, ctx.checkWord) !== ctx.checkValue;
 }
 

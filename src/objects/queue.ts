@@ -161,15 +161,16 @@ export function advanceHead(r: Region, o: number, next: number): void {
 }
 
 /**
- * Whether a task parked on queue `o` for `event` (EVENT_READABLE or
- * EVENT_WRITABLE, needing `room` units of room) should look again: the
+ * Whether a task parked on queue `o` for `event` (EVENT_READABLE needing
+ * `need` units queued, or EVENT_WRITABLE needing `need` units of room;
+ * Infinity: none will do) should look again: the
  * event is ready or the queue is destroyed. Reads fresh values, so an index
  * that went round the ring and back is not mistaken for no change.
  */
-export function queueReady(r: Region, o: number, event: number, room = 1): boolean {
+export function queueReady(r: Region, o: number, event: number, need = 1): boolean {
   if (Atomics.load(r.w, o + L.O_FLAGS) & L.OBJECT_FLAG_DESTROYED) return true;
   const depth = queueDepth(r, o);
-  return event === L.EVENT_READABLE ? depth > 0 : r.w[o + L.O_CAPACITY]! - depth >= room;
+  return event === L.EVENT_READABLE ? depth >= need : r.w[o + L.O_CAPACITY]! - depth >= need;
 }
 
 /**
@@ -234,7 +235,9 @@ export function lockObjectQueue(ctx: TaskContext, h: number, type: number, right
  * or the end of the stream). A destroyed object reports
  * -EPIPE. When none is ready, records the wait (on the tail for readable,
  * the head for writable) and returns 0; a handle that can see neither waits
- * for destruction. Kernel lock held.
+ * for destruction (or its close): its wait is readable with no amount
+ * enough, or a message queued would wake it at once for ever (a busy loop,
+ * or in the async form an endless chain of promise jobs). Kernel lock held.
  */
 export function queueEvents(ctx: TaskContext, slot: number, rights: number, interest: number): number {
   const r = ctx.r;
@@ -255,7 +258,8 @@ export function queueEvents(ctx: TaskContext, slot: number, rights: number, inte
   if (canRead && (depth > 0 || noWriters)) events |= L.EVENT_READABLE;
   if (canWrite && (depth < w[o + L.O_CAPACITY]! || noReaders)) events |= L.EVENT_WRITABLE;
   if (events !== 0) return events;
-  if (canRead || !canWrite) ctx.blockOnQueue(o, L.EVENT_READABLE, readSeq, Atomics.load(w, o + L.O_TAIL));
+  if (canRead) ctx.blockOnQueue(o, L.EVENT_READABLE, readSeq, Atomics.load(w, o + L.O_TAIL));
+  else if (!canWrite) ctx.blockOnQueue(o, L.EVENT_READABLE, readSeq, Atomics.load(w, o + L.O_TAIL), Infinity);
   else ctx.blockOnQueue(o, L.EVENT_WRITABLE, writeSeq, Atomics.load(w, o + L.O_HEAD));
   return 0;
 }

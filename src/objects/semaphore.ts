@@ -29,7 +29,7 @@ export function createSemaphore(ctx: TaskContext, initial: number): number {
   if (!Number.isInteger(initial) || initial < 0 || initial > L.SEMAPHORE_MAX) return -EINVAL;
   return createObject(ctx, L.OBJ_SEMAPHORE, (r, o) => {
     r.set(o + L.O_SEM_COUNT, initial);
-    r.set(o + L.O_SEM_WAITERS, 0);
+    // O_SEM_WAITERS is not reset: late waiters of an earlier semaphore in this slot may still lower it (layout.ts).
     return 0;
   });
 }

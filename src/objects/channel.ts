@@ -186,7 +186,10 @@ function receiveUnderLock(ctx: TaskContext, h: number, dst: MessageMemory, offse
     return -EFAULT;
   }
   let head = w[o + L.O_HEAD]!;
-  const tail = tailToReceive(ctx, o);
+  let tail = tailToReceive(ctx, o);
+  // The last sender may have published messages and left since the queue
+  // looked empty: they drain before EPIPE, so look once more.
+  if (tail < 0 && noSendersLeft(w, o)) tail = tailToReceive(ctx, o);
   if (tail < 0) {
     unlockQueue(r, o, L.O_RECV_LOCK);
     return whenEmpty(ctx, o, blocking);
@@ -222,10 +225,14 @@ function receiveUnderLock(ctx: TaskContext, h: number, dst: MessageMemory, offse
   return messages && !many && result === 1 ? 0 : result;
 }
 
+/** Whether channel `o` is destroyed or has no sender end left (read after its queue's tail). */
+function noSendersLeft(w: Int32Array, o: number): boolean {
+  return (Atomics.load(w, o + L.O_FLAGS) & L.OBJECT_FLAG_DESTROYED) !== 0 || Atomics.load(w, o + L.O_WRITERS) === 0;
+}
+
 /** An empty channel (the wait for a message recorded): EPIPE once destroyed or without senders, else EAGAIN or WOULD_BLOCK. */
 function whenEmpty(ctx: TaskContext, o: number, blocking: boolean): number {
-  const w = ctx.r.w;
-  if (w[o + L.O_FLAGS]! & L.OBJECT_FLAG_DESTROYED || w[o + L.O_WRITERS] === 0) return -EPIPE;
+  if (noSendersLeft(ctx.r.w, o)) return -EPIPE;
   return blocking ? WOULD_BLOCK : -EAGAIN;
 }
 

@@ -76,9 +76,12 @@ export function ringRead(ctx: TaskContext, h: number, dst: Uint8Array, offset: n
   const o = lockObjectQueue(ctx, h, L.OBJ_RING, L.RIGHT_READ, L.O_RECV_LOCK);
   if (o < 0) return o;
   const readSeq = Atomics.load(w, o + L.O_READ_SEQ);
-  const tail = Atomics.load(w, o + L.O_TAIL);
+  let tail = Atomics.load(w, o + L.O_TAIL);
   const head = w[o + L.O_HEAD]!;
   const size = w[o + L.O_CAPACITY]! + 1;
+  // The writer may have written and shut the stream since the ring looked
+  // empty: those bytes are read before its end, so look once more.
+  if (head === tail && Atomics.load(w, o + L.O_FLAGS) & L.OBJECT_FLAG_RING_SHUT) tail = Atomics.load(w, o + L.O_TAIL);
   let result: number;
   if (head === tail) {
     const flags = w[o + L.O_FLAGS]!;

@@ -41,16 +41,20 @@ export function frameOf(word: number): number {
 function headOf(r: Region, ps: number, vpn: number): number {
   return r.w[ps + vpn]! - 1;
 }
-function runFramesWord(r: Region, ps: number): number {
+/** Where page space `ps`'s run frame words start (a run's at its head's index). */
+export function runFramesWord(r: Region, ps: number): number {
   return ps + r.pageSpace * L.PS_RUN_FRAMES;
 }
-function runLengthsWord(r: Region, ps: number): number {
+/** Where page space `ps`'s run lengths start. */
+export function runLengthsWord(r: Region, ps: number): number {
   return ps + r.pageSpace * L.PS_RUN_LENGTHS;
 }
-function runTagsWord(r: Region, ps: number): number {
+/** Where page space `ps`'s run delivery tags start. */
+export function runTagsWord(r: Region, ps: number): number {
   return ps + r.pageSpace * L.PS_RUN_TAGS;
 }
-function mappedBitmap(r: Region, ps: number): number {
+/** Where page space `ps`'s mapped bitmap starts. */
+export function mappedBitmap(r: Region, ps: number): number {
   return ps + r.pageSpace * L.PS_MAPPED;
 }
 

@@ -12,6 +12,7 @@ import * as L from '../layout.js';
 import type { CheckContext, CheckSection } from './context.js';
 import { bitHas } from './context.js';
 import { deliveryTag } from '../../objects/page-ipc.js';
+import { frameOf, mappedBitmap, runFramesWord, runLengthsWord, runTagsWord } from '../page-space.js';
 
 export const pageIpcSection: CheckSection = {
   name: 'page IPC',
@@ -72,7 +73,7 @@ function checkDeliveries(ctx: CheckContext, holders: Int32Array): TakenByTag {
     inFlight.set(w[d + L.D_SENDER]!, (inFlight.get(w[d + L.D_SENDER]!) ?? 0) + npages);
     let listed = 0;
     for (let i = 0; i < runs; i++) {
-      const first = (w[d + L.D_RUN_LIST + 2 * i]! & L.PAGE_ENTRY_FRAME_MASK) - 1;
+      const first = frameOf(w[d + L.D_RUN_LIST + 2 * i]!);
       const pages = w[d + L.D_RUN_LIST + 2 * i + 1]!;
       listed += pages;
       if (first < 0 || pages < 1 || first + pages > r.pageCount) {
@@ -134,10 +135,10 @@ function checkPageSpace(ctx: CheckContext, slot: number, holders: Int32Array, ta
   const { r, w } = ctx;
   const size = r.pageSpace;
   const ps = r.pageSpaceOf(slot);
-  const frames = ps + size * L.PS_RUN_FRAMES;
-  const lengths = ps + size * L.PS_RUN_LENGTHS;
-  const tags = ps + size * L.PS_RUN_TAGS;
-  const bitmap = ps + size * L.PS_MAPPED;
+  const frames = runFramesWord(r, ps);
+  const lengths = runLengthsWord(r, ps);
+  const tags = runTagsWord(r, ps);
+  const bitmap = mappedBitmap(r, ps);
   const name = ctx.taskName(slot);
   const pid = w[r.task(slot) + L.T_PID]!;
   let mapped = 0;
@@ -155,7 +156,7 @@ function checkPageSpace(ctx: CheckContext, slot: number, holders: Int32Array, ta
     if (vpn > head && w[ps + vpn - 1] !== head + 1) ctx.report(`${name}: page ${vpn} names head ${head} but the page before it does not`);
     if (vpn + 1 < head + length && w[ps + vpn + 1] !== head + 1) ctx.report(`${name}: the run at page ${head} is ${length} pages long but page ${vpn + 1} is not in it`);
     const word = w[frames + head]!;
-    const frame = (word & L.PAGE_ENTRY_FRAME_MASK) - 1 + (vpn - head);
+    const frame = frameOf(word) + (vpn - head);
     if ((word & ~(L.PAGE_ENTRY_FRAME_MASK | L.PAGE_READ | L.PAGE_WRITE)) !== 0 || (word & L.PAGE_READ) === 0) {
       ctx.report(`${name}: the run at page ${head} has rights bits ${(word >>> 24).toString(2)}`);
     }

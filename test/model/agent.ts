@@ -9,7 +9,7 @@
 import { BroadcastChannel } from 'node:worker_threads';
 import type { Kernel, TaskHandle } from '../../src/index.js';
 import { fixture } from '../helpers.js';
-import { AgentClient, type Pending, type Reply } from '../fixtures/agent-client.js';
+import { AgentClient, type Pending, type Reply, whenAgentReady } from '../fixtures/agent-client.js';
 
 /** Bytes to put into the agent's memory before its syscall. */
 export interface MemoryWrite {
@@ -54,17 +54,7 @@ export class ModelAgent extends AgentClient<ModelAgentCommand> {
       else agent?.settle(msg);
     };
     const handle: TaskHandle = kernel.spawn(fixture('model-agent'), { data: { channel: name }, personality });
-    const exited = handle.exited.then((e) => {
-      channel.close();
-      agent?.died(e);
-      return e;
-    });
-    const pid = await Promise.race([
-      ready,
-      exited.then((e) => {
-        throw new Error(`model agent ${handle.pid} exited before it was ready: ${JSON.stringify(e)}`);
-      }),
-    ]);
+    const pid = await whenAgentReady(handle, channel, ready, (e) => agent?.died(e), 'model agent');
     if (pid !== handle.pid) throw new Error(`model agent says pid ${pid}, spawn said ${handle.pid}`);
     agent = new ModelAgent(channel, handle, pid);
     return agent;

@@ -17,7 +17,7 @@ import { type MessageMemory, copyIn, copyOut, inBounds, readI32 } from '../kerne
 import { lookupHandle, installHandle, objectOfEntry } from '../kernel/handles.js';
 import { liveSlotOf } from '../kernel/tasks.js';
 import { wakeIfWaiting } from '../backend/futex.js';
-import { lockQueue, removeFromRing, unlockQueue, withQueueRetry } from './queue.js';
+import { compactRing, lockQueue, unlockQueue, withQueueRetry } from './queue.js';
 
 const CALL_GEN_LIMIT = Math.floor(0x7fffffff / L.CALL_INDEX_STRIDE);
 
@@ -173,19 +173,55 @@ function cancelOnce(ctx: TaskContext, cs: number): number {
  * throw QueueLockBusy, and the reap is retried).
  */
 export function withdrawQueuedCall(r: Region, cs: number): void {
-  const c = r.call(cs);
-  const port = r.w[c + L.C_PORT]!;
-  if (port >= 0 && r.w[c + L.C_MESSAGE]! >= 0) {
-    const o = r.object(port);
-    lockQueue(r, o, L.O_SEND_LOCK);
-    lockQueue(r, o, L.O_RECV_LOCK);
-    // Read only now: taking a lock from a dead sender may have detached the call.
-    const m = r.w[c + L.C_MESSAGE]!;
-    if (m >= 0) removeFromRing(r, o, m - r.w[o + L.O_RING]!);
-    unlockQueue(r, o, L.O_RECV_LOCK);
-    unlockQueue(r, o, L.O_SEND_LOCK);
-  }
+  withdrawFromPort(r, cs, 0);
   freeCall(r, cs);
+}
+
+/**
+ * Withdraws, in one pass over the queue of the port that queued call `cs`
+ * sits on, every call that dead task `callerPid` still has queued there,
+ * and frees their slots (`cs` among them). Kernel lock held; takes the
+ * port's queue locks (QueueLockBusy as for {@link withdrawQueuedCall}).
+ */
+export function withdrawCallsOf(r: Region, cs: number, callerPid: number): void {
+  if (!withdrawFromPort(r, cs, callerPid)) freeCall(r, cs);
+}
+
+/**
+ * Removes call `cs` from its port's queue, or with `callerPid` every queued
+ * call of that task there, freeing the slots of those it removes. Returns
+ * whether `cs` was among them (it is not when it was detached from its
+ * message: a sender that died before publishing it).
+ */
+function withdrawFromPort(r: Region, cs: number, callerPid: number): boolean {
+  const w = r.w;
+  const c = r.call(cs);
+  const port = w[c + L.C_PORT]!;
+  if (port < 0 || w[c + L.C_MESSAGE]! < 0) return false;
+  const o = r.object(port);
+  lockQueue(r, o, L.O_SEND_LOCK);
+  lockQueue(r, o, L.O_RECV_LOCK);
+  // Read only now: taking a lock from a dead sender may have detached the call.
+  const m = w[c + L.C_MESSAGE]!;
+  let found = false;
+  if (m >= 0) {
+    const ring = w[o + L.O_RING]!;
+    const from = callerPid === 0 ? m - ring : w[o + L.O_HEAD]!;
+    compactRing(r, o, from, (at) => {
+      const call = w[at + L.M_CALL]! - 1;
+      if (call < 0) return false;
+      if (call === cs) return (found = true);
+      if (callerPid === 0) return false;
+      const other = r.call(call);
+      if (w[other + L.C_CALLER] !== callerPid || w[other + L.C_STATE] !== L.CALL_QUEUED) return false;
+      freeCall(r, call);
+      return true;
+    });
+  }
+  unlockQueue(r, o, L.O_RECV_LOCK);
+  unlockQueue(r, o, L.O_SEND_LOCK);
+  if (found && callerPid !== 0) freeCall(r, cs);
+  return found && callerPid !== 0;
 }
 
 /**

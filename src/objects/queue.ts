@@ -174,31 +174,51 @@ export function queueReady(r: Region, o: number, event: number, need = 1): boole
 }
 
 /**
- * Removes the message at ring index `index` of queue `o`: the later
- * messages move back one slot and the tail retreats, as if it had never been
- * sent. Calls among the moved messages have their call slots told where they
- * now are. Kernel lock and both queue locks held; every store is logged.
- * Costs one copy per later message: for withdrawing calls, which is rare.
+ * Takes messages out of queue `o` as if they had never been sent: from ring
+ * index `from` to the tail, every message for which `remove(at)` (given the
+ * message record) is true. The messages kept move back over the gaps in one
+ * pass, in order, and the tail retreats; calls among them have their call
+ * slots told where they now are. A removed message's handle in flight is
+ * released; `remove` settles its call, if it has one. Kernel lock and both
+ * queue locks held. Costs one logged slot copy per message kept behind the
+ * first one removed (at most the queue's capacity), however many go: a dead
+ * task's calls on one port are withdrawn in one pass, not one pass each.
+ * Returns how many messages were removed.
  */
-export function removeFromRing(r: Region, o: number, index: number): void {
+export function compactRing(r: Region, o: number, from: number, remove: (at: number) => boolean): number {
   const w = r.w;
   const tail = w[o + L.O_TAIL]!;
-  dropTransfer(r, slotAt(r, o, index));
-  let at = index;
-  for (let next = nextIndex(r, o, at); next !== tail; at = next, next = nextIndex(r, o, next)) {
-    const to = slotAt(r, o, at);
-    const from = slotAt(r, o, next);
-    for (let i = 0; i < L.MESSAGE_SLOT_WORDS; i++) r.set(to + i, w[from + i]!);
-    const call = w[to + L.M_CALL]!;
-    if (call !== 0) r.set(r.call(call - 1) + L.C_MESSAGE, w[o + L.O_RING]! + at);
+  const ring = w[o + L.O_RING]!;
+  let kept = from;
+  let removed = 0;
+  for (let index = from; index !== tail; index = nextIndex(r, o, index)) {
+    const at = slotAt(r, o, index);
+    if (remove(at)) {
+      dropTransfer(r, at);
+      removed++;
+      continue;
+    }
+    if (kept !== index) {
+      const to = slotAt(r, o, kept);
+      r.saveRange(to, L.MESSAGE_SLOT_WORDS);
+      w.copyWithin(to, at, at + L.MESSAGE_SLOT_WORDS);
+      const call = w[to + L.M_CALL]!;
+      if (call !== 0) r.set(r.call(call - 1) + L.C_MESSAGE, ring + kept);
+    }
+    kept = nextIndex(r, o, kept);
   }
-  const vacated = slotAt(r, o, at);
-  r.set(vacated + L.M_CALL, 0);
-  r.set(vacated + L.M_XFER_OBJECT, 0);
-  r.set(o + L.O_TAIL, at);
+  if (removed === 0) return 0;
+  // The slots vacated at the end keep no call or handle of their own.
+  for (let index = kept; index !== tail; index = nextIndex(r, o, index)) {
+    const at = slotAt(r, o, index);
+    if (w[at + L.M_CALL] !== 0) r.set(at + L.M_CALL, 0);
+    if (w[at + L.M_XFER_OBJECT] !== 0) r.set(at + L.M_XFER_OBJECT, 0);
+  }
+  r.set(o + L.O_TAIL, kept);
   // Receivers' cached tail may lie past the new tail: make them look again.
   r.set(o + L.O_CACHED_TAIL, w[o + L.O_HEAD]!);
   bumpAndWake(w, o + L.O_WRITE_SEQ);
+  return removed;
 }
 
 /**

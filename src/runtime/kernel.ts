@@ -9,6 +9,7 @@
  * ```
  */
 import { Worker } from 'node:worker_threads';
+import { EventEmitter } from 'node:events';
 import { pathToFileURL } from 'node:url';
 import { availableParallelism } from 'node:os';
 import * as L from '../kernel/layout.js';
@@ -18,7 +19,9 @@ import { releaseAllHandles } from '../kernel/handles.js';
 import { removeBindingsBy } from '../objects/namespace.js';
 import { Task } from './task.js';
 import type { KernelSnapshot, KernelUsage } from './snapshot.js';
-import type { ExitNotice, SupervisorNotice, SupervisorRequest } from './protocol.js';
+import type { SupervisorNotice, SupervisorRequest } from './protocol.js';
+import { SUPERVISOR_TAG } from '../kernel/region.js';
+import { releaseQueueLocksOf } from '../objects/queue.js';
 import { check } from '../api/errors.js';
 import { PERSONALITY_ROU2EXOS, PERSONALITY_STRAT9 } from '../abi/numbers.js';
 import { ensureMailboxLocked } from '../objects/mailbox.js';
@@ -90,6 +93,12 @@ export interface TaskExit {
   code: number;
   /** The uncaught error's stack, when that is how it ended. */
   error?: string;
+  /**
+   * Set when the kernel failed to clean up after the task (a kipc bug or a
+   * corrupted kernel; also emitted as the kernel's 'error' event): what the
+   * task held stays allocated, but the kernel and every other task go on.
+   */
+  cleanupError?: string;
 }
 
 export interface TaskHandle {
@@ -102,7 +111,13 @@ export interface TaskHandle {
 
 const DEFAULT_MEMORY_BYTES = 64 * 1024;
 
-export class Kernel {
+/**
+ * Events: `'error'` (an `Error`) when the kernel's supervisor fails to clean
+ * up after a task, or fails itself. The kernel lock is recovered first, so
+ * the kernel keeps working; without a listener the error becomes a process
+ * warning instead of an exception.
+ */
+export class Kernel extends EventEmitter {
   /** The init task (pid 1): the thread that created the kernel. */
   readonly task: Task;
   /** The kernel region, to hand to other runtimes or inspect. */
@@ -116,14 +131,12 @@ export class Kernel {
   private closed: (() => void) | undefined;
 
   private constructor(buffer: SharedArrayBuffer, memoryBytes: number) {
+    super();
     this.buffer = buffer;
     this.task = new Task(buffer, 0, 1, memoryBytes, undefined);
     this.supervisor = new Worker(new URL('./supervisor.js', import.meta.url), { workerData: { buffer } });
     this.supervisor.on('message', (notice: SupervisorNotice) => this.onNotice(notice));
-    this.supervisor.on('error', (error) => {
-      // The supervisor itself failing is a kipc bug; make it loud.
-      process.emitWarning(`kipc: supervisor failed: ${error?.stack ?? error}`);
-    });
+    this.supervisor.on('error', (error) => this.onSupervisorFailed(error));
     this.supervisor.unref();
   }
 
@@ -256,17 +269,47 @@ export class Kernel {
   }
 
   private onNotice(notice: SupervisorNotice): void {
-    if (notice.op === 'shutdown-done') {
-      this.closed?.();
-      return;
+    switch (notice.op) {
+      case 'shutdown-done':
+        this.closed?.();
+        return;
+      case 'reap-failed':
+        this.reportError(new Error(`kipc: cleanup after ${notice.pid === 0 ? 'a task' : `task ${notice.pid}`} failed; what it held stays allocated, the kernel goes on: ${notice.error}`));
+        if (notice.pid !== 0) this.settleExit(notice.pid, { code: notice.code, cleanupError: notice.error });
+        return;
+      case 'exit':
+        this.settleExit(notice.pid, notice.error !== undefined ? { code: notice.code, error: notice.error } : { code: notice.code });
+        return;
     }
-    this.onExit(notice);
   }
 
-  private onExit(notice: ExitNotice): void {
-    const resolve = this.exits.get(notice.pid);
-    this.exits.delete(notice.pid);
+  private settleExit(pid: number, exit: TaskExit): void {
+    const resolve = this.exits.get(pid);
+    if (resolve === undefined) return;
+    this.exits.delete(pid);
     if (--this.liveChildren === 0 && this.closing === undefined) this.supervisor.unref();
-    resolve?.(notice.error !== undefined ? { code: notice.code, error: notice.error } : { code: notice.code });
+    resolve(exit);
+  }
+
+  /**
+   * The supervisor thread itself died (a kipc bug): if it held the kernel
+   * lock, its half-done step is undone and the lock freed, so that this
+   * thread's kernel calls go on; tasks can no longer be spawned or reaped,
+   * and every pending `exited` settles with the error.
+   */
+  private onSupervisorFailed(error: unknown): void {
+    const r = this.task.ctx.r;
+    if (r.seizeFromDead(SUPERVISOR_TAG)) {
+      releaseQueueLocksOf(r, SUPERVISOR_TAG);
+      r.unlock();
+    }
+    const message = `kipc: the kernel's supervisor failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+    this.reportError(new Error(message));
+    for (const pid of [...this.exits.keys()]) this.settleExit(pid, { code: 1, cleanupError: message });
+  }
+
+  private reportError(error: Error): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+    else process.emitWarning(error.message, 'KipcWarning');
   }
 }

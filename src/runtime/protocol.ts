@@ -25,10 +25,21 @@ export interface ExitNotice {
   /** The uncaught error that ended the task, if any. */
   error?: string;
 }
+/**
+ * The reap of task `pid` failed (a kipc bug or a corrupted kernel): its
+ * stores were undone and the locks freed, the kernel goes on, but what the
+ * task held stays allocated. `pid` 0: the failure was outside any one reap.
+ */
+export interface ReapFailedNotice {
+  op: 'reap-failed';
+  pid: number;
+  code: number;
+  error: string;
+}
 export interface ShutdownDone {
   op: 'shutdown-done';
 }
-export type SupervisorNotice = ExitNotice | ShutdownDone;
+export type SupervisorNotice = ExitNotice | ReapFailedNotice | ShutdownDone;
 
 /** What a task worker finds in its workerData. */
 export interface TaskBoot {

@@ -12,7 +12,7 @@
 import { Worker, parentPort, workerData } from 'node:worker_threads';
 import { Region, SUPERVISOR_TAG } from '../kernel/region.js';
 import * as L from '../kernel/layout.js';
-import { reapTask } from '../kernel/cleanup.js';
+import { Reap } from '../kernel/cleanup.js';
 import { QueueLockBusy, hasQueue, recoverQueueLocks, releaseQueueLocksOf } from '../objects/queue.js';
 import { TASK_BOOT_KEY, type SupervisorNotice, type SupervisorRequest, type TaskBoot } from './protocol.js';
 
@@ -31,12 +31,16 @@ interface Dying {
   pid: number;
   code: number;
   error?: string;
+  /** Its reap, once begun. */
+  reap?: Reap;
 }
 const dying: Dying[] = [];
 let reapScheduled = false;
 
 /** How long one attempt to take the kernel lock may spin before backing off to the event loop. */
 const LOCK_ATTEMPT_MS = 2;
+/** How long reaping may run before the event loop gets a turn (deaths, spawns and terminations are learnt there). */
+const REAP_SLICE_MS = 5;
 
 /**
  * A task's thread stopped: mark it dying at once, without the lock, so that
@@ -73,38 +77,70 @@ function tryKernelLock(): boolean {
   }
 }
 
+/** Undoes the critical section in progress and frees every lock the supervisor holds. */
+function backOff(): void {
+  region.rollback();
+  releaseQueueLocksOf(region, SUPERVISOR_TAG);
+  region.unlock();
+}
+
 /**
- * Reaps every dying task. First, in a critical section of its own, the
- * queue locks the dying tasks held are taken over and repaired; then each
- * task is reaped. If a reap meets a queue lock that stays busy (its holder
- * may be dead without our knowing yet), it is undone and retried after the
- * event loop has had a turn.
+ * Reaps the dying tasks, oldest first, a bounded step per critical section
+ * (see Reap), for at most REAP_SLICE_MS before the event loop gets a turn.
+ * First, in a critical section of its own, the queue locks the dying tasks
+ * held are taken over and repaired. If a step meets a queue lock that stays
+ * busy (its holder may be dead without our knowing yet), the step is undone
+ * and retried after the event loop has had a turn. If a step fails for any
+ * other reason (a kipc bug), it is undone, the locks are freed, the task is
+ * reported as not cleaned up, and the supervisor goes on with the others:
+ * one failed reap never wedges the kernel.
  */
 function reapPending(): void {
   reapScheduled = false;
   if (dying.length === 0) return;
   if (!tryKernelLock()) return scheduleReap(1);
-  for (let slot = 0; slot < region.maxObjects; slot++) {
-    if (hasQueue(region.w[region.object(slot) + L.O_TYPE]!)) recoverQueueLocks(region, region.object(slot));
+  try {
+    for (let slot = 0; slot < region.maxObjects; slot++) {
+      if (hasQueue(region.w[region.object(slot) + L.O_TYPE]!)) recoverQueueLocks(region, region.object(slot));
+    }
+  } catch (error) {
+    backOff();
+    reportFailure(undefined, error);
+    return scheduleReap(1);
   }
   region.unlock();
+  const sliceEnd = performance.now() + REAP_SLICE_MS;
   while (dying.length > 0) {
+    if (performance.now() > sliceEnd) return scheduleReap(0);
     const entry = dying[0]!;
+    const reap = (entry.reap ??= new Reap(entry.slot, entry.pid, entry.code));
     if (!tryKernelLock()) return scheduleReap(1);
     try {
-      reapTask(region, entry.slot, entry.code);
+      reap.step(region);
     } catch (error) {
-      if (!(error instanceof QueueLockBusy)) throw error;
-      region.rollback();
-      releaseQueueLocksOf(region, SUPERVISOR_TAG);
-      region.unlock();
-      return scheduleReap(1);
+      backOff();
+      reap.retry();
+      if (error instanceof QueueLockBusy) return scheduleReap(1);
+      dying.shift();
+      reportFailure(entry, error);
+      continue;
     }
     region.unlock();
+    if (!reap.done) continue;
     dying.shift();
     notify({ op: 'exit', pid: entry.pid, code: entry.code, ...(entry.error !== undefined ? { error: entry.error } : {}) });
   }
   if (shuttingDown && workers.size === 0) notify({ op: 'shutdown-done' });
+}
+
+/**
+ * A reap step failed for a reason other than a busy lock: a kipc bug, or a
+ * corrupted kernel. Its stores were undone and the locks freed; the task
+ * stays TASK_DYING (its slot is not reused), and the kernel is told.
+ */
+function reportFailure(entry: Dying | undefined, error: unknown): void {
+  const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  notify({ op: 'reap-failed', pid: entry?.pid ?? 0, code: entry?.code ?? 0, error: message });
 }
 
 function spawn(request: Extract<SupervisorRequest, { op: 'spawn' }>): void {

@@ -14,7 +14,7 @@
  */
 
 export const KERNEL_MAGIC = 0x4b495043; // "KIPC"
-export const KERNEL_VERSION = 2;
+export const KERNEL_VERSION = 3;
 
 /** Size of an IpcMessage in bytes and in 32-bit words (SPEC section 2). */
 export const MESSAGE_BYTES = 64;
@@ -62,7 +62,8 @@ export const H_OFF_MESSAGE_BITMAP = 21;
 export const H_MESSAGES_RESERVED = 22;
 /** Head of the free list of call slots. */
 export const H_CALL_FREE = 23;
-// Word 24 is unused.
+/** Word offset of the call tables: per task, its calls in flight by token (see CALL_TABLE_ENTRIES_MAX). */
+export const H_OFF_CALL_TABLES = 24;
 /** Number of live objects, call slots in use, namespace bindings. */
 export const H_OBJECTS_USED = 25;
 export const H_CALLS_USED = 26;
@@ -174,8 +175,13 @@ export const T_PAGES_PENDING = T_MAILBOX + 5;
  */
 export const T_PENDING_FIRST = T_MAILBOX + 6;
 export const T_PENDING_LAST = T_MAILBOX + 7;
+/**
+ * The token of the task's last call (u32, never 0 once issued): each call
+ * takes the next one, so a token names one call of this task for 2^32 calls.
+ */
+export const T_CALL_SEQ = T_MAILBOX + 8;
 /** Whole pairs of cache lines: a task's counters never share a pair with another task's. */
-export const TASK_WORDS = Math.ceil((T_PENDING_LAST + 1) / LINE_PAIR_WORDS) * LINE_PAIR_WORDS;
+export const TASK_WORDS = Math.ceil((T_CALL_SEQ + 1) / LINE_PAIR_WORDS) * LINE_PAIR_WORDS;
 
 export const TASK_FREE = 0;
 export const TASK_STARTING = 1;
@@ -377,7 +383,13 @@ export const MESSAGE_SLOT_WORDS = LINE_PAIR_WORDS;
 // Call slot record
 /** Futex word of the call: one of the CALL_* states. */
 export const C_STATE = 0;
-export const C_GEN = 1;
+/**
+ * The call's token, as carried in the high word of IpcMessage.sender: the
+ * caller's next T_CALL_SEQ when the call was made (never 0). A reply must
+ * name it exactly, so a request kept from an earlier call is refused (EPERM)
+ * until its caller has made 2^32 more calls.
+ */
+export const C_TOKEN = 1;
 export const C_CALLER = 2;
 /** Pid of the task that received the call and holds the one-shot reply right. */
 export const C_SERVER = 3;
@@ -407,10 +419,21 @@ export const CALL_ABANDONED = 4;
  */
 export const CALL_CACHED = 5;
 
-/** Call tokens ride in the high word of IpcMessage.sender: index + 1 + gen * stride. */
-export const CALL_INDEX_BITS = 16;
-export const CALL_INDEX_STRIDE = 1 << CALL_INDEX_BITS;
-export const MAX_CALLS_LIMIT = CALL_INDEX_STRIDE - 1;
+/** Call slots a kernel may have. */
+export const MAX_CALLS_LIMIT = 65535;
+/**
+ * Call tables: each task has one of callTableEntries(maxCalls) words, a
+ * power of two; entry (token & (entries - 1)) holds call slot + 1 of its
+ * call in flight with that token. A reply finds its call slot from the
+ * caller's pid and the token in one load; a caller skips tokens whose entry
+ * is taken by a call still in flight, so no two of its calls share one.
+ */
+export const CALL_TABLE_ENTRIES_MAX = 4096;
+export function callTableEntries(maxCalls: number): number {
+  let entries = 1;
+  while (entries < maxCalls && entries < CALL_TABLE_ENTRIES_MAX) entries *= 2;
+  return entries;
+}
 
 // ---------------------------------------------------------------------------
 // Mailboxes (rou2exOS, SPEC section 4): a queue of MAILBOX_CAPACITY byte
@@ -620,6 +643,7 @@ export interface Layout {
   handles: number;
   messages: number;
   calls: number;
+  callTables: number;
   namespace: number;
   namespaceWords: number;
   net: number;
@@ -672,6 +696,8 @@ export function computeLayout(limits: Limits): Layout {
   at += limits.messageSlots * MESSAGE_SLOT_WORDS;
   const calls = at;
   at += limits.maxCalls * CALL_WORDS;
+  const callTables = at;
+  at += limits.maxTasks * callTableEntries(limits.maxCalls);
   const namespace = at;
   const namespaceWords = namespaceEntryWords(limits.maxPathBytes);
   at += limits.namespaceEntries * namespaceWords;
@@ -695,5 +721,5 @@ export function computeLayout(limits: Limits): Layout {
   at = Math.ceil(at / PAGE_WORDS) * PAGE_WORDS;
   const pages = at;
   at += limits.pages * PAGE_WORDS;
-  return { messageBitmap, undo, undoEntries, tasks, objects, handles, messages, calls, namespace, namespaceWords, net, pipes, pageSpaces, handlerTypes, deliveries, frameRefs, pageBitmap, pages, totalWords: at };
+  return { messageBitmap, undo, undoEntries, tasks, objects, handles, messages, calls, callTables, namespace, namespaceWords, net, pipes, pageSpaces, handlerTypes, deliveries, frameRefs, pageBitmap, pages, totalWords: at };
 }

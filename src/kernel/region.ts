@@ -58,6 +58,8 @@ import {
   H_OFF_MESSAGES,
   H_OFF_MESSAGE_BITMAP,
   H_OFF_CALLS,
+  H_OFF_CALL_TABLES,
+  callTableEntries,
   H_OFF_NAMESPACE,
   H_SPIN,
   H_MAGIC,
@@ -101,6 +103,9 @@ export class Region {
   readonly messages: number;
   readonly messageBitmap: number;
   readonly calls: number;
+  readonly callTables: number;
+  /** Entries of one task's call table, minus one (a mask for tokens). */
+  readonly callTableMask: number;
   readonly namespace: number;
   readonly spin: number;
   readonly pageCount: number;
@@ -146,6 +151,8 @@ export class Region {
     this.messages = w[H_OFF_MESSAGES]!;
     this.messageBitmap = w[H_OFF_MESSAGE_BITMAP]!;
     this.calls = w[H_OFF_CALLS]!;
+    this.callTables = w[H_OFF_CALL_TABLES]!;
+    this.callTableMask = callTableEntries(this.maxCalls) - 1;
     this.namespace = w[H_OFF_NAMESPACE]!;
     this.spin = w[H_SPIN]!;
     this.pageCount = w[H_PAGES]!;
@@ -198,6 +205,10 @@ export class Region {
   }
   call(slot: number): number {
     return this.calls + slot * CALL_WORDS;
+  }
+  /** Word index of the entry of task `slot`'s call table for `token`. */
+  callTableEntry(slot: number, token: number): number {
+    return this.callTables + slot * (this.callTableMask + 1) + (token & this.callTableMask);
   }
   binding(index: number): number {
     return this.namespace + index * this.namespaceWords;

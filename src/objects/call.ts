@@ -1,10 +1,14 @@
 /**
  * Synchronous call and reply (Strat9's `ipc/reply`), with its bugs fixed.
  *
- * Every call gets a call slot. Its token (slot index and generation) rides in
- * the high word of the message's `sender` field, so a server that answers by
- * sending the request back with a new payload names exactly that call, and a
- * task may have any number of calls in flight. Receiving a call gives the
+ * Every call gets a call slot and a token: the caller's next call sequence
+ * number (u32, never 0), which rides in the high word of the message's
+ * `sender` field, so a server that answers by sending the request back with
+ * a new payload names exactly that call, and a task may have any number of
+ * calls in flight. The caller's call table maps the token to the call slot
+ * (call tables, layout.ts). A token names one call of its caller until that
+ * caller has made 2^32 more calls: a server replying with a request it kept
+ * from an earlier call is refused (EPERM). Receiving a call gives the
  * receiver a one-shot right to reply to it; nobody else can. Only callers
  * ever get replies: a plain send that fails is reported to its sender by the
  * send itself, never as a stale reply to a later call.
@@ -19,8 +23,6 @@ import { liveSlotOf } from '../kernel/tasks.js';
 import { wakeIfWaiting } from '../backend/futex.js';
 import { compactRing, lockQueue, unlockQueue, withQueueRetry } from './queue.js';
 
-const CALL_GEN_LIMIT = Math.floor(0x7fffffff / L.CALL_INDEX_STRIDE);
-
 /**
  * Takes a call slot for a call from task `ctx`: the one it keeps from its
  * last call if it still has it, else one from the free list, else one
@@ -28,6 +30,10 @@ const CALL_GEN_LIMIT = Math.floor(0x7fffffff / L.CALL_INDEX_STRIDE);
  */
 export function allocCall(r: Region, ctx: TaskContext): number {
   const w = r.w;
+  // Every entry of its call table may hold a call in flight (a caller with
+  // CALL_TABLE_ENTRIES_MAX calls).
+  const token = nextToken(r, ctx.slot, ctx.pid);
+  if (token === 0) return -ENOMEM;
   let cs = ctx.cachedCall;
   if (cs >= 0 && (w[r.call(cs) + L.C_STATE] !== L.CALL_CACHED || w[r.call(cs) + L.C_CALLER] !== ctx.pid)) cs = -1;
   if (cs < 0) {
@@ -36,11 +42,10 @@ export function allocCall(r: Region, ctx: TaskContext): number {
     if (cs < 0) return -ENOMEM;
     r.set(L.H_CALL_FREE, w[r.call(cs) + L.C_NEXT_FREE]!);
     r.add(L.H_CALLS_USED, 1);
-  } else {
-    // Reused: a new generation, so that tokens of its last call die.
-    r.set(r.call(cs) + L.C_GEN, (w[r.call(cs) + L.C_GEN]! + 1) % CALL_GEN_LIMIT);
   }
   const c = r.call(cs);
+  r.set(c + L.C_TOKEN, token);
+  r.set(r.callTableEntry(ctx.slot, token), cs + 1);
   r.set(c + L.C_CALLER, ctx.pid);
   r.set(c + L.C_SERVER, 0);
   r.set(c + L.C_PORT, -1);
@@ -48,6 +53,32 @@ export function allocCall(r: Region, ctx: TaskContext): number {
   r.set(c + L.C_REPLY_STATUS, 0);
   r.set(c + L.C_STATE, L.CALL_QUEUED);
   return cs;
+}
+
+/**
+ * The token for the next call of task `slot` (pid `pid`): the one after its
+ * last, skipping 0 and tokens whose call-table entry still holds a call of
+ * its in flight. Records it as the last. 0 when every entry is taken. Lock held.
+ */
+function nextToken(r: Region, slot: number, pid: number): number {
+  const w = r.w;
+  const seq = r.task(slot) + L.T_CALL_SEQ;
+  let token = w[seq]!;
+  for (let tries = 0; tries <= r.callTableMask + 1; tries++) {
+    token = (token + 1) | 0;
+    if (token === 0 || callInFlight(r, w[r.callTableEntry(slot, token)]! - 1, pid)) continue;
+    r.set(seq, token);
+    return token;
+  }
+  return 0;
+}
+
+/** Whether call slot `cs` (-1: none) holds a call of task `pid` that has not been taken back yet. */
+function callInFlight(r: Region, cs: number, pid: number): boolean {
+  if (cs < 0) return false;
+  const c = r.call(cs);
+  const state = r.w[c + L.C_STATE];
+  return r.w[c + L.C_CALLER] === pid && state !== L.CALL_FREE && state !== L.CALL_CACHED;
 }
 
 /** Frees a slot some task keeps, onto the free list, and returns its index; -1 if none. Kernel lock held. */
@@ -69,7 +100,6 @@ function stealCachedCall(r: Region): number {
 export function freeCall(r: Region, cs: number): void {
   const c = r.call(cs);
   r.set(c + L.C_STATE, L.CALL_FREE);
-  r.set(c + L.C_GEN, (r.w[c + L.C_GEN]! + 1) % CALL_GEN_LIMIT);
   r.set(c + L.C_NEXT_FREE, r.w[L.H_CALL_FREE]!);
   r.set(L.H_CALL_FREE, cs);
   r.add(L.H_CALLS_USED, -1);
@@ -77,15 +107,22 @@ export function freeCall(r: Region, cs: number): void {
 
 /** The token of call slot `cs`, as carried in the high word of `sender`. */
 export function callToken(r: Region, cs: number): number {
-  return cs + 1 + r.w[r.call(cs) + L.C_GEN]! * L.CALL_INDEX_STRIDE;
+  return r.w[r.call(cs) + L.C_TOKEN]!;
 }
 
-/** The call slot a token names, if its generation still matches; else -1. */
-function callOfToken(r: Region, token: number): number {
-  if (!(token > 0 && token <= 0x7fffffff)) return -1;
-  const cs = (token - 1) & (L.CALL_INDEX_STRIDE - 1);
-  if (cs >= r.maxCalls) return -1;
-  return r.w[r.call(cs) + L.C_GEN] === (token - 1) >>> L.CALL_INDEX_BITS ? cs : -1;
+/**
+ * The call slot of task `callerPid`'s call with `token` (both as read from a
+ * message), if that call is still the one there; else -1. Lock not required:
+ * the caller checks the slot's state before trusting it.
+ */
+function callOfToken(r: Region, callerPid: number, token: number): number {
+  if (token === 0 || !(callerPid > 0)) return -1;
+  const callerSlot = (callerPid - 1) & (L.PID_SLOT_STRIDE - 1);
+  if (callerSlot >= r.maxTasks) return -1;
+  const cs = r.w[r.callTableEntry(callerSlot, token)]! - 1;
+  if (cs < 0) return -1;
+  const c = r.call(cs);
+  return r.w[c + L.C_TOKEN] === token && r.w[c + L.C_CALLER] === callerPid ? cs : -1;
 }
 
 /**
@@ -247,7 +284,7 @@ export function reply(ctx: TaskContext, src: MessageMemory, offset: number): num
   const xferHandle = readI32(src, offset + L.MSG_FLAGS);
   if (xferHandle === 0 && replyWithoutLock(ctx, src, offset, callerPid, token)) return 0;
   r.lock();
-  let cs = callOfToken(r, token);
+  let cs = callOfToken(r, callerPid, token);
   if (cs >= 0) {
     const c = r.call(cs);
     const state = w[c + L.C_STATE];
@@ -305,7 +342,7 @@ export function reply(ctx: TaskContext, src: MessageMemory, offset: number): num
 function replyWithoutLock(ctx: TaskContext, src: MessageMemory, offset: number, callerPid: number, token: number): boolean {
   const r = ctx.r;
   const w = r.w;
-  const cs = callOfToken(r, token);
+  const cs = callOfToken(r, callerPid, token);
   if (cs < 0) return false;
   const c = r.call(cs);
   if (Atomics.load(w, c + L.C_STATE) !== L.CALL_RECEIVED || w[c + L.C_SERVER] !== ctx.pid || w[c + L.C_CALLER] !== callerPid) return false;

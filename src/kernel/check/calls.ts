@@ -18,8 +18,6 @@ import { callToken } from '../../objects/call.js';
 import type { CheckContext, CheckSection } from './context.js';
 import { isQueuedIndex, queueBusy } from './queue-view.js';
 
-/** call.ts wraps call generations at this value. */
-const CALL_GEN_LIMIT = Math.floor(0x7fffffff / L.CALL_INDEX_STRIDE);
 const STATE_NAMES: Readonly<Record<number, string>> = {
   [L.CALL_FREE]: 'free',
   [L.CALL_QUEUED]: 'queued',
@@ -43,8 +41,6 @@ export const callsSection: CheckSection = {
         ctx.report(`call slot ${cs}: state ${state} is no call state`);
         continue;
       }
-      const gen = w[c + L.C_GEN]!;
-      if (!(gen >= 0 && gen < CALL_GEN_LIMIT)) ctx.report(`call slot ${cs}: generation ${gen} is out of range`);
       if (state === L.CALL_FREE) {
         if (!onFreeList[cs]) ctx.report(`call slot ${cs}: free but not on the free list (lost for good)`);
         continue;
@@ -56,6 +52,12 @@ export const callsSection: CheckSection = {
       if (state !== L.CALL_ABANDONED && ctx.unreapedSlotOf(caller) < 0) ctx.report(`${name}: its caller pid ${caller} is no task (it should have been cleaned up with it)`);
       if ((state === L.CALL_RECEIVED || state === L.CALL_ABANDONED) && ctx.unreapedSlotOf(server) < 0) {
         ctx.report(`${name}: its server pid ${server} is no task (it should have been cleaned up with it)`);
+      }
+      const callerSlot = ctx.unreapedSlotOf(caller);
+      if (state !== L.CALL_CACHED && callerSlot >= 0) {
+        const token = callToken(r, cs);
+        if (token === 0) ctx.report(`${name}: its token is 0 (0 names no call)`);
+        else if (w[r.callTableEntry(callerSlot, token)] !== cs + 1) ctx.report(`${name}: its caller's call table does not lead to it from its token ${token >>> 0} (a reply could not find it)`);
       }
       if (state === L.CALL_QUEUED) checkQueuedCall(ctx, cs, name);
       else if (w[c + L.C_MESSAGE] !== -1) ctx.report(`${name}: still points at message slot ${w[c + L.C_MESSAGE]}`);

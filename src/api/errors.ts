@@ -32,6 +32,8 @@ export class NoSpaceError extends KipcError {}
 export class BrokenPipeError extends KipcError {}
 export class NotSupportedError extends KipcError {}
 export class TimeoutError extends KipcError {}
+/** The kernel was closed: `Kernel.close()` settled every pending operation of init with it, and every later use throws it. */
+export class KernelClosedError extends KipcError {}
 
 const CLASSES: Record<number, [new (errno: number, message: string, options?: { cause?: unknown }) => KipcError, string]> = {
   [E.EPERM]: [PermissionError, 'the handle lacks a right this needs, or the caller may not do this'],
@@ -48,6 +50,7 @@ const CLASSES: Record<number, [new (errno: number, message: string, options?: { 
   [E.ENOSPC]: [NoSpaceError, 'a table is full (handles or names)'],
   [E.EPIPE]: [BrokenPipeError, 'the other end is gone (object destroyed or task dead)'],
   [E.ENOSYS]: [NotSupportedError, 'no such syscall'],
+  [E.ESHUTDOWN]: [KernelClosedError, 'the kernel is closed'],
   [E.ETIMEDOUT]: [TimeoutError, 'the deadline passed'],
 };
 

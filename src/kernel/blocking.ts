@@ -33,6 +33,7 @@ export async function blockingAsync(
 ): Promise<number> {
   for (;;) {
     if (signal?.aborted) return -EINTR;
+    if (ctx.r.closedError !== undefined) throw ctx.r.closedError();
     const r = attempt(ctx, h, mem, offset, n);
     if (r !== WOULD_BLOCK) return r;
     if ((await parkAsync(ctx, deadline, signal)) === PARK_TIMED_OUT) return -ETIMEDOUT;

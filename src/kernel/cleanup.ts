@@ -64,10 +64,15 @@ export class Reap {
   private stepPhase = PHASE_NAMES;
   private stepCursor = 0;
 
+  /**
+   * `keepTask`: release everything the task holds but leave its slot as it
+   * is (init, whose thread lives on, when its kernel is closed).
+   */
   constructor(
     readonly slot: number,
     readonly pid: number,
     readonly exitCode: number,
+    readonly keepTask = false,
   ) {}
 
   /** Whether every step has run. */
@@ -114,7 +119,7 @@ export class Reap {
           this.next();
           break;
         case PHASE_FINISH:
-          finish(r, this.slot, this.exitCode);
+          finish(r, this.slot, this.exitCode, this.keepTask);
           this.next();
           break;
       }
@@ -159,7 +164,7 @@ function settleCall(r: Region, cs: number, pid: number): void {
 }
 
 /** The last step: counters lowered, the slot marked exited, every waiter woken to look again. Kernel lock held. */
-function finish(r: Region, slot: number, exitCode: number): void {
+function finish(r: Region, slot: number, exitCode: number, keepTask: boolean): void {
   const w = r.w;
   const t = r.task(slot);
   for (let i = 0; i <= L.TASK_PARK_RECORDS; i++) {
@@ -173,8 +178,10 @@ function finish(r: Region, slot: number, exitCode: number): void {
   if (Atomics.exchange(w, t + L.T_SPINNING, 0) === 1) Atomics.sub(w, L.H_SPINNERS, 1);
   r.set(t + L.T_BLOCKED_OBJECT, 0);
   r.set(t + L.T_BLOCKED_EVENT, 0);
-  r.set(t + L.T_EXIT_CODE, exitCode);
-  r.set(t + L.T_STATE, L.TASK_EXITED);
+  if (!keepTask) {
+    r.set(t + L.T_EXIT_CODE, exitCode);
+    r.set(t + L.T_STATE, L.TASK_EXITED);
+  }
   // It may have died between answering a call and waking its caller:
   for (let cs = 0; cs < r.maxCalls; cs++) {
     const c = r.call(cs);
@@ -186,6 +193,7 @@ function finish(r: Region, slot: number, exitCode: number): void {
     const at = r.object(o);
     if (w[at + L.O_TYPE] !== L.OBJ_FREE) wakeObjectWaiters(w, at);
   }
+  if (keepTask) return;
   w[L.H_STAT_TASK_EXITS] = w[L.H_STAT_TASK_EXITS]! + 1;
   // Its counters join the kernel's totals.
   w[L.H_STAT_SENDS] = w[L.H_STAT_SENDS]! + w[t + L.T_SENDS]!;

@@ -15,6 +15,8 @@ export const EINVAL = 22;
 export const ENOSPC = 28;
 export const EPIPE = 32;
 export const ENOSYS = 38;
+/** kipc's own: the kernel was closed (`Kernel.close()`); no operation of its init task works any more. */
+export const ESHUTDOWN = 108;
 export const ETIMEDOUT = 110;
 
 /**
@@ -39,5 +41,6 @@ export const ERRNO_NAMES: Readonly<Record<number, string>> = {
   [ENOSPC]: 'ENOSPC',
   [EPIPE]: 'EPIPE',
   [ENOSYS]: 'ENOSYS',
+  [ESHUTDOWN]: 'ESHUTDOWN',
   [ETIMEDOUT]: 'ETIMEDOUT',
 };

@@ -35,6 +35,22 @@ export function wakePollers(w: Int32Array): void {
   if (Atomics.load(w, L.H_POLLERS) > 0) bumpAndWake(w, L.H_POLL_SEQ);
 }
 
+/**
+ * Wakes every thread parked on any kernel word: the kernel lock, every
+ * object, every call, the pollers, the keyboard pipes and page deliveries.
+ * Each looks again at what it waits for. For events that concern every
+ * waiter at once (a kernel closed).
+ */
+export function wakeEveryWaiter(r: Region): void {
+  const w = r.w;
+  Atomics.notify(w, L.H_LOCK);
+  bumpAndWake(w, L.H_POLL_SEQ);
+  for (let o = 0; o < r.maxObjects; o++) wakeObjectWaiters(w, r.object(o));
+  for (let cs = 0; cs < r.maxCalls; cs++) Atomics.notify(w, r.call(cs) + L.C_STATE);
+  for (let p = 0; p < L.PIPE_SUBSCRIBERS; p++) Atomics.notify(w, r.pipe(p) + L.P_SEQ);
+  for (let slot = 0; slot < r.maxTasks; slot++) Atomics.notify(w, r.task(slot) + L.T_PAGE_SEQ);
+}
+
 /** Object ids as user code sees them: slot and generation in one number (u64 in HANDLE_INFO). */
 export function objectIdOf(r: Region, slot: number): number {
   return r.w[r.object(slot) + L.O_GEN]! * r.maxObjects + slot + 1;

@@ -108,6 +108,8 @@ export async function callAsync(ctx: TaskContext, h: number, mem: MessageMemory,
   const cs = await blockingAsync(tryCall, ctx, h, mem, offset, 0, deadline, signal);
   if (cs < 0) return cs;
   for (;;) {
+    // Once the task is closed its call is gone (withdrawn or abandoned).
+    if (ctx.r.closedError !== undefined) throw ctx.r.closedError();
     const r = takeReply(ctx, cs, mem, offset);
     if (r !== WOULD_BLOCK) return r;
     const parked = await parkAsync(ctx, deadline, signal);

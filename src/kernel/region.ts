@@ -126,6 +126,12 @@ export class Region {
   readonly frameRefs: number;
   /** This thread's lock tag. */
   lockTag = 0;
+  /**
+   * Set once this thread's task is closed (init, by `Kernel.close()`): every
+   * later kernel operation that would take the kernel lock or a queue lock,
+   * and every wait still pending, throws the error it makes.
+   */
+  closedError: (() => Error) | undefined = undefined;
 
   constructor(buffer: SharedArrayBuffer) {
     this.buffer = buffer;
@@ -215,8 +221,17 @@ export class Region {
   }
 
   // --- the lock ------------------------------------------------------------
-  /** Takes the kernel lock: CAS, then a spin of at most `spin` microseconds, then parks. */
+  /**
+   * Takes the kernel lock: CAS, then a spin of at most `spin` microseconds,
+   * then parks. Throws {@link closedError}'s error once this task is closed.
+   */
   lock(): void {
+    if (this.closedError !== undefined) throw this.closedError();
+    this.lockEvenIfClosed();
+  }
+
+  /** {@link lock}, also once this task is closed: for reading the kernel (snapshots) after close. */
+  lockEvenIfClosed(): void {
     if (Atomics.compareExchange(this.w, H_LOCK, 0, this.lockTag) !== 0) this.lockContended();
   }
 

@@ -114,6 +114,7 @@ export async function waitManyAsync(
   if (!checkArguments(handles, interests, ready)) return -EINVAL;
   for (;;) {
     if (signal?.aborted) return -EINTR;
+    if (ctx.r.closedError !== undefined) throw ctx.r.closedError();
     const found = pollMany(ctx, handles, interests, ready);
     if (found !== 0) return found;
     const timeout = remaining(deadline);

@@ -310,6 +310,7 @@ const SUPERVISOR_QUEUE_WAIT_MS = 5;
  * holder (the supervisor needs the kernel lock to repair).
  */
 export function lockQueue(r: Region, o: number, which: number): void {
+  if (r.closedError !== undefined) throw r.closedError();
   const w = r.w;
   const word = o + which;
   const tag = r.lockTag;

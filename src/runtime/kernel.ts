@@ -15,14 +15,15 @@ import { availableParallelism } from 'node:os';
 import * as L from '../kernel/layout.js';
 import { bootRegion } from '../kernel/boot.js';
 import { allocTask } from '../kernel/tasks.js';
-import { releaseAllHandles } from '../kernel/handles.js';
-import { removeBindingsBy } from '../objects/namespace.js';
+import { Reap } from '../kernel/cleanup.js';
+import { wakeEveryWaiter } from '../kernel/objects.js';
+import { EINVAL, ESHUTDOWN } from '../kernel/errno.js';
 import { Task } from './task.js';
 import type { KernelSnapshot, KernelUsage } from './snapshot.js';
 import type { SupervisorNotice, SupervisorRequest } from './protocol.js';
 import { SUPERVISOR_TAG } from '../kernel/region.js';
 import { releaseQueueLocksOf } from '../objects/queue.js';
-import { check } from '../api/errors.js';
+import { check, InvalidArgumentError, KernelClosedError } from '../api/errors.js';
 import { PERSONALITY_ROU2EXOS, PERSONALITY_STRAT9 } from '../abi/numbers.js';
 import { ensureMailboxLocked } from '../objects/mailbox.js';
 import { NetworkInterface } from '../devices/network-interface.js';
@@ -110,6 +111,20 @@ export interface TaskHandle {
 }
 
 const DEFAULT_MEMORY_BYTES = 64 * 1024;
+const TASK_STATE_NAMES: Readonly<Record<number, string>> = { [L.TASK_STARTING]: 'starting', [L.TASK_RUNNING]: 'running', [L.TASK_DYING]: 'dying' };
+const MAX_MEMORY_BYTES = 1 << 30;
+
+/**
+ * A clone of spawn data, made here so that data no thread could receive is
+ * refused before a task slot is taken (the clone is what the task gets).
+ */
+function cloneData(data: unknown): unknown {
+  try {
+    return structuredClone(data);
+  } catch (error) {
+    throw new InvalidArgumentError(EINVAL, `Kernel.spawn: options.data cannot be cloned to a worker thread (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+  }
+}
 
 /**
  * Events: `'error'` (an `Error`) when the kernel's supervisor fails to clean
@@ -152,13 +167,24 @@ export class Kernel extends EventEmitter {
 
   /**
    * Starts a task running the ES module at `module` in a worker thread. The
-   * module calls `attach()` to get its Task. Throws OutOfMemoryError when
-   * the task table is full.
+   * module calls `attach()` to get its Task. Every option is checked before
+   * a task slot is taken, so a bad one changes nothing.
+   * Errors: InvalidArgumentError `options.data` cannot be cloned to another
+   * thread (a function, a symbol, a class instance with private state...),
+   * or `memoryBytes` is not an integer in 0..2^30; RangeError an unknown
+   * personality; OutOfMemoryError the task table is full; KernelClosedError
+   * after close().
    */
   spawn(module: string | URL, options: SpawnOptions = {}): TaskHandle {
+    this.assertOpen('Kernel.spawn');
     const url = module instanceof URL ? module.href : /^[a-z]+:/i.test(module) ? module : pathToFileURL(module).href;
     const personality = options.personality ?? 'strat9';
     if (personality !== 'strat9' && personality !== 'rou2exos') throw new RangeError(`Kernel.spawn: unknown personality '${String(personality)}'`);
+    const memoryBytes = options.memoryBytes ?? DEFAULT_MEMORY_BYTES;
+    if (!Number.isInteger(memoryBytes) || memoryBytes < 0 || memoryBytes > MAX_MEMORY_BYTES) {
+      throw new InvalidArgumentError(EINVAL, `Kernel.spawn: memoryBytes must be an integer from 0 to ${MAX_MEMORY_BYTES}, not ${String(memoryBytes)}`);
+    }
+    const data = cloneData(options.data);
     const r = this.task.ctx.r;
     r.lock();
     const slot = allocTask(r, 1, personality === 'rou2exos' ? PERSONALITY_ROU2EXOS : PERSONALITY_STRAT9);
@@ -168,7 +194,7 @@ export class Kernel extends EventEmitter {
     check(made, 'Kernel.spawn');
     const pid = r.w[r.task(slot) + L.T_PID]!;
     const exited = new Promise<TaskExit>((resolve) => this.exits.set(pid, resolve));
-    this.post({ op: 'spawn', slot, pid, url, data: options.data, memoryBytes: options.memoryBytes ?? DEFAULT_MEMORY_BYTES });
+    this.post({ op: 'spawn', slot, pid, url, data, memoryBytes });
     if (this.liveChildren++ === 0) this.supervisor.ref();
     return {
       pid,
@@ -187,6 +213,7 @@ export class Kernel extends EventEmitter {
    * on this thread. Throws BusyError if one is attached already.
    */
   async attachNetwork(link: FrameLink): Promise<NetworkInterface> {
+    this.assertOpen('Kernel.attachNetwork');
     const nic = await NetworkInterface.attach(this.task.ctx, link);
     this.devices.add(nic);
     return nic;
@@ -199,6 +226,7 @@ export class Kernel extends EventEmitter {
    * terminal back. Throws BusyError if one is attached already.
    */
   attachKeyboard(options?: KeyboardOptions): KeyboardDevice {
+    this.assertOpen('Kernel.attachKeyboard');
     const keyboard = KeyboardDevice.attach(this.task.ctx, options);
     this.devices.add(keyboard);
     return keyboard;
@@ -230,14 +258,30 @@ export class Kernel extends EventEmitter {
    * after close() too. Not from inside a kernel operation.
    */
   check(): string[] {
-    return checkKernel(this.task.ctx.r);
+    const r = this.task.ctx.r;
+    const problems = checkKernel(r);
+    // What only this object knows: which tasks it started a thread for.
+    for (let slot = 1; slot < r.maxTasks; slot++) {
+      const t = r.task(slot);
+      const state = Atomics.load(r.w, t + L.T_STATE);
+      if (state !== L.TASK_STARTING && state !== L.TASK_RUNNING && state !== L.TASK_DYING) continue;
+      const pid = r.w[t + L.T_PID]!;
+      if (!this.exits.has(pid)) problems.push(`task slot ${slot} (pid ${pid}): ${TASK_STATE_NAMES[state]} but this kernel runs no thread for it and awaits no exit (a task slot lost for good)`);
+    }
+    return problems;
   }
 
   /**
-   * Detaches the devices attached through it, terminates every task, stops
-   * the supervisor, and closes the init task's handles and names: its ports
-   * are destroyed, so every operation still pending on them settles (EPIPE
-   * or EBADF) and nothing keeps the process alive.
+   * Closes the kernel: detaches the devices attached through it, terminates
+   * every task (each is reaped as if it died), stops the supervisor, and
+   * releases everything init holds, as for a task that dies: its calls are
+   * withdrawn, calls it received get EPIPE, its handles and names, mailbox,
+   * registrations, subscription and pages go, so its objects are freed.
+   * Every operation of init still pending (a receive, a call, a mailbox or
+   * keyboard wait, a wait on many) then rejects with KernelClosedError, and
+   * so does every later use of this kernel or of init's task (the ABI
+   * returns -ESHUTDOWN), but for check(), snapshot() and usage(), which
+   * keep working. Idempotent: every call returns the same promise.
    */
   close(): Promise<void> {
     this.closing ??= Promise.all([...this.devices].map((device) => device.detach()))
@@ -250,18 +294,39 @@ export class Kernel extends EventEmitter {
           }),
       )
       .then(() => this.supervisor.terminate())
-      .then(() => {
-        // Init's thread lives on: close its handles and names (its ports die,
-        // so its pending operations settle with EPIPE or EBADF), but leave
-        // its calls for its own pending code to take.
-        this.task.stopUpcalls();
-        const r = this.task.ctx.r;
-        r.lock();
-        releaseAllHandles(r, 0);
-        removeBindingsBy(r, 1);
-        r.unlock();
-      });
+      .then(() => this.closeInit());
     return this.closing;
+  }
+
+  /**
+   * Releases what init holds (a reap that keeps its slot), then makes every
+   * pending and later operation of init fail with KernelClosedError and
+   * wakes every word it may be waiting on, so that nothing keeps the
+   * process alive.
+   */
+  private closeInit(): void {
+    this.task.stopUpcalls();
+    const r = this.task.ctx.r;
+    const reap = new Reap(0, 1, 0, true);
+    while (!reap.done) {
+      r.lock();
+      try {
+        reap.step(r);
+      } catch (error) {
+        r.rollback();
+        releaseQueueLocksOf(r, r.lockTag);
+        r.unlock();
+        throw error;
+      }
+      r.unlock();
+    }
+    r.closedError = () => new KernelClosedError(ESHUTDOWN, 'kipc: the kernel is closed (Kernel.close() was called)');
+    wakeEveryWaiter(r);
+  }
+
+  /** Throws KernelClosedError once close() has begun. */
+  private assertOpen(operation: string): void {
+    if (this.closing !== undefined) throw new KernelClosedError(ESHUTDOWN, `${operation}: the kernel is closed (Kernel.close() was called)`);
   }
 
   private post(request: SupervisorRequest): void {

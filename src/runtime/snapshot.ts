@@ -258,7 +258,7 @@ export function usage(r: Region): KernelUsage {
 
 export function snapshot(r: Region): KernelSnapshot {
   const w = r.w;
-  r.lock();
+  r.lockEvenIfClosed();
   try {
     const tasks: TaskInfo[] = [];
     for (let slot = 0; slot < r.maxTasks; slot++) {

@@ -19,7 +19,7 @@ import { Pages } from '../api/pages.js';
 import { createPort, DEFAULT_PORT_CAPACITY } from '../objects/port.js';
 import { connect, unbind } from '../objects/namespace.js';
 import { reply } from '../objects/call.js';
-import { check } from '../api/errors.js';
+import { check, KernelClosedError } from '../api/errors.js';
 import { Port } from '../api/port.js';
 import {
   type BytesChannelOptions,
@@ -38,7 +38,7 @@ import { createSemaphore } from '../objects/semaphore.js';
 import { createRing } from '../objects/ring.js';
 import type { Message } from '../api/message.js';
 import { snapshot, usage, type KernelSnapshot, type KernelUsage } from './snapshot.js';
-import { EPIPE } from '../kernel/errno.js';
+import { EPIPE, ESHUTDOWN } from '../kernel/errno.js';
 
 export interface PortOptions {
   /** Queue capacity in messages, 1..65536. Default 16 (Strat9's). */
@@ -113,14 +113,22 @@ export class Task {
    * a bad argument. Blocking syscalls put this thread to sleep.
    */
   syscall(nr: number, a0?: unknown, a1?: unknown, a2?: unknown, a3?: unknown, a4?: unknown): number {
-    if (isPageSyscall(nr)) return pageSyscall(this.ctx, this.mem(), nr, a0, a1, a2, a3, a4);
-    return this.table(this.ctx, this.mem(), nr, a0, a1, a2);
+    try {
+      if (isPageSyscall(nr)) return pageSyscall(this.ctx, this.mem(), nr, a0, a1, a2, a3, a4);
+      return this.table(this.ctx, this.mem(), nr, a0, a1, a2);
+    } catch (error) {
+      return closedErrno(error);
+    }
   }
 
   /** Like {@link syscall}, but a blocking syscall waits without blocking the event loop. */
-  syscallAsync(nr: number, a0?: unknown, a1?: unknown, a2?: unknown, a3?: unknown, a4?: unknown): Promise<number> {
-    if (isPageSyscall(nr)) return pageSyscallAsync(this.ctx, this.mem(), nr, a0, a1, a2, a3, a4);
-    return this.tableAsync(this.ctx, this.mem(), nr, a0, a1, a2);
+  async syscallAsync(nr: number, a0?: unknown, a1?: unknown, a2?: unknown, a3?: unknown, a4?: unknown): Promise<number> {
+    try {
+      if (isPageSyscall(nr)) return await pageSyscallAsync(this.ctx, this.mem(), nr, a0, a1, a2, a3, a4);
+      return await this.tableAsync(this.ctx, this.mem(), nr, a0, a1, a2);
+    } catch (error) {
+      return closedErrno(error);
+    }
   }
 
   /** This task's mailbox (rou2exOS, SPEC section 4): byte messages from any task, and network frames. */
@@ -235,4 +243,10 @@ export class Task {
   usage(): KernelUsage {
     return usage(this.ctx.r);
   }
+}
+
+/** A syscall of a closed task returns -ESHUTDOWN (the ABI never throws); anything else is a kipc bug and propagates. */
+function closedErrno(error: unknown): number {
+  if (error instanceof KernelClosedError) return -ESHUTDOWN;
+  throw error;
 }

@@ -313,10 +313,12 @@ export class Kernel extends EventEmitter {
       try {
         reap.step(r);
       } catch (error) {
+        // As in the supervisor: undone, reported, and the close goes on.
         r.rollback();
         releaseQueueLocksOf(r, r.lockTag);
         r.unlock();
-        throw error;
+        this.reportError(new Error(`kipc: releasing what init holds failed; the kernel is closed all the same: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`));
+        break;
       }
       r.unlock();
     }

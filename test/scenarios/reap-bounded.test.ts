@@ -10,6 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Message, type Kernel } from '../../src/index.js';
+import * as L from '../../src/kernel/layout.js';
 import { fixture, waitFor, within, withKernel } from '../helpers.js';
 import { controlWords, isChecked } from '../fixtures/scenario-lib.js';
 
@@ -113,4 +114,34 @@ test('tasks holding hundreds of calls are killed at random moments while a serve
     await waitFor(() => kernel.usage().calls === baseline.calls, 'every call slot to be freed');
     assert.ok(answered >= 0);
   }, LIMITS);
+});
+
+test('a reap that fails (here: a supervisor whose undo log is too small) is undone and reported; the kernel goes on', async () => {
+  await withKernel(async (kernel) => {
+    // The supervisor reads the undo log's size when its thread starts, just
+    // after Kernel.create(): make it far too small for a task with many ports.
+    const r = kernel.task.ctx.r;
+    const realEntries = r.w[L.H_UNDO_ENTRIES]!;
+    r.w[L.H_UNDO_ENTRIES] = 64;
+    const errors: Error[] = [];
+    kernel.on('error', (error: Error) => errors.push(error));
+    // Once the supervisor has started a task it has read the size: give the real one back to every later task.
+    const probeReady = controlWords(1);
+    const probe = kernel.spawn(fixture('reap-holder'), { data: { ports: 0, ctl: probeReady.buffer } });
+    await waitFor(() => Atomics.load(probeReady, 0) === 1, 'the supervisor to start a task');
+    r.w[L.H_UNDO_ENTRIES] = realEntries;
+    const ctl = controlWords(1);
+    const holder = kernel.spawn(fixture('reap-holder'), { data: { ports: 100, ctl: ctl.buffer } });
+    await waitFor(() => Atomics.load(ctl, 0) === 1, 'the holder to create its ports');
+    const exit = await within(holder.terminate(), 20_000, 'the failed reap to be reported');
+    assert.match(exit.cleanupError ?? '', /undo log overflow/);
+    assert.equal(errors.length, 1);
+    assert.match(errors[0]!.message, new RegExp(`cleanup after task ${holder.pid} failed`));
+    // The lock was freed and the kernel works: init creates a port, and a small task lives and is reaped.
+    kernel.task.createPort().close();
+    assert.deepEqual((await probe.terminate()).cleanupError, undefined, 'a small task is still reaped');
+    // What the failed reap left is reported, and nothing else.
+    const problems = kernel.check();
+    assert.ok(problems.length > 0 && problems.every((p) => p.includes(`pid ${holder.pid}`)), problems.join('\n'));
+  }, { skipCheck: true });
 });

@@ -16,6 +16,8 @@ export const ENOSPC = 28;
 export const EPIPE = 32;
 export const ENOSYS = 38;
 export const ETIMEDOUT = 110;
+/** A per-task quota is exhausted (docs/quotas.md); Linux's "disk quota exceeded". */
+export const EDQUOT = 122;
 
 /**
  * Internal result of a kernel op that cannot proceed yet: the caller parks on
@@ -40,4 +42,5 @@ export const ERRNO_NAMES: Readonly<Record<number, string>> = {
   [EPIPE]: 'EPIPE',
   [ENOSYS]: 'ENOSYS',
   [ETIMEDOUT]: 'ETIMEDOUT',
+  [EDQUOT]: 'EDQUOT',
 };

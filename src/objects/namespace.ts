@@ -13,6 +13,7 @@ import type { Region } from '../kernel/region.js';
 import type { TaskContext } from '../kernel/context.js';
 import { type MessageMemory, inBounds } from '../kernel/copy.js';
 import { installHandle, lookupTyped, objectOfEntry } from '../kernel/handles.js';
+import { charge, creditPid } from '../kernel/quota.js';
 
 const SLASH = 0x2f;
 
@@ -84,6 +85,8 @@ function bindLocked(ctx: TaskContext, slot: number, mem: MessageMemory, ptr: num
     }
   }
   if (free < 0) return -ENOSPC;
+  const refused = charge(r, ctx.slot, L.QUOTA_NAMES, 1);
+  if (refused < 0) return refused;
   const at = (free + L.N_PATH) << 2;
   // Path bytes go into the free entry before the logged stores publish it.
   r.bytes.set(mem.bytes.subarray(ptr, ptr + length), at);
@@ -157,6 +160,7 @@ function removeBinding(r: Region, n: number): void {
   r.set(n + L.N_USED, 0);
   r.add(r.object(slot) + L.O_BINDINGS, -1);
   r.add(L.H_BINDINGS_USED, -1);
+  creditPid(r, r.w[n + L.N_BINDER]!, L.QUOTA_NAMES, 1);
 }
 
 /** Removes every name of the object in `slot` (it is being destroyed). Lock held. */

@@ -21,6 +21,7 @@ import type { Region } from '../kernel/region.js';
 import type { TaskContext } from '../kernel/context.js';
 import { type MessageMemory, inBounds } from '../kernel/copy.js';
 import { liveSlotOf } from '../kernel/tasks.js';
+import { quotaRoom } from '../kernel/quota.js';
 import { bumpAndWake } from '../backend/futex.js';
 import {
   allocFrames,
@@ -150,7 +151,10 @@ function takeFreeDelivery(r: Region): number {
 function retire(r: Region, index: number): void {
   const d = r.delivery(index);
   const sender = liveSlotOf(r, r.w[d + L.D_SENDER]!);
-  if (sender >= 0) r.add(r.task(sender) + L.T_PAGES_IN_FLIGHT, -r.w[d + L.D_NPAGES]!);
+  if (sender >= 0) {
+    r.add(r.task(sender) + L.T_PAGES_IN_FLIGHT, -r.w[d + L.D_NPAGES]!);
+    r.add(r.task(sender) + L.T_QUOTA_USED + L.QUOTA_DELIVERIES, -1);
+  }
   r.set(d + L.D_STATE, L.DELIVERY_FREE);
   r.set(d + L.D_NEXT, r.w[L.H_DELIVERY_FREE]!);
   r.set(L.H_DELIVERY_FREE, index + 1);
@@ -282,6 +286,8 @@ function deliver(ctx: TaskContext, slot: number, type: number, vpn: number, npag
   const r = ctx.r;
   const w = r.w;
   if (w[L.H_DELIVERY_FREE] === 0) return -EAGAIN;
+  const refused = quotaRoom(r, ctx.slot, L.QUOTA_DELIVERIES, 1);
+  if (refused < 0) return refused;
   const copy = (flags & L.SEND_DUPLICATE) !== 0 ? allocFrames(r, npages, false) : -1;
   if (copy === -ENOMEM) return copy;
   const index = takeFreeDelivery(r);
@@ -308,6 +314,7 @@ function deliver(ctx: TaskContext, slot: number, type: number, vpn: number, npag
   r.set(d + L.D_STATE, L.DELIVERY_PENDING);
   appendPending(r, slot, index);
   r.add(r.task(ctx.slot) + L.T_PAGES_IN_FLIGHT, npages);
+  r.add(r.task(ctx.slot) + L.T_QUOTA_USED + L.QUOTA_DELIVERIES, 1);
   r.add(L.H_DELIVERIES_USED, 1);
   return 0;
 }

@@ -14,6 +14,7 @@ import { availableParallelism } from 'node:os';
 import * as L from '../kernel/layout.js';
 import { bootRegion } from '../kernel/boot.js';
 import { allocTask } from '../kernel/tasks.js';
+import { type Quotas, quotasFromOptions } from '../kernel/quota.js';
 import { releaseAllHandles } from '../kernel/handles.js';
 import { removeBindingsBy } from '../objects/namespace.js';
 import { Task } from './task.js';
@@ -83,6 +84,16 @@ export interface SpawnOptions {
    * task gets its mailbox at once). Pids are shared by both.
    */
   personality?: 'strat9' | 'rou2exos';
+  /**
+   * The task's budget of each kernel resource (docs/quotas.md); those not
+   * given default to its whole handle table, half of it for received
+   * handles, and half of each kernel-wide table. Past one, the operation
+   * is EDQUOT (QuotaExceededError naming the quota). Non-negative integers;
+   * `handles` at most maxHandles, `receivedHandles` at most `handles`.
+   */
+  quotas?: Partial<Quotas>;
+  /** false: other tasks' HANDLE_GRANT into this task fail with EDQUOT (default true; see Task.refuseGrants). */
+  acceptGrants?: boolean;
 }
 
 /** How a task ended. */
@@ -147,8 +158,10 @@ export class Kernel {
     const personality = options.personality ?? 'strat9';
     if (personality !== 'strat9' && personality !== 'rou2exos') throw new RangeError(`Kernel.spawn: unknown personality '${String(personality)}'`);
     const r = this.task.ctx.r;
+    const quotas = quotasFromOptions(r, options.quotas, 'Kernel.spawn');
+    if (options.acceptGrants !== undefined && typeof options.acceptGrants !== 'boolean') throw new TypeError(`Kernel.spawn: acceptGrants must be a boolean, got ${String(options.acceptGrants)}`);
     r.lock();
-    const slot = allocTask(r, 1, personality === 'rou2exos' ? PERSONALITY_ROU2EXOS : PERSONALITY_STRAT9);
+    const slot = allocTask(r, 1, personality === 'rou2exos' ? PERSONALITY_ROU2EXOS : PERSONALITY_STRAT9, quotas, options.acceptGrants === false);
     const made = slot < 0 || personality !== 'rou2exos' ? slot : ensureMailboxLocked(r, slot);
     if (made < 0) r.fail(made);
     else r.unlock();

@@ -80,6 +80,11 @@ const CLASSES: Record<number, [new (errno: number, message: string, options?: { 
 
 /** The error for `errno` raised by `operation` (e.g. 'Port.send'). */
 export function errorFor(errno: number, operation: string, cause?: unknown): KipcError {
+  if (errno === E.EAGAIN) {
+    // The deliveries quota is EAGAIN (page IPC's in-flight quotas are): say so when it was the cause.
+    const refusal = takeQuotaRefusal();
+    if (refusal?.errno === E.EAGAIN) return new WouldBlockError(errno, `${operation}: ${quotaSentence(refusal)}; retry once receivers decide (EAGAIN)`);
+  }
   if (errno === E.EDQUOT) {
     const refusal = takeQuotaRefusal();
     return new QuotaExceededError(errno, `${operation}: ${quotaSentence(refusal)} (EDQUOT)`, cause === undefined ? undefined : { cause }, refusal);

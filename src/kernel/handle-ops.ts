@@ -15,7 +15,8 @@ import { semaphoreEvents } from '../objects/semaphore.js';
 /**
  * HANDLE_DUPLICATE: a new handle in the caller's table naming the same object
  * with the same rights, derived from `h`.
- * Errors: EBADF; EPERM `h` lacks grant; ENOSPC the table is full.
+ * Errors: EBADF; EPERM `h` lacks grant; ENOSPC the table is full; EDQUOT
+ * the caller's handles quota is reached.
  */
 export function duplicate(ctx: TaskContext, h: number): number {
   const r = ctx.r;
@@ -31,7 +32,7 @@ export function duplicate(ctx: TaskContext, h: number): number {
  * only the rights of `h` that are also in `rights` (e.g. the send-only and
  * receive-only ends of a channel), derived from `h`. Narrowing needs no
  * grant right. Errors: EBADF; EINVAL `rights` has bits beyond the five
- * rights; ENOSPC the table is full.
+ * rights; ENOSPC the table is full; EDQUOT the handles quota is reached.
  */
 export function restrict(ctx: TaskContext, h: number, rights: number): number {
   if (!Number.isInteger(rights) || (rights & ~L.RIGHTS_ALL) !== 0) return -EINVAL;

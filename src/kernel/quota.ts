@@ -13,7 +13,7 @@
  * half-way through an operation leaves its charges as they were.
  */
 import * as L from './layout.js';
-import { EDQUOT, ENOSPC } from './errno.js';
+import { EAGAIN, EDQUOT, ENOSPC } from './errno.js';
 import type { Region } from './region.js';
 import { liveSlotOf } from './tasks.js';
 
@@ -44,6 +44,8 @@ export interface QuotaRefusal {
   pid: number;
   /** The limit that was hit (the reserve, for 'grantReserve'; 0 for 'acceptGrants'). */
   limit: number;
+  /** The errno returned: EDQUOT, or EAGAIN for the deliveries quota (page IPC's in-flight quotas are EAGAIN, SPEC section 5). */
+  errno: number;
 }
 
 /**
@@ -60,10 +62,11 @@ export function takeQuotaRefusal(): QuotaRefusal | undefined {
   return refusal;
 }
 
-/** Notes why the op is refused and returns -EDQUOT. */
+/** Notes why the op is refused and returns -errno (EDQUOT but for the deliveries quota). */
 function refuse(quota: QuotaRefusal['quota'], pid: number, limit: number): number {
-  lastRefusal = { quota, pid, limit };
-  return -EDQUOT;
+  const errno = quota === 'deliveries' ? EAGAIN : EDQUOT;
+  lastRefusal = { quota, pid, limit, errno };
+  return -errno;
 }
 
 /** The word offset, in a task record, of what the task is charged for `kind`. */
@@ -165,7 +168,11 @@ export function quotasOf(r: Region, slot: number): TaskQuotas {
   return { limits, used, acceptGrants: r.w[t + L.T_REFUSES_GRANTS] === 0 };
 }
 
-/** Whether live task `slot` may be charged `amount` more of `kind`: 0, or -EDQUOT. Changes nothing. */
+/**
+ * Whether live task `slot` may be charged `amount` more of `kind`: 0, or
+ * -EDQUOT (-EAGAIN for QUOTA_DELIVERIES: like page IPC's in-flight page
+ * quota, it frees itself as receivers decide). Changes nothing.
+ */
 export function quotaRoom(r: Region, slot: number, kind: number, amount: number): number {
   const t = r.task(slot);
   const limit = r.w[t + L.T_QUOTA_LIMITS + kind]!;

@@ -203,8 +203,8 @@ export function withdrawQueuedCall(r: Region, cs: number): void {
  *
  * Errors: EFAULT the message is outside `src`; EPERM this task holds no reply
  * right for that call; EBADF/EPERM a handle to transfer (flags) that is not
- * one of this task's or lacks grant; ENOSPC the caller's handle table is full
- * (nothing sent, the right is kept); EPIPE the caller gave up or died (the
+ * one of this task's or lacks grant; ENOSPC the caller's handle table is full,
+ * EDQUOT its handles quota is reached (nothing sent, the right is kept); EPIPE the caller gave up or died (the
  * right is used up).
  */
 export function reply(ctx: TaskContext, src: MessageMemory, offset: number): number {

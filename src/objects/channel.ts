@@ -54,7 +54,8 @@ function slotWordsFor(maxBytes: number): number {
  * every right (so it counts as a sender and a receiver).
  * Errors: EINVAL capacity outside 1..MAX_CHANNEL_CAPACITY or maxBytes
  * outside 0..MAX_CHANNEL_MESSAGE_BYTES; ENOMEM no object slot or not
- * enough free pages; ENOSPC the caller's handle table is full.
+ * enough free pages; ENOSPC the caller's handle table is full; EDQUOT the
+ * caller's handles, objects or pages quota would be passed.
  */
 export function createChannel(ctx: TaskContext, capacity: number, maxBytes: number): number {
   if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CHANNEL_CAPACITY) return -EINVAL;

@@ -57,7 +57,7 @@ function pathCovers(r: Region, n: number, mem: MessageMemory, ptr: number, len: 
  * Errors: EBADF not a port handle; EPERM lacks read, write or grant; EFAULT
  * path outside memory; EINVAL empty, not starting with `/`, or too long;
  * EEXIST the path is bound; EPIPE the port is destroyed; ENOSPC the namespace
- * is full.
+ * is full; EDQUOT the caller's names quota is reached.
  */
 export function bind(ctx: TaskContext, h: number, mem: MessageMemory, ptr: number, len: number): number {
   const r = ctx.r;
@@ -132,7 +132,7 @@ export function unbind(ctx: TaskContext, mem: MessageMemory, ptr: number, len: n
  * IPC_CONNECT: resolves the path by longest prefix and returns a new
  * send-only (write) handle to the port.
  * Errors: EFAULT; EINVAL malformed path; ENOENT no binding covers it; ENOSPC
- * the caller's handle table is full.
+ * the caller's handle table is full; EDQUOT its handles quota is reached.
  */
 export function connect(ctx: TaskContext, mem: MessageMemory, ptr: number, len: number): number {
   const r = ctx.r;

@@ -215,7 +215,8 @@ function broadcastTargets(ctx: TaskContext, target: number): number[] {
  * target pid is not a live task; EAGAIN the caller's in-flight pages would
  * pass the quota, or no delivery record is free; ENOENT (single target)
  * the target has no handler for `type`; ENOMEM (single target) no frames
- * for a duplicate.
+ * for a duplicate. The caller's deliveries quota reached is EAGAIN too
+ * (docs/quotas.md).
  */
 export function pageSend(ctx: TaskContext, pid: number, type: number, addr: number, npages: number, flags: number, results?: number[]): number {
   const r = ctx.r;
@@ -279,8 +280,10 @@ function broadcast(ctx: TaskContext, targets: number[], type: number, vpn: numbe
  * the frames (the sender's, or fresh copies for a duplicate), charged to
  * the sender, appended to the target's pending list. With `takeOverHolds`
  * the record takes over the sender's holds instead of adding its own (a
- * move's first delivery). 0, -EAGAIN no record free, -ENOMEM no frames for
- * a copy; a failed delivery changes nothing.
+ * move's first delivery). The delivery counts against the sender's
+ * deliveries quota until retired. 0, -EAGAIN no record free or the quota
+ * reached, -ENOMEM no frames for a copy; a failed delivery
+ * changes nothing.
  */
 function deliver(ctx: TaskContext, slot: number, type: number, vpn: number, npages: number, flags: number, takeOverHolds: boolean): number {
   const r = ctx.r;

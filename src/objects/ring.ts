@@ -23,7 +23,8 @@ import { destroyPagedQueue, resetQueue } from './queue.js';
  * IPC_RING_CREATE: a ring of ceil(size / 4096) zeroed pages; returns a
  * handle with every right.
  * Errors: EINVAL `size` not a positive integer; ENOMEM not enough
- * consecutive free pages (or no object slot); ENOSPC handle table full.
+ * consecutive free pages (or no object slot); ENOSPC handle table full;
+ * EDQUOT the caller's handles, objects or pages quota would be passed.
  */
 export function createRing(ctx: TaskContext, size: number): number {
   if (!Number.isInteger(size) || size < 1) return -EINVAL;

@@ -110,7 +110,13 @@ test('deliveries: a hog sending pages nobody takes yet stops at its deliveries q
     const hog = await QuotaAgent.spawn(kernel);
     await sink.handlePages();
     const held = sink.hold();
-    assertRefused(await hog.exhaust('deliveries', { pid: sink.pid }), 8, 'deliveries', hog.pid, 8);
+    // Past the deliveries quota a send is EAGAIN, as past the in-flight page quota (SPEC section 5); the error names it.
+    const got = await hog.exhaust('deliveries', { pid: sink.pid });
+    assert.equal(got.made, 8);
+    assert.equal(got.error?.name, 'WouldBlockError');
+    assert.equal(got.error?.errno, 11);
+    assert.match(got.error!.message, new RegExp(`quota 'deliveries' of task ${hog.pid} is spent \\(limit 8\\)`));
+    assert.equal((await hog.quotas()).used.deliveries, 8);
     // Init's send finds a delivery record: the hog took only its half.
     const addr = kernel.task.pages.alloc(1);
     assert.equal(kernel.task.pages.send(sink.pid, QUOTA_PAGE_TYPE, addr, 1).delivered, 1);

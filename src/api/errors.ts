@@ -3,6 +3,7 @@
  * errno's name as `code`, and a sentence saying what went wrong.
  */
 import * as E from '../kernel/errno.js';
+import { takeQuotaRefusal, type QuotaRefusal } from '../kernel/quota.js';
 
 export class KipcError extends Error {
   /** The errno the ABI returned (positive). */
@@ -34,6 +35,31 @@ export class NotSupportedError extends KipcError {}
 export class TimeoutError extends KipcError {}
 /** The kernel was closed: `Kernel.close()` settled every pending operation of init with it, and every later use throws it. */
 export class KernelClosedError extends KipcError {}
+/**
+ * EDQUOT: a per-task quota is spent (docs/quotas.md). `quota` names it (a
+ * quota of SpawnOptions.quotas; 'acceptGrants' when a grant's receiver
+ * refuses grants; 'grantReserve' when a grant would take its last free
+ * handle slots), `pid` whose quota it is, `limit` the limit hit.
+ */
+export class QuotaExceededError extends KipcError {
+  readonly quota: QuotaRefusal['quota'] | undefined;
+  readonly pid: number | undefined;
+  readonly limit: number | undefined;
+  constructor(errno: number, message: string, options?: { cause?: unknown }, refusal?: QuotaRefusal) {
+    super(errno, message, options);
+    this.quota = refusal?.quota;
+    this.pid = refusal?.pid;
+    this.limit = refusal?.limit;
+  }
+}
+
+/** The sentence for a quota refusal. */
+function quotaSentence(refusal: QuotaRefusal | undefined): string {
+  if (refusal === undefined) return 'a per-task quota is spent';
+  if (refusal.quota === 'acceptGrants') return `task ${refusal.pid} refuses handle grants (acceptGrants: false)`;
+  if (refusal.quota === 'grantReserve') return `a grant may not take the last ${refusal.limit} free handle slots of task ${refusal.pid} (the grant reserve)`;
+  return `quota '${refusal.quota}' of task ${refusal.pid} is spent (limit ${refusal.limit})`;
+}
 
 const CLASSES: Record<number, [new (errno: number, message: string, options?: { cause?: unknown }) => KipcError, string]> = {
   [E.EPERM]: [PermissionError, 'the handle lacks a right this needs, or the caller may not do this'],
@@ -52,10 +78,20 @@ const CLASSES: Record<number, [new (errno: number, message: string, options?: { 
   [E.ENOSYS]: [NotSupportedError, 'no such syscall'],
   [E.ESHUTDOWN]: [KernelClosedError, 'the kernel is closed'],
   [E.ETIMEDOUT]: [TimeoutError, 'the deadline passed'],
+  [E.EDQUOT]: [QuotaExceededError, 'a per-task quota is spent'],
 };
 
 /** The error for `errno` raised by `operation` (e.g. 'Port.send'). */
 export function errorFor(errno: number, operation: string, cause?: unknown): KipcError {
+  if (errno === E.EAGAIN) {
+    // The deliveries quota is EAGAIN (page IPC's in-flight quotas are): say so when it was the cause.
+    const refusal = takeQuotaRefusal();
+    if (refusal?.errno === E.EAGAIN) return new WouldBlockError(errno, `${operation}: ${quotaSentence(refusal)}; retry once receivers decide (EAGAIN)`);
+  }
+  if (errno === E.EDQUOT) {
+    const refusal = takeQuotaRefusal();
+    return new QuotaExceededError(errno, `${operation}: ${quotaSentence(refusal)} (EDQUOT)`, cause === undefined ? undefined : { cause }, refusal);
+  }
   const entry = CLASSES[errno];
   if (!entry) return new KipcError(errno, `${operation}: failed with errno ${errno}`);
   const [Class, sentence] = entry;

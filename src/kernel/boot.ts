@@ -2,6 +2,8 @@
  * Creates and initialises a kernel region: header, free lists, the init task.
  */
 import * as L from './layout.js';
+import { Region } from './region.js';
+import { QUOTA_NAMES, defaultQuotas } from './quota.js';
 
 /**
  * Allocates the SharedArrayBuffer for `limits` and lays out every table.
@@ -76,6 +78,8 @@ export function bootRegion(limits: L.Limits): SharedArrayBuffer {
   w[init + L.T_STATE] = L.TASK_RUNNING;
   w[init + L.T_GEN] = 0;
   w[init + L.T_PID] = 1;
+  const initQuotas = defaultQuotas(new Region(buffer), true);
+  QUOTA_NAMES.forEach((name, kind) => (w[init + L.T_QUOTA_LIMITS + kind] = initQuotas[name]));
   return buffer;
 }
 

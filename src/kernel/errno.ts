@@ -18,6 +18,8 @@ export const ENOSYS = 38;
 /** kipc's own: the kernel was closed (`Kernel.close()`); no operation of its init task works any more. */
 export const ESHUTDOWN = 108;
 export const ETIMEDOUT = 110;
+/** A per-task quota is exhausted (docs/quotas.md); Linux's "disk quota exceeded". */
+export const EDQUOT = 122;
 
 /**
  * Internal result of a kernel op that cannot proceed yet: the caller parks on
@@ -43,4 +45,5 @@ export const ERRNO_NAMES: Readonly<Record<number, string>> = {
   [ENOSYS]: 'ENOSYS',
   [ESHUTDOWN]: 'ESHUTDOWN',
   [ETIMEDOUT]: 'ETIMEDOUT',
+  [EDQUOT]: 'EDQUOT',
 };

@@ -7,6 +7,7 @@ import type { TaskContext } from './context.js';
 import { type MessageMemory, inBounds, writeI32 } from './copy.js';
 import { installHandle, lookupHandle, lookupTyped, objectOfEntry, releaseEntry, revokeDescendants } from './handles.js';
 import { liveSlotOf } from './tasks.js';
+import { grantRoom } from './quota.js';
 import { objectIdOf } from './objects.js';
 import { queueEvents, withQueueRetry } from '../objects/queue.js';
 import { semaphoreEvents } from '../objects/semaphore.js';
@@ -14,7 +15,8 @@ import { semaphoreEvents } from '../objects/semaphore.js';
 /**
  * HANDLE_DUPLICATE: a new handle in the caller's table naming the same object
  * with the same rights, derived from `h`.
- * Errors: EBADF; EPERM `h` lacks grant; ENOSPC the table is full.
+ * Errors: EBADF; EPERM `h` lacks grant; ENOSPC the table is full; EDQUOT
+ * the caller's handles quota is reached.
  */
 export function duplicate(ctx: TaskContext, h: number): number {
   const r = ctx.r;
@@ -30,7 +32,7 @@ export function duplicate(ctx: TaskContext, h: number): number {
  * only the rights of `h` that are also in `rights` (e.g. the send-only and
  * receive-only ends of a channel), derived from `h`. Narrowing needs no
  * grant right. Errors: EBADF; EINVAL `rights` has bits beyond the five
- * rights; ENOSPC the table is full.
+ * rights; ENOSPC the table is full; EDQUOT the handles quota is reached.
  */
 export function restrict(ctx: TaskContext, h: number, rights: number): number {
   if (!Number.isInteger(rights) || (rights & ~L.RIGHTS_ALL) !== 0) return -EINVAL;
@@ -67,8 +69,13 @@ function closeOnce(ctx: TaskContext, h: number, type: number): number {
 
 /**
  * HANDLE_GRANT: copies `h` into the table of task `pid` and returns the new
- * handle's value there. Errors: EBADF; EPERM lacks grant; ESRCH no live task
- * `pid`; ENOSPC its table is full.
+ * handle's value there. A grant into another task's table is not consented
+ * to, so it is bounded (docs/quotas.md): it counts against the receiver's
+ * received-handles budget until closed, and never takes the receiver's
+ * last free slots (the grant reserve). A grant to oneself is a duplicate.
+ * Errors: EBADF; EPERM lacks grant; ESRCH no live task `pid`; ENOSPC its
+ * table is full; EDQUOT it refuses grants, its received-handles budget or
+ * handles quota is spent, or the grant would eat into its reserve.
  */
 export function grant(ctx: TaskContext, h: number, pid: number): number {
   const r = ctx.r;
@@ -77,10 +84,25 @@ export function grant(ctx: TaskContext, h: number, pid: number): number {
   let result = e;
   if (e >= 0) {
     const target = liveSlotOf(r, pid);
-    result = target < 0 ? -ESRCH : installHandle(r, target, objectOfEntry(r, e), r.w[e + L.HD_RIGHTS]!, e);
+    const foreign = target >= 0 && target !== ctx.slot;
+    const room = target < 0 ? -ESRCH : foreign ? grantRoom(r, target) : 0;
+    result = room < 0 ? room : installHandle(r, target, objectOfEntry(r, e), r.w[e + L.HD_RIGHTS]!, e, foreign ? L.HANDLE_FLAG_GRANTED : 0);
   }
   r.unlock();
   return result;
+}
+
+/**
+ * Sets whether task `ctx` refuses other tasks' HANDLE_GRANT (docs/quotas.md).
+ * Handles it already received stay. Errors: EINVAL `refuse` not a boolean.
+ */
+export function refuseGrants(ctx: TaskContext, refuse: boolean): number {
+  if (typeof refuse !== 'boolean') return -EINVAL;
+  const r = ctx.r;
+  r.lock();
+  r.set(ctx.record + L.T_REFUSES_GRANTS, refuse ? 1 : 0);
+  r.unlock();
+  return 0;
 }
 
 /**

@@ -11,6 +11,7 @@ import * as L from './layout.js';
 import { EBADF, ENOSPC, EPERM } from './errno.js';
 import type { Region } from './region.js';
 import { addRef, destroyObject, releaseRef, wakeObjectWaiters } from './objects.js';
+import { handleRoom } from './quota.js';
 
 const HANDLE_GEN_LIMIT = Math.floor(0x7fffffff / L.HANDLE_INDEX_STRIDE);
 
@@ -47,12 +48,16 @@ export function entryIsType(r: Region, e: number, type: number): boolean {
 /**
  * Installs a new handle to `objectSlot` in the table of `taskSlot`, taking a
  * reference. `parentEntry` is the entry it derives from (0 for a root handle).
- * Lock held. Returns the handle value or -ENOSPC when the table is full.
+ * `flags`: HANDLE_FLAG_GRANTED for a handle another task pushed in (counted
+ * in the holder's received handles; the caller checked grantRoom), else 0.
+ * Lock held. Returns the handle value, -ENOSPC when the table is full, or
+ * -EDQUOT when the task's handles quota is reached.
  */
-export function installHandle(r: Region, taskSlot: number, objectSlot: number, rights: number, parentEntry: number): number {
+export function installHandle(r: Region, taskSlot: number, objectSlot: number, rights: number, parentEntry: number, flags = 0): number {
   const w = r.w;
   const t = r.task(taskSlot);
-  if (w[t + L.T_HANDLE_COUNT]! >= r.maxHandles) return -ENOSPC;
+  const room = handleRoom(r, taskSlot);
+  if (room < 0) return room;
   const max = r.maxHandles;
   let index = w[t + L.T_HANDLE_HINT]!;
   for (let n = 0; n < max; n++, index = index + 1 === max ? 0 : index + 1) {
@@ -64,6 +69,8 @@ export function installHandle(r: Region, taskSlot: number, objectSlot: number, r
     r.set(e + L.HD_RIGHTS, rights);
     r.set(e + L.HD_PARENT, parentEntry === 0 ? 0 : parentEntry + 1);
     r.set(e + L.HD_CHILDREN, 0);
+    r.set(e + L.HD_FLAGS, flags);
+    if (flags & L.HANDLE_FLAG_GRANTED) r.add(t + L.T_QUOTA_USED + L.QUOTA_RECEIVED_HANDLES, 1);
     if (parentEntry !== 0) r.add(parentEntry + L.HD_CHILDREN, 1);
     r.add(t + L.T_HANDLE_COUNT, 1);
     r.set(t + L.T_HANDLE_HINT, index + 1 === max ? 0 : index + 1);
@@ -94,6 +101,7 @@ export function releaseEntry(r: Region, taskSlot: number, e: number): void {
   r.set(e + L.HD_PARENT, 0);
   r.set(e + L.HD_GEN, (w[e + L.HD_GEN]! + 1) % HANDLE_GEN_LIMIT);
   r.add(t + L.T_HANDLE_COUNT, -1);
+  if (w[e + L.HD_FLAGS]! & L.HANDLE_FLAG_GRANTED) r.add(t + L.T_QUOTA_USED + L.QUOTA_RECEIVED_HANDLES, -1);
   r.add(L.H_HANDLES_USED, -1);
   const ownerReceiver = w[o + L.O_OWNER] === w[t + L.T_PID] && (w[e + L.HD_RIGHTS]! & L.RIGHT_READ) !== 0;
   if (ownerReceiver && r.add(o + L.O_OWNER_HANDLES, -1) === 0 && w[o + L.O_TYPE] === L.OBJ_PORT) {

@@ -176,12 +176,39 @@ export const T_PAGES_PENDING = T_MAILBOX + 5;
 export const T_PENDING_FIRST = T_MAILBOX + 6;
 export const T_PENDING_LAST = T_MAILBOX + 7;
 /**
+/**
  * The token of the task's last call (u32, never 0 once issued): each call
  * takes the next one, so a token names one call of this task for 2^32 calls.
  */
 export const T_CALL_SEQ = T_MAILBOX + 8;
+/**
+ * Quotas (docs/quotas.md): the kinds of resource a task is budgeted for.
+ * Handles are counted in T_HANDLE_COUNT; the others in T_QUOTA_USED.
+ */
+export const QUOTA_HANDLES = 0;
+/** Handles other tasks pushed into this one's table with HANDLE_GRANT (marked HANDLE_FLAG_GRANTED). */
+export const QUOTA_RECEIVED_HANDLES = 1;
+/** Objects the task created, live until freed (even when only handles in flight keep them). */
+export const QUOTA_OBJECTS = 2;
+/** Message slots the rings of the ports it created take (capacity + 1 each). */
+export const QUOTA_MESSAGE_SLOTS = 3;
+/** Pool pages the channels and rings it created hold. */
+export const QUOTA_PAGES = 4;
+/** Namespace bindings it made. */
+export const QUOTA_NAMES = 5;
+/** Call slots its calls hold (in flight, or kept idle for its next call). */
+export const QUOTA_CALLS = 6;
+/** Page deliveries it sent that no receiver has accepted or abandoned yet. */
+export const QUOTA_DELIVERIES = 7;
+export const QUOTA_KINDS = 8;
+/** The task's limit for each quota kind: T_QUOTA_LIMITS + kind. */
+export const T_QUOTA_LIMITS = T_CALL_SEQ + 1;
+/** What the task is charged now for each kind but QUOTA_HANDLES: T_QUOTA_USED + kind. */
+export const T_QUOTA_USED = T_QUOTA_LIMITS + QUOTA_KINDS;
+/** 1 while the task refuses HANDLE_GRANT from other tasks, else 0. */
+export const T_REFUSES_GRANTS = T_QUOTA_USED + QUOTA_KINDS;
 /** Whole pairs of cache lines: a task's counters never share a pair with another task's. */
-export const TASK_WORDS = Math.ceil((T_CALL_SEQ + 1) / LINE_PAIR_WORDS) * LINE_PAIR_WORDS;
+export const TASK_WORDS = Math.ceil((T_REFUSES_GRANTS + 1) / LINE_PAIR_WORDS) * LINE_PAIR_WORDS;
 
 export const TASK_FREE = 0;
 export const TASK_STARTING = 1;
@@ -243,6 +270,12 @@ export const O_SLOT_WORDS = 13;
 export const O_MAX_BYTES = 14;
 /** A ring's size in bytes as created (rounded up to whole pages). */
 export const O_RING_BYTES = 15;
+/**
+ * Pid of the task charged for this object and what it reserves (its
+ * creator; docs/quotas.md), 0 for nobody (a task's mailbox). Credited only
+ * while that pid is live, so a reused task slot is never credited.
+ */
+export const O_CREATOR = 16;
 
 /** Senders' published pair: the tail, and the event word receivers park on. */
 export const O_TAIL = LINE_PAIR_WORDS;
@@ -332,7 +365,11 @@ export const HD_GEN = 3;
 /** Entry (word index + 1) of the handle this one was derived from (0 = root), and how many derive from this one. */
 export const HD_PARENT = 4;
 export const HD_CHILDREN = 5;
-export const HANDLE_WORDS = 6;
+/** HANDLE_FLAG_* bits. */
+export const HD_FLAGS = 6;
+export const HANDLE_WORDS = 7;
+/** Installed by another task's HANDLE_GRANT: counted in the holder's QUOTA_RECEIVED_HANDLES. */
+export const HANDLE_FLAG_GRANTED = 1;
 
 /** Handle values: index + 1 + generation * HANDLE_INDEX_STRIDE. Never 0. */
 export const HANDLE_INDEX_BITS = 12;

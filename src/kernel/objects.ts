@@ -6,6 +6,7 @@ import * as L from './layout.js';
 import { ENOMEM } from './errno.js';
 import type { Region } from './region.js';
 import { bumpAndWake } from '../backend/futex.js';
+import { chargeCreator, creditCreator } from './quota.js';
 
 /** Destroys an object's contents (wakes waiters, drains queues); set by each object module. */
 type Destroyer = (r: Region, objectSlot: number) => void;
@@ -57,14 +58,20 @@ export function objectIdOf(r: Region, slot: number): number {
 }
 
 /**
- * Allocates an object of `type` owned by `ownerPid`, with no references yet.
- * Lock held. Returns the slot or -ENOMEM when the object table is full.
+ * Allocates an object of `type` owned by `ownerPid`, with no references yet,
+ * charged to `creatorPid` (its objects quota, and later what the object
+ * reserves; 0: charged to nobody). Lock held. Returns the slot, -ENOMEM
+ * when the object table is full, or -EDQUOT when the creator's objects
+ * quota is spent.
  */
-export function allocObject(r: Region, type: number, ownerPid: number): number {
+export function allocObject(r: Region, type: number, ownerPid: number, creatorPid: number): number {
   const w = r.w;
   const slot = w[L.H_OBJECT_FREE]!;
   if (slot < 0) return -ENOMEM;
   const o = r.object(slot);
+  r.set(o + L.O_CREATOR, creatorPid);
+  const refused = chargeCreator(r, o, L.QUOTA_OBJECTS, 1);
+  if (refused < 0) return refused;
   r.set(L.H_OBJECT_FREE, w[o + L.O_NEXT_FREE]!);
   r.set(o + L.O_TYPE, type);
   r.set(o + L.O_REFS, 0);
@@ -108,4 +115,5 @@ export function releaseRef(r: Region, slot: number): void {
   r.set(o + L.O_NEXT_FREE, r.w[L.H_OBJECT_FREE]!);
   r.set(L.H_OBJECT_FREE, slot);
   r.add(L.H_OBJECTS_USED, -1);
+  creditCreator(r, o, L.QUOTA_OBJECTS, 1);
 }

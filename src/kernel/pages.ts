@@ -7,6 +7,7 @@ import * as L from './layout.js';
 import { ENOMEM } from './errno.js';
 import type { Region } from './region.js';
 import { findFreeRun, markRun } from './bitmap.js';
+import { chargeCreator, creditCreator } from './quota.js';
 
 /**
  * Takes `count` (>= 1) consecutive pages, zeroed unless `zeroed` is false
@@ -26,6 +27,28 @@ export function allocPages(r: Region, count: number, zeroed = true): number {
 export function freePages(r: Region, first: number, count: number): void {
   markRun(r, r.pageBitmap, first, count, false);
   r.add(L.H_PAGES_USED, -count);
+}
+
+/**
+ * Gives object record `o` (a channel, ring or mailbox) `count` zeroed
+ * consecutive pages as its storage (O_RING, O_PAGES), charged to its
+ * creator's pages quota. Returns the first page, -ENOMEM, or -EDQUOT with
+ * the pages still free (the caller fails the critical section).
+ */
+export function allocObjectPages(r: Region, o: number, count: number): number {
+  const first = allocPages(r, count);
+  if (first < 0) return first;
+  const refused = chargeCreator(r, o, L.QUOTA_PAGES, count);
+  if (refused < 0) return refused;
+  r.set(o + L.O_RING, first);
+  r.set(o + L.O_PAGES, count);
+  return first;
+}
+
+/** Returns the storage of object record `o` to the pool and credits its creator. O_RING is left to the caller. */
+export function freeObjectPages(r: Region, o: number): void {
+  freePages(r, r.w[o + L.O_RING]!, r.w[o + L.O_PAGES]!);
+  creditCreator(r, o, L.QUOTA_PAGES, r.w[o + L.O_PAGES]!);
 }
 
 /** How many pages hold `bytes` bytes. */

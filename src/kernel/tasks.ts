@@ -5,6 +5,7 @@
 import * as L from './layout.js';
 import { ENOMEM } from './errno.js';
 import type { Region } from './region.js';
+import { type Quotas, setQuotas } from './quota.js';
 
 const MAX_GENERATION = Math.floor(0x7fffffff / L.PID_SLOT_STRIDE);
 
@@ -24,10 +25,12 @@ export function liveSlotOf(r: Region, pid: number): number {
 }
 
 /**
- * Claims a free (or exited) task slot for a new task. Lock held.
- * Returns the slot, or -ENOMEM when the task table is full.
+ * Claims a free (or exited) task slot for a new task with these quota
+ * limits (docs/quotas.md), refusing grants from other tasks if
+ * `refuseGrants`. Lock held. Returns the slot, or -ENOMEM when the task
+ * table is full.
  */
-export function allocTask(r: Region, parentPid: number, personality: number): number {
+export function allocTask(r: Region, parentPid: number, personality: number, quotas: Quotas, refuseGrants: boolean): number {
   const w = r.w;
   for (let slot = 1; slot < r.maxTasks; slot++) {
     const t = r.task(slot);
@@ -54,6 +57,7 @@ export function allocTask(r: Region, parentPid: number, personality: number): nu
     r.set(t + L.T_PAGES_PENDING, 0);
     r.set(t + L.T_PENDING_FIRST, 0);
     r.set(t + L.T_PENDING_LAST, 0);
+    setQuotas(r, slot, quotas, refuseGrants);
     for (let i = 0; i <= L.TASK_PARK_RECORDS; i++) r.set(t + L.T_PARK_RECORDS + i, 0);
     r.set(t + L.T_STATE, L.TASK_STARTING);
     return slot;

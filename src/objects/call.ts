@@ -20,13 +20,16 @@ import type { TaskContext } from '../kernel/context.js';
 import { type MessageMemory, copyIn, copyOut, inBounds, readI32 } from '../kernel/copy.js';
 import { lookupHandle, installHandle, objectOfEntry } from '../kernel/handles.js';
 import { liveSlotOf } from '../kernel/tasks.js';
+import { charge, creditPid } from '../kernel/quota.js';
 import { wakeIfWaiting } from '../backend/futex.js';
 import { compactRing, lockQueue, unlockQueue, withQueueRetry } from './queue.js';
 
 /**
  * Takes a call slot for a call from task `ctx`: the one it keeps from its
  * last call if it still has it, else one from the free list, else one
- * another task keeps. Kernel lock held. Slot index or -ENOMEM.
+ * another task keeps. A slot off the free list is charged to the caller's
+ * calls quota until freed (docs/quotas.md). Kernel lock held. Slot index,
+ * -ENOMEM, or -EDQUOT (the caller fails the critical section).
  */
 export function allocCall(r: Region, ctx: TaskContext): number {
   const w = r.w;
@@ -40,6 +43,8 @@ export function allocCall(r: Region, ctx: TaskContext): number {
     cs = w[L.H_CALL_FREE]!;
     if (cs < 0) cs = stealCachedCall(r);
     if (cs < 0) return -ENOMEM;
+    const refused = charge(r, ctx.slot, L.QUOTA_CALLS, 1);
+    if (refused < 0) return refused;
     r.set(L.H_CALL_FREE, w[r.call(cs) + L.C_NEXT_FREE]!);
     r.add(L.H_CALLS_USED, 1);
   }
@@ -103,6 +108,7 @@ export function freeCall(r: Region, cs: number): void {
   r.set(c + L.C_NEXT_FREE, r.w[L.H_CALL_FREE]!);
   r.set(L.H_CALL_FREE, cs);
   r.add(L.H_CALLS_USED, -1);
+  creditPid(r, r.w[c + L.C_CALLER]!, L.QUOTA_CALLS, 1);
 }
 
 /** The token of call slot `cs`, as carried in the high word of `sender`. */
@@ -270,8 +276,8 @@ function withdrawFromPort(r: Region, cs: number, callerPid: number): boolean {
  *
  * Errors: EFAULT the message is outside `src`; EPERM this task holds no reply
  * right for that call; EBADF/EPERM a handle to transfer (flags) that is not
- * one of this task's or lacks grant; ENOSPC the caller's handle table is full
- * (nothing sent, the right is kept); EPIPE the caller gave up or died (the
+ * one of this task's or lacks grant; ENOSPC the caller's handle table is full,
+ * EDQUOT its handles quota is reached (nothing sent, the right is kept); EPIPE the caller gave up or died (the
  * right is used up).
  */
 export function reply(ctx: TaskContext, src: MessageMemory, offset: number): number {

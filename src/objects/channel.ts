@@ -24,7 +24,7 @@ import type { Region } from '../kernel/region.js';
 import type { TaskContext } from '../kernel/context.js';
 import { type MessageMemory, copyIn, copyOut, inBounds } from '../kernel/copy.js';
 import { registerDestroyer } from '../kernel/objects.js';
-import { allocPages, pagesFor } from '../kernel/pages.js';
+import { allocObjectPages, pagesFor } from '../kernel/pages.js';
 import { lookupTyped, objectOfEntry } from '../kernel/handles.js';
 import { createObject } from './create.js';
 import { advanceHead, destroyPagedQueue, lockObjectQueue, nextIndex, publishTail, resetQueue, roomOrWait, tailToReceive, unlockQueue } from './queue.js';
@@ -54,7 +54,8 @@ function slotWordsFor(maxBytes: number): number {
  * every right (so it counts as a sender and a receiver).
  * Errors: EINVAL capacity outside 1..MAX_CHANNEL_CAPACITY or maxBytes
  * outside 0..MAX_CHANNEL_MESSAGE_BYTES; ENOMEM no object slot or not
- * enough free pages; ENOSPC the caller's handle table is full.
+ * enough free pages; ENOSPC the caller's handle table is full; EDQUOT the
+ * caller's handles, objects or pages quota would be passed.
  */
 export function createChannel(ctx: TaskContext, capacity: number, maxBytes: number): number {
   if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CHANNEL_CAPACITY) return -EINVAL;
@@ -62,11 +63,9 @@ export function createChannel(ctx: TaskContext, capacity: number, maxBytes: numb
   const slotWords = slotWordsFor(maxBytes);
   const pages = pagesFor((capacity + 1) * slotWords * 4);
   return createObject(ctx, L.OBJ_CHANNEL, (r, o) => {
-    const first = allocPages(r, pages);
+    const first = allocObjectPages(r, o, pages);
     if (first < 0) return first;
     r.set(o + L.O_CAPACITY, capacity);
-    r.set(o + L.O_RING, first);
-    r.set(o + L.O_PAGES, pages);
     r.set(o + L.O_SLOT_WORDS, slotWords);
     r.set(o + L.O_MAX_BYTES, maxBytes);
     r.set(o + L.O_READERS, 0);

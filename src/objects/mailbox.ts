@@ -27,7 +27,7 @@ import type { Region } from '../kernel/region.js';
 import type { TaskContext } from '../kernel/context.js';
 import { type MessageMemory, inBounds } from '../kernel/copy.js';
 import { allocObject, registerDestroyer, releaseRef } from '../kernel/objects.js';
-import { allocPages, pagesFor } from '../kernel/pages.js';
+import { allocObjectPages, pagesFor } from '../kernel/pages.js';
 import { liveSlotOf } from '../kernel/tasks.js';
 import { advanceHead, destroyPagedQueue, lockQueue, nextIndex, publishTail, queueDepth, resetQueue, roomOrWait, tailToReceive, unlockQueue } from './queue.js';
 
@@ -53,15 +53,14 @@ export function lastMailInfo(): Readonly<MailInfo> {
  * -ENOMEM (no object slot, or not enough free pages).
  */
 export function createMailboxObject(r: Region, ownerPid: number, capacity: number): number {
-  const slot = allocObject(r, L.OBJ_MAILBOX, ownerPid);
+  // One per task, sized by the kernel: charged to nobody (docs/quotas.md).
+  const slot = allocObject(r, L.OBJ_MAILBOX, ownerPid, 0);
   if (slot < 0) return slot;
   const o = r.object(slot);
   const pages = pagesFor((capacity + 1) * L.MAILBOX_SLOT_WORDS * 4);
-  const first = allocPages(r, pages);
+  const first = allocObjectPages(r, o, pages);
   if (first < 0) return first;
   r.set(o + L.O_CAPACITY, capacity);
-  r.set(o + L.O_RING, first);
-  r.set(o + L.O_PAGES, pages);
   r.set(o + L.O_SLOT_WORDS, L.MAILBOX_SLOT_WORDS);
   r.set(o + L.O_MAX_BYTES, L.FRAME_MAX_BYTES);
   r.set(o + L.O_MAILBOX_REFUSED, 0);

@@ -13,6 +13,7 @@ import type { Region } from '../kernel/region.js';
 import type { TaskContext } from '../kernel/context.js';
 import { type MessageMemory, inBounds } from '../kernel/copy.js';
 import { installHandle, lookupTyped, objectOfEntry } from '../kernel/handles.js';
+import { charge, creditPid } from '../kernel/quota.js';
 
 const SLASH = 0x2f;
 
@@ -56,7 +57,7 @@ function pathCovers(r: Region, n: number, mem: MessageMemory, ptr: number, len: 
  * Errors: EBADF not a port handle; EPERM lacks read, write or grant; EFAULT
  * path outside memory; EINVAL empty, not starting with `/`, or too long;
  * EEXIST the path is bound; EPIPE the port is destroyed; ENOSPC the namespace
- * is full.
+ * is full; EDQUOT the caller's names quota is reached.
  */
 export function bind(ctx: TaskContext, h: number, mem: MessageMemory, ptr: number, len: number): number {
   const r = ctx.r;
@@ -84,6 +85,8 @@ function bindLocked(ctx: TaskContext, slot: number, mem: MessageMemory, ptr: num
     }
   }
   if (free < 0) return -ENOSPC;
+  const refused = charge(r, ctx.slot, L.QUOTA_NAMES, 1);
+  if (refused < 0) return refused;
   const at = (free + L.N_PATH) << 2;
   // Path bytes go into the free entry before the logged stores publish it.
   r.bytes.set(mem.bytes.subarray(ptr, ptr + length), at);
@@ -129,7 +132,7 @@ export function unbind(ctx: TaskContext, mem: MessageMemory, ptr: number, len: n
  * IPC_CONNECT: resolves the path by longest prefix and returns a new
  * send-only (write) handle to the port.
  * Errors: EFAULT; EINVAL malformed path; ENOENT no binding covers it; ENOSPC
- * the caller's handle table is full.
+ * the caller's handle table is full; EDQUOT its handles quota is reached.
  */
 export function connect(ctx: TaskContext, mem: MessageMemory, ptr: number, len: number): number {
   const r = ctx.r;
@@ -157,6 +160,7 @@ function removeBinding(r: Region, n: number): void {
   r.set(n + L.N_USED, 0);
   r.add(r.object(slot) + L.O_BINDINGS, -1);
   r.add(L.H_BINDINGS_USED, -1);
+  creditPid(r, r.w[n + L.N_BINDER]!, L.QUOTA_NAMES, 1);
 }
 
 /** Removes every name of the object in `slot` (it is being destroyed). Lock held. */

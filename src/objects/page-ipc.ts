@@ -21,6 +21,7 @@ import type { Region } from '../kernel/region.js';
 import type { TaskContext } from '../kernel/context.js';
 import { type MessageMemory, inBounds } from '../kernel/copy.js';
 import { liveSlotOf } from '../kernel/tasks.js';
+import { quotaRoom } from '../kernel/quota.js';
 import { bumpAndWake } from '../backend/futex.js';
 import {
   allocFrames,
@@ -150,7 +151,10 @@ function takeFreeDelivery(r: Region): number {
 function retire(r: Region, index: number): void {
   const d = r.delivery(index);
   const sender = liveSlotOf(r, r.w[d + L.D_SENDER]!);
-  if (sender >= 0) r.add(r.task(sender) + L.T_PAGES_IN_FLIGHT, -r.w[d + L.D_NPAGES]!);
+  if (sender >= 0) {
+    r.add(r.task(sender) + L.T_PAGES_IN_FLIGHT, -r.w[d + L.D_NPAGES]!);
+    r.add(r.task(sender) + L.T_QUOTA_USED + L.QUOTA_DELIVERIES, -1);
+  }
   r.set(d + L.D_STATE, L.DELIVERY_FREE);
   r.set(d + L.D_NEXT, r.w[L.H_DELIVERY_FREE]!);
   r.set(L.H_DELIVERY_FREE, index + 1);
@@ -211,7 +215,8 @@ function broadcastTargets(ctx: TaskContext, target: number): number[] {
  * target pid is not a live task; EAGAIN the caller's in-flight pages would
  * pass the quota, or no delivery record is free; ENOENT (single target)
  * the target has no handler for `type`; ENOMEM (single target) no frames
- * for a duplicate.
+ * for a duplicate. The caller's deliveries quota reached is EAGAIN too
+ * (docs/quotas.md).
  */
 export function pageSend(ctx: TaskContext, pid: number, type: number, addr: number, npages: number, flags: number, results?: number[]): number {
   const r = ctx.r;
@@ -275,13 +280,17 @@ function broadcast(ctx: TaskContext, targets: number[], type: number, vpn: numbe
  * the frames (the sender's, or fresh copies for a duplicate), charged to
  * the sender, appended to the target's pending list. With `takeOverHolds`
  * the record takes over the sender's holds instead of adding its own (a
- * move's first delivery). 0, -EAGAIN no record free, -ENOMEM no frames for
- * a copy; a failed delivery changes nothing.
+ * move's first delivery). The delivery counts against the sender's
+ * deliveries quota until retired. 0, -EAGAIN no record free or the quota
+ * reached, -ENOMEM no frames for a copy; a failed delivery
+ * changes nothing.
  */
 function deliver(ctx: TaskContext, slot: number, type: number, vpn: number, npages: number, flags: number, takeOverHolds: boolean): number {
   const r = ctx.r;
   const w = r.w;
   if (w[L.H_DELIVERY_FREE] === 0) return -EAGAIN;
+  const refused = quotaRoom(r, ctx.slot, L.QUOTA_DELIVERIES, 1);
+  if (refused < 0) return refused;
   const copy = (flags & L.SEND_DUPLICATE) !== 0 ? allocFrames(r, npages, false) : -1;
   if (copy === -ENOMEM) return copy;
   const index = takeFreeDelivery(r);
@@ -308,6 +317,7 @@ function deliver(ctx: TaskContext, slot: number, type: number, vpn: number, npag
   r.set(d + L.D_STATE, L.DELIVERY_PENDING);
   appendPending(r, slot, index);
   r.add(r.task(ctx.slot) + L.T_PAGES_IN_FLIGHT, npages);
+  r.add(r.task(ctx.slot) + L.T_QUOTA_USED + L.QUOTA_DELIVERIES, 1);
   r.add(L.H_DELIVERIES_USED, 1);
   return 0;
 }

@@ -22,7 +22,8 @@ import { advanceHead, lockQueue, nextIndex, slotAt, unlockQueue, withQueueRetry,
  * its value written in `flags`; if the table is full the message stays queued.
  * Errors: EFAULT; EBADF; EPERM `h` lacks read; EPIPE the port is destroyed
  * (and empty); EAGAIN empty and `blocking` false; ENOSPC no room for a
- * transferred handle. WOULD_BLOCK while empty (blocking).
+ * transferred handle; EDQUOT the caller's handles quota is reached (the
+ * message stays queued either way). WOULD_BLOCK while empty (blocking).
  */
 export function receiveMessage(ctx: TaskContext, h: number, dst: MessageMemory, offset: number, blocking: boolean): number {
   if (!inBounds(dst, offset, L.MESSAGE_BYTES)) return -EFAULT;

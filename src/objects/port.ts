@@ -32,13 +32,14 @@ export const MAX_PORT_CAPACITY = 65536;
  * Creates a port owned by the caller with a queue of `capacity` messages and
  * returns a handle with every right.
  * Errors: EINVAL capacity outside 1..MAX_PORT_CAPACITY; ENOMEM no object or
- * message slots left; ENOSPC the caller's handle table is full.
+ * message slots left; ENOSPC the caller's handle table is full; EDQUOT the
+ * caller's handles, objects or message slots quota (capacity + 1) is spent.
  */
 export function createPort(ctx: TaskContext, capacity: number): number {
   if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_PORT_CAPACITY) return -EINVAL;
   return createObject(ctx, L.OBJ_PORT, (r, o) => {
     r.set(o + L.O_CAPACITY, capacity);
-    const ring = allocRing(r, capacity);
+    const ring = allocRing(r, o, capacity);
     if (ring < 0) return ring;
     r.set(o + L.O_RING, ring);
     resetQueue(r, o);

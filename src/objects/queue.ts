@@ -20,29 +20,35 @@ import type { Region } from '../kernel/region.js';
 import type { TaskContext } from '../kernel/context.js';
 import { dropTransfer, lookupTyped } from '../kernel/handles.js';
 import { findFreeRun, markRun } from '../kernel/bitmap.js';
-import { freePages } from '../kernel/pages.js';
+import { freeObjectPages } from '../kernel/pages.js';
+import { chargeCreator, creditCreator } from '../kernel/quota.js';
 import { wakeObjectWaiters, wakePollers } from '../kernel/objects.js';
 import { bumpAndWake, pause, sleep, spinUntilChanged } from '../backend/futex.js';
 
 /**
- * Takes `capacity + 1` consecutive free message slots for a queue ring and
- * returns the first, or -ENOMEM when no run is long enough. Lock held.
+ * Takes `capacity + 1` consecutive free message slots for the ring of queue
+ * `o`, charged to its creator's message slots quota, and returns the first:
+ * -ENOMEM when no run is long enough, -EDQUOT past the quota (nothing
+ * taken). Lock held.
  */
-export function allocRing(r: Region, capacity: number): number {
+export function allocRing(r: Region, o: number, capacity: number): number {
   const size = capacity + 1;
   const first = findFreeRun(r, r.messageBitmap, r.messageSlots, size);
   if (first < 0) return -ENOMEM;
+  const refused = chargeCreator(r, o, L.QUOTA_MESSAGE_SLOTS, size);
+  if (refused < 0) return refused;
   markRun(r, r.messageBitmap, first, size, true);
   r.add(L.H_MESSAGES_RESERVED, capacity);
   for (let m = first; m < first + size; m++) clearSlot(r, m);
   return first;
 }
 
-/** Returns the ring of queue `o` to the pool. Kernel lock held. */
+/** Returns the ring of queue `o` to the pool and credits its creator. Kernel lock held. */
 export function freeRing(r: Region, o: number): void {
   const capacity = r.w[o + L.O_CAPACITY]!;
   markRun(r, r.messageBitmap, r.w[o + L.O_RING]!, capacity + 1, false);
   r.add(L.H_MESSAGES_RESERVED, -capacity);
+  creditCreator(r, o, L.QUOTA_MESSAGE_SLOTS, capacity + 1);
 }
 
 /** A ring slot starts with a clean bookkeeping line: no call, no handle in flight. */
@@ -74,7 +80,7 @@ export function destroyPagedQueue(r: Region, slot: number): void {
   const o = r.object(slot);
   lockQueue(r, o, L.O_SEND_LOCK);
   lockQueue(r, o, L.O_RECV_LOCK);
-  freePages(r, r.w[o + L.O_RING]!, r.w[o + L.O_PAGES]!);
+  freeObjectPages(r, o);
   clearQueueIndices(r, o);
   r.set(o + L.O_RING, -1);
   unlockQueue(r, o, L.O_RECV_LOCK);

@@ -15,7 +15,7 @@ import type { TaskContext } from '../kernel/context.js';
 import { type MessageMemory, inBounds, writeI32 } from '../kernel/copy.js';
 import { registerDestroyer } from '../kernel/objects.js';
 import { lookupTyped, objectOfEntry } from '../kernel/handles.js';
-import { allocPages, pagesFor } from '../kernel/pages.js';
+import { allocObjectPages, pagesFor } from '../kernel/pages.js';
 import { createObject } from './create.js';
 import { destroyPagedQueue, resetQueue } from './queue.js';
 
@@ -23,17 +23,16 @@ import { destroyPagedQueue, resetQueue } from './queue.js';
  * IPC_RING_CREATE: a ring of ceil(size / 4096) zeroed pages; returns a
  * handle with every right.
  * Errors: EINVAL `size` not a positive integer; ENOMEM not enough
- * consecutive free pages (or no object slot); ENOSPC handle table full.
+ * consecutive free pages (or no object slot); ENOSPC handle table full;
+ * EDQUOT the caller's handles, objects or pages quota would be passed.
  */
 export function createRing(ctx: TaskContext, size: number): number {
   if (!Number.isInteger(size) || size < 1) return -EINVAL;
   const pages = pagesFor(size);
   if (pages > ctx.r.pageCount) return -ENOMEM;
   return createObject(ctx, L.OBJ_RING, (r, o) => {
-    const first = allocPages(r, pages);
+    const first = allocObjectPages(r, o, pages);
     if (first < 0) return first;
-    r.set(o + L.O_RING, first);
-    r.set(o + L.O_PAGES, pages);
     r.set(o + L.O_RING_BYTES, pages * L.PAGE_BYTES);
     // The byte stream holds one byte less than the ring (head === tail is empty).
     r.set(o + L.O_CAPACITY, pages * L.PAGE_BYTES - 1);

@@ -23,7 +23,7 @@ import { createObject } from './create.js';
 /**
  * SEM_CREATE: a semaphore with count `initial`; returns a handle with every
  * right. Errors: EINVAL `initial` not an integer in 0..2^31-1; ENOMEM;
- * ENOSPC.
+ * ENOSPC; EDQUOT the caller's handles or objects quota is reached.
  */
 export function createSemaphore(ctx: TaskContext, initial: number): number {
   if (!Number.isInteger(initial) || initial < 0 || initial > L.SEMAPHORE_MAX) return -EINVAL;

@@ -18,6 +18,7 @@ import { allocTask } from '../kernel/tasks.js';
 import { Reap } from '../kernel/cleanup.js';
 import { wakeEveryWaiter } from '../kernel/objects.js';
 import { EINVAL, ESHUTDOWN } from '../kernel/errno.js';
+import { type Quotas, quotasFromOptions } from '../kernel/quota.js';
 import { Task } from './task.js';
 import type { KernelSnapshot, KernelUsage } from './snapshot.js';
 import type { SupervisorNotice, SupervisorRequest } from './protocol.js';
@@ -87,6 +88,16 @@ export interface SpawnOptions {
    * task gets its mailbox at once). Pids are shared by both.
    */
   personality?: 'strat9' | 'rou2exos';
+  /**
+   * The task's budget of each kernel resource (docs/quotas.md); those not
+   * given default to its whole handle table, half of it for received
+   * handles, and half of each kernel-wide table. Past one, the operation
+   * is EDQUOT (QuotaExceededError naming the quota). Non-negative integers;
+   * `handles` at most maxHandles, `receivedHandles` at most `handles`.
+   */
+  quotas?: Partial<Quotas>;
+  /** false: other tasks' HANDLE_GRANT into this task fail with EDQUOT (default true; see Task.refuseGrants). */
+  acceptGrants?: boolean;
 }
 
 /** How a task ended. */
@@ -186,8 +197,10 @@ export class Kernel extends EventEmitter {
     }
     const data = cloneData(options.data);
     const r = this.task.ctx.r;
+    const quotas = quotasFromOptions(r, options.quotas, 'Kernel.spawn');
+    if (options.acceptGrants !== undefined && typeof options.acceptGrants !== 'boolean') throw new TypeError(`Kernel.spawn: acceptGrants must be a boolean, got ${String(options.acceptGrants)}`);
     r.lock();
-    const slot = allocTask(r, 1, personality === 'rou2exos' ? PERSONALITY_ROU2EXOS : PERSONALITY_STRAT9);
+    const slot = allocTask(r, 1, personality === 'rou2exos' ? PERSONALITY_ROU2EXOS : PERSONALITY_STRAT9, quotas, options.acceptGrants === false);
     const made = slot < 0 || personality !== 'rou2exos' ? slot : ensureMailboxLocked(r, slot);
     if (made < 0) r.fail(made);
     else r.unlock();

@@ -7,6 +7,7 @@
 import * as L from '../kernel/layout.js';
 import type { Region } from '../kernel/region.js';
 import { objectIdOf } from '../kernel/objects.js';
+import { quotasOf, type TaskQuotas } from '../kernel/quota.js';
 import { listBindings } from '../objects/namespace.js';
 import { hasQueue, queueDepth } from '../objects/queue.js';
 import { PERSONALITY_ROU2EXOS, PERSONALITY_STRAT9 } from '../abi/numbers.js';
@@ -31,6 +32,8 @@ export interface TaskInfo {
   pages: { mapped: number; inFlight: number };
   /** Exit code, once exited. */
   exitCode?: number;
+  /** A live task's quota limits, what it is charged now, and whether it accepts grants (docs/quotas.md). */
+  quotas?: TaskQuotas;
 }
 
 export interface ObjectInfo {
@@ -273,6 +276,7 @@ export function snapshot(r: Region): KernelSnapshot {
         personality: PERSONALITY_NAMES[w[t + L.T_PERSONALITY]!] ?? 'strat9',
         pages: { mapped: w[t + L.T_PAGES_MAPPED]!, inFlight: w[t + L.T_PAGES_IN_FLIGHT]! },
       };
+      if (state !== L.TASK_EXITED && state !== L.TASK_DYING) info.quotas = quotasOf(r, slot);
       const mailbox = w[t + L.T_MAILBOX]!;
       if (mailbox !== 0) info.mailbox = objectIdOf(r, mailbox - 1);
       const event = Atomics.load(w, t + L.T_BLOCKED_EVENT);

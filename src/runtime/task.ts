@@ -39,6 +39,8 @@ import { createRing } from '../objects/ring.js';
 import type { Message } from '../api/message.js';
 import { snapshot, usage, type KernelSnapshot, type KernelUsage } from './snapshot.js';
 import { EPIPE, ESHUTDOWN } from '../kernel/errno.js';
+import { refuseGrants } from '../kernel/handle-ops.js';
+import { quotasOf, type TaskQuotas } from '../kernel/quota.js';
 
 export interface PortOptions {
   /** Queue capacity in messages, 1..65536. Default 16 (Strat9's). */
@@ -232,6 +234,22 @@ export class Task {
   /** Wraps a ring handle (granted or received). */
   ring(handle: number): Ring {
     return new Ring(this.ctx, handle);
+  }
+
+  /**
+   * Refuses (true) or accepts again (false) handles other tasks push into
+   * this task with HANDLE_GRANT; a refused grant fails for the granter with
+   * QuotaExceededError (quota 'acceptGrants'). Handles received in messages
+   * and replies, which this task chose to receive, are unaffected.
+   */
+  refuseGrants(refuse: boolean): void {
+    if (typeof refuse !== 'boolean') throw new TypeError(`Task.refuseGrants: refuse must be a boolean, got ${String(refuse)}`);
+    check(refuseGrants(this.ctx, refuse), 'Task.refuseGrants');
+  }
+
+  /** This task's quota limits and what it is charged now (docs/quotas.md). */
+  quotas(): TaskQuotas {
+    return quotasOf(this.ctx.r, this.ctx.slot);
   }
 
   /** Tasks, objects and names of the whole kernel, as they are now. */

@@ -38,7 +38,7 @@ test('a task killed with 3000 queued calls and 1500 plain messages among them is
     const port = kernel.task.createPort({ capacity: 8192 });
     port.bind('/srv/flooded');
     const ctl = controlWords(2);
-    const flooder = kernel.spawn(fixture('reap-flooder'), { data: { path: '/srv/flooded', calls: 3000, plain: 1500, stream: 7, ctl: ctl.buffer, index: 0 } });
+    const flooder = kernel.spawn(fixture('reap-flooder'), { data: { path: '/srv/flooded', calls: 3000, plain: 1500, stream: 7, ctl: ctl.buffer, index: 0 }, quotas: { calls: 4000 } });
     await waitFor(() => Atomics.load(ctl, 0) === 4500, 'the flooder to queue its calls and messages', 60_000);
     // A live task's messages queue behind the flood.
     const bystander = kernel.spawn(fixture('reap-flooder'), { data: { path: '/srv/flooded', calls: 0, plain: 200, stream: 8, ctl: ctl.buffer, index: 1 } });

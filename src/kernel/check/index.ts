@@ -29,6 +29,7 @@ import { keyboardPipesSection } from './keyboard-pipes.js';
 import { waitersSection } from './waiters.js';
 import { pageIpcSection } from './page-ipc.js';
 import { pagePoolSection } from './page-pool.js';
+import { quotasSection } from './quotas.js';
 
 export const CHECK_SECTIONS: readonly CheckSection[] = [
   kernelLockSection,
@@ -50,6 +51,7 @@ export const CHECK_SECTIONS: readonly CheckSection[] = [
   keyboardPipesSection,
   waitersSection,
   pageIpcSection,
+  quotasSection,
   pagePoolSection,
 ];
 

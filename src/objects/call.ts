@@ -71,19 +71,25 @@ function nextToken(r: Region, slot: number, pid: number): number {
   let token = w[seq]!;
   for (let tries = 0; tries <= r.callTableMask + 1; tries++) {
     token = (token + 1) | 0;
-    if (token === 0 || callInFlight(r, w[r.callTableEntry(slot, token)]! - 1, pid)) continue;
+    if (token === 0 || entryTaken(r, w[r.callTableEntry(slot, token)]! - 1, pid, token)) continue;
     r.set(seq, token);
     return token;
   }
   return 0;
 }
 
-/** Whether call slot `cs` (-1: none) holds a call of task `pid` that has not been taken back yet. */
-function callInFlight(r: Region, cs: number, pid: number): boolean {
+/**
+ * Whether the call-table entry for `token`, which names call slot `cs`
+ * (-1: none), is taken: that slot holds a call of task `pid` not yet taken
+ * back, whose token has this entry. (An entry may still name a slot that
+ * has since gone to another call of the same task, under another entry.)
+ */
+function entryTaken(r: Region, cs: number, pid: number, token: number): boolean {
   if (cs < 0) return false;
   const c = r.call(cs);
   const state = r.w[c + L.C_STATE];
-  return r.w[c + L.C_CALLER] === pid && state !== L.CALL_FREE && state !== L.CALL_CACHED;
+  if (r.w[c + L.C_CALLER] !== pid || state === L.CALL_FREE || state === L.CALL_CACHED) return false;
+  return ((r.w[c + L.C_TOKEN]! ^ token) & r.callTableMask) === 0;
 }
 
 /** Frees a slot some task keeps, onto the free list, and returns its index; -1 if none. Kernel lock held. */

@@ -64,3 +64,18 @@ test("a caller's tokens cross 2^32: never 0, each reply reaches its own call, an
     assert.throws(() => kernel.task.reply(requests[0]!), PermissionError);
   });
 });
+
+test('a caller with every call slot but one held keeps calling: a table entry left naming a reused slot does not block a token', async () => {
+  await withKernel(async (kernel) => {
+    const port = kernel.task.createPort({ capacity: 16 });
+    // Seven calls received and held; the eighth slot goes round and round.
+    const pending = Array.from({ length: 7 }, (_, n) => port.callAsync(Message.of(1).setU32(0, n)));
+    const held = pending.map(() => port.receive());
+    for (let n = 0; n < 200; n++) {
+      const reply = await selfCall(kernel, port, n);
+      assert.equal(reply.getU32(4), n * 3);
+    }
+    for (const request of held) kernel.task.reply(request);
+    await Promise.all(pending);
+  }, { maxCalls: 8 });
+});

@@ -9,6 +9,7 @@
 import { BroadcastChannel } from 'node:worker_threads';
 import type { Kernel, TaskHandle } from '../../src/index.js';
 import { fixture } from '../helpers.js';
+import type { Quotas } from '../../src/kernel/quota.js';
 import { AgentClient, type Pending, type Reply, whenAgentReady } from '../fixtures/agent-client.js';
 
 /** Bytes to put into the agent's memory before its syscall. */
@@ -41,6 +42,13 @@ const BLOCKING_COMMAND_MS = 15 * 60_000;
 
 let channels = 0;
 
+/** Quotas at least as large as every kernel-wide table, so that no quota refuses what the model allows. */
+function unlimitedQuotas(kernel: Kernel): Partial<Quotas> {
+  const maxHandles = kernel.task.ctx.r.maxHandles;
+  const whole = 0x7fffffff;
+  return { handles: maxHandles, receivedHandles: maxHandles, objects: whole, messageSlots: whole, pages: whole, names: whole, calls: whole, deliveries: whole };
+}
+
 export class ModelAgent extends AgentClient<ModelAgentCommand> {
   static async spawn(kernel: Kernel, personality: 'strat9' | 'rou2exos' = 'strat9'): Promise<ModelAgent> {
     const name = `kipc-model-agent-${process.pid}-${++channels}-${Math.random().toString(36).slice(2)}`;
@@ -53,7 +61,8 @@ export class ModelAgent extends AgentClient<ModelAgentCommand> {
       if (msg.id === 0) onReady(msg.value as number);
       else agent?.settle(msg);
     };
-    const handle: TaskHandle = kernel.spawn(fixture('model-agent'), { data: { channel: name }, personality });
+    // The model has no per-task quotas: every agent may use every table whole (grants included).
+    const handle: TaskHandle = kernel.spawn(fixture('model-agent'), { data: { channel: name }, personality, quotas: unlimitedQuotas(kernel) });
     const pid = await whenAgentReady(handle, channel, ready, (e) => agent?.died(e), 'model agent');
     if (pid !== handle.pid) throw new Error(`model agent says pid ${pid}, spawn said ${handle.pid}`);
     agent = new ModelAgent(channel, handle, pid);

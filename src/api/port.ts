@@ -18,8 +18,9 @@ import { receiveMessage } from '../objects/port-receive.js';
 import { reply } from '../objects/call.js';
 import { bind } from '../objects/namespace.js';
 import { type MessageMemory, MemoryCache, messageMemory } from '../kernel/copy.js';
-import { MESSAGE_BYTES, MSG_TYPE_REPLY } from '../kernel/layout.js';
+import { MESSAGE_BYTES, MSG_TYPE_REPLY, POLICY_BIND } from '../kernel/layout.js';
 import { check, KipcError } from './errors.js';
+import { checkNamespaceResult } from './namespace.js';
 import { type AsyncWaitOptions, deadlineOf, Handle, type WaitOptions } from './handle.js';
 import { Message } from './message.js';
 
@@ -134,10 +135,14 @@ export class Port extends Handle implements AsyncIterable<Message> {
     return into;
   }
 
-  /** Binds this port at `path` in the namespace. Needs read, write and grant. */
+  /**
+   * Binds this port at `path` in the namespace. Needs read, write and grant.
+   * Throws PermissionError when a right is missing or the task's namespace
+   * policy allows no binding there; AlreadyExistsError when it is bound.
+   */
   bind(path: string): void {
     const bytes = new TextEncoder().encode(path);
-    check(bind(this.ctx, this.handle, messageMemory(bytes), 0, bytes.length), `Port.bind('${path}')`);
+    checkNamespaceResult(this.ctx, bind(this.ctx, this.handle, messageMemory(bytes), 0, bytes.length), POLICY_BIND, path, bytes, `Port.bind('${path}')`);
   }
 
   /** Receives messages until the port is destroyed or this handle is closed. */

@@ -10,6 +10,7 @@ import '../objects/all.js';
 import { releaseAllHandles } from './handles.js';
 import { failCall, freeCall, withdrawQueuedCall } from '../objects/call.js';
 import { removeBindingsBy } from '../objects/namespace.js';
+import { writePolicyLocked } from '../objects/namespace-policy.js';
 import { releaseMailbox } from '../objects/mailbox.js';
 import { releaseNetRegistrations } from '../objects/network.js';
 import { releasePipeSubscription } from '../objects/keyboard-pipe.js';
@@ -24,7 +25,7 @@ import { wakeObjectWaiters } from './objects.js';
  * 2-3. ports it owns are destroyed (blocked senders and receivers wake with
  *    EPIPE, queued calls get EPIPE replies, plain sends are dropped);
  * 4. its handles are released, freeing objects left without handles;
- * 5. its namespace bindings, mailbox (queued messages are dropped), network
+ * 5. its namespace bindings and namespace policy, mailbox (queued messages are dropped), network
  *    registrations, keyboard subscription, pages and page deliveries
  *    pending to it go (what it sent stays in flight); calls it made are
  *    withdrawn or abandoned; waiter counters it raised are lowered.
@@ -54,6 +55,7 @@ export function reapTask(r: Region, slot: number, exitCode: number): void {
   }
   releaseAllHandles(r, slot);
   removeBindingsBy(r, pid);
+  writePolicyLocked(r, slot, undefined);
   releaseMailbox(r, slot);
   releaseNetRegistrations(r, pid);
   releasePipeSubscription(r, pid);

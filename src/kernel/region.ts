@@ -59,6 +59,8 @@ import {
   H_OFF_MESSAGE_BITMAP,
   H_OFF_CALLS,
   H_OFF_NAMESPACE,
+  H_OFF_NAMESPACE_POLICIES,
+  namespacePolicyWords,
   H_SPIN,
   H_MAGIC,
   H_VERSION,
@@ -102,6 +104,9 @@ export class Region {
   readonly messageBitmap: number;
   readonly calls: number;
   readonly namespace: number;
+  /** Namespace policies: where the table starts, and the words of one task's record. */
+  readonly namespacePolicies: number;
+  readonly namespacePolicyWords: number;
   readonly spin: number;
   readonly pageCount: number;
   readonly pageBitmap: number;
@@ -147,6 +152,8 @@ export class Region {
     this.messageBitmap = w[H_OFF_MESSAGE_BITMAP]!;
     this.calls = w[H_OFF_CALLS]!;
     this.namespace = w[H_OFF_NAMESPACE]!;
+    this.namespacePolicies = w[H_OFF_NAMESPACE_POLICIES]!;
+    this.namespacePolicyWords = namespacePolicyWords(this.maxPathBytes);
     this.spin = w[H_SPIN]!;
     this.pageCount = w[H_PAGES]!;
     this.pageBitmap = w[H_OFF_PAGE_BITMAP]!;
@@ -201,6 +208,10 @@ export class Region {
   }
   binding(index: number): number {
     return this.namespace + index * this.namespaceWords;
+  }
+  /** Word index of task `slot`'s namespace policy record (NP_* fields). */
+  namespacePolicy(slot: number): number {
+    return this.namespacePolicies + slot * this.namespacePolicyWords;
   }
 
   // --- the lock ------------------------------------------------------------

@@ -16,6 +16,7 @@ import { bootRegion } from '../kernel/boot.js';
 import { allocTask } from '../kernel/tasks.js';
 import { releaseAllHandles } from '../kernel/handles.js';
 import { removeBindingsBy } from '../objects/namespace.js';
+import { type NamespacePolicy, parseNamespacePolicy, writePolicyLocked } from '../objects/namespace-policy.js';
 import { Task } from './task.js';
 import type { KernelSnapshot, KernelUsage } from './snapshot.js';
 import type { ExitNotice, SupervisorNotice, SupervisorRequest } from './protocol.js';
@@ -83,6 +84,13 @@ export interface SpawnOptions {
    * task gets its mailbox at once). Pids are shared by both.
    */
   personality?: 'strat9' | 'rou2exos';
+  /**
+   * Confines the task's namespace (docs/namespace.md): it may bind only
+   * within `bind` and connect only within `connect` (an omitted list
+   * allows nothing; `['/']` allows all), and its connects resolve only to
+   * bindings within `connect`. Without it the task is unrestricted.
+   */
+  namespace?: NamespacePolicy;
 }
 
 /** How a task ended. */
@@ -140,15 +148,18 @@ export class Kernel {
   /**
    * Starts a task running the ES module at `module` in a worker thread. The
    * module calls `attach()` to get its Task. Throws OutOfMemoryError when
-   * the task table is full.
+   * the task table is full; TypeError or RangeError, before any change, for
+   * an invalid `personality` or `namespace`.
    */
   spawn(module: string | URL, options: SpawnOptions = {}): TaskHandle {
     const url = module instanceof URL ? module.href : /^[a-z]+:/i.test(module) ? module : pathToFileURL(module).href;
     const personality = options.personality ?? 'strat9';
     if (personality !== 'strat9' && personality !== 'rou2exos') throw new RangeError(`Kernel.spawn: unknown personality '${String(personality)}'`);
     const r = this.task.ctx.r;
+    const policy = options.namespace === undefined ? undefined : parseNamespacePolicy(options.namespace, r.maxPathBytes, 'Kernel.spawn');
     r.lock();
     const slot = allocTask(r, 1, personality === 'rou2exos' ? PERSONALITY_ROU2EXOS : PERSONALITY_STRAT9);
+    if (slot >= 0 && policy !== undefined) writePolicyLocked(r, slot, policy);
     const made = slot < 0 || personality !== 'rou2exos' ? slot : ensureMailboxLocked(r, slot);
     if (made < 0) r.fail(made);
     else r.unlock();

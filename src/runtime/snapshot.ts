@@ -8,6 +8,7 @@ import * as L from '../kernel/layout.js';
 import type { Region } from '../kernel/region.js';
 import { objectIdOf } from '../kernel/objects.js';
 import { listBindings } from '../objects/namespace.js';
+import { describePolicy } from '../objects/namespace-policy.js';
 import { hasQueue, queueDepth } from '../objects/queue.js';
 import { PERSONALITY_ROU2EXOS, PERSONALITY_STRAT9 } from '../abi/numbers.js';
 import { ringState } from '../objects/keyboard-pipe.js';
@@ -31,6 +32,8 @@ export interface TaskInfo {
   pages: { mapped: number; inFlight: number };
   /** Exit code, once exited. */
   exitCode?: number;
+  /** The prefixes a confined task may bind and connect to; absent for an unrestricted task. */
+  namespace?: { bind: string[]; connect: string[] };
 }
 
 export interface ObjectInfo {
@@ -275,6 +278,8 @@ export function snapshot(r: Region): KernelSnapshot {
       };
       const mailbox = w[t + L.T_MAILBOX]!;
       if (mailbox !== 0) info.mailbox = objectIdOf(r, mailbox - 1);
+      const policy = describePolicy(r, slot);
+      if (policy !== undefined) info.namespace = policy;
       const event = Atomics.load(w, t + L.T_BLOCKED_EVENT);
       if (state === L.TASK_EXITED) {
         info.state = 'exited';

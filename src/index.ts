@@ -7,6 +7,7 @@ export { attach } from './runtime/attach.js';
 export { Task } from './runtime/task.js';
 export type { PortOptions } from './runtime/task.js';
 export type { Quotas, QuotaName, TaskQuotas } from './kernel/quota.js';
+export type { NamespacePolicy } from './objects/namespace-policy.js';
 export { Handle } from './api/handle.js';
 export type { WaitOptions, AsyncWaitOptions, EventWaitOptions, HandleInfo } from './api/handle.js';
 export { Port } from './api/port.js';

@@ -23,6 +23,8 @@ export class Message implements MessageMemory {
   /** The 48 payload bytes, a view into this message. */
   readonly payload: Uint8Array;
   private readonly view: DataView;
+  /** Set by {@link takeHandle}; Port.serve() and iteration close a carried handle nobody took. */
+  private handleTakenFlag = false;
 
   constructor() {
     const buffer = new ArrayBuffer(MESSAGE_BYTES);
@@ -73,6 +75,26 @@ export class Message implements MessageMemory {
   set flags(value: number) {
     this.view.setUint32(MSG_FLAGS, value, true);
   }
+  /**
+   * A received message: the handle it carried (its `flags`; 0 when none),
+   * now the caller's to keep and close. Port.serve() and `for await` over a
+   * port close every carried handle that no one took once the handler
+   * returns (or the loop moves on), so a client cannot fill the server's
+   * handle table; take it to keep it.
+   */
+  takeHandle(): number {
+    this.handleTakenFlag = true;
+    return this.flags;
+  }
+  /** Whether {@link takeHandle} was called since Port.serve() or iteration handed this message out. */
+  get handleTaken(): boolean {
+    return this.handleTakenFlag;
+  }
+  /** @internal Port.serve() and iteration, before handing the message out. */
+  resetHandleTaken(): void {
+    this.handleTakenFlag = false;
+  }
+
   /** The u32 status of a reply (payload[0..4]): 0 OK, else an errno. */
   get status(): number {
     return this.view.getUint32(MSG_PAYLOAD, true);

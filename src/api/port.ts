@@ -9,7 +9,7 @@
  * for await (const request of port) task.reply(request);
  * ```
  */
-import { EAGAIN, EBADF, EINVAL, EPIPE, WOULD_BLOCK } from '../kernel/errno.js';
+import { EAGAIN, EBADF, EINVAL, EPERM, EPIPE, WOULD_BLOCK } from '../kernel/errno.js';
 import type { TaskContext } from '../kernel/context.js';
 import * as ops from '../kernel/ops.js';
 import * as handles from '../kernel/handle-ops.js';
@@ -18,8 +18,9 @@ import { receiveMessage } from '../objects/port-receive.js';
 import { reply } from '../objects/call.js';
 import { bind } from '../objects/namespace.js';
 import { type MessageMemory, MemoryCache, messageMemory } from '../kernel/copy.js';
-import { MESSAGE_BYTES, MSG_TYPE_REPLY } from '../kernel/layout.js';
+import { MESSAGE_BYTES, MSG_TYPE_REPLY, POLICY_BIND } from '../kernel/layout.js';
 import { check, KipcError } from './errors.js';
+import { checkNamespaceResult } from './namespace.js';
 import { type AsyncWaitOptions, deadlineOf, Handle, type WaitOptions } from './handle.js';
 import { Message } from './message.js';
 
@@ -134,20 +135,35 @@ export class Port extends Handle implements AsyncIterable<Message> {
     return into;
   }
 
-  /** Binds this port at `path` in the namespace. Needs read, write and grant. */
+  /**
+   * Binds this port at `path` in the namespace. Needs read, write and grant.
+   * Throws PermissionError when a right is missing or the task's namespace
+   * policy allows no binding there; AlreadyExistsError when it is bound.
+   */
   bind(path: string): void {
     const bytes = new TextEncoder().encode(path);
-    check(bind(this.ctx, this.handle, messageMemory(bytes), 0, bytes.length), `Port.bind('${path}')`);
+    checkNamespaceResult(this.ctx, bind(this.ctx, this.handle, messageMemory(bytes), 0, bytes.length), POLICY_BIND, path, bytes, `Port.bind('${path}')`);
   }
 
-  /** Receives messages until the port is destroyed or this handle is closed. */
+  /**
+   * Receives messages until the port is destroyed or this handle is closed.
+   * A handle a message carried (`flags`) is closed when the loop moves on
+   * to the next message or ends, unless the body took it with
+   * {@link Message.takeHandle}: a client sending handles cannot fill this
+   * task's handle table.
+   */
   async *[Symbol.asyncIterator](): AsyncIterator<Message> {
     for (;;) {
       const m = new Message();
       const r = await ops.receiveAsync(this.ctx, this.handle, m, 0, Infinity);
       if (r === -EPIPE || r === -EBADF) return;
       check(r, 'Port iteration');
-      yield m;
+      const carried = m.flags;
+      try {
+        yield m;
+      } finally {
+        this.closeUntakenHandle(m, carried);
+      }
     }
   }
 
@@ -155,30 +171,63 @@ export class Port extends Handle implements AsyncIterable<Message> {
    * Serves calls: every received call is answered with what `handler`
    * returns (the request itself if it returns nothing); plain messages are
    * handed to it too, and what it returns is dropped. Ends when the port is
-   * destroyed, this handle is closed, or `signal` aborts.
+   * destroyed, this handle is closed, or `signal` aborts; a handler that
+   * throws ends it too, after its caller got a status reply (the errno of a
+   * KipcError, else EINVAL).
+   *
+   * Handles: a handle a request carried (`flags`) is closed once the
+   * handler has returned or thrown (and the reply has gone, so an echoed
+   * request still hands the caller a copy), unless the handler took it with
+   * {@link Message.takeHandle}. With `acceptHandles: false` the handler
+   * never sees one: a call carrying a handle is answered with an EPERM
+   * status reply and the handle closed; a one-way message carrying one has
+   * it closed and reaches the handler with `flags` 0.
    */
-  async serve(handler: (request: Message) => Message | void | Promise<Message | void>, options?: { signal?: AbortSignal }): Promise<void> {
+  async serve(
+    handler: (request: Message) => Message | void | Promise<Message | void>,
+    options?: { signal?: AbortSignal; acceptHandles?: boolean },
+  ): Promise<void> {
     const signal = options?.signal;
+    const acceptHandles = options?.acceptHandles ?? true;
     const request = new Message();
     for (;;) {
       const r = await ops.receiveAsync(this.ctx, this.handle, request, 0, Infinity, signal);
       if (r === -EPIPE || r === -EBADF || (signal?.aborted ?? false)) return;
       check(r, 'Port.serve');
+      request.resetHandleTaken();
       const isCall = request.callToken !== 0;
+      let carried = request.flags;
+      if (carried !== 0 && !acceptHandles) {
+        handles.close(this.ctx, carried);
+        carried = 0;
+        if (isCall) {
+          replyStatus(this.ctx, request, EPERM);
+          continue;
+        }
+        request.flags = 0;
+      }
       let answer: Message;
       try {
         answer = (await handler(request)) ?? request;
       } catch (error) {
         // The caller must not wait for an answer that will never come.
         if (isCall) replyStatus(this.ctx, request, error instanceof KipcError ? error.errno : EINVAL);
+        this.closeUntakenHandle(request, carried);
         throw error;
       }
-      if (!isCall) continue;
-      if (answer !== request) answer.bytes.set(request.bytes.subarray(0, 8), 0);
-      const replied = reply(this.ctx, answer, 0);
-      // A reply the kernel refused (a bad handle to transfer, say) still owes the caller an answer.
-      if (replied < 0 && replied !== -EPIPE) replyStatus(this.ctx, request, -replied);
+      if (isCall) {
+        if (answer !== request) answer.bytes.set(request.bytes.subarray(0, 8), 0);
+        const replied = reply(this.ctx, answer, 0);
+        // A reply the kernel refused (a bad handle to transfer, say) still owes the caller an answer.
+        if (replied < 0 && replied !== -EPIPE) replyStatus(this.ctx, request, -replied);
+      }
+      this.closeUntakenHandle(request, carried);
     }
+  }
+
+  /** Closes `carried`, the handle `message` arrived with (0: none), unless someone took it. */
+  private closeUntakenHandle(message: Message, carried: number): void {
+    if (carried !== 0 && !message.handleTaken) handles.close(this.ctx, carried);
   }
 }
 

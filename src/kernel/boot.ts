@@ -44,6 +44,7 @@ export function bootRegion(limits: L.Limits): SharedArrayBuffer {
   w[L.H_OFF_CALLS] = layout.calls;
   w[L.H_OFF_CALL_TABLES] = layout.callTables;
   w[L.H_OFF_NAMESPACE] = layout.namespace;
+  w[L.H_OFF_NAMESPACE_POLICIES] = layout.namespacePolicies;
   w[L.H_SPIN] = limits.spin;
   w[L.H_MAX_SPINNERS] = limits.maxSpinners;
   w[L.H_PAGES] = limits.pages;

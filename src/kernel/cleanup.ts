@@ -20,6 +20,7 @@ import '../objects/all.js';
 import { releaseEntry } from './handles.js';
 import { failCall, freeCall, withdrawCallsOf } from '../objects/call.js';
 import { removeBindingsBy } from '../objects/namespace.js';
+import { writePolicyLocked } from '../objects/namespace-policy.js';
 import { releaseMailbox } from '../objects/mailbox.js';
 import { releaseNetRegistrations } from '../objects/network.js';
 import { releasePipeSubscription } from '../objects/keyboard-pipe.js';
@@ -44,7 +45,8 @@ const PHASE_DONE = 6;
 
 /**
  * The reap of one dead task, in steps. The order:
- * 1. its namespace bindings go, so no new client finds its ports;
+ * 1. its namespace bindings and its namespace policy go, so no new client
+ *    finds its ports;
  * 2. calls: those it received and did not answer get an EPIPE reply; calls
  *    it made are withdrawn from their queues (all of its calls on one port
  *    in one pass), abandoned if a server holds them, or freed if answered;
@@ -95,6 +97,7 @@ export class Reap {
       switch (this.phase) {
         case PHASE_NAMES:
           removeBindingsBy(r, this.pid);
+          writePolicyLocked(r, this.slot, undefined);
           this.next();
           break;
         case PHASE_CALLS:

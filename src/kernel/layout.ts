@@ -9,7 +9,7 @@
  *
  * ```
  *  header | message bitmap | undo log | task table | object table | handle tables | message slots | call slots | namespace
- *  | network block | keyboard pipes | page bitmap | pages
+ *  | namespace policies | network block | keyboard pipes | page bitmap | pages
  * ```
  */
 
@@ -114,6 +114,8 @@ export const H_DELIVERY_SEQ = 55;
 export const H_DELIVERIES_USED = 56;
 /** The first free delivery record, as index + 1 (0: none free); free records chain through D_NEXT. */
 export const H_DELIVERY_FREE = 57;
+/** Word offset of the namespace policies: one record per task slot (see NP_CONFINED). */
+export const H_OFF_NAMESPACE_POLICIES = 58;
 export const HEADER_WORDS = 64;
 
 /** Words in a 64-byte cache line: tables whose records are split by line start on one. */
@@ -622,6 +624,28 @@ export const N_BINDER = 3;
 export const N_LENGTH = 4;
 export const N_PATH = 5;
 
+// ---------------------------------------------------------------------------
+// Namespace policy record, one per task slot: which prefixes the task may
+// bind and connect to (objects/namespace-policy.ts). NP_CONFINED is 0 for an
+// unrestricted task (every entry free), 1 for a confined one, whose every
+// bind and connect must lie within an entry of the right kind. An entry is
+// its kinds (0 = free), the prefix's length in bytes, then the prefix.
+export const NP_CONFINED = 0;
+export const NP_ENTRIES = 1;
+export const NAMESPACE_POLICY_ENTRIES = 8;
+export const NPE_KINDS = 0;
+export const NPE_LENGTH = 1;
+export const NPE_PATH = 2;
+export const POLICY_BIND = 1;
+export const POLICY_CONNECT = 2;
+
+export function policyEntryWords(maxPathBytes: number): number {
+  return NPE_PATH + Math.ceil(maxPathBytes / 4);
+}
+export function namespacePolicyWords(maxPathBytes: number): number {
+  return NP_ENTRIES + NAMESPACE_POLICY_ENTRIES * policyEntryWords(maxPathBytes);
+}
+
 /** Rights (SPEC section 1). */
 export const RIGHT_READ = 1;
 export const RIGHT_WRITE = 2;
@@ -683,6 +707,7 @@ export interface Layout {
   callTables: number;
   namespace: number;
   namespaceWords: number;
+  namespacePolicies: number;
   net: number;
   pipes: number;
   pageSpaces: number;
@@ -714,7 +739,9 @@ function pairAligned(at: number): number {
  */
 export function computeLayout(limits: Limits): Layout {
   const pageIpcEntries = limits.pageSpace * 12 + Math.max(limits.deliveries, limits.maxTasks) * (MAX_SEND_PAGES * 6 + 32);
-  const undoEntries = 4096 + limits.maxTasks * limits.maxHandles * 16 + limits.messageSlots * (MESSAGE_SLOT_WORDS + 8) + limits.maxCalls * 8 + pageIpcEntries;
+  // A task's policy record is rewritten with one saved run (reap, spawn, narrowing).
+  const policyEntries = namespacePolicyWords(limits.maxPathBytes);
+  const undoEntries = 4096 + policyEntries + limits.maxTasks * limits.maxHandles * 16 + limits.messageSlots * (MESSAGE_SLOT_WORDS + 8) + limits.maxCalls * 8 + pageIpcEntries;
   let at = HEADER_WORDS;
   const messageBitmap = at;
   at += Math.ceil(limits.messageSlots / 32);
@@ -738,6 +765,8 @@ export function computeLayout(limits: Limits): Layout {
   const namespace = at;
   const namespaceWords = namespaceEntryWords(limits.maxPathBytes);
   at += limits.namespaceEntries * namespaceWords;
+  const namespacePolicies = at;
+  at += limits.maxTasks * policyEntries;
   at = pairAligned(at);
   const net = at;
   at += NET_WORDS;
@@ -758,5 +787,5 @@ export function computeLayout(limits: Limits): Layout {
   at = Math.ceil(at / PAGE_WORDS) * PAGE_WORDS;
   const pages = at;
   at += limits.pages * PAGE_WORDS;
-  return { messageBitmap, undo, undoEntries, tasks, objects, handles, messages, calls, callTables, namespace, namespaceWords, net, pipes, pageSpaces, handlerTypes, deliveries, frameRefs, pageBitmap, pages, totalWords: at };
+  return { messageBitmap, undo, undoEntries, tasks, objects, handles, messages, calls, callTables, namespace, namespaceWords, namespacePolicies, net, pipes, pageSpaces, handlerTypes, deliveries, frameRefs, pageBitmap, pages, totalWords: at };
 }

@@ -52,6 +52,20 @@ function conditionChanged(ctx: TaskContext): boolean {
   return Atomics.load(r.w, ctx.checkWord) !== ctx.checkValue;
 }
 
+/**
+ * Test hook, undefined in production (the cost is one look at this
+ * variable per park): called after the spin and before the task announces
+ * itself, the window in which a waker cannot see the waiter, so that a
+ * test can land the event exactly there and prove the re-check after the
+ * announcement catches it.
+ */
+let beforeAnnounce: ((ctx: TaskContext) => void) | undefined;
+
+/** Sets (or, with undefined, removes) the hook called between the spin and the announcement. For tests only. */
+export function setParkAnnounceHookForTests(hook: ((ctx: TaskContext) => void) | undefined): void {
+  beforeAnnounce = hook;
+}
+
 /** Milliseconds left until `deadline` (a performance.now() time; Infinity = none). */
 function remaining(deadline: number): number {
   return deadline === Infinity ? Infinity : Math.max(0, deadline - performance.now());
@@ -119,6 +133,7 @@ export function park(ctx: TaskContext, deadline: number): number {
   if (timeout === 0) return PARK_TIMED_OUT;
   const waiters = ctx.waitWaiters;
   const flag = ctx.waitFlag;
+  if (beforeAnnounce !== undefined) beforeAnnounce(ctx);
   const record = raise(ctx);
   const result = conditionChanged(ctx) ? PARK_CHANGED : sleep(w, word, value, timeout);
   lower(ctx, waiters, flag, record);
@@ -139,6 +154,7 @@ export async function parkAsync(ctx: TaskContext, deadline: number, signal?: Abo
   if (timeout === 0) return PARK_TIMED_OUT;
   const waiters = ctx.waitWaiters;
   const flag = ctx.waitFlag;
+  if (beforeAnnounce !== undefined) beforeAnnounce(ctx);
   const record = raise(ctx);
   try {
     if (conditionChanged(ctx)) return PARK_CHANGED;

@@ -61,6 +61,8 @@ import {
   H_OFF_CALL_TABLES,
   callTableEntries,
   H_OFF_NAMESPACE,
+  H_OFF_NAMESPACE_POLICIES,
+  namespacePolicyWords,
   H_SPIN,
   H_MAGIC,
   H_VERSION,
@@ -107,6 +109,9 @@ export class Region {
   /** Entries of one task's call table, minus one (a mask for tokens). */
   readonly callTableMask: number;
   readonly namespace: number;
+  /** Namespace policies: where the table starts, and the words of one task's record. */
+  readonly namespacePolicies: number;
+  readonly namespacePolicyWords: number;
   readonly spin: number;
   readonly pageCount: number;
   readonly pageBitmap: number;
@@ -160,6 +165,8 @@ export class Region {
     this.callTables = w[H_OFF_CALL_TABLES]!;
     this.callTableMask = callTableEntries(this.maxCalls) - 1;
     this.namespace = w[H_OFF_NAMESPACE]!;
+    this.namespacePolicies = w[H_OFF_NAMESPACE_POLICIES]!;
+    this.namespacePolicyWords = namespacePolicyWords(this.maxPathBytes);
     this.spin = w[H_SPIN]!;
     this.pageCount = w[H_PAGES]!;
     this.pageBitmap = w[H_OFF_PAGE_BITMAP]!;
@@ -218,6 +225,10 @@ export class Region {
   }
   binding(index: number): number {
     return this.namespace + index * this.namespaceWords;
+  }
+  /** Word index of task `slot`'s namespace policy record (NP_* fields). */
+  namespacePolicy(slot: number): number {
+    return this.namespacePolicies + slot * this.namespacePolicyWords;
   }
 
   // --- the lock ------------------------------------------------------------

@@ -6,6 +6,10 @@
  * `/srv/fs` serves `/srv/fs` and `/srv/fs/a` but not `/srv/fsx`. A binding
  * does not keep its port alive: destroying the port removes its names, and a
  * task's bindings go with it when it dies.
+ *
+ * A task confined by a namespace policy (namespace-policy.ts) binds and
+ * connects only within its allowed prefixes, and sees only the bindings
+ * that lie within its connect prefixes.
  */
 import * as L from '../kernel/layout.js';
 import { EEXIST, EFAULT, EINVAL, ENOENT, ENOSPC, EPERM, EPIPE } from '../kernel/errno.js';
@@ -14,8 +18,7 @@ import type { TaskContext } from '../kernel/context.js';
 import { type MessageMemory, inBounds } from '../kernel/copy.js';
 import { installHandle, lookupTyped, objectOfEntry } from '../kernel/handles.js';
 import { charge, creditPid } from '../kernel/quota.js';
-
-const SLASH = 0x2f;
+import { isConfined, policyAllows, prefixCovers, strippedPathLength } from './namespace-policy.js';
 
 /**
  * Validates a path argument: in bounds (EFAULT), starts with `/` and fits the
@@ -25,11 +28,7 @@ const SLASH = 0x2f;
 function pathLength(r: Region, mem: MessageMemory, ptr: number, len: number): number {
   if (typeof len !== 'number' || !Number.isInteger(len) || len < 1) return -EINVAL;
   if (!inBounds(mem, ptr, len)) return -EFAULT;
-  const b = mem.bytes;
-  if (b[ptr] !== SLASH) return -EINVAL;
-  while (len > 1 && b[ptr + len - 1] === SLASH) len--;
-  if (len > r.maxPathBytes) return -EINVAL;
-  return len;
+  return strippedPathLength(mem.bytes, ptr, len, r.maxPathBytes);
 }
 
 function pathEquals(r: Region, n: number, mem: MessageMemory, ptr: number, len: number): boolean {
@@ -43,18 +42,19 @@ function pathEquals(r: Region, n: number, mem: MessageMemory, ptr: number, len: 
 
 /** Whether binding `n` is a prefix of the path on a `/` boundary. */
 function pathCovers(r: Region, n: number, mem: MessageMemory, ptr: number, len: number): boolean {
-  const bound = r.w[n + L.N_LENGTH]!;
-  if (bound > len) return false;
-  const at = (n + L.N_PATH) << 2;
-  const kb = r.bytes;
-  const b = mem.bytes;
-  for (let i = 0; i < bound; i++) if (kb[at + i] !== b[ptr + i]) return false;
-  return bound === len || bound === 1 || b[ptr + bound] === SLASH;
+  return prefixCovers(r.bytes, (n + L.N_PATH) << 2, r.w[n + L.N_LENGTH]!, mem.bytes, ptr, len);
+}
+
+/** Whether a confined task in `slot` may see binding `n` (it lies within one of its connect prefixes). */
+function bindingVisible(r: Region, slot: number, n: number): boolean {
+  return policyAllows(r, slot, L.POLICY_CONNECT, r.bytes, (n + L.N_PATH) << 2, r.w[n + L.N_LENGTH]!);
 }
 
 /**
  * IPC_BIND_PORT: binds the port named by `h` at the path.
- * Errors: EBADF not a port handle; EPERM lacks read, write or grant; EFAULT
+ * Errors: EBADF not a port handle; EPERM lacks read, write or grant, or the
+ * caller's namespace policy allows no binding there (checked before EEXIST,
+ * so a confined task learns nothing of names outside its view); EFAULT
  * path outside memory; EINVAL empty, not starting with `/`, or too long;
  * EEXIST the path is bound; EPIPE the port is destroyed; ENOSPC the namespace
  * is full; EDQUOT the caller's names quota is reached.
@@ -65,6 +65,7 @@ export function bind(ctx: TaskContext, h: number, mem: MessageMemory, ptr: numbe
   r.lock();
   const e = lookupTyped(r, ctx.slot, h, L.OBJ_PORT, L.RIGHT_READ | L.RIGHT_WRITE | L.RIGHT_GRANT);
   let result = e < 0 ? e : length < 0 ? length : 0;
+  if (result === 0 && !policyAllows(r, ctx.slot, L.POLICY_BIND, mem.bytes, ptr, length)) result = -EPERM;
   if (result === 0) result = bindLocked(ctx, objectOfEntry(r, e), mem, ptr, length);
   r.unlock();
   return result;
@@ -130,9 +131,13 @@ export function unbind(ctx: TaskContext, mem: MessageMemory, ptr: number, len: n
 
 /**
  * IPC_CONNECT: resolves the path by longest prefix and returns a new
- * send-only (write) handle to the port.
- * Errors: EFAULT; EINVAL malformed path; ENOENT no binding covers it; ENOSPC
- * the caller's handle table is full; EDQUOT its handles quota is reached.
+ * send-only (write) handle to the port. A confined caller may connect only
+ * within its connect prefixes and resolves only among the bindings that lie
+ * within them.
+ * Errors: EFAULT; EINVAL malformed path; EPERM the caller's namespace
+ * policy allows no connect there; ENOENT no binding (that the caller may
+ * see) covers it; ENOSPC the caller's handle table is full; EDQUOT its
+ * handles quota is reached.
  */
 export function connect(ctx: TaskContext, mem: MessageMemory, ptr: number, len: number): number {
   const r = ctx.r;
@@ -140,12 +145,14 @@ export function connect(ctx: TaskContext, mem: MessageMemory, ptr: number, len: 
   if (length < 0) return length;
   const w = r.w;
   r.lock();
+  const confined = isConfined(r, ctx.slot);
+  if (confined && !policyAllows(r, ctx.slot, L.POLICY_CONNECT, mem.bytes, ptr, length)) return r.unlockWith(-EPERM);
   let best = -1;
   let bestLength = -1;
   for (let i = 0; i < r.namespaceEntries; i++) {
     const n = r.binding(i);
     if (w[n + L.N_USED] === 0 || w[n + L.N_LENGTH]! <= bestLength) continue;
-    if (pathCovers(r, n, mem, ptr, length)) {
+    if (pathCovers(r, n, mem, ptr, length) && (!confined || bindingVisible(r, ctx.slot, n))) {
       best = n;
       bestLength = w[n + L.N_LENGTH]!;
     }

@@ -19,6 +19,7 @@ import { Reap } from '../kernel/cleanup.js';
 import { wakeEveryWaiter } from '../kernel/objects.js';
 import { EINVAL, ESHUTDOWN } from '../kernel/errno.js';
 import { type Quotas, quotasFromOptions } from '../kernel/quota.js';
+import { type NamespacePolicy, parseNamespacePolicy, writePolicyLocked } from '../objects/namespace-policy.js';
 import { Task } from './task.js';
 import type { KernelSnapshot, KernelUsage } from './snapshot.js';
 import type { SupervisorNotice, SupervisorRequest } from './protocol.js';
@@ -98,6 +99,13 @@ export interface SpawnOptions {
   quotas?: Partial<Quotas>;
   /** false: other tasks' HANDLE_GRANT into this task fail with EDQUOT (default true; see Task.refuseGrants). */
   acceptGrants?: boolean;
+  /**
+   * Confines the task's namespace (docs/namespace.md): it may bind only
+   * within `bind` and connect only within `connect` (an omitted list
+   * allows nothing; `['/']` allows all), and its connects resolve only to
+   * bindings within `connect`. Without it the task is unrestricted.
+   */
+  namespace?: NamespacePolicy;
 }
 
 /** How a task ended. */
@@ -182,9 +190,9 @@ export class Kernel extends EventEmitter {
    * a task slot is taken, so a bad one changes nothing.
    * Errors: InvalidArgumentError `options.data` cannot be cloned to another
    * thread (a function, a symbol, a class instance with private state...),
-   * or `memoryBytes` is not an integer in 0..2^30; RangeError an unknown
-   * personality; OutOfMemoryError the task table is full; KernelClosedError
-   * after close().
+   * or `memoryBytes` is not an integer in 0..2^30; TypeError or RangeError
+   * an invalid `personality`, `quotas`, `acceptGrants` or `namespace`;
+   * OutOfMemoryError the task table is full; KernelClosedError after close().
    */
   spawn(module: string | URL, options: SpawnOptions = {}): TaskHandle {
     this.assertOpen('Kernel.spawn');
@@ -199,8 +207,10 @@ export class Kernel extends EventEmitter {
     const r = this.task.ctx.r;
     const quotas = quotasFromOptions(r, options.quotas, 'Kernel.spawn');
     if (options.acceptGrants !== undefined && typeof options.acceptGrants !== 'boolean') throw new TypeError(`Kernel.spawn: acceptGrants must be a boolean, got ${String(options.acceptGrants)}`);
+    const policy = options.namespace === undefined ? undefined : parseNamespacePolicy(options.namespace, r.maxPathBytes, 'Kernel.spawn');
     r.lock();
     const slot = allocTask(r, 1, personality === 'rou2exos' ? PERSONALITY_ROU2EXOS : PERSONALITY_STRAT9, quotas, options.acceptGrants === false);
+    if (slot >= 0 && policy !== undefined) writePolicyLocked(r, slot, policy);
     const made = slot < 0 || personality !== 'rou2exos' ? slot : ensureMailboxLocked(r, slot);
     if (made < 0) r.fail(made);
     else r.unlock();

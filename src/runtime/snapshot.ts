@@ -9,6 +9,7 @@ import type { Region } from '../kernel/region.js';
 import { objectIdOf } from '../kernel/objects.js';
 import { quotasOf, type TaskQuotas } from '../kernel/quota.js';
 import { listBindings } from '../objects/namespace.js';
+import { describePolicy } from '../objects/namespace-policy.js';
 import { hasQueue, queueDepth } from '../objects/queue.js';
 import { PERSONALITY_ROU2EXOS, PERSONALITY_STRAT9 } from '../abi/numbers.js';
 import { ringState } from '../objects/keyboard-pipe.js';
@@ -34,6 +35,8 @@ export interface TaskInfo {
   exitCode?: number;
   /** A live task's quota limits, what it is charged now, and whether it accepts grants (docs/quotas.md). */
   quotas?: TaskQuotas;
+  /** The prefixes a confined task may bind and connect to; absent for an unrestricted task. */
+  namespace?: { bind: string[]; connect: string[] };
 }
 
 export interface ObjectInfo {
@@ -279,6 +282,8 @@ export function snapshot(r: Region): KernelSnapshot {
       if (state !== L.TASK_EXITED && state !== L.TASK_DYING) info.quotas = quotasOf(r, slot);
       const mailbox = w[t + L.T_MAILBOX]!;
       if (mailbox !== 0) info.mailbox = objectIdOf(r, mailbox - 1);
+      const policy = describePolicy(r, slot);
+      if (policy !== undefined) info.namespace = policy;
       const event = Atomics.load(w, t + L.T_BLOCKED_EVENT);
       if (state === L.TASK_EXITED) {
         info.state = 'exited';

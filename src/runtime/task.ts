@@ -11,15 +11,17 @@ import { strat9Syscall, strat9SyscallAsync } from '../abi/strat9.js';
 import { rou2exosSyscall, rou2exosSyscallAsync } from '../abi/rou2exos.js';
 import { isPageSyscall, pageSyscall, pageSyscallAsync } from '../abi/page-ipc.js';
 import { PERSONALITY_ROU2EXOS } from '../abi/numbers.js';
-import { T_PERSONALITY } from '../kernel/layout.js';
+import { POLICY_CONNECT, T_PERSONALITY } from '../kernel/layout.js';
 import { Mailbox } from '../api/mailbox.js';
 import { Network } from '../api/network.js';
 import { Keyboard } from '../api/keyboard.js';
 import { Pages } from '../api/pages.js';
 import { createPort, DEFAULT_PORT_CAPACITY } from '../objects/port.js';
 import { connect, unbind } from '../objects/namespace.js';
+import { type NamespacePolicy, narrowPolicy, parseNamespacePolicy } from '../objects/namespace-policy.js';
+import { checkNamespaceResult } from '../api/namespace.js';
 import { reply } from '../objects/call.js';
-import { check, KernelClosedError } from '../api/errors.js';
+import { check, KernelClosedError, PermissionError } from '../api/errors.js';
 import { Port } from '../api/port.js';
 import {
   type BytesChannelOptions,
@@ -38,7 +40,7 @@ import { createSemaphore } from '../objects/semaphore.js';
 import { createRing } from '../objects/ring.js';
 import type { Message } from '../api/message.js';
 import { snapshot, usage, type KernelSnapshot, type KernelUsage } from './snapshot.js';
-import { EPIPE, ESHUTDOWN } from '../kernel/errno.js';
+import { EPERM, EPIPE, ESHUTDOWN } from '../kernel/errno.js';
 import { refuseGrants } from '../kernel/handle-ops.js';
 import { quotasOf, type TaskQuotas } from '../kernel/quota.js';
 
@@ -163,10 +165,29 @@ export class Task {
     return new Port(this.ctx, check(createPort(this.ctx, options?.capacity ?? DEFAULT_PORT_CAPACITY), 'createPort'));
   }
 
-  /** A send-only port handle to the service bound at the longest prefix of `path`. NotFoundError if none. */
+  /**
+   * A send-only port handle to the service bound at the longest prefix of
+   * `path`. NotFoundError if none (that this task may see);
+   * PermissionError if its namespace policy allows no connect there.
+   */
   connect(path: string): Port {
     const bytes = new TextEncoder().encode(path);
-    return new Port(this.ctx, check(connect(this.ctx, messageMemory(bytes), 0, bytes.length), `connect('${path}')`));
+    return new Port(this.ctx, checkNamespaceResult(this.ctx, connect(this.ctx, messageMemory(bytes), 0, bytes.length), POLICY_CONNECT, path, bytes, `connect('${path}')`));
+  }
+
+  /**
+   * Narrows this task's namespace policy to `policy` for good (see
+   * Kernel.spawn's `namespace`): an omitted list allows nothing of that
+   * kind. Every prefix must lie within what the task may already do, so a
+   * task can give up access but never gain it. Throws TypeError or
+   * RangeError for a malformed policy and PermissionError when it would
+   * widen the current one; either way nothing changes.
+   */
+  restrictNamespace(policy: NamespacePolicy): void {
+    const entries = parseNamespacePolicy(policy, this.ctx.r.maxPathBytes, 'restrictNamespace');
+    if (narrowPolicy(this.ctx, entries) === -EPERM) {
+      throw new PermissionError(EPERM, 'restrictNamespace: a prefix lies outside what this task may bind or connect to now, and a policy can only narrow (EPERM)');
+    }
   }
 
   /** Removes the name `path` (the port lives on). Only its binder or the port's owner may. */

@@ -23,7 +23,7 @@ import { channelsSection } from './channels.js';
 import { ringsSection } from './rings.js';
 import { mailboxesSection } from './mailboxes.js';
 import { semaphoresSection } from './semaphores.js';
-import { namespaceSection } from './namespace.js';
+import { namespacePoliciesSection, namespaceSection } from './namespace.js';
 import { networkSection } from './network.js';
 import { keyboardPipesSection } from './keyboard-pipes.js';
 import { waitersSection } from './waiters.js';
@@ -47,6 +47,7 @@ export const CHECK_SECTIONS: readonly CheckSection[] = [
   mailboxesSection,
   semaphoresSection,
   namespaceSection,
+  namespacePoliciesSection,
   networkSection,
   keyboardPipesSection,
   waitersSection,

@@ -141,6 +141,8 @@ export function policyAllows(r: Region, slot: number, kind: number, bytes: Uint8
 export function writePolicyLocked(r: Region, slot: number, entries: readonly PolicyEntry[] | undefined): void {
   const p = r.namespacePolicy(slot);
   const w = r.w;
+  // An unconfined task's record is all zeros already: nothing to log or clear.
+  if (entries === undefined && w[p + L.NP_CONFINED] === 0) return;
   r.saveRange(p, r.namespacePolicyWords);
   w.fill(0, p, p + r.namespacePolicyWords);
   if (entries === undefined) return;

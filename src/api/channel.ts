@@ -27,7 +27,8 @@ import * as handles from '../kernel/handle-ops.js';
 import { MESSAGE_BYTES, RIGHT_GRANT, RIGHT_READ, RIGHT_WRITE } from '../kernel/layout.js';
 import { channelMaxBytes, channelReceive, channelSend, createChannel } from '../objects/channel.js';
 import { check, InvalidArgumentError } from './errors.js';
-import { type AsyncWaitOptions, deadlineOf, Handle, type WaitOptions } from './handle.js';
+import { type AsyncWaitOptions, deadlineOf, Handle, signalOf, type WaitOptions } from './handle.js';
+import { batchCount, bytesArgument, invalidArgument, messageArgument, optionsOf, receiveTarget, receivingInto } from './arguments.js';
 import { Message } from './message.js';
 import { type Codec, structuredCodec } from './codec.js';
 
@@ -41,8 +42,9 @@ export interface ChannelFormat<T> {
   readonly maxBytes: number;
   /**
    * The value as kernel input (from offset 0); its length is then in
-   * `encodedLength`. Throws for a value too large. Allocates nothing for
-   * messages and byte strings.
+   * `encodedLength`. Throws InvalidArgumentError for a value of the wrong
+   * kind (not a Message, not a Uint8Array, a codec's output not a
+   * Uint8Array) or too large. Allocates nothing for messages and byte strings.
    */
   encode(value: T, operation: string): MessageMemory;
   encodedLength: number;
@@ -51,19 +53,22 @@ export interface ChannelFormat<T> {
    * anything else runs; `fresh` for async ones, which decode only after
    * other code may have received into the shared buffer.
    */
-  receiveMemory(into?: T, fresh?: boolean): MessageMemory;
+  receiveMemory(into: T | undefined, fresh: boolean, operation: string): MessageMemory;
+  /** Awaits the async receive `pending` into `memory`, with a Message target marked busy until it settles. */
+  receiving(memory: MessageMemory, pending: Promise<number>): Promise<number>;
   /** The value received: `length` bytes (or a message) in `memory`. */
-  decode(memory: MessageMemory, length: number, into?: T): T;
+  decode(memory: MessageMemory, length: number): T;
 }
 
-/** IpcMessages: the Message is the kernel's input and output memory. */
+/** IpcMessages: the Message's own memory is the kernel's input and output. */
 function messageFormat(): ChannelFormat<Message> {
   return {
     maxBytes: 0,
-    encode: (message) => message,
+    encode: (message, operation) => messageArgument(message, 'value', operation),
     encodedLength: MESSAGE_BYTES,
-    receiveMemory: (into) => into ?? new Message(),
-    decode: (memory) => memory as Message,
+    receiveMemory: (into, _fresh, operation) => Message.memoryOf(receiveTarget(into, operation))!,
+    decode: (memory) => Message.ofMemory(memory),
+    receiving: (memory, pending) => receivingInto(Message.ofMemory(memory), pending),
   };
 }
 
@@ -75,15 +80,21 @@ function bytesFormat<T = Uint8Array>(maxBytes: number, codec?: Codec<T>): Channe
     maxBytes,
     encodedLength: 0,
     encode(value, operation) {
-      const bytes = codec ? codec.encode(value) : (value as unknown as Uint8Array);
-      if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError(EINVAL, `${operation}: expected a Uint8Array, got ${typeof value}`);
-      if (bytes.length > maxBytes) {
-        throw new InvalidArgumentError(EINVAL, `${operation}: the value is ${bytes.length} bytes, more than this channel's maximum of ${maxBytes}; nothing was sent`);
+      // The codec (the caller's code) runs here, before any lock.
+      const bytes = bytesArgument(codec ? codec.encode(value) : value, codec ? 'the encoded value' : 'value', operation);
+      const memory = inputs.of(bytes);
+      const length = memory.bytes.length;
+      if (length > maxBytes) {
+        throw invalidArgument(operation, `the value is ${length} bytes, more than this channel's maximum of ${maxBytes}; nothing was sent`);
       }
-      this.encodedLength = bytes.length;
-      return inputs.of(bytes);
+      this.encodedLength = length;
+      return memory;
     },
-    receiveMemory: (_into, fresh) => (fresh ? messageMemory(new Uint8Array(maxBytes)) : scratch),
+    receiveMemory: (into, fresh, operation) => {
+      if (into !== undefined) throw invalidArgument(operation, 'into is for message channels; a bytes or value channel returns a new value');
+      return fresh ? messageMemory(new Uint8Array(maxBytes)) : scratch;
+    },
+    receiving: (_memory, pending) => pending,
     decode(memory, length) {
       const bytes = memory.bytes.subarray(0, length);
       return codec ? codec.decode(bytes) : (bytes.slice() as unknown as T);
@@ -110,30 +121,37 @@ export class ChannelSender<T> extends Handle {
   send(value: T, options?: WaitOptions): void {
     const memory = this.format.encode(value, 'ChannelSender.send');
     const length = this.format.encodedLength;
-    check(ops.channelSendBlocking(this.ctx, this.handle, memory, 0, length, deadlineOf(options)), 'ChannelSender.send');
+    const deadline = deadlineOf(options, 'ChannelSender.send');
+    check(ops.channelSendBlocking(this.ctx, this.handle, memory, 0, length, deadline), 'ChannelSender.send');
   }
 
   async sendAsync(value: T, options?: AsyncWaitOptions): Promise<void> {
     const memory = this.format.encode(value, 'ChannelSender.sendAsync');
     const length = this.format.encodedLength;
-    const signal = options?.signal;
-    check(await ops.channelSendAsync(this.ctx, this.handle, memory, 0, length, deadlineOf(options), signal), 'ChannelSender.sendAsync', signal);
+    const deadline = deadlineOf(options, 'ChannelSender.sendAsync');
+    const signal = signalOf(options, 'ChannelSender.sendAsync');
+    check(await ops.channelSendAsync(this.ctx, this.handle, memory, 0, length, deadline, signal), 'ChannelSender.sendAsync', signal);
   }
 
   /**
    * Message channels: sends up to `count` messages laid out back to back in
-   * `batch` (64 bytes each, e.g. from {@link Message.batch}) under one send
-   * lock, waiting while the channel is full. Returns how many were sent (at
-   * least 1). Loop to send the rest.
+   * `batch` (64 bytes each, e.g. from {@link Message.batch}; a Uint8Array)
+   * under one send lock, waiting while the channel is full. Returns how many
+   * were sent (at least 1). Loop to send the rest.
    */
-  sendMany(batch: Uint8Array, count = Math.floor(batch.length / MESSAGE_BYTES), options?: WaitOptions): number {
-    return check(ops.channelSendManyBlocking(this.ctx, this.handle, this.batches.of(batch), 0, count, deadlineOf(options)), 'ChannelSender.sendMany');
+  sendMany(batch: Uint8Array, count?: number, options?: WaitOptions): number {
+    const memory = this.batches.of(bytesArgument(batch, 'batch', 'ChannelSender.sendMany'));
+    const n = batchCount(count, memory, 'count', 'ChannelSender.sendMany');
+    const deadline = deadlineOf(options, 'ChannelSender.sendMany');
+    return check(ops.channelSendManyBlocking(this.ctx, this.handle, memory, 0, n, deadline), 'ChannelSender.sendMany');
   }
 
-  async sendManyAsync(batch: Uint8Array, count = Math.floor(batch.length / MESSAGE_BYTES), options?: AsyncWaitOptions): Promise<number> {
-    const signal = options?.signal;
-    const memory = this.batches.of(batch);
-    return check(await ops.channelSendManyAsync(this.ctx, this.handle, memory, 0, count, deadlineOf(options), signal), 'ChannelSender.sendManyAsync', signal);
+  async sendManyAsync(batch: Uint8Array, count?: number, options?: AsyncWaitOptions): Promise<number> {
+    const memory = this.batches.of(bytesArgument(batch, 'batch', 'ChannelSender.sendManyAsync'));
+    const n = batchCount(count, memory, 'count', 'ChannelSender.sendManyAsync');
+    const deadline = deadlineOf(options, 'ChannelSender.sendManyAsync');
+    const signal = signalOf(options, 'ChannelSender.sendManyAsync');
+    return check(await ops.channelSendManyAsync(this.ctx, this.handle, memory, 0, n, deadline, signal), 'ChannelSender.sendManyAsync', signal);
   }
 
   private readonly batches = new MemoryCache();
@@ -172,49 +190,62 @@ export class ChannelReceiver<T> extends Handle implements AsyncIterable<T> {
     return new ChannelReceiver(this.ctx, check(handles.duplicate(this.ctx, this.handle), 'ChannelReceiver.duplicate'), this.format);
   }
 
-  /** Receives the oldest value, waiting while empty. Throws BrokenPipeError once drained with no sender left. */
+  /**
+   * Receives the oldest value, waiting while empty. Throws BrokenPipeError
+   * once drained with no sender left; InvalidArgumentError for an `into`
+   * that is not a Message (message channels only) or is the target of a
+   * pending async receive.
+   */
   receive(options?: ChannelReceiveOptions<T>): T {
-    const memory = this.format.receiveMemory(options?.into);
-    const n = check(ops.channelReceiveBlocking(this.ctx, this.handle, memory, 0, deadlineOf(options)), 'ChannelReceiver.receive');
-    return this.format.decode(memory, n, options?.into);
+    const memory = this.format.receiveMemory(optionsOf(options, 'ChannelReceiver.receive')?.into, false, 'ChannelReceiver.receive');
+    const deadline = deadlineOf(options, 'ChannelReceiver.receive');
+    const n = check(ops.channelReceiveBlocking(this.ctx, this.handle, memory, 0, deadline), 'ChannelReceiver.receive');
+    return this.format.decode(memory, n);
   }
 
   async receiveAsync(options?: AsyncChannelReceiveOptions<T>): Promise<T> {
-    const memory = this.format.receiveMemory(options?.into, true);
-    const signal = options?.signal;
-    const n = check(await ops.channelReceiveAsync(this.ctx, this.handle, memory, 0, deadlineOf(options), signal), 'ChannelReceiver.receiveAsync', signal);
-    return this.format.decode(memory, n, options?.into);
+    const memory = this.format.receiveMemory(optionsOf(options, 'ChannelReceiver.receiveAsync')?.into, true, 'ChannelReceiver.receiveAsync');
+    const deadline = deadlineOf(options, 'ChannelReceiver.receiveAsync');
+    const signal = signalOf(options, 'ChannelReceiver.receiveAsync');
+    const pending = ops.channelReceiveAsync(this.ctx, this.handle, memory, 0, deadline, signal);
+    const n = check(await this.format.receiving(memory, pending), 'ChannelReceiver.receiveAsync', signal);
+    return this.format.decode(memory, n);
   }
 
   /**
    * Message channels: receives up to `max` queued messages into `batch` (64
    * bytes each) under one receive lock, waiting while empty. Returns how many.
    */
-  receiveMany(batch: Uint8Array, max = Math.floor(batch.length / MESSAGE_BYTES), options?: WaitOptions): number {
-    return check(ops.channelReceiveManyBlocking(this.ctx, this.handle, this.batches.of(batch), 0, max, deadlineOf(options)), 'ChannelReceiver.receiveMany');
+  receiveMany(batch: Uint8Array, max?: number, options?: WaitOptions): number {
+    const memory = this.batches.of(bytesArgument(batch, 'batch', 'ChannelReceiver.receiveMany'));
+    const n = batchCount(max, memory, 'max', 'ChannelReceiver.receiveMany');
+    const deadline = deadlineOf(options, 'ChannelReceiver.receiveMany');
+    return check(ops.channelReceiveManyBlocking(this.ctx, this.handle, memory, 0, n, deadline), 'ChannelReceiver.receiveMany');
   }
 
-  async receiveManyAsync(batch: Uint8Array, max = Math.floor(batch.length / MESSAGE_BYTES), options?: AsyncWaitOptions): Promise<number> {
-    const signal = options?.signal;
-    const memory = this.batches.of(batch);
-    return check(await ops.channelReceiveManyAsync(this.ctx, this.handle, memory, 0, max, deadlineOf(options), signal), 'ChannelReceiver.receiveManyAsync', signal);
+  async receiveManyAsync(batch: Uint8Array, max?: number, options?: AsyncWaitOptions): Promise<number> {
+    const memory = this.batches.of(bytesArgument(batch, 'batch', 'ChannelReceiver.receiveManyAsync'));
+    const n = batchCount(max, memory, 'max', 'ChannelReceiver.receiveManyAsync');
+    const deadline = deadlineOf(options, 'ChannelReceiver.receiveManyAsync');
+    const signal = signalOf(options, 'ChannelReceiver.receiveManyAsync');
+    return check(await ops.channelReceiveManyAsync(this.ctx, this.handle, memory, 0, n, deadline, signal), 'ChannelReceiver.receiveManyAsync', signal);
   }
 
   private readonly batches = new MemoryCache();
 
   /** Receives if a value is queued; undefined when empty. Throws BrokenPipeError once drained with no sender left. */
   tryReceive(into?: T): T | undefined {
-    const memory = this.format.receiveMemory(into);
+    const memory = this.format.receiveMemory(into, false, 'ChannelReceiver.tryReceive');
     const n = channelReceive(this.ctx, this.handle, memory, 0, false);
     if (n === -EAGAIN) return undefined;
     check(n, 'ChannelReceiver.tryReceive');
-    return this.format.decode(memory, n, into);
+    return this.format.decode(memory, n);
   }
 
   /** Receives until the channel ends (no sender left and drained) or this handle is closed. */
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     for (;;) {
-      const memory = this.format.receiveMemory(undefined, true);
+      const memory = this.format.receiveMemory(undefined, true, 'ChannelReceiver iteration');
       const n = await ops.channelReceiveAsync(this.ctx, this.handle, memory, 0, Infinity);
       if (n === -EPIPE || n === -EBADF) return;
       check(n, 'ChannelReceiver iteration');
@@ -254,13 +285,16 @@ function formatOf<T>(maxBytes: number, codec: Codec<T> | 'structured' | undefine
 
 /** Creates a channel and returns its two ends (see {@link Task.createChannel}). */
 export function createChannelEnds<T>(ctx: TaskContext, options: Partial<ValueChannelOptions<T>> | undefined): ChannelEnds<T> {
-  const maxBytes = options?.maxBytes ?? 0;
-  if (options?.codec !== undefined && maxBytes === 0) {
+  const checked = optionsOf(options, 'createChannel');
+  const maxBytes = checked?.maxBytes ?? 0;
+  const codec = checked?.codec;
+  const capacity = checked?.capacity ?? DEFAULT_CHANNEL_CAPACITY;
+  if (codec !== undefined && maxBytes === 0) {
     throw new InvalidArgumentError(EINVAL, 'createChannel: a channel with a codec needs maxBytes, the largest encoded value');
   }
-  const full = check(createChannel(ctx, options?.capacity ?? DEFAULT_CHANNEL_CAPACITY, maxBytes), 'createChannel');
+  const full = check(createChannel(ctx, capacity, maxBytes), 'createChannel');
   try {
-    const format = formatOf(maxBytes, options?.codec);
+    const format = formatOf(maxBytes, codec);
     const sender = check(handles.restrict(ctx, full, SENDER_RIGHTS), 'createChannel');
     const receiver = handles.restrict(ctx, full, RECEIVER_RIGHTS);
     if (receiver < 0) handles.close(ctx, sender);

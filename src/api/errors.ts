@@ -28,6 +28,11 @@ export class OutOfMemoryError extends KipcError {}
 export class FaultError extends KipcError {}
 export class BusyError extends KipcError {}
 export class AlreadyExistsError extends KipcError {}
+/**
+ * EINVAL: an argument is wrong. The typed API throws it (or rejects with
+ * it) before taking any lock, naming the operation and the argument, e.g.
+ * "Ring.write: bytes must be a Uint8Array, not a string" (src/api/arguments.ts).
+ */
 export class InvalidArgumentError extends KipcError {}
 export class NoSpaceError extends KipcError {}
 export class BrokenPipeError extends KipcError {}

@@ -8,13 +8,19 @@ import * as ops from '../kernel/ops.js';
 import * as handles from '../kernel/handle-ops.js';
 import { messageMemory } from '../kernel/copy.js';
 import { check } from './errors.js';
+import { deadlineFromTimeout, integerArgument, optionsOf, signalArgument } from './arguments.js';
 
 export interface WaitOptions {
-  /** Give up after this many milliseconds (TimeoutError). Default: wait forever. */
+  /**
+   * Give up after this many milliseconds (TimeoutError): a number >= 0, or
+   * Infinity. Default: wait forever. NaN, a negative number or anything
+   * not a number is InvalidArgumentError. The deadline covers every wait of
+   * the operation, waiting for a queue lock another task holds included.
+   */
   timeout?: number;
 }
 export interface AsyncWaitOptions extends WaitOptions {
-  /** Abort the wait (InterruptedError, with the signal's reason as its cause). */
+  /** Abort the wait (InterruptedError, with the signal's reason as its cause). Anything but an AbortSignal is InvalidArgumentError. */
   signal?: AbortSignal;
 }
 export interface EventWaitOptions extends WaitOptions {
@@ -29,9 +35,24 @@ export interface HandleInfo {
   objectId: number;
 }
 
-export function deadlineOf(options?: WaitOptions): number {
-  const timeout = options?.timeout;
-  return timeout === undefined || timeout === Infinity ? Infinity : performance.now() + Math.max(0, timeout);
+/**
+ * The deadline of `options.timeout` (read once), after checking that
+ * `options` is an object or undefined and the timeout valid; throws
+ * InvalidArgumentError naming `operation` otherwise.
+ */
+export function deadlineOf(options: WaitOptions | undefined, operation: string): number {
+  return deadlineFromTimeout(optionsOf(options, operation)?.timeout, operation);
+}
+
+/** `options.signal` (read once), checked: undefined or an AbortSignal, else InvalidArgumentError. */
+export function signalOf(options: AsyncWaitOptions | undefined, operation: string): AbortSignal | undefined {
+  return signalArgument(optionsOf(options, operation)?.signal, operation);
+}
+
+/** `options.events` (read once): 1 to 3, default both. */
+function eventsOf(options: EventWaitOptions | undefined, operation: string): number {
+  const events = optionsOf(options, operation)?.events;
+  return events === undefined ? handles.ALL_EVENTS : integerArgument(events, 'events', operation, 1, handles.ALL_EVENTS);
 }
 
 const infoScratch = messageMemory(new Uint8Array(handles.HANDLE_INFO_BYTES));
@@ -57,6 +78,7 @@ export class Handle implements Disposable {
 
   /** Gives task `pid` a handle with the same rights; returns its value in that task. Needs grant. */
   grant(pid: number): number {
+    integerArgument(pid, 'pid', 'Handle.grant', 1, 2 ** 31 - 1);
     return check(handles.grant(this.ctx, this.handle, pid), 'Handle.grant');
   }
 
@@ -83,13 +105,16 @@ export class Handle implements Disposable {
    * object is destroyed.
    */
   wait(options?: EventWaitOptions): number {
-    return check(ops.waitHandle(this.ctx, this.handle, options?.events ?? handles.ALL_EVENTS, deadlineOf(options)), 'wait');
+    const events = eventsOf(options, 'wait');
+    const deadline = deadlineOf(options, 'wait');
+    return check(ops.waitHandle(this.ctx, this.handle, events, deadline), 'wait');
   }
 
   async waitAsync(options?: EventWaitOptions & AsyncWaitOptions): Promise<number> {
-    const signal = options?.signal;
-    const events = options?.events ?? handles.ALL_EVENTS;
-    return check(await ops.waitHandleAsync(this.ctx, this.handle, events, deadlineOf(options), signal), 'waitAsync', signal);
+    const events = eventsOf(options, 'waitAsync');
+    const deadline = deadlineOf(options, 'waitAsync');
+    const signal = signalOf(options, 'waitAsync');
+    return check(await ops.waitHandleAsync(this.ctx, this.handle, events, deadline, signal), 'waitAsync', signal);
   }
 }
 

@@ -16,7 +16,14 @@ import * as L from '../kernel/layout.js';
 import { pipeRead, pipeState, pipeSubscribe, pipeUnsubscribe } from '../objects/keyboard-pipe.js';
 import * as ops from '../kernel/ops-rou2exos.js';
 import { check } from './errors.js';
-import { type AsyncWaitOptions, deadlineOf, type WaitOptions } from './handle.js';
+import { type AsyncWaitOptions, deadlineOf, signalOf, type WaitOptions } from './handle.js';
+import { integerArgument, optionsOf } from './arguments.js';
+
+/** `options.max` (read once): 1 to the pipe's ring size, which is also the default. */
+function maxOf(options: { max?: number } | undefined, operation: string): number {
+  const max = optionsOf(options, operation)?.max;
+  return max === undefined ? L.PIPE_RING_BYTES : Math.min(integerArgument(max, 'max', operation, 1, Number.MAX_SAFE_INTEGER), L.PIPE_RING_BYTES);
+}
 
 export class Keyboard {
   /** @internal Use `task.keyboard`. */
@@ -44,16 +51,18 @@ export class KeyboardSubscription implements Disposable {
 
   /** Takes up to `max` waiting bytes, sleeping until at least one arrives. Throws TimeoutError. */
   next(options?: WaitOptions & { max?: number }): Uint8Array {
-    const max = Math.min(options?.max ?? L.PIPE_RING_BYTES, L.PIPE_RING_BYTES);
-    const n = check(ops.pipeReadBlocking(this.ctx, this.scratch, 0, max, deadlineOf(options)), 'KeyboardSubscription.next');
+    const max = maxOf(options, 'KeyboardSubscription.next');
+    const deadline = deadlineOf(options, 'KeyboardSubscription.next');
+    const n = check(ops.pipeReadBlocking(this.ctx, this.scratch, 0, max, deadline), 'KeyboardSubscription.next');
     return this.scratch.bytes.slice(0, n);
   }
 
   /** Like {@link next} without blocking the event loop. */
   async nextAsync(options?: AsyncWaitOptions & { max?: number }): Promise<Uint8Array> {
-    const memory = messageMemory(new Uint8Array(Math.min(options?.max ?? L.PIPE_RING_BYTES, L.PIPE_RING_BYTES)));
-    const signal = options?.signal;
-    const n = check(await ops.pipeReadAsync(this.ctx, memory, 0, memory.bytes.length, deadlineOf(options), signal), 'KeyboardSubscription.nextAsync', signal);
+    const memory = messageMemory(new Uint8Array(maxOf(options, 'KeyboardSubscription.nextAsync')));
+    const deadline = deadlineOf(options, 'KeyboardSubscription.nextAsync');
+    const signal = signalOf(options, 'KeyboardSubscription.nextAsync');
+    const n = check(await ops.pipeReadAsync(this.ctx, memory, 0, memory.bytes.length, deadline, signal), 'KeyboardSubscription.nextAsync', signal);
     return memory.bytes.slice(0, n);
   }
 

@@ -16,11 +16,12 @@
 import { EAGAIN } from '../kernel/errno.js';
 import * as L from '../kernel/layout.js';
 import type { TaskContext } from '../kernel/context.js';
-import { messageMemory } from '../kernel/copy.js';
+import { type MessageMemory, messageMemory } from '../kernel/copy.js';
 import { lastMailInfo, mailboxDepth, mailboxReceive, mailboxSend } from '../objects/mailbox.js';
 import * as ops from '../kernel/ops-rou2exos.js';
 import { check } from './errors.js';
-import { type AsyncWaitOptions, deadlineOf, type WaitOptions } from './handle.js';
+import { type AsyncWaitOptions, deadlineOf, signalOf, type WaitOptions } from './handle.js';
+import { bytesArgument, describe, invalidArgument, optionsOf } from './arguments.js';
 
 /** One message taken from a mailbox. */
 export class Mail {
@@ -46,6 +47,13 @@ export const MAILBOX_CAPACITY = L.MAILBOX_CAPACITY;
 
 const encoder = new TextEncoder();
 
+/** A mail's payload as kernel memory: a string (sent as UTF-8) or a Uint8Array; anything else is InvalidArgumentError. */
+function mailMemory(data: Uint8Array | string, operation: string): MessageMemory {
+  if (typeof data === 'string') return messageMemory(encoder.encode(data));
+  if (data === undefined || data === null || typeof data !== 'object') throw invalidArgument(operation, `data must be a string or a Uint8Array, not ${describe(data)}`);
+  return messageMemory(bytesArgument(data, 'data', operation));
+}
+
 export class Mailbox {
   /** Receives land here first: large enough for a network frame. */
   private readonly scratch = messageMemory(new Uint8Array(L.FRAME_MAX_BYTES));
@@ -61,18 +69,17 @@ export class Mailbox {
    * InvalidArgumentError for an empty or too long payload.
    */
   send(pid: number, data: Uint8Array | string, options?: WaitOptions & { wait?: boolean }): void {
-    const memory = messageMemory(typeof data === 'string' ? encoder.encode(data) : data);
+    const memory = mailMemory(data, 'Mailbox.send');
     const length = memory.bytes.length;
-    const waits = options?.wait === true || options?.timeout !== undefined;
-    const result = waits
-      ? ops.mailboxSendBlocking(this.ctx, pid, memory, 0, length, deadlineOf(options))
-      : mailboxSend(this.ctx, pid, memory, 0, length, false);
+    const waits = optionsOf(options, 'Mailbox.send')?.wait === true || options?.timeout !== undefined;
+    const deadline = deadlineOf(options, 'Mailbox.send');
+    const result = waits ? ops.mailboxSendBlocking(this.ctx, pid, memory, 0, length, deadline) : mailboxSend(this.ctx, pid, memory, 0, length, false);
     check(result, 'Mailbox.send');
   }
 
   /** Sends like {@link send}, but returns false instead of throwing when the target's mailbox is full. */
   trySend(pid: number, data: Uint8Array | string): boolean {
-    const memory = messageMemory(typeof data === 'string' ? encoder.encode(data) : data);
+    const memory = mailMemory(data, 'Mailbox.trySend');
     const result = mailboxSend(this.ctx, pid, memory, 0, memory.bytes.length, false);
     if (result === -EAGAIN) return false;
     check(result, 'Mailbox.trySend');
@@ -81,14 +88,16 @@ export class Mailbox {
 
   /** Sends, waiting (without blocking the event loop) while the target's mailbox is full. */
   async sendAsync(pid: number, data: Uint8Array | string, options?: AsyncWaitOptions): Promise<void> {
-    const memory = messageMemory(typeof data === 'string' ? encoder.encode(data) : data);
-    const signal = options?.signal;
-    check(await ops.mailboxSendAsync(this.ctx, pid, memory, 0, memory.bytes.length, deadlineOf(options), signal), 'Mailbox.sendAsync', signal);
+    const memory = mailMemory(data, 'Mailbox.sendAsync');
+    const deadline = deadlineOf(options, 'Mailbox.sendAsync');
+    const signal = signalOf(options, 'Mailbox.sendAsync');
+    check(await ops.mailboxSendAsync(this.ctx, pid, memory, 0, memory.bytes.length, deadline, signal), 'Mailbox.sendAsync', signal);
   }
 
   /** Takes the oldest message, sleeping while the mailbox is empty. Throws TimeoutError. */
   receive(options?: WaitOptions): Mail {
-    const length = check(ops.mailboxReceiveBlocking(this.ctx, this.scratch, 0, deadlineOf(options)), 'Mailbox.receive');
+    const deadline = deadlineOf(options, 'Mailbox.receive');
+    const length = check(ops.mailboxReceiveBlocking(this.ctx, this.scratch, 0, deadline), 'Mailbox.receive');
     return this.taken(length);
   }
 
@@ -100,11 +109,12 @@ export class Mailbox {
 
   /** Takes the oldest message, waiting without blocking the event loop. Throws TimeoutError, InterruptedError. */
   async receiveAsync(options?: AsyncWaitOptions): Promise<Mail> {
-    const signal = options?.signal;
+    const deadline = deadlineOf(options, 'Mailbox.receiveAsync');
+    const signal = signalOf(options, 'Mailbox.receiveAsync');
     // Each receive has its own buffer: two may be in flight at once.
     const memory = messageMemory(new Uint8Array(L.FRAME_MAX_BYTES));
     const info = { sender: 0, kind: 0 };
-    const length = check(await ops.mailboxReceiveAsync(this.ctx, memory, 0, deadlineOf(options), signal, info), 'Mailbox.receiveAsync', signal);
+    const length = check(await ops.mailboxReceiveAsync(this.ctx, memory, 0, deadline, signal, info), 'Mailbox.receiveAsync', signal);
     return new Mail(info.sender, info.kind === L.MAIL_KIND_FRAME ? 'frame' : 'data', memory.bytes.slice(0, length));
   }
 

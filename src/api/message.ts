@@ -9,7 +9,10 @@
  * | 16     | 48   | payload  |
  *
  * Messages can be reused: every receive and call takes an `into` message, so
- * a hot loop allocates nothing.
+ * a hot loop allocates nothing. A Message may be the target of one pending
+ * async receive (or call) at a time: a second receive into it while the
+ * first is pending is an InvalidArgumentError, so that no message is lost
+ * by being overwritten.
  */
 import { MESSAGE_BYTES, MSG_FLAGS, MSG_PAYLOAD, MSG_PAYLOAD_BYTES, MSG_SENDER, MSG_TYPE, MSG_TYPE_REPLY } from '../kernel/layout.js';
 import type { MessageMemory } from '../kernel/copy.js';
@@ -25,6 +28,10 @@ export class Message implements MessageMemory {
   private readonly view: DataView;
   /** Set by {@link takeHandle}; Port.serve() and iteration close a carried handle nobody took. */
   private handleTakenFlag = false;
+  /** What the kernel copies to and from: this message's own arrays, which no subclass or Proxy can replace. */
+  readonly #memory: MessageMemory & { readonly message: Message };
+  /** Whether an async receive (or call) into this message is pending. */
+  #receiving = false;
 
   constructor() {
     const buffer = new ArrayBuffer(MESSAGE_BYTES);
@@ -32,6 +39,30 @@ export class Message implements MessageMemory {
     this.words = new Int32Array(buffer);
     this.payload = new Uint8Array(buffer, MSG_PAYLOAD, MSG_PAYLOAD_BYTES);
     this.view = new DataView(buffer);
+    this.#memory = { bytes: this.bytes, words: this.words, message: this };
+  }
+
+  /**
+   * @internal The kernel memory of `value` if it is a Message (the engine's
+   * brand check: no getter or Proxy trap runs), else undefined.
+   */
+  static memoryOf(value: unknown): MessageMemory | undefined {
+    return typeof value === 'object' && value !== null && #memory in value ? (value as Message).#memory : undefined;
+  }
+
+  /** @internal The Message whose kernel memory (from {@link memoryOf}) `memory` is. */
+  static ofMemory(memory: MessageMemory): Message {
+    return (memory as MessageMemory & { readonly message: Message }).message;
+  }
+
+  /** @internal Whether an async receive into `message` is pending. */
+  static isReceiving(message: Message): boolean {
+    return message.#receiving;
+  }
+
+  /** @internal Marks `message` as (no longer) the target of a pending async receive. */
+  static setReceiving(message: Message, receiving: boolean): void {
+    message.#receiving = receiving;
   }
 
   /** A message of `type` with `payload` (bytes, or a string encoded as UTF-8). */

@@ -18,7 +18,8 @@ import { messageMemory } from '../kernel/copy.js';
 import { netRegister, netTransmit } from '../objects/network.js';
 import * as ops from '../kernel/ops-rou2exos.js';
 import { check } from './errors.js';
-import { type AsyncWaitOptions, deadlineOf, type WaitOptions } from './handle.js';
+import { type AsyncWaitOptions, deadlineOf, signalOf, type WaitOptions } from './handle.js';
+import { bytesArgument, optionsOf } from './arguments.js';
 
 export class Network {
   /** @internal Use `task.network`. */
@@ -52,17 +53,18 @@ export class Network {
    * driver, BrokenPipeError when no interface is attached.
    */
   transmit(frame: Uint8Array, options?: WaitOptions & { wait?: boolean }): void {
-    const memory = messageMemory(frame);
-    const waits = options?.wait === true || options?.timeout !== undefined;
-    const result = waits
-      ? ops.transmitBlocking(this.ctx, memory, 0, frame.length, deadlineOf(options))
-      : netTransmit(this.ctx, memory, 0, frame.length, false);
+    const memory = messageMemory(bytesArgument(frame, 'frame', 'Network.transmit'));
+    const waits = optionsOf(options, 'Network.transmit')?.wait === true || options?.timeout !== undefined;
+    const deadline = deadlineOf(options, 'Network.transmit');
+    const length = memory.bytes.length;
+    const result = waits ? ops.transmitBlocking(this.ctx, memory, 0, length, deadline) : netTransmit(this.ctx, memory, 0, length, false);
     check(result, 'Network.transmit');
   }
 
   /** Transmits like {@link transmit}, but returns false instead of throwing when the queue is full. */
   tryTransmit(frame: Uint8Array): boolean {
-    const result = netTransmit(this.ctx, messageMemory(frame), 0, frame.length, false);
+    const memory = messageMemory(bytesArgument(frame, 'frame', 'Network.tryTransmit'));
+    const result = netTransmit(this.ctx, memory, 0, memory.bytes.length, false);
     if (result === -EAGAIN) return false;
     check(result, 'Network.tryTransmit');
     return true;
@@ -70,7 +72,9 @@ export class Network {
 
   /** Transmits, waiting without blocking the event loop while the queue is full. */
   async transmitAsync(frame: Uint8Array, options?: AsyncWaitOptions): Promise<void> {
-    const signal = options?.signal;
-    check(await ops.transmitAsync(this.ctx, messageMemory(frame), 0, frame.length, deadlineOf(options), signal), 'Network.transmitAsync', signal);
+    const memory = messageMemory(bytesArgument(frame, 'frame', 'Network.transmitAsync'));
+    const deadline = deadlineOf(options, 'Network.transmitAsync');
+    const signal = signalOf(options, 'Network.transmitAsync');
+    check(await ops.transmitAsync(this.ctx, memory, 0, memory.bytes.length, deadline, signal), 'Network.transmitAsync', signal);
   }
 }

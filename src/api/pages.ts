@@ -38,7 +38,8 @@ import {
 import { blockingAsync } from '../kernel/blocking.js';
 import { pageTakeBlocking } from '../kernel/ops-pages.js';
 import { check, errorFor, type KipcError } from './errors.js';
-import { deadlineOf, type WaitOptions } from './handle.js';
+import { type WaitOptions } from './handle.js';
+import { deadlineFromTimeout, optionsOf } from './arguments.js';
 
 /** Who a send goes to: a pid, the sender itself, every live task, or every other live task. */
 export type PageTarget = number | 'self' | 'all' | 'others';
@@ -223,8 +224,9 @@ export class Pages {
    */
   dispatch(options?: WaitOptions): number {
     let ran = 0;
-    if (options?.timeout !== undefined) {
-      const first = pageTakeBlocking(this.ctx, this.info, deadlineOf(options));
+    const timeout = optionsOf(options, 'Pages.dispatch')?.timeout;
+    if (timeout !== undefined) {
+      const first = pageTakeBlocking(this.ctx, this.info, deadlineFromTimeout(timeout, 'Pages.dispatch'));
       check(first, 'Pages.dispatch');
       void this.run(this.info);
       ran++;

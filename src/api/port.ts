@@ -21,7 +21,8 @@ import { type MessageMemory, MemoryCache, messageMemory } from '../kernel/copy.j
 import { MESSAGE_BYTES, MSG_TYPE_REPLY, POLICY_BIND } from '../kernel/layout.js';
 import { check, KipcError } from './errors.js';
 import { checkNamespaceResult } from './namespace.js';
-import { type AsyncWaitOptions, deadlineOf, Handle, type WaitOptions } from './handle.js';
+import { type AsyncWaitOptions, deadlineOf, Handle, signalOf, type WaitOptions } from './handle.js';
+import { batchCount, bytesArgument, describe, invalidArgument, messageArgument, optionsOf, receiveTarget, receivingInto } from './arguments.js';
 import { Message } from './message.js';
 
 export interface ReceiveOptions extends WaitOptions {
@@ -38,19 +39,27 @@ export class Port extends Handle implements AsyncIterable<Message> {
     return new Port(this.ctx, check(handles.duplicate(this.ctx, this.handle), 'Port.duplicate'));
   }
 
-  /** Sends `message`, waiting while the queue is full. Throws BrokenPipeError if the port is gone. */
+  /**
+   * Sends `message`, waiting while the queue is full. Throws BrokenPipeError
+   * if the port is gone, TimeoutError, InvalidArgumentError when `message`
+   * is not a Message or an option is invalid.
+   */
   send(message: Message, options?: WaitOptions): void {
-    check(ops.send(this.ctx, this.handle, message, 0, deadlineOf(options)), 'Port.send');
+    const memory = messageArgument(message, 'message', 'Port.send');
+    const deadline = deadlineOf(options, 'Port.send');
+    check(ops.send(this.ctx, this.handle, memory, 0, deadline), 'Port.send');
   }
 
   async sendAsync(message: Message, options?: AsyncWaitOptions): Promise<void> {
-    const signal = options?.signal;
-    check(await ops.sendAsync(this.ctx, this.handle, message, 0, deadlineOf(options), signal), 'Port.sendAsync', signal);
+    const memory = messageArgument(message, 'message', 'Port.sendAsync');
+    const deadline = deadlineOf(options, 'Port.sendAsync');
+    const signal = signalOf(options, 'Port.sendAsync');
+    check(await ops.sendAsync(this.ctx, this.handle, memory, 0, deadline, signal), 'Port.sendAsync', signal);
   }
 
   /** Sends if there is room now; false when the queue is full. */
   trySend(message: Message): boolean {
-    const r = enqueueMessage(this.ctx, this.handle, message, 0, false);
+    const r = enqueueMessage(this.ctx, this.handle, messageArgument(message, 'message', 'Port.trySend'), 0, false);
     if (r === WOULD_BLOCK) return false;
     check(r, 'Port.trySend');
     return true;
@@ -58,61 +67,81 @@ export class Port extends Handle implements AsyncIterable<Message> {
 
   /**
    * Sends up to `count` messages laid out back to back in `batch` (64 bytes
-   * each, e.g. from {@link Message.batch}) under one send lock, waiting
-   * while the port is full. Returns how many were sent (at least 1): as many
-   * as there was room for. Loop to send the rest.
+   * each, e.g. from {@link Message.batch}; a Uint8Array) under one send
+   * lock, waiting while the port is full. Returns how many were sent (at
+   * least 1): as many as there was room for. Loop to send the rest.
+   * InvalidArgumentError for a batch that is not a Uint8Array or a count
+   * that is not an integer >= 1.
    */
-  sendMany(batch: Uint8Array, count = Math.floor(batch.length / MESSAGE_BYTES), options?: WaitOptions): number {
-    return check(ops.sendBatch(this.ctx, this.handle, this.batchMemory(batch), 0, count, deadlineOf(options)), 'Port.sendMany');
+  sendMany(batch: Uint8Array, count?: number, options?: WaitOptions): number {
+    const memory = this.batchMemory(batch, 'Port.sendMany');
+    const n = batchCount(count, memory, 'count', 'Port.sendMany');
+    const deadline = deadlineOf(options, 'Port.sendMany');
+    return check(ops.sendBatch(this.ctx, this.handle, memory, 0, n, deadline), 'Port.sendMany');
   }
 
-  async sendManyAsync(batch: Uint8Array, count = Math.floor(batch.length / MESSAGE_BYTES), options?: AsyncWaitOptions): Promise<number> {
-    const signal = options?.signal;
-    const memory = this.batchMemory(batch);
-    return check(await ops.sendBatchAsync(this.ctx, this.handle, memory, 0, count, deadlineOf(options), signal), 'Port.sendManyAsync', signal);
+  async sendManyAsync(batch: Uint8Array, count?: number, options?: AsyncWaitOptions): Promise<number> {
+    const memory = this.batchMemory(batch, 'Port.sendManyAsync');
+    const n = batchCount(count, memory, 'count', 'Port.sendManyAsync');
+    const deadline = deadlineOf(options, 'Port.sendManyAsync');
+    const signal = signalOf(options, 'Port.sendManyAsync');
+    return check(await ops.sendBatchAsync(this.ctx, this.handle, memory, 0, n, deadline, signal), 'Port.sendManyAsync', signal);
   }
 
   /**
    * Receives up to `max` queued messages into `batch` (64 bytes each) under
    * one receive lock, waiting while the port is empty. Returns how many.
    */
-  receiveMany(batch: Uint8Array, max = Math.floor(batch.length / MESSAGE_BYTES), options?: WaitOptions): number {
-    return check(ops.receiveMany(this.ctx, this.handle, this.batchMemory(batch), 0, max, deadlineOf(options)), 'Port.receiveMany');
+  receiveMany(batch: Uint8Array, max?: number, options?: WaitOptions): number {
+    const memory = this.batchMemory(batch, 'Port.receiveMany');
+    const n = batchCount(max, memory, 'max', 'Port.receiveMany');
+    const deadline = deadlineOf(options, 'Port.receiveMany');
+    return check(ops.receiveMany(this.ctx, this.handle, memory, 0, n, deadline), 'Port.receiveMany');
   }
 
-  async receiveManyAsync(batch: Uint8Array, max = Math.floor(batch.length / MESSAGE_BYTES), options?: AsyncWaitOptions): Promise<number> {
-    const signal = options?.signal;
-    const memory = this.batchMemory(batch);
-    return check(await ops.receiveManyAsync(this.ctx, this.handle, memory, 0, max, deadlineOf(options), signal), 'Port.receiveManyAsync', signal);
+  async receiveManyAsync(batch: Uint8Array, max?: number, options?: AsyncWaitOptions): Promise<number> {
+    const memory = this.batchMemory(batch, 'Port.receiveManyAsync');
+    const n = batchCount(max, memory, 'max', 'Port.receiveManyAsync');
+    const deadline = deadlineOf(options, 'Port.receiveManyAsync');
+    const signal = signalOf(options, 'Port.receiveManyAsync');
+    return check(await ops.receiveManyAsync(this.ctx, this.handle, memory, 0, n, deadline, signal), 'Port.receiveManyAsync', signal);
   }
 
   private readonly batches = new MemoryCache();
 
-  /** The batch buffer as message memory (a loop reusing one buffer allocates nothing). */
-  private batchMemory(batch: Uint8Array): MessageMemory {
-    return this.batches.of(batch);
+  /** The batch buffer, checked, as message memory (a loop reusing one buffer allocates nothing). */
+  private batchMemory(batch: Uint8Array, operation: string): MessageMemory {
+    return this.batches.of(bytesArgument(batch, 'batch', operation));
   }
 
-  /** Receives the oldest message, waiting while empty. Throws BrokenPipeError once the port is destroyed. */
+  /**
+   * Receives the oldest message, waiting while empty. Throws BrokenPipeError
+   * once the port is destroyed, TimeoutError, InvalidArgumentError for an
+   * `into` that is not a Message or is the target of a pending async receive.
+   */
   receive(options?: ReceiveOptions): Message {
-    const into = options?.into ?? new Message();
-    check(ops.receive(this.ctx, this.handle, into, 0, deadlineOf(options)), 'Port.receive');
+    const into = receiveTarget(optionsOf(options, 'Port.receive')?.into, 'Port.receive');
+    const deadline = deadlineOf(options, 'Port.receive');
+    check(ops.receive(this.ctx, this.handle, Message.memoryOf(into)!, 0, deadline), 'Port.receive');
     return into;
   }
 
   async receiveAsync(options?: AsyncReceiveOptions): Promise<Message> {
-    const into = options?.into ?? new Message();
-    const signal = options?.signal;
-    check(await ops.receiveAsync(this.ctx, this.handle, into, 0, deadlineOf(options), signal), 'Port.receiveAsync', signal);
+    const into = receiveTarget(optionsOf(options, 'Port.receiveAsync')?.into, 'Port.receiveAsync');
+    const deadline = deadlineOf(options, 'Port.receiveAsync');
+    const signal = signalOf(options, 'Port.receiveAsync');
+    const result = await receivingInto(into, ops.receiveAsync(this.ctx, this.handle, Message.memoryOf(into)!, 0, deadline, signal));
+    check(result, 'Port.receiveAsync', signal);
     return into;
   }
 
   /** Receives if a message is queued; undefined when empty. */
-  tryReceive(into: Message = new Message()): Message | undefined {
-    const r = receiveMessage(this.ctx, this.handle, into, 0, false);
+  tryReceive(into?: Message): Message | undefined {
+    const target = receiveTarget(into, 'Port.tryReceive');
+    const r = receiveMessage(this.ctx, this.handle, Message.memoryOf(target)!, 0, false);
     if (r === -EAGAIN) return undefined;
     check(r, 'Port.tryReceive');
-    return into;
+    return target;
   }
 
   /**
@@ -121,17 +150,23 @@ export class Port extends Handle implements AsyncIterable<Message> {
    * it). Throws BrokenPipeError when the server or port died before replying.
    */
   call(request: Message, options?: ReceiveOptions): Message {
-    const into = options?.into ?? new Message();
-    if (into !== request) into.bytes.set(request.bytes);
-    check(ops.call(this.ctx, this.handle, into, 0, deadlineOf(options)), 'Port.call');
+    const requestMemory = messageArgument(request, 'request', 'Port.call');
+    const into = receiveTarget(optionsOf(options, 'Port.call')?.into, 'Port.call');
+    const deadline = deadlineOf(options, 'Port.call');
+    const memory = Message.memoryOf(into)!;
+    if (memory !== requestMemory) memory.bytes.set(requestMemory.bytes);
+    check(ops.call(this.ctx, this.handle, memory, 0, deadline), 'Port.call');
     return into;
   }
 
   async callAsync(request: Message, options?: AsyncReceiveOptions): Promise<Message> {
-    const into = options?.into ?? new Message();
-    if (into !== request) into.bytes.set(request.bytes);
-    const signal = options?.signal;
-    check(await ops.callAsync(this.ctx, this.handle, into, 0, deadlineOf(options), signal), 'Port.callAsync', signal);
+    const requestMemory = messageArgument(request, 'request', 'Port.callAsync');
+    const into = receiveTarget(optionsOf(options, 'Port.callAsync')?.into, 'Port.callAsync');
+    const deadline = deadlineOf(options, 'Port.callAsync');
+    const signal = signalOf(options, 'Port.callAsync');
+    const memory = Message.memoryOf(into)!;
+    if (memory !== requestMemory) memory.bytes.set(requestMemory.bytes);
+    check(await receivingInto(into, ops.callAsync(this.ctx, this.handle, memory, 0, deadline, signal)), 'Port.callAsync', signal);
     return into;
   }
 
@@ -141,6 +176,7 @@ export class Port extends Handle implements AsyncIterable<Message> {
    * policy allows no binding there; AlreadyExistsError when it is bound.
    */
   bind(path: string): void {
+    if (typeof path !== 'string') throw invalidArgument('Port.bind', `path must be a string, not ${describe(path)}`);
     const bytes = new TextEncoder().encode(path);
     checkNamespaceResult(this.ctx, bind(this.ctx, this.handle, messageMemory(bytes), 0, bytes.length), POLICY_BIND, path, bytes, `Port.bind('${path}')`);
   }

@@ -24,7 +24,8 @@ import { type MessageMemory, MemoryCache, messageMemory } from '../kernel/copy.j
 import { mapRing } from '../objects/ring.js';
 import { ringRead, ringShutdown } from '../objects/ring-stream.js';
 import { check } from './errors.js';
-import { type AsyncWaitOptions, deadlineOf, Handle, type WaitOptions } from './handle.js';
+import { type AsyncWaitOptions, deadlineOf, Handle, signalOf, type WaitOptions } from './handle.js';
+import { bytesArgument, describe, integerArgument, invalidArgument, optionsOf } from './arguments.js';
 
 export interface RingWriteOptions extends WaitOptions {
   /**
@@ -36,6 +37,13 @@ export interface RingWriteOptions extends WaitOptions {
 }
 export interface AsyncRingWriteOptions extends AsyncWaitOptions {
   whole?: boolean;
+}
+
+/** `options.whole` (read once): a boolean, default false. */
+function wholeOf(options: RingWriteOptions | undefined, operation: string): boolean {
+  const whole = optionsOf(options, operation)?.whole;
+  if (whole === undefined || typeof whole === 'boolean') return whole ?? false;
+  throw invalidArgument(operation, `whole must be a boolean, not ${describe(whole)}`);
 }
 
 const locationScratch = messageMemory(new Uint8Array(8));
@@ -65,52 +73,62 @@ export class Ring extends Handle {
     return this.bytes.length;
   }
 
-  private input(bytes: Uint8Array): MessageMemory {
-    return this.inputs.of(bytes);
+  /** `bytes`, checked (a Uint8Array over live memory), as kernel memory: a loop reusing one buffer allocates nothing. */
+  private input(bytes: Uint8Array, name: string, operation: string): MessageMemory {
+    return this.inputs.of(bytesArgument(bytes, name, operation));
   }
 
   /**
-   * Writes all of `bytes` to the stream, waiting for room as needed.
-   * Throws BrokenPipeError after `shutdown` or once the ring is destroyed;
-   * TimeoutError leaves part of a non-`whole` write written.
+   * Writes all of `bytes` (a Uint8Array) to the stream, waiting for room as
+   * needed. Throws BrokenPipeError after `shutdown` or once the ring is
+   * destroyed; TimeoutError leaves part of a non-`whole` write written;
+   * InvalidArgumentError (nothing written) when `bytes` is not a Uint8Array
+   * or an option is invalid.
    */
   write(bytes: Uint8Array, options?: RingWriteOptions): void {
-    const memory = this.input(bytes);
-    const deadline = deadlineOf(options);
-    const whole = options?.whole ?? false;
-    for (let done = 0; done < bytes.length; ) {
-      done += check(ops.ringWriteBlocking(this.ctx, this.handle, memory, done, bytes.length - done, whole, deadline), 'Ring.write');
+    const memory = this.input(bytes, 'bytes', 'Ring.write');
+    const deadline = deadlineOf(options, 'Ring.write');
+    const whole = wholeOf(options, 'Ring.write');
+    const length = memory.bytes.length;
+    for (let done = 0; done < length; ) {
+      done += check(ops.ringWriteBlocking(this.ctx, this.handle, memory, done, length - done, whole, deadline), 'Ring.write');
     }
   }
 
   async writeAsync(bytes: Uint8Array, options?: AsyncRingWriteOptions): Promise<void> {
-    const memory = this.input(bytes);
-    const deadline = deadlineOf(options);
-    const whole = options?.whole ?? false;
-    const signal = options?.signal;
-    for (let done = 0; done < bytes.length; ) {
-      done += check(await ops.ringWriteAsync(this.ctx, this.handle, memory, done, bytes.length - done, whole, deadline, signal), 'Ring.writeAsync', signal);
+    const memory = this.input(bytes, 'bytes', 'Ring.writeAsync');
+    const deadline = deadlineOf(options, 'Ring.writeAsync');
+    const whole = wholeOf(options, 'Ring.writeAsync');
+    const signal = signalOf(options, 'Ring.writeAsync');
+    const length = memory.bytes.length;
+    for (let done = 0; done < length; ) {
+      done += check(await ops.ringWriteAsync(this.ctx, this.handle, memory, done, length - done, whole, deadline, signal), 'Ring.writeAsync', signal);
     }
   }
 
   /**
-   * Reads what the stream has, up to `into.length` bytes, waiting while it
-   * is empty. Returns how many bytes were read: 0 at the end of a shut-down
-   * stream. Throws BrokenPipeError once the ring is destroyed.
+   * Reads what the stream has, up to `into.length` bytes (`into` a
+   * Uint8Array), waiting while it is empty. Returns how many bytes were
+   * read: 0 at the end of a shut-down stream. Throws BrokenPipeError once
+   * the ring is destroyed, InvalidArgumentError when `into` is not a Uint8Array.
    */
   read(into: Uint8Array, options?: WaitOptions): number {
-    return check(ops.ringReadBlocking(this.ctx, this.handle, this.input(into), 0, into.length, deadlineOf(options)), 'Ring.read');
+    const memory = this.input(into, 'into', 'Ring.read');
+    const deadline = deadlineOf(options, 'Ring.read');
+    return check(ops.ringReadBlocking(this.ctx, this.handle, memory, 0, memory.bytes.length, deadline), 'Ring.read');
   }
 
   async readAsync(into: Uint8Array, options?: AsyncWaitOptions): Promise<number> {
-    const signal = options?.signal;
-    const memory = this.input(into);
-    return check(await ops.ringReadAsync(this.ctx, this.handle, memory, 0, into.length, deadlineOf(options), signal), 'Ring.readAsync', signal);
+    const memory = this.input(into, 'into', 'Ring.readAsync');
+    const deadline = deadlineOf(options, 'Ring.readAsync');
+    const signal = signalOf(options, 'Ring.readAsync');
+    return check(await ops.ringReadAsync(this.ctx, this.handle, memory, 0, memory.bytes.length, deadline, signal), 'Ring.readAsync', signal);
   }
 
   /** Reads what is there now; undefined when the stream is empty (0 at its end). */
   tryRead(into: Uint8Array): number | undefined {
-    const n = ringRead(this.ctx, this.handle, into, 0, into.length, false);
+    const memory = this.input(into, 'into', 'Ring.tryRead');
+    const n = ringRead(this.ctx, this.handle, memory.bytes, 0, memory.bytes.length, false);
     if (n === -EAGAIN) return undefined;
     return check(n, 'Ring.tryRead');
   }
@@ -122,6 +140,7 @@ export class Ring extends Handle {
 
   /** The stream as a Web ReadableStream of byte chunks (up to `chunkBytes` each); ends with the stream. */
   readableStream(chunkBytes = 64 * 1024): ReadableStream<Uint8Array> {
+    integerArgument(chunkBytes, 'chunkBytes', 'Ring.readableStream', 1, 2 ** 30);
     return new ReadableStream<Uint8Array>({
       pull: async (controller) => {
         const chunk = new Uint8Array(chunkBytes);

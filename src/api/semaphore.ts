@@ -16,7 +16,7 @@ import * as ops from '../kernel/ops.js';
 import * as handles from '../kernel/handle-ops.js';
 import { semaphorePost, semaphoreTake } from '../objects/semaphore.js';
 import { check } from './errors.js';
-import { type AsyncWaitOptions, deadlineOf, Handle, type WaitOptions } from './handle.js';
+import { type AsyncWaitOptions, deadlineOf, Handle, signalOf, type WaitOptions } from './handle.js';
 
 /** Holds one unit of a semaphore until disposed (or `release`d). Releasing twice is a no-op. */
 export class SemaphoreGuard implements Disposable {
@@ -43,12 +43,14 @@ export class Semaphore extends Handle {
 
   /** Takes one unit, waiting while the count is 0. Throws TimeoutError, BrokenPipeError once destroyed. */
   acquire(options?: WaitOptions): void {
-    check(ops.semaphoreWait(this.ctx, this.handle, deadlineOf(options)), 'Semaphore.acquire');
+    const deadline = deadlineOf(options, 'Semaphore.acquire');
+    check(ops.semaphoreWait(this.ctx, this.handle, deadline), 'Semaphore.acquire');
   }
 
   async acquireAsync(options?: AsyncWaitOptions): Promise<void> {
-    const signal = options?.signal;
-    check(await ops.semaphoreWaitAsync(this.ctx, this.handle, deadlineOf(options), signal), 'Semaphore.acquireAsync', signal);
+    const deadline = deadlineOf(options, 'Semaphore.acquireAsync');
+    const signal = signalOf(options, 'Semaphore.acquireAsync');
+    check(await ops.semaphoreWaitAsync(this.ctx, this.handle, deadline, signal), 'Semaphore.acquireAsync', signal);
   }
 
   /** Takes one unit if the count is above 0 now; false otherwise. */

@@ -16,7 +16,8 @@ import type { TaskContext } from '../kernel/context.js';
 import { EINVAL, EPIPE } from '../kernel/errno.js';
 import { MAX_WAIT_MANY, waitMany, waitManyAsync } from '../kernel/wait-many.js';
 import { check, InvalidArgumentError } from './errors.js';
-import { type AsyncWaitOptions, deadlineOf, Handle, type WaitOptions } from './handle.js';
+import { type AsyncWaitOptions, deadlineOf, Handle, signalOf, type WaitOptions } from './handle.js';
+import { describe, integerArgument, invalidArgument } from './arguments.js';
 
 /** A handle and the events to wait for on it (EVENT_READABLE, EVENT_WRITABLE; default both). */
 export interface WaitTarget<H extends Handle = Handle> {
@@ -42,10 +43,19 @@ interface Prepared {
 }
 
 function prepare(list: readonly (Handle | WaitTarget)[], operation: string): Prepared {
+  if (!Array.isArray(list)) throw invalidArgument(operation, `targets must be an array, not ${describe(list)}`);
   if (list.length < 1 || list.length > MAX_WAIT_MANY) {
     throw new InvalidArgumentError(EINVAL, `${operation}: give 1 to ${MAX_WAIT_MANY} handles, not ${list.length}`);
   }
-  const targets = list.map((item) => (item instanceof Handle ? { handle: item } : item));
+  // Each target read once, into objects of our own.
+  const targets = list.map((item, index): WaitTarget => {
+    if (item instanceof Handle) return { handle: item };
+    if (typeof item !== 'object' || item === null) throw invalidArgument(operation, `targets[${index}] must be a Handle or { handle, events }, not ${describe(item)}`);
+    const { handle, events } = item;
+    if (!(handle instanceof Handle)) throw invalidArgument(operation, `targets[${index}].handle must be a Handle, not ${describe(handle)}`);
+    if (events !== undefined) integerArgument(events, `targets[${index}].events`, operation, 0, 3);
+    return { handle, events };
+  });
   const ctx = targets[0]!.handle.ctx;
   if (targets.some((t) => t.handle.ctx !== ctx)) {
     throw new InvalidArgumentError(EINVAL, `${operation}: all handles must belong to the same task`);
@@ -72,14 +82,16 @@ function readyEntries<H extends Handle>(p: Prepared): ReadyEntry<H>[] {
 /** Waits until at least one target is ready; returns the ready ones. Throws TimeoutError, BadHandleError. */
 export function waitAny<H extends Handle>(targets: readonly (H | WaitTarget<H>)[], options?: WaitOptions): ReadyEntry<H>[] {
   const p = prepare(targets, 'waitAny');
-  check(waitMany(p.ctx, p.handles, p.interests, p.ready, deadlineOf(options)), 'waitAny');
+  const deadline = deadlineOf(options, 'waitAny');
+  check(waitMany(p.ctx, p.handles, p.interests, p.ready, deadline), 'waitAny');
   return readyEntries(p);
 }
 
 /** {@link waitAny} without blocking the event loop; `signal` aborts it (InterruptedError). */
 export async function waitAnyAsync<H extends Handle>(targets: readonly (H | WaitTarget<H>)[], options?: AsyncWaitOptions): Promise<ReadyEntry<H>[]> {
   const p = prepare(targets, 'waitAnyAsync');
-  const signal = options?.signal;
-  check(await waitManyAsync(p.ctx, p.handles, p.interests, p.ready, deadlineOf(options), signal), 'waitAnyAsync', signal);
+  const deadline = deadlineOf(options, 'waitAnyAsync');
+  const signal = signalOf(options, 'waitAnyAsync');
+  check(await waitManyAsync(p.ctx, p.handles, p.interests, p.ready, deadline, signal), 'waitAnyAsync', signal);
   return readyEntries(p);
 }

@@ -35,6 +35,16 @@ export class TaskContext {
   /** Units a queue wait needs before it is worth waking: queued for a readable one, of room for a writable one (see blockOnQueue). */
   waitNeed = 1;
 
+  /**
+   * Whether a queue lock found busy (past a short spin) makes the op give
+   * up with WOULD_BLOCK and the wait for the lock recorded (see
+   * {@link blockOnLock}), for a blocking driver to park on with the op's
+   * deadline and signal; set by the drivers around each try. Otherwise (a
+   * non-blocking op, the kernel's own work) the thread waits for the lock
+   * where it is.
+   */
+  lockWaitParks = false;
+
   /** A call slot this task keeps for its next call (CALL_CACHED), or -1. */
   cachedCall = -1;
   /** Whether the last message this thread received was a call (a hint for the receive path). */
@@ -65,6 +75,24 @@ export class TaskContext {
     this.waitFlag = 0;
     this.waitObject = objectSlotPlusOne;
     this.waitEvent = event;
+    return WOULD_BLOCK;
+  }
+
+  /**
+   * Records a wait for the queue lock word `word`, which holds `contended`
+   * (a holder's tag with QUEUE_LOCK_CONTENDED set, so that its release
+   * notifies the word); returns WOULD_BLOCK. The task shows as running, not
+   * blocked on an object: the wait lasts one critical section of the holder.
+   */
+  blockOnLock(word: number, contended: number): number {
+    this.checkWord = word;
+    this.checkValue = contended;
+    this.waitWord = word;
+    this.waitValue = contended;
+    this.waitWaiters = word;
+    this.waitFlag = L.QUEUE_LOCK_CONTENDED;
+    this.waitObject = 0;
+    this.waitEvent = 0;
     return WOULD_BLOCK;
   }
 

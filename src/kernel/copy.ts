@@ -76,13 +76,54 @@ export function copyOut(kernel: Int32Array, kernelBytes: Uint8Array, srcWord: nu
   for (let i = 0; i < MESSAGE_BYTES; i++) bytes[offset + i] = kernelBytes[s + i]!;
 }
 
-/** Wraps a Uint8Array as MessageMemory, with a word view when its alignment allows. */
+// The engine's own accessors of typed arrays, taken once: a caller's array
+// may shadow `buffer`, `length`, `subarray` or `constructor` with code of its
+// own, which must never run (it could throw) while the kernel holds a lock.
+const typedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
+function intrinsicGetter(name: PropertyKey): (this: unknown) => unknown {
+  return Object.getOwnPropertyDescriptor(typedArrayPrototype, name)!.get! as (this: unknown) => unknown;
+}
+const tagOf = intrinsicGetter(Symbol.toStringTag);
+const bufferOf = intrinsicGetter('buffer') as (this: unknown) => ArrayBufferLike;
+const byteOffsetOf = intrinsicGetter('byteOffset') as (this: unknown) => number;
+const byteLengthOf = intrinsicGetter('byteLength') as (this: unknown) => number;
+
+/**
+ * Whether `value` is a Uint8Array (Node's Buffer and other subclasses
+ * included), told without running any code of the value's own (a Proxy is
+ * not one).
+ */
+export function isUint8Array(value: unknown): value is Uint8Array {
+  return tagOf.call(value) === 'Uint8Array';
+}
+
+/** Whether the Uint8Array `bytes` lies over a buffer that was transferred away (detached). */
+export function isDetached(bytes: Uint8Array): boolean {
+  // A detached buffer shows length 0; only then is the costlier test needed.
+  if (byteLengthOf.call(bytes) !== 0) return false;
+  const buffer = bufferOf.call(bytes);
+  if (buffer instanceof SharedArrayBuffer) return false;
+  try {
+    new Uint8Array(buffer as ArrayBuffer);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Wraps the Uint8Array `bytes` as MessageMemory: a view of the kernel's own
+ * over the same memory (read through the engine's accessors, so nothing the
+ * caller's object overrides runs, then or later under a lock), with a word
+ * view when its alignment allows.
+ */
 export function messageMemory(bytes: Uint8Array): MessageMemory {
-  const words =
-    (bytes.byteOffset & 3) === 0
-      ? new Int32Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength >> 2)
-      : null;
-  return { bytes, words };
+  const buffer = bufferOf.call(bytes);
+  const byteOffset = byteOffsetOf.call(bytes);
+  const byteLength = byteLengthOf.call(bytes);
+  const view = new Uint8Array(buffer, byteOffset, byteLength);
+  const words = (byteOffset & 3) === 0 ? new Int32Array(buffer, byteOffset, byteLength >> 2) : null;
+  return { bytes: view, words };
 }
 
 /**
@@ -90,10 +131,14 @@ export function messageMemory(bytes: Uint8Array): MessageMemory {
  * same buffer comes back: a loop that reuses one buffer allocates nothing.
  */
 export class MemoryCache {
+  private lastSource: Uint8Array | undefined;
   private last: MessageMemory | undefined;
 
   of(bytes: Uint8Array): MessageMemory {
-    if (this.last?.bytes !== bytes) this.last = messageMemory(bytes);
+    if (this.lastSource !== bytes || this.last === undefined) {
+      this.last = messageMemory(bytes);
+      this.lastSource = bytes;
+    }
     return this.last;
   }
 }

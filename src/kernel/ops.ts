@@ -8,7 +8,7 @@
  * knows syscall numbers: the ABI tables and the typed API both call these.
  */
 import { EINTR, ETIMEDOUT, WOULD_BLOCK } from './errno.js';
-import { type Attempt, blocking, blockingAsync } from './blocking.js';
+import { type Attempt, blocking, blockingAsync, tryParkingOnLocks } from './blocking.js';
 import type { TaskContext } from './context.js';
 import type { MessageMemory } from './copy.js';
 import { PARK_TIMED_OUT, park, parkAsync } from './park.js';
@@ -44,7 +44,7 @@ const NO_MEMORY: MessageMemory = { bytes: new Uint8Array(0), words: null };
 
 /** IPC_SEND, blocking while the port is full. 0 or -errno. */
 export function send(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, deadline: number): number {
-  const r = enqueueMessage(ctx, h, mem, offset, false);
+  const r = tryParkingOnLocks(trySend, ctx, h, mem, offset, 0);
   return r === WOULD_BLOCK ? blocking(trySend, ctx, h, mem, offset, 0, deadline) : r;
 }
 export function sendAsync(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, deadline: number, signal?: AbortSignal): Promise<number> {
@@ -53,7 +53,7 @@ export function sendAsync(ctx: TaskContext, h: number, mem: MessageMemory, offse
 
 /** Sends up to `count` messages, blocking while the port is full; returns how many went (>= 1). */
 export function sendBatch(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, count: number, deadline: number): number {
-  const r = enqueueBatch(ctx, h, mem, offset, count);
+  const r = tryParkingOnLocks(trySendBatch, ctx, h, mem, offset, count);
   return r === WOULD_BLOCK ? blocking(trySendBatch, ctx, h, mem, offset, count, deadline) : r;
 }
 export function sendBatchAsync(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, count: number, deadline: number, signal?: AbortSignal): Promise<number> {
@@ -62,7 +62,7 @@ export function sendBatchAsync(ctx: TaskContext, h: number, mem: MessageMemory, 
 
 /** IPC_RECV, blocking while the port is empty. 0 or -errno. */
 export function receive(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, deadline: number): number {
-  const r = receiveMessage(ctx, h, mem, offset, true);
+  const r = tryParkingOnLocks(tryReceive, ctx, h, mem, offset, 0);
   return r === WOULD_BLOCK ? blocking(tryReceive, ctx, h, mem, offset, 0, deadline) : r;
 }
 export function receiveAsync(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, deadline: number, signal?: AbortSignal): Promise<number> {
@@ -71,7 +71,7 @@ export function receiveAsync(ctx: TaskContext, h: number, mem: MessageMemory, of
 
 /** Receives up to `max` messages, blocking while the port is empty; returns how many (>= 1). */
 export function receiveMany(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, max: number, deadline: number): number {
-  const r = receiveBatch(ctx, h, mem, offset, max, true);
+  const r = tryParkingOnLocks(tryReceiveBatch, ctx, h, mem, offset, max);
   return r === WOULD_BLOCK ? blocking(tryReceiveBatch, ctx, h, mem, offset, max, deadline) : r;
 }
 export function receiveManyAsync(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, max: number, deadline: number, signal?: AbortSignal): Promise<number> {
@@ -94,7 +94,7 @@ export function waitHandleAsync(ctx: TaskContext, h: number, interest: number, d
  * is abandoned (the server's reply is dropped).
  */
 export function call(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, deadline: number): number {
-  const sent = enqueueMessage(ctx, h, mem, offset, true);
+  const sent = tryParkingOnLocks(tryCall, ctx, h, mem, offset, 0);
   const cs = sent === WOULD_BLOCK ? blocking(tryCall, ctx, h, mem, offset, 0, deadline) : sent;
   if (cs < 0) return cs;
   for (;;) {
@@ -121,7 +121,7 @@ export async function callAsync(ctx: TaskContext, h: number, mem: MessageMemory,
 
 /** CHAN_SEND: sends one message (`length` bytes on a bytes channel), blocking while the channel is full. 0 or -errno. */
 export function channelSendBlocking(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, length: number, deadline: number): number {
-  const r = channelSend(ctx, h, mem, offset, length);
+  const r = tryParkingOnLocks(tryChannelSend, ctx, h, mem, offset, length);
   return r === WOULD_BLOCK ? blocking(tryChannelSend, ctx, h, mem, offset, length, deadline) : r;
 }
 export function channelSendAsync(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, length: number, deadline: number, signal?: AbortSignal): Promise<number> {
@@ -130,7 +130,7 @@ export function channelSendAsync(ctx: TaskContext, h: number, mem: MessageMemory
 
 /** CHAN_RECV: receives one message, blocking while the channel is empty. 0 (IpcMessage) or the length (bytes), or -errno. */
 export function channelReceiveBlocking(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, deadline: number): number {
-  const r = channelReceive(ctx, h, mem, offset, true);
+  const r = tryParkingOnLocks(tryChannelReceive, ctx, h, mem, offset, 0);
   return r === WOULD_BLOCK ? blocking(tryChannelReceive, ctx, h, mem, offset, 0, deadline) : r;
 }
 export function channelReceiveAsync(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, deadline: number, signal?: AbortSignal): Promise<number> {
@@ -139,7 +139,7 @@ export function channelReceiveAsync(ctx: TaskContext, h: number, mem: MessageMem
 
 /** Sends up to `count` IpcMessages on a message channel, blocking while it is full; returns how many went (>= 1). */
 export function channelSendManyBlocking(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, count: number, deadline: number): number {
-  const r = channelSendMany(ctx, h, mem, offset, count);
+  const r = tryParkingOnLocks(tryChannelSendMany, ctx, h, mem, offset, count);
   return r === WOULD_BLOCK ? blocking(tryChannelSendMany, ctx, h, mem, offset, count, deadline) : r;
 }
 export function channelSendManyAsync(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, count: number, deadline: number, signal?: AbortSignal): Promise<number> {
@@ -148,7 +148,7 @@ export function channelSendManyAsync(ctx: TaskContext, h: number, mem: MessageMe
 
 /** Receives up to `max` IpcMessages of a message channel, blocking while it is empty; returns how many (>= 1). */
 export function channelReceiveManyBlocking(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, max: number, deadline: number): number {
-  const r = channelReceiveMany(ctx, h, mem, offset, max, true);
+  const r = tryParkingOnLocks(tryChannelReceiveMany, ctx, h, mem, offset, max);
   return r === WOULD_BLOCK ? blocking(tryChannelReceiveMany, ctx, h, mem, offset, max, deadline) : r;
 }
 export function channelReceiveManyAsync(ctx: TaskContext, h: number, mem: MessageMemory, offset: number, max: number, deadline: number, signal?: AbortSignal): Promise<number> {

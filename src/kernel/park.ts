@@ -44,11 +44,12 @@ function spinBriefly(ctx: TaskContext, word: number, value: number): boolean {
 
 /**
  * The re-check after announcing: a waker that did not see the announcement
- * has already changed what the condition depends on.
+ * has already changed what the condition depends on (for a queue lock's
+ * waiter, the lock word itself).
  */
 function conditionChanged(ctx: TaskContext): boolean {
   const r = ctx.r;
-  if (ctx.waitFlag !== 0) return queueReady(r, r.object(ctx.waitObject - 1), ctx.waitEvent, ctx.waitNeed);
+  if (ctx.waitFlag === L.QUEUE_PEERS_WAITING) return queueReady(r, r.object(ctx.waitObject - 1), ctx.waitEvent, ctx.waitNeed);
   return Atomics.load(r.w, ctx.checkWord) !== ctx.checkValue;
 }
 

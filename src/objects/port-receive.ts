@@ -102,7 +102,8 @@ function receiveLockedOnce(ctx: TaskContext, h: number, dst: MessageMemory, offs
   const e = lookupTyped(r, ctx.slot, h, L.OBJ_PORT, L.RIGHT_READ);
   if (e < 0) return r.fail(e);
   const o = r.object(w[e + L.HD_OBJECT]! - 1);
-  lockQueue(r, o, L.O_RECV_LOCK);
+  // A busy lock under a blocking driver: undo, and park on it without the kernel lock.
+  if (!lockQueue(r, o, L.O_RECV_LOCK, ctx)) return r.fail(WOULD_BLOCK);
   if (tailToReceive(ctx, o) < 0) {
     unlockQueue(r, o, L.O_RECV_LOCK);
     return r.unlockWith(whenEmpty(ctx, o, blocking));

@@ -10,7 +10,7 @@
  * undo.
  */
 import * as L from '../kernel/layout.js';
-import { EFAULT, EINVAL, EPIPE } from '../kernel/errno.js';
+import { EFAULT, EINVAL, EPIPE, WOULD_BLOCK } from '../kernel/errno.js';
 import type { Region } from '../kernel/region.js';
 import type { TaskContext } from '../kernel/context.js';
 import { type MessageMemory, copyIn, inBounds, readI32 } from '../kernel/copy.js';
@@ -109,7 +109,8 @@ function sendLockedOnce(ctx: TaskContext, h: number, src: MessageMemory, offset:
   if (w[o + L.O_FLAGS]! & L.OBJECT_FLAG_DESTROYED) return r.fail(-EPIPE);
   const xe = xferHandle === 0 ? 0 : lookupHandle(r, ctx.slot, xferHandle, L.RIGHT_GRANT);
   if (xe < 0) return r.fail(xe);
-  lockQueue(r, o, L.O_SEND_LOCK);
+  // A busy lock under a blocking driver: undo, and park on it without the kernel lock.
+  if (!lockQueue(r, o, L.O_SEND_LOCK, ctx)) return r.fail(WOULD_BLOCK);
   const room = roomOrWait(ctx, o);
   if (room < 0) return unlockBoth(r, o, room);
   const cs = asCall ? allocCall(r, ctx) : -1;

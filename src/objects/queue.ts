@@ -15,7 +15,7 @@
  * under the kernel lock, which is always taken before a queue lock.
  */
 import * as L from '../kernel/layout.js';
-import { EBADF, ENOMEM, EPIPE } from '../kernel/errno.js';
+import { EBADF, ENOMEM, EPIPE, WOULD_BLOCK } from '../kernel/errno.js';
 import type { Region } from '../kernel/region.js';
 import type { TaskContext } from '../kernel/context.js';
 import { dropTransfer, lookupTyped } from '../kernel/handles.js';
@@ -233,7 +233,8 @@ export function compactRing(r: Region, o: number, from: number, remove: (at: num
  * handle has `right`; else -errno with nothing locked. The handle is checked
  * again once the lock is held, so a revoke or destroy in between is seen.
  * Senders also get -EPIPE for a destroyed object (receivers find out once it
- * is empty). No kernel lock needed.
+ * is empty). WOULD_BLOCK, with nothing locked, when the lock is busy and
+ * `ctx` parks on busy locks (see {@link lockQueue}). No kernel lock needed.
  */
 export function lockObjectQueue(ctx: TaskContext, h: number, type: number, right: number, which: number): number {
   const r = ctx.r;
@@ -244,7 +245,7 @@ export function lockObjectQueue(ctx: TaskContext, h: number, type: number, right
   const o = r.object(objectPlusOne - 1);
   const gen = w[e + L.HD_OBJECT_GEN]!;
   const handleGen = w[e + L.HD_GEN]!;
-  lockQueue(r, o, which);
+  if (!lockQueue(r, o, which, ctx)) return WOULD_BLOCK;
   let result = o;
   if (w[e + L.HD_OBJECT] !== objectPlusOne || w[e + L.HD_GEN] !== handleGen || w[o + L.O_GEN] !== gen) result = -EBADF;
   else if (which === L.O_SEND_LOCK && w[o + L.O_FLAGS]! & L.OBJECT_FLAG_DESTROYED) result = -EPIPE;
@@ -309,33 +310,48 @@ export class QueueLockBusy extends Error {}
 const SUPERVISOR_QUEUE_WAIT_MS = 5;
 
 /**
- * Takes the send (O_SEND_LOCK) or receive (O_RECV_LOCK) lock of queue `o`.
+ * Takes the send (O_SEND_LOCK) or receive (O_RECV_LOCK) lock of queue `o`;
+ * true once held.
  * A thread without the kernel lock waits while the holder works, and, if the
  * holder died, until the supervisor has repaired the queue. A thread holding
  * the kernel lock gets {@link QueueLockBusy} instead of waiting for a dead
  * holder (the supervisor needs the kernel lock to repair).
+ * With `ctx` whose op runs under a blocking driver
+ * ({@link TaskContext.lockWaitParks}), a lock still busy after a short spin
+ * is not waited for here: the wait is recorded in `ctx` and the answer is
+ * false, for the op to return WOULD_BLOCK (after undoing its critical
+ * section, if it holds the kernel lock) and the driver to park with the
+ * op's deadline and signal. Nothing that can throw runs under a queue lock
+ * (callers read and check their arguments first), so every holder lets go
+ * within one bounded critical section or dies; the deadline bounds the wait
+ * for a holder that misbehaves even so.
  */
-export function lockQueue(r: Region, o: number, which: number): void {
+export function lockQueue(r: Region, o: number, which: number, ctx?: TaskContext): boolean {
   if (r.closedError !== undefined) throw r.closedError();
   const w = r.w;
   const word = o + which;
   const tag = r.lockTag;
-  if (Atomics.compareExchange(w, word, 0, tag) === 0) return;
+  if (Atomics.compareExchange(w, word, 0, tag) === 0) return true;
   const supervisor = tag > r.maxTasks;
   const holdsKernelLock = Atomics.load(w, L.H_LOCK) === tag;
   const giveUpAt = supervisor ? performance.now() + SUPERVISOR_QUEUE_WAIT_MS : Infinity;
+  const parks = ctx !== undefined && ctx.lockWaitParks;
   for (;;) {
     const value = Atomics.load(w, word);
     const holder = value & L.QUEUE_LOCK_TAG_MASK;
     if (holder === 0) {
       // Free, perhaps with flags of waiters: keep them for our release.
-      if (Atomics.compareExchange(w, word, value, value | tag) === value) return;
+      if (Atomics.compareExchange(w, word, value, value | tag) === value) return true;
       continue;
     }
     if ((holdsKernelLock && holderIsDead(r, holder)) || performance.now() > giveUpAt) throw new QueueLockBusy();
     if (spinUntilChanged(w, word, value, r.spin)) continue;
     const contended = value | L.QUEUE_LOCK_CONTENDED;
     if (value !== contended && Atomics.compareExchange(w, word, value, contended) !== value) continue;
+    if (parks) {
+      ctx.blockOnLock(word, contended);
+      return false;
+    }
     // The release wakes us; the timeout is for a holder that dies before it can.
     sleep(w, word, contended, supervisor ? 1 : QUEUE_LOCK_PARK_MS);
   }

@@ -20,14 +20,23 @@ import { createObject } from './create.js';
 import { destroyPagedQueue, resetQueue } from './queue.js';
 
 /**
+/**
+ * The largest ring: the most whole pages whose byte count a kernel word
+ * (a signed 32-bit integer) holds. A size above it is a wrong argument
+ * (EINVAL) whatever the pool; one up to it that the pool cannot hold is ENOMEM.
+ */
+export const MAX_RING_BYTES = 2 ** 31 - L.PAGE_BYTES;
+
+/**
  * IPC_RING_CREATE: a ring of ceil(size / 4096) zeroed pages; returns a
  * handle with every right.
- * Errors: EINVAL `size` not a positive integer; ENOMEM not enough
- * consecutive free pages (or no object slot); ENOSPC handle table full;
- * EDQUOT the caller's handles, objects or pages quota would be passed.
+ * Errors: EINVAL `size` not an integer from 1 to {@link MAX_RING_BYTES};
+ * ENOMEM not enough consecutive free pages (or no object slot); ENOSPC
+ * handle table full; EDQUOT the caller's handles, objects or pages quota
+ * would be passed.
  */
 export function createRing(ctx: TaskContext, size: number): number {
-  if (!Number.isInteger(size) || size < 1) return -EINVAL;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_RING_BYTES) return -EINVAL;
   const pages = pagesFor(size);
   if (pages > ctx.r.pageCount) return -ENOMEM;
   return createObject(ctx, L.OBJ_RING, (r, o) => {

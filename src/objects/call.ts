@@ -50,7 +50,9 @@ export function allocCall(r: Region, ctx: TaskContext): number {
   }
   const c = r.call(cs);
   r.set(c + L.C_TOKEN, token);
-  r.set(r.callTableEntry(ctx.slot, token), cs + 1);
+  // Not logged: an entry left by a rolled-back call names a slot whose
+  // token is no longer this one, which lookups and nextToken both check.
+  w[r.callTableEntry(ctx.slot, token)] = cs + 1;
   r.set(c + L.C_CALLER, ctx.pid);
   r.set(c + L.C_SERVER, 0);
   r.set(c + L.C_PORT, -1);
@@ -72,7 +74,8 @@ function nextToken(r: Region, slot: number, pid: number): number {
   for (let tries = 0; tries <= r.callTableMask + 1; tries++) {
     token = (token + 1) | 0;
     if (token === 0 || entryTaken(r, w[r.callTableEntry(slot, token)]! - 1, pid, token)) continue;
-    r.set(seq, token);
+    // Not logged: a token skipped because its call was rolled back is never missed.
+    w[seq] = token;
     return token;
   }
   return 0;

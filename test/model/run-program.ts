@@ -202,7 +202,7 @@ class ProgramRun {
         token = spec.sender.token;
       }
       both(MSG.SENDER, senderPid, senderPid);
-      both(MSG.TOKEN, token, this.names.toModel('token', 0, token));
+      both(MSG.TOKEN, token, this.names.toModel('token', senderPid, token));
     }
     both(MSG.TYPE, spec.type, spec.type);
     const flags = spec.flags === null ? 0 : ProgramRun.flagsWord(this.handleValue(spec.flags, taskIndex));
@@ -444,7 +444,7 @@ class ProgramRun {
       return;
     }
     if (u32(theirs, MSG.SENDER) !== u32(mine, MSG.SENDER)) this.fail(`${label}: message sender ${u32(theirs, 0)}, the model ${u32(mine, 0)}`);
-    this.check(`${label}: message token`, this.names.match('token', 0, i32(theirs, MSG.TOKEN), i32(mine, MSG.TOKEN)));
+    this.check(`${label}: message token`, this.names.match('token', u32(theirs, MSG.SENDER), i32(theirs, MSG.TOKEN), i32(mine, MSG.TOKEN)));
     if (u32(theirs, MSG.TYPE) !== u32(mine, MSG.TYPE)) this.fail(`${label}: message type ${u32(theirs, MSG.TYPE)}, the model ${u32(mine, MSG.TYPE)}`);
     this.check(`${label}: message flags`, this.names.match('handle', pid, i32(theirs, MSG.FLAGS), i32(mine, MSG.FLAGS)));
     for (let i = MSG.PAYLOAD; i < MSG.BYTES; i++) {

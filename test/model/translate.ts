@@ -29,7 +29,8 @@ export class Translation {
   private readonly scopes = new Map<string, Pairs>();
 
   private pairs(kind: NameKind, scope: number): Pairs {
-    const key = kind === 'handle' ? `h${scope}` : kind;
+    // Handles are per task, and so are call tokens (each caller numbers its own calls): scope is the task's or the caller's pid.
+    const key = kind === 'object' ? kind : `${kind[0]}${scope}`;
     let p = this.scopes.get(key);
     if (p === undefined) this.scopes.set(key, (p = { toModel: new Map(), toReal: new Map() }));
     return p;

@@ -6,11 +6,11 @@
  * BroadcastChannel, timeouts, death), so the agent touches the kernel under
  * test only through the syscalls the program gives it.
  */
-import { BroadcastChannel } from 'node:worker_threads';
+import type { BroadcastChannel } from 'node:worker_threads';
 import type { Kernel, TaskHandle } from '../../src/index.js';
 import { fixture } from '../helpers.js';
 import type { Quotas } from '../../src/kernel/quota.js';
-import { AgentClient, type Pending, type Reply, whenAgentReady } from '../fixtures/agent-client.js';
+import { AgentClient, type Pending } from '../fixtures/agent-client.js';
 
 /** Bytes to put into the agent's memory before its syscall. */
 export interface MemoryWrite {
@@ -40,7 +40,6 @@ export interface SyscallOutcome {
 /** How long a syscall may stay blocked before its command gives up (a whole program's run). */
 const BLOCKING_COMMAND_MS = 15 * 60_000;
 
-let channels = 0;
 
 /** Quotas at least as large as every kernel-wide table, so that no quota refuses what the model allows. */
 function unlimitedQuotas(kernel: Kernel): Partial<Quotas> {
@@ -51,22 +50,15 @@ function unlimitedQuotas(kernel: Kernel): Partial<Quotas> {
 
 export class ModelAgent extends AgentClient<ModelAgentCommand> {
   static async spawn(kernel: Kernel, personality: 'strat9' | 'rou2exos' = 'strat9'): Promise<ModelAgent> {
-    const name = `kipc-model-agent-${process.pid}-${++channels}-${Math.random().toString(36).slice(2)}`;
-    const channel = new BroadcastChannel(name);
-    let agent: ModelAgent | undefined;
-    let onReady!: (pid: number) => void;
-    const ready = new Promise<number>((resolve) => (onReady = resolve));
-    channel.onmessage = (event: unknown) => {
-      const msg = (event as MessageEvent<Reply>).data;
-      if (msg.id === 0) onReady(msg.value as number);
-      else agent?.settle(msg);
-    };
-    // The model has no per-task quotas: every agent may use every table whole (grants included).
-    const handle: TaskHandle = kernel.spawn(fixture('model-agent'), { data: { channel: name }, personality, quotas: unlimitedQuotas(kernel) });
-    const pid = await whenAgentReady(handle, channel, ready, (e) => agent?.died(e), 'model agent');
-    if (pid !== handle.pid) throw new Error(`model agent says pid ${pid}, spawn said ${handle.pid}`);
-    agent = new ModelAgent(channel, handle, pid);
-    return agent;
+    return AgentClient.open<ModelAgent, number>(
+      'model agent',
+      // The model has no per-task quotas: every agent may use every table whole (grants included).
+      (channel) => kernel.spawn(fixture('model-agent'), { data: { channel }, personality, quotas: unlimitedQuotas(kernel) }),
+      (channel, handle, pid) => {
+        if (pid !== handle.pid) throw new Error(`model agent says pid ${pid}, spawn said ${handle.pid}`);
+        return new ModelAgent(channel, handle, pid);
+      },
+    );
   }
 
   /** Starts syscall `nr` in the agent; the result settles when the agent's syscall returns. */

@@ -6,7 +6,7 @@
  * under the same conditions: what this machine allows for one message per
  * cache line moved between cores, and how much of that the kernel costs.
  */
-import { CACHE_LINE_WORDS } from '../src/kernel/layout.js';
+import { CACHE_LINE_WORDS } from '../src/core/layout.js';
 import { openWorkerSide, type Side, type WorkerSpec } from './harness.js';
 import { MESSAGE_WORDS } from './workers/message-layout.js';
 

@@ -5,7 +5,7 @@
  * machine shows up here first).
  */
 import { Worker } from 'node:worker_threads';
-import { DEFAULT_LIMITS } from '../src/kernel/layout.js';
+import { DEFAULT_LIMITS } from '../src/core/layout.js';
 import { workerUrl } from './harness.js';
 import { kernelOptions } from './config.js';
 

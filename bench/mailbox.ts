@@ -18,7 +18,7 @@
  *   kipc-mailbox-consumer.ts); against one-way's postMessage producer and
  *   consumer workers. Its label reports the EAGAIN refusals per message.
  */
-import { DEFAULT_LIMITS } from '../src/kernel/layout.js';
+import { DEFAULT_LIMITS } from '../src/core/layout.js';
 import { kernelOptions } from './config.js';
 import { type Benchmark, finishOpening, openBoth, type Side } from './harness.js';
 import { kernelSide } from './kipc-side.js';

@@ -6,8 +6,8 @@ export type { KernelOptions, KernelLimits, SpawnOptions, TaskHandle, TaskExit } 
 export { attach } from './runtime/attach.js';
 export { Task } from './runtime/task.js';
 export type { PortOptions } from './runtime/task.js';
-export type { Quotas, QuotaName, TaskQuotas } from './kernel/quota.js';
-export type { NamespacePolicy } from './objects/namespace-policy.js';
+export type { Quotas, QuotaName, TaskQuotas } from './core/quota.js';
+export type { NamespacePolicy } from './objects/namespace/policy.js';
 export { Handle } from './api/handle.js';
 export type { WaitOptions, AsyncWaitOptions, EventWaitOptions, HandleInfo } from './api/handle.js';
 export { Port } from './api/port.js';
@@ -45,8 +45,8 @@ export type {
   NetworkInfo,
   KeyboardInfo,
 } from './runtime/snapshot.js';
-export * as errno from './kernel/errno.js';
-export * as sys from './abi/numbers.js';
+export * as errno from './core/errno.js';
+export * as sys from './syscalls/numbers.js';
 export {
   RIGHT_READ,
   RIGHT_WRITE,
@@ -66,4 +66,4 @@ export {
   OBJ_MAILBOX,
   PAGE_BYTES,
   MAX_SEND_PAGES,
-} from './kernel/layout.js';
+} from './core/layout.js';

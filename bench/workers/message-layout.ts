@@ -6,7 +6,7 @@
  * u32[0] (its sequence word); postMessage's Uint8Arrays carry it in their
  * first byte instead (mod 256).
  */
-import { MESSAGE_BYTES, MESSAGE_WORDS, MSG_PAYLOAD, MSG_TYPE } from '../../src/kernel/layout.js';
+import { MESSAGE_BYTES, MESSAGE_WORDS, MSG_PAYLOAD, MSG_TYPE } from '../../src/core/layout.js';
 
 export { MESSAGE_BYTES, MESSAGE_WORDS };
 

@@ -10,9 +10,9 @@
  *
  * The checks allocate nothing and call no code of the value's own.
  */
-import { EINVAL } from '../kernel/errno.js';
-import { MESSAGE_BYTES } from '../kernel/layout.js';
-import { type MessageMemory, isDetached, isUint8Array } from '../kernel/copy.js';
+import { EINVAL } from '../core/errno.js';
+import { MESSAGE_BYTES } from '../core/layout.js';
+import { type MessageMemory, isDetached, isUint8Array } from '../core/copy.js';
 import { InvalidArgumentError } from './errors.js';
 import { Message } from './message.js';
 

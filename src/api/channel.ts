@@ -19,13 +19,13 @@
  * for await (const value of receiver) console.log(value);
  * ```
  */
-import { EAGAIN, EBADF, EINVAL, EPIPE, WOULD_BLOCK } from '../kernel/errno.js';
-import type { TaskContext } from '../kernel/context.js';
-import { type MessageMemory, MemoryCache, messageMemory } from '../kernel/copy.js';
-import * as ops from '../kernel/ops.js';
-import * as handles from '../kernel/handle-ops.js';
-import { MESSAGE_BYTES, RIGHT_GRANT, RIGHT_READ, RIGHT_WRITE } from '../kernel/layout.js';
-import { channelMaxBytes, channelReceive, channelSend, createChannel } from '../objects/channel.js';
+import { EAGAIN, EBADF, EINVAL, EPIPE, WOULD_BLOCK } from '../core/errno.js';
+import type { TaskContext } from '../core/context.js';
+import { type MessageMemory, MemoryCache, messageMemory } from '../core/copy.js';
+import * as ops from '../ops/object-ops.js';
+import * as handles from '../ops/handle-ops.js';
+import { MESSAGE_BYTES, RIGHT_GRANT, RIGHT_READ, RIGHT_WRITE } from '../core/layout.js';
+import { channelMaxBytes, channelReceive, channelSend, createChannel } from '../objects/channel/channel.js';
 import { check, InvalidArgumentError } from './errors.js';
 import { type AsyncWaitOptions, deadlineOf, Handle, signalOf, type WaitOptions } from './handle.js';
 import { batchCount, bytesArgument, invalidArgument, messageArgument, optionsOf, receiveTarget, receivingInto } from './arguments.js';

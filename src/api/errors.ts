@@ -2,8 +2,8 @@
  * Errors of the typed API: one class per errno, each carrying `errno`, the
  * errno's name as `code`, and a sentence saying what went wrong.
  */
-import * as E from '../kernel/errno.js';
-import { takeQuotaRefusal, type QuotaRefusal } from '../kernel/quota.js';
+import * as E from '../core/errno.js';
+import { takeQuotaRefusal, type QuotaRefusal } from '../core/quota.js';
 
 export class KipcError extends Error {
   /** The errno the ABI returned (positive). */

@@ -3,10 +3,10 @@
  * shares: rights and identity, grant, revoke, close, waiting for events;
  * and the wait options every blocking method takes.
  */
-import type { TaskContext } from '../kernel/context.js';
-import * as ops from '../kernel/ops.js';
-import * as handles from '../kernel/handle-ops.js';
-import { messageMemory } from '../kernel/copy.js';
+import type { TaskContext } from '../core/context.js';
+import * as ops from '../ops/object-ops.js';
+import * as handles from '../ops/handle-ops.js';
+import { messageMemory } from '../core/copy.js';
 import { check } from './errors.js';
 import { deadlineFromTimeout, integerArgument, optionsOf, signalArgument } from './arguments.js';
 

@@ -10,11 +10,11 @@
  * const codes = await keys.nextAsync();   // e.g. [0x1e, 0x9e] for 'a'
  * ```
  */
-import type { TaskContext } from '../kernel/context.js';
-import { messageMemory } from '../kernel/copy.js';
-import * as L from '../kernel/layout.js';
-import { pipeRead, pipeState, pipeSubscribe, pipeUnsubscribe } from '../objects/keyboard-pipe.js';
-import * as ops from '../kernel/ops-rou2exos.js';
+import type { TaskContext } from '../core/context.js';
+import { messageMemory } from '../core/copy.js';
+import * as L from '../core/layout.js';
+import { pipeRead, pipeState, pipeSubscribe, pipeUnsubscribe } from '../objects/keyboard-pipe/keyboard-pipe.js';
+import * as ops from '../ops/rou2exos-ops.js';
 import { check } from './errors.js';
 import { type AsyncWaitOptions, deadlineOf, signalOf, type WaitOptions } from './handle.js';
 import { integerArgument, optionsOf } from './arguments.js';

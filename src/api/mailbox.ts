@@ -13,12 +13,12 @@
  * for await (const m of mailbox) handle(m);
  * ```
  */
-import { EAGAIN } from '../kernel/errno.js';
-import * as L from '../kernel/layout.js';
-import type { TaskContext } from '../kernel/context.js';
-import { type MessageMemory, messageMemory } from '../kernel/copy.js';
-import { lastMailInfo, mailboxDepth, mailboxReceive, mailboxSend } from '../objects/mailbox.js';
-import * as ops from '../kernel/ops-rou2exos.js';
+import { EAGAIN } from '../core/errno.js';
+import * as L from '../core/layout.js';
+import type { TaskContext } from '../core/context.js';
+import { type MessageMemory, messageMemory } from '../core/copy.js';
+import { lastMailInfo, mailboxDepth, mailboxReceive, mailboxSend } from '../objects/mailbox/mailbox.js';
+import * as ops from '../ops/rou2exos-ops.js';
 import { check } from './errors.js';
 import { type AsyncWaitOptions, deadlineOf, signalOf, type WaitOptions } from './handle.js';
 import { bytesArgument, describe, invalidArgument, optionsOf } from './arguments.js';

@@ -14,8 +14,8 @@
  * first is pending is an InvalidArgumentError, so that no message is lost
  * by being overwritten.
  */
-import { MESSAGE_BYTES, MSG_FLAGS, MSG_PAYLOAD, MSG_PAYLOAD_BYTES, MSG_SENDER, MSG_TYPE, MSG_TYPE_REPLY } from '../kernel/layout.js';
-import type { MessageMemory } from '../kernel/copy.js';
+import { MESSAGE_BYTES, MSG_FLAGS, MSG_PAYLOAD, MSG_PAYLOAD_BYTES, MSG_SENDER, MSG_TYPE, MSG_TYPE_REPLY } from '../core/layout.js';
+import type { MessageMemory } from '../core/copy.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

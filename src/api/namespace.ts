@@ -2,10 +2,10 @@
  * The typed API's side of namespace policies: errors that say which policy
  * refused a bind or connect.
  */
-import { EPERM } from '../kernel/errno.js';
-import { POLICY_BIND } from '../kernel/layout.js';
-import type { TaskContext } from '../kernel/context.js';
-import { describePolicy, policyAllows, strippedPathLength } from '../objects/namespace-policy.js';
+import { EPERM } from '../core/errno.js';
+import { POLICY_BIND } from '../core/layout.js';
+import type { TaskContext } from '../core/context.js';
+import { describePolicy, policyAllows, strippedPathLength } from '../objects/namespace/policy.js';
 import { check, PermissionError } from './errors.js';
 
 /**

@@ -12,11 +12,11 @@
  * }
  * ```
  */
-import { EAGAIN } from '../kernel/errno.js';
-import type { TaskContext } from '../kernel/context.js';
-import { messageMemory } from '../kernel/copy.js';
-import { netRegister, netTransmit } from '../objects/network.js';
-import * as ops from '../kernel/ops-rou2exos.js';
+import { EAGAIN } from '../core/errno.js';
+import type { TaskContext } from '../core/context.js';
+import { messageMemory } from '../core/copy.js';
+import { netRegister, netTransmit } from '../objects/network/network.js';
+import * as ops from '../ops/rou2exos-ops.js';
 import { check } from './errors.js';
 import { type AsyncWaitOptions, deadlineOf, signalOf, type WaitOptions } from './handle.js';
 import { bytesArgument, optionsOf } from './arguments.js';

@@ -16,10 +16,10 @@
  * task.pages.send('others', 7, addr, 256, { keep: true });  // share with every other task
  * ```
  */
-import * as L from '../kernel/layout.js';
-import { EINTR, WOULD_BLOCK } from '../kernel/errno.js';
-import type { TaskContext } from '../kernel/context.js';
-import { messageMemory } from '../kernel/copy.js';
+import * as L from '../core/layout.js';
+import { EINTR, WOULD_BLOCK } from '../core/errno.js';
+import type { TaskContext } from '../core/context.js';
+import { messageMemory } from '../core/copy.js';
 import {
   type DeliveryInfo,
   checkAccess,
@@ -34,9 +34,9 @@ import {
   pageWrite,
   registerHandler,
   unregisterHandler,
-} from '../objects/page-ipc.js';
-import { blockingAsync } from '../kernel/blocking.js';
-import { pageTakeBlocking } from '../kernel/ops-pages.js';
+} from '../objects/page-ipc/page-ipc.js';
+import { blockingAsync } from '../ops/blocking.js';
+import { pageTakeBlocking } from '../ops/page-ops.js';
 import { check, errorFor, type KipcError } from './errors.js';
 import { type WaitOptions } from './handle.js';
 import { deadlineFromTimeout, optionsOf } from './arguments.js';

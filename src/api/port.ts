@@ -9,16 +9,16 @@
  * for await (const request of port) task.reply(request);
  * ```
  */
-import { EAGAIN, EBADF, EINVAL, EPERM, EPIPE, WOULD_BLOCK } from '../kernel/errno.js';
-import type { TaskContext } from '../kernel/context.js';
-import * as ops from '../kernel/ops.js';
-import * as handles from '../kernel/handle-ops.js';
-import { enqueueMessage } from '../objects/port-send.js';
-import { receiveMessage } from '../objects/port-receive.js';
-import { reply } from '../objects/call.js';
-import { bind } from '../objects/namespace.js';
-import { type MessageMemory, MemoryCache, messageMemory } from '../kernel/copy.js';
-import { MESSAGE_BYTES, MSG_TYPE_REPLY, POLICY_BIND } from '../kernel/layout.js';
+import { EAGAIN, EBADF, EINVAL, EPERM, EPIPE, WOULD_BLOCK } from '../core/errno.js';
+import type { TaskContext } from '../core/context.js';
+import * as ops from '../ops/object-ops.js';
+import * as handles from '../ops/handle-ops.js';
+import { enqueueMessage } from '../objects/port/send.js';
+import { receiveMessage } from '../objects/port/receive.js';
+import { reply } from '../objects/port/call.js';
+import { bind } from '../objects/namespace/namespace.js';
+import { type MessageMemory, MemoryCache, messageMemory } from '../core/copy.js';
+import { MESSAGE_BYTES, MSG_TYPE_REPLY, POLICY_BIND } from '../core/layout.js';
 import { check, KipcError } from './errors.js';
 import { checkNamespaceResult } from './namespace.js';
 import { type AsyncWaitOptions, deadlineOf, Handle, signalOf, type WaitOptions } from './handle.js';

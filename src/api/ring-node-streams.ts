@@ -21,7 +21,7 @@
  * the caller owns it, and must keep it open while the stream is in use.
  */
 import { Readable, Writable } from 'node:stream';
-import { EINVAL } from '../kernel/errno.js';
+import { EINVAL } from '../core/errno.js';
 import { errorFor } from './errors.js';
 import type { Ring } from './ring.js';
 

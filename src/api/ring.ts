@@ -17,12 +17,12 @@
  * after the last handle to the ring is closed (the pages go back to the
  * kernel); `close` makes this handle's view empty.
  */
-import { EAGAIN } from '../kernel/errno.js';
-import * as ops from '../kernel/ops.js';
-import * as handles from '../kernel/handle-ops.js';
-import { type MessageMemory, MemoryCache, messageMemory } from '../kernel/copy.js';
-import { mapRing } from '../objects/ring.js';
-import { ringRead, ringShutdown } from '../objects/ring-stream.js';
+import { EAGAIN } from '../core/errno.js';
+import * as ops from '../ops/object-ops.js';
+import * as handles from '../ops/handle-ops.js';
+import { type MessageMemory, MemoryCache, messageMemory } from '../core/copy.js';
+import { mapRing } from '../objects/ring/ring.js';
+import { ringRead, ringShutdown } from '../objects/ring/stream.js';
 import { check } from './errors.js';
 import { type AsyncWaitOptions, deadlineOf, Handle, signalOf, type WaitOptions } from './handle.js';
 import { bytesArgument, describe, integerArgument, invalidArgument, optionsOf } from './arguments.js';

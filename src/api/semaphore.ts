@@ -11,10 +11,10 @@
  * }
  * ```
  */
-import { EAGAIN } from '../kernel/errno.js';
-import * as ops from '../kernel/ops.js';
-import * as handles from '../kernel/handle-ops.js';
-import { semaphorePost, semaphoreTake } from '../objects/semaphore.js';
+import { EAGAIN } from '../core/errno.js';
+import * as ops from '../ops/object-ops.js';
+import * as handles from '../ops/handle-ops.js';
+import { semaphorePost, semaphoreTake } from '../objects/semaphore/semaphore.js';
 import { check } from './errors.js';
 import { type AsyncWaitOptions, deadlineOf, Handle, signalOf, type WaitOptions } from './handle.js';
 

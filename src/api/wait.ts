@@ -12,9 +12,9 @@
  * object that was destroyed counts as ready with `destroyed` set: the next
  * operation on it throws BrokenPipeError.
  */
-import type { TaskContext } from '../kernel/context.js';
-import { EINVAL, EPIPE } from '../kernel/errno.js';
-import { MAX_WAIT_MANY, waitMany, waitManyAsync } from '../kernel/wait-many.js';
+import type { TaskContext } from '../core/context.js';
+import { EINVAL, EPIPE } from '../core/errno.js';
+import { MAX_WAIT_MANY, waitMany, waitManyAsync } from '../ops/wait-many.js';
 import { check, InvalidArgumentError } from './errors.js';
 import { type AsyncWaitOptions, deadlineOf, Handle, signalOf, type WaitOptions } from './handle.js';
 import { describe, integerArgument, invalidArgument } from './arguments.js';

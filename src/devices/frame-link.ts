@@ -6,7 +6,7 @@
  * datagram (QEMU's dgram netdev framing) and a pcap file replay.
  */
 
-import { FRAME_MAX_BYTES } from '../kernel/layout.js';
+import { FRAME_MAX_BYTES } from '../core/layout.js';
 
 /** Largest Ethernet frame the kernel routes or transmits, in bytes (longer ones are counted and dropped). */
 export const MAX_FRAME_BYTES = FRAME_MAX_BYTES;

@@ -11,11 +11,11 @@
  * keyboard.detach();
  * ```
  */
-import type { TaskContext } from '../kernel/context.js';
-import { K_ATTACHED } from '../kernel/layout.js';
-import { deliverScancodes } from '../objects/keyboard-pipe.js';
+import type { TaskContext } from '../core/context.js';
+import { K_ATTACHED } from '../core/layout.js';
+import { deliverScancodes } from '../objects/keyboard-pipe/keyboard-pipe.js';
 import { BusyError } from '../api/errors.js';
-import { EBUSY } from '../kernel/errno.js';
+import { EBUSY } from '../core/errno.js';
 import { LONE_ESCAPE_TIMEOUT_MS, ScancodeTranslator } from './scancodes.js';
 import { openTerminalKeys, type TerminalKeys } from './terminal-keys.js';
 

@@ -12,11 +12,11 @@
  * await nic.detach();
  * ```
  */
-import type { TaskContext } from '../kernel/context.js';
-import { messageMemory } from '../kernel/copy.js';
-import { FRAME_MAX_BYTES } from '../kernel/layout.js';
-import { attachInterface, deliverFrame, detachInterface } from '../objects/network.js';
-import { takeTransmittedAsync } from '../kernel/ops-rou2exos.js';
+import type { TaskContext } from '../core/context.js';
+import { messageMemory } from '../core/copy.js';
+import { FRAME_MAX_BYTES } from '../core/layout.js';
+import { attachInterface, deliverFrame, detachInterface } from '../objects/network/network.js';
+import { takeTransmittedAsync } from '../ops/rou2exos-ops.js';
 import { check } from '../api/errors.js';
 import type { FrameLink } from './frame-link.js';
 

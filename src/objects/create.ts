@@ -5,12 +5,12 @@
  * is the object's creator, charged for it and what it reserves
  * (docs/quotas.md). Any error undoes the whole critical section.
  */
-import * as L from '../kernel/layout.js';
-import type { Region } from '../kernel/region.js';
-import type { TaskContext } from '../kernel/context.js';
-import { allocObject } from '../kernel/objects.js';
-import { installHandle } from '../kernel/handles.js';
-import { handleRoom } from '../kernel/quota.js';
+import * as L from '../core/layout.js';
+import type { Region } from '../core/region.js';
+import type { TaskContext } from '../core/context.js';
+import { allocObject } from '../core/object-table.js';
+import { installHandle } from '../core/handles.js';
+import { handleRoom } from '../core/quota.js';
 
 /**
  * Creates an object of `type` owned by the caller; `init` fills its record

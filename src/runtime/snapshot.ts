@@ -4,15 +4,15 @@
  * table usage and counters. Any task may take one; the demo and the live
  * view print it.
  */
-import * as L from '../kernel/layout.js';
-import type { Region } from '../kernel/region.js';
-import { objectIdOf } from '../kernel/objects.js';
-import { quotasOf, type TaskQuotas } from '../kernel/quota.js';
-import { listBindings } from '../objects/namespace.js';
-import { describePolicy } from '../objects/namespace-policy.js';
-import { hasQueue, queueDepth } from '../objects/queue.js';
-import { PERSONALITY_ROU2EXOS, PERSONALITY_STRAT9 } from '../abi/numbers.js';
-import { ringState } from '../objects/keyboard-pipe.js';
+import * as L from '../core/layout.js';
+import type { Region } from '../core/region.js';
+import { objectIdOf } from '../core/object-table.js';
+import { quotasOf, type TaskQuotas } from '../core/quota.js';
+import { listBindings } from '../objects/namespace/namespace.js';
+import { describePolicy } from '../objects/namespace/policy.js';
+import { hasQueue, queueDepth } from '../core/queue.js';
+import { PERSONALITY_ROU2EXOS, PERSONALITY_STRAT9 } from '../syscalls/numbers.js';
+import { ringState } from '../objects/keyboard-pipe/keyboard-pipe.js';
 
 export type TaskState = 'starting' | 'running' | 'blocked' | 'exiting' | 'exited';
 export type ObjectTypeName = 'port' | 'channel' | 'ring' | 'semaphore' | 'mailbox' | 'unknown';

@@ -10,10 +10,10 @@
  * still gets its EPIPE.
  */
 import { Worker, parentPort, workerData } from 'node:worker_threads';
-import { Region, SUPERVISOR_TAG } from '../kernel/region.js';
-import * as L from '../kernel/layout.js';
-import { Reap } from '../kernel/cleanup.js';
-import { QueueLockBusy, hasQueue, recoverQueueLocks, releaseQueueLocksOf } from '../objects/queue.js';
+import { Region, SUPERVISOR_TAG } from '../core/region.js';
+import * as L from '../core/layout.js';
+import { Reap } from '../ops/reap.js';
+import { QueueLockBusy, hasQueue, recoverQueueLocks, releaseQueueLocksOf } from '../core/queue.js';
 import { TASK_BOOT_KEY, type SupervisorNotice, type SupervisorRequest, type TaskBoot } from './protocol.js';
 
 const region = new Region((workerData as { buffer: SharedArrayBuffer }).buffer);

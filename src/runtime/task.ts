@@ -3,24 +3,24 @@
  * ABI (`syscall`, `syscallAsync`) against its private user memory, and the
  * typed API (ports, names, replies) over the same kernel ops.
  */
-import '../objects/all.js';
-import { Region } from '../kernel/region.js';
-import { TaskContext } from '../kernel/context.js';
-import { type MessageMemory, messageMemory } from '../kernel/copy.js';
-import { strat9Syscall, strat9SyscallAsync } from '../abi/strat9.js';
-import { rou2exosSyscall, rou2exosSyscallAsync } from '../abi/rou2exos.js';
-import { isPageSyscall, pageSyscall, pageSyscallAsync } from '../abi/page-ipc.js';
-import { PERSONALITY_ROU2EXOS } from '../abi/numbers.js';
-import { POLICY_CONNECT, T_PERSONALITY } from '../kernel/layout.js';
+import '../objects/registry.js';
+import { Region } from '../core/region.js';
+import { TaskContext } from '../core/context.js';
+import { type MessageMemory, messageMemory } from '../core/copy.js';
+import { strat9Syscall, strat9SyscallAsync } from '../syscalls/strat9.js';
+import { rou2exosSyscall, rou2exosSyscallAsync } from '../syscalls/rou2exos.js';
+import { isPageSyscall, pageSyscall, pageSyscallAsync } from '../syscalls/page-ipc.js';
+import { PERSONALITY_ROU2EXOS } from '../syscalls/numbers.js';
+import { POLICY_CONNECT, T_PERSONALITY } from '../core/layout.js';
 import { Mailbox } from '../api/mailbox.js';
 import { Network } from '../api/network.js';
 import { Keyboard } from '../api/keyboard.js';
 import { Pages } from '../api/pages.js';
-import { createPort, DEFAULT_PORT_CAPACITY } from '../objects/port.js';
-import { connect, unbind } from '../objects/namespace.js';
-import { type NamespacePolicy, narrowPolicy, parseNamespacePolicy } from '../objects/namespace-policy.js';
+import { createPort, DEFAULT_PORT_CAPACITY } from '../objects/port/port.js';
+import { connect, unbind } from '../objects/namespace/namespace.js';
+import { type NamespacePolicy, narrowPolicy, parseNamespacePolicy } from '../objects/namespace/policy.js';
 import { checkNamespaceResult } from '../api/namespace.js';
-import { reply } from '../objects/call.js';
+import { reply } from '../objects/port/call.js';
 import { check, KernelClosedError, PermissionError } from '../api/errors.js';
 import { Port } from '../api/port.js';
 import {
@@ -36,13 +36,13 @@ import {
 import type { Codec } from '../api/codec.js';
 import { Semaphore } from '../api/semaphore.js';
 import { Ring } from '../api/ring.js';
-import { createSemaphore } from '../objects/semaphore.js';
-import { createRing } from '../objects/ring.js';
+import { createSemaphore } from '../objects/semaphore/semaphore.js';
+import { createRing } from '../objects/ring/ring.js';
 import type { Message } from '../api/message.js';
 import { snapshot, usage, type KernelSnapshot, type KernelUsage } from './snapshot.js';
-import { EPERM, EPIPE, ESHUTDOWN } from '../kernel/errno.js';
-import { refuseGrants } from '../kernel/handle-ops.js';
-import { quotasOf, type TaskQuotas } from '../kernel/quota.js';
+import { EPERM, EPIPE, ESHUTDOWN } from '../core/errno.js';
+import { refuseGrants } from '../ops/handle-ops.js';
+import { quotasOf, type TaskQuotas } from '../core/quota.js';
 
 export interface PortOptions {
   /** Queue capacity in messages, 1..65536. Default 16 (Strat9's). */

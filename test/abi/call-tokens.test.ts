@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Message, PermissionError, type Kernel } from '../../src/index.js';
-import * as L from '../../src/kernel/layout.js';
+import * as L from '../../src/core/layout.js';
 import { withKernel } from '../helpers.js';
 
 /** One call from init to its own port, answered by init: resolves to the reply, after `beforeReply` saw the request. */

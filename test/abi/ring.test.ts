@@ -11,7 +11,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sys as S, errno as E, OBJ_RING, RIGHTS_ALL, RIGHT_READ, RIGHT_WRITE, RIGHT_GRANT, type Kernel } from '../../src/index.js';
-import { restrict } from '../../src/kernel/handle-ops.js';
+import { restrict } from '../../src/ops/handle-ops.js';
 import { fixture, waitFor, withKernel, within } from '../helpers.js';
 import { Agent, createPort, info, objectInfo } from '../fixtures/abi-lib.js';
 import { RING_PEER as P, createRing, readLocation } from '../fixtures/abi3-lib.js';

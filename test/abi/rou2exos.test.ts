@@ -19,7 +19,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BusyError, OutOfMemoryError, errno as E, type Kernel } from '../../src/index.js';
-import { deliverScancodes } from '../../src/objects/keyboard-pipe.js';
+import { deliverScancodes } from '../../src/objects/keyboard-pipe/keyboard-pipe.js';
 import { fixture, kipcError, withKernel, within } from '../helpers.js';
 import { controlWords, setWord } from '../fixtures/scenario-lib.js';
 import {

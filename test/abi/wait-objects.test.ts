@@ -14,7 +14,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sys as S, errno as E, EVENT_READABLE, EVENT_WRITABLE, RIGHT_GRANT, RIGHT_READ, RIGHT_WRITE, type Task } from '../../src/index.js';
-import { ringRead, ringWrite } from '../../src/objects/ring-stream.js';
+import { ringRead, ringWrite } from '../../src/objects/ring/stream.js';
 import { withKernel, within } from '../helpers.js';
 import { info, objectInfo, readMsg, taskInfo, writeMsg } from '../fixtures/abi-lib.js';
 import {

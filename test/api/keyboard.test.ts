@@ -11,7 +11,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AlreadyExistsError, InterruptedError, KeyboardSubscription, NoSpaceError, NotFoundError, errno as E } from '../../src/index.js';
-import { deliverScancodes } from '../../src/objects/keyboard-pipe.js';
+import { deliverScancodes } from '../../src/objects/keyboard-pipe/keyboard-pipe.js';
 import { kipcError, tick, timedOut, within } from '../helpers.js';
 import { startWatchdog, withGuardedKernel } from '../fixtures/scenario-lib.js';
 import { R2Agent, remote, taskOf, waitBlocked } from '../fixtures/r2-lib.js';

@@ -22,7 +22,7 @@ import {
 import { fixture, kipcError, tick, timedOut, waitFor, within } from '../helpers.js';
 import { startWatchdog, withGuardedKernel } from '../fixtures/scenario-lib.js';
 import { SEM, controlWords, isBlockedOn, setWord } from '../fixtures/api3-lib.js';
-import { H_SPINNERS } from '../../src/kernel/layout.js';
+import { H_SPINNERS } from '../../src/core/layout.js';
 
 // Sync acquires block init's own thread: a kernel hang there is caught by the watchdog.
 const watchdog = startWatchdog(90_000, 'semaphore API tests');

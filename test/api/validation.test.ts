@@ -13,8 +13,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InterruptedError, InvalidArgumentError, type Kernel, Message, OutOfMemoryError } from '../../src/index.js';
-import { EINVAL } from '../../src/kernel/errno.js';
-import { SYS_IPC_RING_CREATE } from '../../src/abi/numbers.js';
+import { EINVAL } from '../../src/core/errno.js';
+import { SYS_IPC_RING_CREATE } from '../../src/syscalls/numbers.js';
 import { kipcError, timedOut, waitFor, withKernel, within } from '../helpers.js';
 import { setWord } from '../fixtures/scenario-lib.js';
 import { AGENT, type Agent, spawnAgent } from '../fixtures/validation-lib.js';

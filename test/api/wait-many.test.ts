@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { EVENT_READABLE, EVENT_WRITABLE, InterruptedError, Message, TimeoutError, waitAny, waitAnyAsync } from '../../src/index.js';
 import { fixture, waitFor, within, withKernel } from '../helpers.js';
 import { controlWords, setWord } from '../fixtures/scenario-lib.js';
-import { H_POLLERS } from '../../src/kernel/layout.js';
+import { H_POLLERS } from '../../src/core/layout.js';
 
 test('waitAny returns every target that is ready now, in order, without waiting', async () => {
   await withKernel((kernel) => {

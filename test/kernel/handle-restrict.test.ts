@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sys as S, errno as E, RIGHTS_ALL, RIGHT_GRANT, RIGHT_READ, RIGHT_REVOKE, RIGHT_WRITE } from '../../src/index.js';
-import { restrict } from '../../src/kernel/handle-ops.js';
+import { restrict } from '../../src/ops/handle-ops.js';
 import { withKernel } from '../helpers.js';
 import { Agent, createPort, info } from '../fixtures/abi-lib.js';
 

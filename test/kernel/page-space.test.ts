@@ -22,8 +22,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Kernel, PAGE_BYTES, errno as E } from '../../src/index.js';
-import * as L from '../../src/kernel/layout.js';
-import type { TaskContext } from '../../src/kernel/context.js';
+import * as L from '../../src/core/layout.js';
+import type { TaskContext } from '../../src/core/context.js';
 import {
   type DeliveryInfo,
   pageAbandon,
@@ -36,12 +36,12 @@ import {
   pageWrite,
   registerHandler,
   releasePageIpc,
-} from '../../src/objects/page-ipc.js';
-import { messageMemory } from '../../src/kernel/copy.js';
-import { CheckContext } from '../../src/kernel/check/context.js';
-import { pageIpcSection } from '../../src/kernel/check/page-ipc.js';
-import { findFreeRun } from '../../src/kernel/bitmap.js';
-import { deliveryTag } from '../../src/objects/page-ipc.js';
+} from '../../src/objects/page-ipc/page-ipc.js';
+import { messageMemory } from '../../src/core/copy.js';
+import { CheckContext } from '../../src/check/context.js';
+import { pageIpcSection } from '../../src/check/page-ipc.js';
+import { findFreeRun } from '../../src/core/bitmap.js';
+import { deliveryTag } from '../../src/objects/page-ipc/page-ipc.js';
 
 const SPACE = 48;
 const LIMITS = { pageSpace: SPACE, pages: 96, deliveries: 8, pageQuota: 64 } as const;

@@ -10,7 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type Kernel } from '../../src/index.js';
-import { setParkAnnounceHookForTests } from '../../src/kernel/park.js';
+import { setParkAnnounceHookForTests } from '../../src/ops/park.js';
 import { fixture, waitFor, withKernel } from '../helpers.js';
 import { PARK_WINDOW } from '../fixtures/park-window-lib.js';
 

@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BrokenPipeError, Message } from '../../src/index.js';
 import { kipcError, withKernel } from '../helpers.js';
-import type { TaskContext } from '../../src/kernel/context.js';
+import type { TaskContext } from '../../src/core/context.js';
 import { errno as E } from '../../src/index.js';
 
 /** Runs `act` once, the first time `ctx` records a queue wait (its queue was just seen empty). */

@@ -9,7 +9,7 @@
 import type { BroadcastChannel } from 'node:worker_threads';
 import type { Kernel, TaskHandle } from '../../src/index.js';
 import { fixture } from '../helpers.js';
-import type { Quotas } from '../../src/kernel/quota.js';
+import type { Quotas } from '../../src/core/quota.js';
 import { AgentClient, type Pending } from '../fixtures/agent-client.js';
 
 /** Bytes to put into the agent's memory before its syscall. */

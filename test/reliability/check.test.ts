@@ -16,10 +16,10 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kernel, Message, type TaskHandle } from '../../src/index.js';
-import * as L from '../../src/kernel/layout.js';
-import type { Region } from '../../src/kernel/region.js';
-import { deliverScancodes } from '../../src/objects/keyboard-pipe.js';
-import { deliverFrame } from '../../src/objects/network.js';
+import * as L from '../../src/core/layout.js';
+import type { Region } from '../../src/core/region.js';
+import { deliverScancodes } from '../../src/objects/keyboard-pipe/keyboard-pipe.js';
+import { deliverFrame } from '../../src/objects/network/network.js';
 import { buildTcpFrame } from '../../src/devices/ethernet.js';
 import { assertKernelConsistent, fixture, waitFor, within } from '../helpers.js';
 import { startWatchdog } from '../fixtures/scenario-lib.js';

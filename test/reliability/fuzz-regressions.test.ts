@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sys } from '../../src/index.js';
-import { EBADF } from '../../src/kernel/errno.js';
+import { EBADF } from '../../src/core/errno.js';
 import { fixture, waitFor, within, withKernel } from '../helpers.js';
 
 for (const abandon of [false, true]) {

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, Kernel, KernelClosedError, sys, errno } from '../../src/index.js';
-import * as L from '../../src/kernel/layout.js';
+import * as L from '../../src/core/layout.js';
 import { fixture, withKernel } from '../helpers.js';
 
 test('spawn refuses data that cannot be cloned, and a bad memory size, before it takes a task slot', async () => {

@@ -16,7 +16,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync } from 'node:fs';
 import { Message } from '../../src/index.js';
-import { H_LOCK } from '../../src/kernel/layout.js';
+import { H_LOCK } from '../../src/core/layout.js';
 import { fixture, waitFor, within } from '../helpers.js';
 import { STORM, controlWords, lockFree, setWord, startWatchdog, withGuardedKernel } from '../fixtures/scenario-lib.js';
 

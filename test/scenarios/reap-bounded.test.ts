@@ -10,7 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Message, type Kernel } from '../../src/index.js';
-import * as L from '../../src/kernel/layout.js';
+import * as L from '../../src/core/layout.js';
 import { fixture, waitFor, within, withKernel } from '../helpers.js';
 import { controlWords, isChecked } from '../fixtures/scenario-lib.js';
 

@@ -14,7 +14,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NoSuchTaskError, TimeoutError, errno as E, type FrameLink, type Kernel, type TaskExit, type TaskHandle } from '../../src/index.js';
-import { deliverScancodes } from '../../src/objects/keyboard-pipe.js';
+import { deliverScancodes } from '../../src/objects/keyboard-pipe/keyboard-pipe.js';
 import { UdpFrameLink } from '../../src/devices/udp-link.js';
 import { buildTcpFrame } from '../../src/devices/ethernet.js';
 import { fixture, kipcError, tick, waitFor, within } from '../helpers.js';

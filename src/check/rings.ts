@@ -1,0 +1,23 @@
+/**
+ * Shared rings (ring.ts, ring-stream.ts): a ring holds the pool pages it
+ * was created with (claimed here), its size is those pages' bytes, and its
+ * byte stream holds one byte less.
+ */
+import * as L from '../core/layout.js';
+import type { CheckContext, CheckSection } from './context.js';
+
+export const ringsSection: CheckSection = {
+  name: 'rings',
+  run(ctx: CheckContext): void {
+    const { r, w } = ctx;
+    for (const slot of ctx.objectsOfType(L.OBJ_RING)) {
+      const o = r.object(slot);
+      const name = ctx.objectName(slot);
+      const pages = w[o + L.O_PAGES]!;
+      const bytes = w[o + L.O_RING_BYTES]!;
+      if (bytes !== pages * L.PAGE_BYTES) ctx.report(`${name}: size ${bytes} bytes but it holds ${pages} pages`);
+      if (w[o + L.O_CAPACITY] !== bytes - 1) ctx.report(`${name}: stream capacity ${w[o + L.O_CAPACITY]} but its size is ${bytes} bytes`);
+      ctx.claimPages(w[o + L.O_RING]!, pages, name);
+    }
+  },
+};

@@ -1,0 +1,63 @@
+/**
+ * The rou2exOS syscall table (SPEC section 4): syscall number → kernel op.
+ * No logic lives here: each entry decodes its arguments, calls one op,
+ * returns its result. Optional length arguments take their default when
+ * omitted (undefined); anything else that is not an integer is refused.
+ */
+import * as N from './numbers.js';
+import { int } from './args.js';
+import { EINVAL, ENOSYS } from '../core/errno.js';
+import type { TaskContext } from '../core/context.js';
+import type { MessageMemory } from '../core/copy.js';
+import { MAILBOX_MESSAGE_BYTES } from '../core/layout.js';
+import { mailboxReceive, mailboxSend } from '../objects/mailbox/mailbox.js';
+import { netRegister } from '../objects/network/network.js';
+import { PIPE_DEFAULT_READ_BYTES, PIPE_READ, PIPE_SUBSCRIBE, PIPE_UNSUBSCRIBE, pipeRead, pipeSubscribe, pipeUnsubscribe } from '../objects/keyboard-pipe/keyboard-pipe.js';
+import { mailboxReceiveAsync, mailboxReceiveBlocking } from '../ops/rou2exos-ops.js';
+
+/** An optional length argument: `fallback` when omitted. */
+function lengthOr(x: unknown, fallback: number): number {
+  return x === undefined ? fallback : int(x);
+}
+
+/** receive_data's mode: 0 polls, anything else blocks; not an integer is NaN. */
+function receiveMode(x: unknown): number {
+  return x === undefined ? 1 : int(x);
+}
+
+/** Dispatches one rou2exOS syscall, blocking the thread where the call blocks. */
+export function rou2exosSyscall(ctx: TaskContext, mem: MessageMemory, nr: number, a0: unknown, a1: unknown, a2: unknown): number {
+  switch (nr) {
+    case N.SYS_RECEIVE_DATA: {
+      const mode = receiveMode(a0);
+      if (Number.isNaN(mode)) return -EINVAL;
+      return mode === 0 ? mailboxReceive(ctx, mem, int(a1), false) : mailboxReceiveBlocking(ctx, mem, int(a1), Infinity);
+    }
+    case N.SYS_SEND_DATA:
+      return mailboxSend(ctx, int(a0), mem, int(a1), lengthOr(a2, MAILBOX_MESSAGE_BYTES), false);
+    case N.SYS_NET_REGISTER:
+      return netRegister(ctx, int(a0));
+    case N.SYS_PIPE:
+      switch (int(a0)) {
+        case PIPE_SUBSCRIBE:
+          return pipeSubscribe(ctx);
+        case PIPE_UNSUBSCRIBE:
+          return pipeUnsubscribe(ctx);
+        case PIPE_READ:
+          return pipeRead(ctx, mem, int(a1), lengthOr(a2, PIPE_DEFAULT_READ_BYTES));
+        default:
+          return -EINVAL;
+      }
+    default:
+      return -ENOSYS;
+  }
+}
+
+/** The same table with the blocking receive in its async form. */
+export function rou2exosSyscallAsync(ctx: TaskContext, mem: MessageMemory, nr: number, a0: unknown, a1: unknown, a2: unknown): Promise<number> {
+  if (nr === N.SYS_RECEIVE_DATA) {
+    const mode = receiveMode(a0);
+    if (mode !== 0 && !Number.isNaN(mode)) return mailboxReceiveAsync(ctx, mem, int(a1), Infinity);
+  }
+  return Promise.resolve(rou2exosSyscall(ctx, mem, nr, a0, a1, a2));
+}

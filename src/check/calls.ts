@@ -16,7 +16,7 @@
 import * as L from '../core/layout.js';
 import { callToken } from '../objects/port/call.js';
 import type { CheckContext, CheckSection } from './context.js';
-import { isQueuedIndex, queueBusy } from './queue-view.js';
+import { isQueuedIndex } from './queue-view.js';
 
 const STATE_NAMES: Readonly<Record<number, string>> = {
   [L.CALL_FREE]: 'free',
@@ -87,7 +87,7 @@ function checkQueuedCall(ctx: CheckContext, cs: number, name: string): void {
     if (caller >= 0 && ctx.isAlive(caller)) ctx.report(`${name}: detached from its message though its caller is alive`);
     return;
   }
-  if (queueBusy(ctx, o)) return;
+  if (ctx.queueBusy(o)) return;
   if (!(m >= 0 && m < r.messageSlots) || ctx.messageOwnerOf(m) !== port) {
     ctx.report(`${name}: its message slot ${m} is not in the ring of ${ctx.objectName(port)}`);
     return;

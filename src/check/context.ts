@@ -10,6 +10,9 @@
  */
 import * as L from '../core/layout.js';
 import type { Region } from '../core/region.js';
+import type { ObjectCheck } from '../objects/object-type.js';
+import { objectTypeOf } from '../objects/registry.js';
+import { isQueuedIndex } from './queue-view.js';
 
 /** One concept's checks. `run` reads the region (kernel lock held by the caller) and reports through `ctx`. */
 export interface CheckSection {
@@ -20,19 +23,11 @@ export interface CheckSection {
 /** Problems listed at most; past this, one last line says how many more there were. */
 export const MAX_PROBLEMS = 200;
 
-const TYPE_NAMES: Readonly<Record<number, string>> = {
-  [L.OBJ_FREE]: 'free',
-  [L.OBJ_PORT]: 'port',
-  [L.OBJ_CHANNEL]: 'channel',
-  [L.OBJ_RING]: 'ring',
-  [L.OBJ_SEMAPHORE]: 'semaphore',
-  [L.OBJ_MAILBOX]: 'mailbox',
-};
 
 /** No owner claimed this unit (message slot or page). */
 const UNCLAIMED = -1;
 
-export class CheckContext {
+export class CheckContext implements ObjectCheck {
   readonly r: Region;
   readonly w: Int32Array;
   private readonly problems: string[] = [];
@@ -64,7 +59,7 @@ export class CheckContext {
   // --- names of places ------------------------------------------------------
 
   typeName(type: number): string {
-    return TYPE_NAMES[type] ?? `type-${type}`;
+    return type === L.OBJ_FREE ? 'free' : (objectTypeOf(type)?.name ?? `type-${type}`);
   }
 
   /** "port object 12": the object's type as it is now, and its slot. */
@@ -106,6 +101,28 @@ export class CheckContext {
     const out: number[] = [];
     for (let slot = 0; slot < this.r.maxObjects; slot++) if (this.w[this.r.object(slot) + L.O_TYPE] === type) out.push(slot);
     return out;
+  }
+
+  // --- queues ---------------------------------------------------------------
+
+  /**
+   * Whether a task not yet reaped holds either queue lock of record `o`: an
+   * operation is under way (or was, in a task that died there and whose lock
+   * the supervisor has yet to take over and repair), so the queue's indices
+   * and slots may be half-updated; they are then not checked. Locks held by
+   * anyone else are the queue section's concern.
+   */
+  queueBusy(o: number): boolean {
+    for (const which of [L.O_SEND_LOCK, L.O_RECV_LOCK]) {
+      const holder = Atomics.load(this.w, o + which) & L.QUEUE_LOCK_TAG_MASK;
+      if (holder !== 0 && holder !== this.r.lockTag && holder <= this.r.maxTasks && isUnreaped(this.w[this.r.task(holder - 1) + L.T_STATE]!)) return true;
+    }
+    return false;
+  }
+
+  /** Whether ring position `index` of queue record `o` holds a queued entry (from the head, before the tail). */
+  isQueuedIndex(o: number, index: number): boolean {
+    return isQueuedIndex(this.w, o, index);
   }
 
   // --- ownership of message slots and pages -----------------------------------

@@ -6,6 +6,8 @@
  *
  * To check a new part of the kernel, write a section in a file of its
  * own and add it here, before the page pool section if it claims pages.
+ * An object type's own invariants are its registry entry's `check`, run by
+ * the objects section.
  */
 import type { Region } from '../core/region.js';
 import { CheckContext, type CheckSection } from './context.js';
@@ -19,10 +21,7 @@ import { messagePoolSection } from './message-pool.js';
 import { callsSection } from './calls.js';
 import { portQueuesSection } from './port-queues.js';
 import { queuesSection } from './queues.js';
-import { channelsSection } from './channels.js';
-import { ringsSection } from './rings.js';
-import { mailboxesSection } from './mailboxes.js';
-import { semaphoresSection } from './semaphores.js';
+import { objectsSection } from './objects.js';
 import { namespacePoliciesSection, namespaceSection } from './namespace.js';
 import { networkSection } from './network.js';
 import { keyboardPipesSection } from './keyboard-pipes.js';
@@ -42,10 +41,7 @@ export const CHECK_SECTIONS: readonly CheckSection[] = [
   callsSection,
   portQueuesSection,
   queuesSection,
-  channelsSection,
-  ringsSection,
-  mailboxesSection,
-  semaphoresSection,
+  objectsSection,
   namespaceSection,
   namespacePoliciesSection,
   networkSection,

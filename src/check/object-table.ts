@@ -8,11 +8,11 @@
  * port has given its ring back and has empty indices.
  */
 import * as L from '../core/layout.js';
+import { objectTypeOf } from '../objects/registry.js';
 import type { CheckContext, CheckSection } from './context.js';
 
 /** objects.ts wraps object generations at this value. */
 const OBJECT_GEN_LIMIT = 0x200000;
-const LIVE_TYPES = new Set([L.OBJ_PORT, L.OBJ_CHANNEL, L.OBJ_RING, L.OBJ_SEMAPHORE, L.OBJ_MAILBOX]);
 const KNOWN_FLAGS = L.OBJECT_FLAG_DESTROYED | L.OBJECT_FLAG_RING_SHUT;
 
 export const objectTableSection: CheckSection = {
@@ -30,13 +30,13 @@ export const objectTableSection: CheckSection = {
       }
       live++;
       const name = ctx.objectName(slot);
-      if (!LIVE_TYPES.has(type)) ctx.report(`object ${slot}: type ${type} is no object type`);
+      if (objectTypeOf(type) === undefined) ctx.report(`object ${slot}: type ${type} is no object type`);
       const gen = w[o + L.O_GEN]!;
       if (!(gen >= 0 && gen < OBJECT_GEN_LIMIT)) ctx.report(`${name}: generation ${gen} is out of range`);
       if (w[o + L.O_REFS]! < 1) ctx.report(`${name}: live with ${w[o + L.O_REFS]} references (it should have been freed with its last)`);
       const flags = w[o + L.O_FLAGS]!;
       if (flags & ~KNOWN_FLAGS) ctx.report(`${name}: unknown flag bits ${(flags & ~KNOWN_FLAGS).toString(16)}`);
-      if (flags & L.OBJECT_FLAG_DESTROYED && type !== L.OBJ_PORT) ctx.report(`${name}: destroyed yet not freed (only a port outlives its destruction)`);
+      if (flags & L.OBJECT_FLAG_DESTROYED && !objectTypeOf(type)?.endsWithOwnerReceiver) ctx.report(`${name}: destroyed yet not freed (only a port outlives its destruction)`);
       if (flags & L.OBJECT_FLAG_RING_SHUT && type !== L.OBJ_RING) ctx.report(`${name}: shut down, which only a ring can be`);
       if (type === L.OBJ_PORT && flags & L.OBJECT_FLAG_DESTROYED) {
         if (w[o + L.O_RING] !== -1) ctx.report(`${name}: destroyed but still holds its ring at message slot ${w[o + L.O_RING]}`);

@@ -13,7 +13,7 @@
  */
 import * as L from '../core/layout.js';
 import type { CheckContext, CheckSection } from './context.js';
-import { isQueuedIndex, queueBusy } from './queue-view.js';
+import { isQueuedIndex } from './queue-view.js';
 
 export const portQueuesSection: CheckSection = {
   name: 'port queues',
@@ -21,7 +21,7 @@ export const portQueuesSection: CheckSection = {
     const { r, w } = ctx;
     for (const slot of ctx.objectsOfType(L.OBJ_PORT)) {
       const o = r.object(slot);
-      if (w[o + L.O_FLAGS]! & L.OBJECT_FLAG_DESTROYED || queueBusy(ctx, o)) continue;
+      if (w[o + L.O_FLAGS]! & L.OBJECT_FLAG_DESTROYED || ctx.queueBusy(o)) continue;
       const first = w[o + L.O_RING]!;
       const size = w[o + L.O_CAPACITY]! + 1;
       if (!(first >= 0 && first + size <= r.messageSlots)) continue;

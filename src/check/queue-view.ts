@@ -1,10 +1,9 @@
 /**
  * How the checker reads a queue (queue.ts): its ring indices, which ring
- * positions hold queued entries, whether an operation is in progress on it,
- * and whether a waiter of an event has something to wake for.
+ * positions hold queued entries, and whether a waiter of an event has something to wake for.
  */
 import * as L from '../core/layout.js';
-import { isUnreaped, type CheckContext } from './context.js';
+import { objectTypeOf } from '../objects/registry.js';
 
 /** Ring positions from `from` forward to `to` in a ring of `size` positions. */
 export function ringDistance(from: number, to: number, size: number): number {
@@ -24,32 +23,17 @@ export function isQueuedIndex(w: Int32Array, o: number, index: number): boolean 
 }
 
 /**
- * Whether a task not yet reaped holds either queue lock of record `o`: an
- * operation is under way (or was, in a task that died there and whose lock
- * the supervisor has yet to take over and repair), so the queue's indices
- * and slots may be half-updated; they are then not checked. Locks held by
- * anyone else are the queue section's concern.
- */
-export function queueBusy(ctx: CheckContext, o: number): boolean {
-  for (const which of [L.O_SEND_LOCK, L.O_RECV_LOCK]) {
-    const holder = Atomics.load(ctx.w, o + which) & L.QUEUE_LOCK_TAG_MASK;
-    if (holder !== 0 && holder !== ctx.r.lockTag && holder <= ctx.r.maxTasks && isUnreaped(ctx.w[ctx.r.task(holder - 1) + L.T_STATE]!)) return true;
-  }
-  return false;
-}
-
-/**
  * Whether a task parked on queue record `o` for `event` has a reason to
- * look again now: destroyed; for READABLE, an entry queued, or (channel) no
- * sender left, or (ring) shut down; for WRITABLE, room for one more, or
- * (channel) no receiver left, or (ring) shut down.
+ * look again now: destroyed, or (ring) shut down; for READABLE, an entry
+ * queued, or no sender left (a type that counts its ends: a channel); for
+ * WRITABLE, room for one more, or no receiver left.
  */
 export function queueEventReady(w: Int32Array, o: number, event: number): boolean {
   const flags = w[o + L.O_FLAGS]!;
   if (flags & L.OBJECT_FLAG_DESTROYED) return true;
-  const type = w[o + L.O_TYPE];
-  if (type === L.OBJ_RING && flags & L.OBJECT_FLAG_RING_SHUT) return true;
+  if (flags & L.OBJECT_FLAG_RING_SHUT) return true;
+  const countsEnds = objectTypeOf(w[o + L.O_TYPE]!)?.countsEnds === true;
   const depth = depthOf(w, o);
-  if (event === L.EVENT_READABLE) return depth > 0 || (type === L.OBJ_CHANNEL && w[o + L.O_WRITERS] === 0);
-  return depth < w[o + L.O_CAPACITY]! || (type === L.OBJ_CHANNEL && w[o + L.O_READERS] === 0);
+  if (event === L.EVENT_READABLE) return depth > 0 || (countsEnds && w[o + L.O_WRITERS] === 0);
+  return depth < w[o + L.O_CAPACITY]! || (countsEnds && w[o + L.O_READERS] === 0);
 }

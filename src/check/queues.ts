@@ -15,7 +15,7 @@ import * as L from '../core/layout.js';
 import { SUPERVISOR_TAG } from '../core/region.js';
 import { hasQueue } from '../core/queue.js';
 import type { CheckContext, CheckSection } from './context.js';
-import { queueBusy, ringDistance } from './queue-view.js';
+import { ringDistance } from './queue-view.js';
 
 const LOCK_NAMES: Readonly<Record<number, string>> = { [L.O_SEND_LOCK]: 'send lock', [L.O_RECV_LOCK]: 'receive lock' };
 
@@ -41,7 +41,7 @@ export const queuesSection: CheckSection = {
         ctx.report(`${name}: head/tail ${head}/${tail} outside its ring of ${capacity + 1} positions`);
         continue;
       }
-      if (type === L.OBJ_RING || queueBusy(ctx, o)) continue;
+      if (type === L.OBJ_RING || ctx.queueBusy(o)) continue;
       const size = capacity + 1;
       const queued = ringDistance(head, tail, size);
       const cachedTail = w[o + L.O_CACHED_TAIL]!;

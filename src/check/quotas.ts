@@ -9,6 +9,7 @@
  */
 import * as L from '../core/layout.js';
 import { QUOTA_NAMES, quotaUsedWord } from '../core/quota.js';
+import { objectTypeOf } from '../objects/registry.js';
 import type { CheckContext, CheckSection } from './context.js';
 
 export const quotasSection: CheckSection = {
@@ -29,9 +30,7 @@ export const quotasSection: CheckSection = {
       const o = r.object(slot);
       const creator = w[o + L.O_CREATOR]!;
       count(creator, L.QUOTA_OBJECTS, 1);
-      if (w[o + L.O_RING]! < 0) continue;
-      if (w[o + L.O_TYPE] === L.OBJ_PORT) count(creator, L.QUOTA_MESSAGE_SLOTS, w[o + L.O_CAPACITY]! + 1);
-      else if (w[o + L.O_TYPE] === L.OBJ_CHANNEL || w[o + L.O_TYPE] === L.OBJ_RING) count(creator, L.QUOTA_PAGES, w[o + L.O_PAGES]!);
+      objectTypeOf(w[o + L.O_TYPE]!)?.reserved(w, o, (quota, amount) => count(creator, quota, amount));
     }
     for (let i = 0; i < r.namespaceEntries; i++) {
       const n = r.binding(i);

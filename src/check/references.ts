@@ -11,6 +11,7 @@
  * - O_BINDINGS: namespace entries naming it.
  */
 import * as L from '../core/layout.js';
+import { objectTypeOf } from '../objects/registry.js';
 import type { CheckContext, CheckSection } from './context.js';
 
 /** Holders of each object, by object slot. */
@@ -34,6 +35,7 @@ export const referencesSection: CheckSection = {
       const o = r.object(slot);
       const type = w[o + L.O_TYPE]!;
       if (type === L.OBJ_FREE) continue;
+      const kind = objectTypeOf(type);
       const name = ctx.objectName(slot);
       const holders = c.handles[slot]! + c.inFlight[slot]! + c.kernelHeld[slot]!;
       const refs = w[o + L.O_REFS]!;
@@ -42,10 +44,10 @@ export const referencesSection: CheckSection = {
       }
       const ownerHandles = w[o + L.O_OWNER_HANDLES]!;
       if (ownerHandles !== c.ownerReaders[slot]) ctx.report(`${name}: owner handle count ${ownerHandles} but its owner pid ${w[o + L.O_OWNER]} has ${c.ownerReaders[slot]} handles to it with the read right`);
-      if (type === L.OBJ_PORT && !(w[o + L.O_FLAGS]! & L.OBJECT_FLAG_DESTROYED) && c.ownerReaders[slot] === 0) {
+      if (kind?.endsWithOwnerReceiver && !(w[o + L.O_FLAGS]! & L.OBJECT_FLAG_DESTROYED) && c.ownerReaders[slot] === 0) {
         ctx.report(`${name}: not destroyed, yet its owner pid ${w[o + L.O_OWNER]} has no handle that can receive from it`);
       }
-      if (type === L.OBJ_CHANNEL) {
+      if (kind?.countsEnds) {
         if (w[o + L.O_READERS] !== c.readers[slot]) ctx.report(`${name}: ${w[o + L.O_READERS]} receiver ends counted but ${c.readers[slot]} handles can receive`);
         if (w[o + L.O_WRITERS] !== c.writers[slot]) ctx.report(`${name}: ${w[o + L.O_WRITERS]} sender ends counted but ${c.writers[slot]} handles can send`);
       }

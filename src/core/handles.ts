@@ -10,7 +10,7 @@
 import * as L from './layout.js';
 import { EBADF, ENOSPC, EPERM } from './errno.js';
 import type { Region } from './region.js';
-import { addRef, destroyObject, releaseRef, wakeObjectWaiters } from './object-table.js';
+import { addRef, destroyObject, objectKindOf, releaseRef, wakeObjectWaiters } from './object-table.js';
 import { handleRoom } from './quota.js';
 
 const HANDLE_GEN_LIMIT = Math.floor(0x7fffffff / L.HANDLE_INDEX_STRIDE);
@@ -104,7 +104,7 @@ export function releaseEntry(r: Region, taskSlot: number, e: number): void {
   if (w[e + L.HD_FLAGS]! & L.HANDLE_FLAG_GRANTED) r.add(t + L.T_QUOTA_USED + L.QUOTA_RECEIVED_HANDLES, -1);
   r.add(L.H_HANDLES_USED, -1);
   const ownerReceiver = w[o + L.O_OWNER] === w[t + L.T_PID] && (w[e + L.HD_RIGHTS]! & L.RIGHT_READ) !== 0;
-  if (ownerReceiver && r.add(o + L.O_OWNER_HANDLES, -1) === 0 && w[o + L.O_TYPE] === L.OBJ_PORT) {
+  if (ownerReceiver && r.add(o + L.O_OWNER_HANDLES, -1) === 0 && objectKindOf(w[o + L.O_TYPE]!)?.endsWithOwnerReceiver) {
     destroyObject(r, objectSlot);
   }
   countEnds(r, objectSlot, w[e + L.HD_RIGHTS]!, -1);
@@ -123,7 +123,7 @@ export function releaseEntry(r: Region, taskSlot: number, e: number): void {
  */
 function countEnds(r: Region, slot: number, rights: number, delta: number): void {
   const o = r.object(slot);
-  if (r.w[o + L.O_TYPE] !== L.OBJ_CHANNEL) return;
+  if (!objectKindOf(r.w[o + L.O_TYPE]!)?.countsEnds) return;
   let emptied = false;
   if (rights & L.RIGHT_READ) emptied = r.add(o + L.O_READERS, delta) === 0 || emptied;
   if (rights & L.RIGHT_WRITE) emptied = r.add(o + L.O_WRITERS, delta) === 0 || emptied;

@@ -1,6 +1,6 @@
 /**
  * The object table: allocation with generations, references, and destruction
- * dispatched to the object's own module.
+ * dispatched to the object's own type (registered as an {@link ObjectKind}).
  */
 import * as L from './layout.js';
 import { ENOMEM } from './errno.js';
@@ -8,12 +8,34 @@ import type { Region } from './region.js';
 import { bumpAndWake } from '../backend/futex.js';
 import { chargeCreator, creditCreator } from './quota.js';
 
-/** Destroys an object's contents (wakes waiters, drains queues); set by each object module. */
-type Destroyer = (r: Region, objectSlot: number) => void;
-const destroyers: Record<number, Destroyer> = {};
+/**
+ * What the object table and the handle table need to know of an object
+ * type. Each type's full description (src/objects/object-type.ts) extends
+ * this; src/objects/registry.ts registers every type once, at import.
+ */
+export interface ObjectKind {
+  /** The type number, L.OBJ_*, stored in O_TYPE. */
+  readonly type: number;
+  /** Whether objects of this type have a two-lock queue (and so queue locks to recover from a dead holder). */
+  readonly hasQueue: boolean;
+  /** Whether the object is destroyed when its owner closes its last handle that can receive (a port). */
+  readonly endsWithOwnerReceiver: boolean;
+  /** Whether handles count the object's ends, so that the last sender or receiver going wakes its waiters (a channel). */
+  readonly countsEnds: boolean;
+  /** Destroys an object's contents: wakes its waiters, drains its queue. Kernel lock held; called once per object. */
+  destroy(r: Region, objectSlot: number): void;
+}
 
-export function registerDestroyer(type: number, destroy: Destroyer): void {
-  destroyers[type] = destroy;
+const kinds: (ObjectKind | undefined)[] = [];
+
+/** Registers an object type (src/objects/registry.ts does, once per type). */
+export function registerObjectKind(kind: ObjectKind): void {
+  kinds[kind.type] = kind;
+}
+
+/** The registered kind of type number `type`, or undefined (OBJ_FREE, or a number no type has). */
+export function objectKindOf(type: number): ObjectKind | undefined {
+  return kinds[type];
 }
 
 /**
@@ -93,7 +115,7 @@ export function destroyObject(r: Region, slot: number): void {
   const flags = r.w[o + L.O_FLAGS]!;
   if (flags & L.OBJECT_FLAG_DESTROYED) return;
   r.set(o + L.O_FLAGS, flags | L.OBJECT_FLAG_DESTROYED);
-  destroyers[r.w[o + L.O_TYPE]!]?.(r, slot);
+  kinds[r.w[o + L.O_TYPE]!]?.destroy(r, slot);
 }
 
 

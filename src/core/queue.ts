@@ -22,7 +22,7 @@ import { dropTransfer, lookupTyped } from './handles.js';
 import { findFreeRun, markRun } from './bitmap.js';
 import { freeObjectPages } from './page-pool.js';
 import { chargeCreator, creditCreator } from './quota.js';
-import { wakeObjectWaiters, wakePollers } from './object-table.js';
+import { objectKindOf, wakeObjectWaiters, wakePollers } from './object-table.js';
 import { bumpAndWake, pause, sleep, spinUntilChanged } from '../backend/futex.js';
 
 /**
@@ -278,10 +278,11 @@ export function queueEvents(ctx: TaskContext, slot: number, rights: number, inte
   const canWrite = (rights & L.RIGHT_WRITE) !== 0 && (interest & L.EVENT_WRITABLE) !== 0;
   let events = 0;
   // Ends the next op reports at once (EPIPE, or a ring's end of stream) count as ready.
-  const type = w[o + L.O_TYPE];
-  const shut = type === L.OBJ_RING && (w[o + L.O_FLAGS]! & L.OBJECT_FLAG_RING_SHUT) !== 0;
-  const noWriters = shut || (type === L.OBJ_CHANNEL && w[o + L.O_WRITERS] === 0);
-  const noReaders = shut || (type === L.OBJ_CHANNEL && w[o + L.O_READERS] === 0);
+  // Only a ring is ever shut down; only a type that counts its ends (a channel) can run out of them.
+  const shut = (w[o + L.O_FLAGS]! & L.OBJECT_FLAG_RING_SHUT) !== 0;
+  const countsEnds = objectKindOf(w[o + L.O_TYPE]!)?.countsEnds === true;
+  const noWriters = shut || (countsEnds && w[o + L.O_WRITERS] === 0);
+  const noReaders = shut || (countsEnds && w[o + L.O_READERS] === 0);
   if (canRead && (depth > 0 || noWriters)) events |= L.EVENT_READABLE;
   if (canWrite && (depth < w[o + L.O_CAPACITY]! || noReaders)) events |= L.EVENT_WRITABLE;
   if (events !== 0) return events;
@@ -461,9 +462,9 @@ export function recoverQueueLocks(r: Region, o: number): void {
   }
 }
 
-/** Whether objects of `type` have a queue (and so queue locks): ports, channels, rings, mailboxes. */
+/** Whether objects of `type` have a queue (and so queue locks): see ObjectKind.hasQueue. */
 export function hasQueue(type: number): boolean {
-  return type === L.OBJ_PORT || type === L.OBJ_CHANNEL || type === L.OBJ_RING || type === L.OBJ_MAILBOX;
+  return objectKindOf(type)?.hasQueue === true;
 }
 
 /** Releases every queue lock held by `tag` (the supervisor backing off). */

@@ -9,8 +9,8 @@ import { installHandle, lookupHandle, lookupTyped, objectOfEntry, releaseEntry, 
 import { liveSlotOf } from '../core/task-table.js';
 import { grantRoom } from '../core/quota.js';
 import { objectIdOf } from '../core/object-table.js';
-import { queueEvents, withQueueRetry } from '../core/queue.js';
-import { semaphoreEvents } from '../objects/semaphore/semaphore.js';
+import { withQueueRetry } from '../core/queue.js';
+import { objectTypeOf } from '../objects/registry.js';
 
 /**
  * HANDLE_DUPLICATE: a new handle in the caller's table naming the same object
@@ -174,19 +174,8 @@ export function readyEvents(ctx: TaskContext, h: number, poll: boolean, interest
   }
   const slot = objectOfEntry(r, e);
   const rights = r.w[e + L.HD_RIGHTS]!;
-  let events: number;
-  switch (r.w[r.object(slot) + L.O_TYPE]) {
-    case L.OBJ_PORT:
-    case L.OBJ_CHANNEL:
-    case L.OBJ_RING:
-      events = queueEvents(ctx, slot, rights, interest);
-      break;
-    case L.OBJ_SEMAPHORE:
-      events = semaphoreEvents(ctx, slot, rights, interest);
-      break;
-    default:
-      events = -EBADF;
-  }
+  const type = objectTypeOf(r.w[r.object(slot) + L.O_TYPE]!);
+  const events = type?.readyEvents ? type.readyEvents(ctx, slot, rights, interest) : -EBADF;
   r.unlock();
   if (events !== 0) return events;
   return poll ? -EAGAIN : WOULD_BLOCK;

@@ -10,12 +10,14 @@ import { objectIdOf } from '../core/object-table.js';
 import { quotasOf, type TaskQuotas } from '../core/quota.js';
 import { listBindings } from '../objects/namespace/namespace.js';
 import { describePolicy } from '../objects/namespace/policy.js';
-import { hasQueue, queueDepth } from '../core/queue.js';
+import { queueDepth } from '../core/queue.js';
+import type { ObjectType } from '../objects/object-type.js';
+import { objectTypeOf } from '../objects/registry.js';
 import { PERSONALITY_ROU2EXOS, PERSONALITY_STRAT9 } from '../syscalls/numbers.js';
 import { ringState } from '../objects/keyboard-pipe/keyboard-pipe.js';
 
 export type TaskState = 'starting' | 'running' | 'blocked' | 'exiting' | 'exited';
-export type ObjectTypeName = 'port' | 'channel' | 'ring' | 'semaphore' | 'mailbox' | 'unknown';
+export type ObjectTypeName = ObjectType['name'] | 'unknown';
 export type PersonalityName = 'strat9' | 'rou2exos';
 
 export interface TaskInfo {
@@ -138,13 +140,6 @@ export interface KernelSnapshot {
   };
 }
 
-const TYPE_NAMES: Record<number, ObjectTypeName> = {
-  [L.OBJ_PORT]: 'port',
-  [L.OBJ_CHANNEL]: 'channel',
-  [L.OBJ_RING]: 'ring',
-  [L.OBJ_SEMAPHORE]: 'semaphore',
-  [L.OBJ_MAILBOX]: 'mailbox',
-};
 const PERSONALITY_NAMES: Record<number, PersonalityName> = { [PERSONALITY_STRAT9]: 'strat9', [PERSONALITY_ROU2EXOS]: 'rou2exos' };
 const EVENT_NAMES: Record<number, 'readable' | 'writable' | 'reply'> = {
   [L.EVENT_READABLE]: 'readable',
@@ -153,29 +148,26 @@ const EVENT_NAMES: Record<number, 'readable' | 'writable' | 'reply'> = {
 };
 
 function typeName(r: Region, slot: number): ObjectTypeName {
-  return TYPE_NAMES[r.w[r.object(slot) + L.O_TYPE]!] ?? 'unknown';
+  return objectTypeOf(r.w[r.object(slot) + L.O_TYPE]!)?.name ?? 'unknown';
 }
 
 function objectInfo(r: Region, slot: number, bindings: ReturnType<typeof listBindings>): ObjectInfo {
   const w = r.w;
   const o = r.object(slot);
-  const type = w[o + L.O_TYPE]!;
+  const type = objectTypeOf(w[o + L.O_TYPE]!);
   const destroyed = (w[o + L.O_FLAGS]! & L.OBJECT_FLAG_DESTROYED) !== 0;
   const info: ObjectInfo = {
     id: objectIdOf(r, slot),
-    type: typeName(r, slot),
+    type: type?.name ?? 'unknown',
     owner: w[o + L.O_OWNER]!,
     refs: w[o + L.O_REFS]!,
     destroyed,
-    capacity: type === L.OBJ_SEMAPHORE ? 0 : w[o + L.O_CAPACITY]!,
-    depth: hasQueue(type) && !destroyed ? queueDepth(r, o) : 0,
+    capacity: w[o + L.O_CAPACITY]!,
+    depth: type?.hasQueue && !destroyed ? queueDepth(r, o) : 0,
     waiters: { receivers: parkedOn(r, slot, L.EVENT_READABLE), senders: parkedOn(r, slot, L.EVENT_WRITABLE) },
     names: bindings.filter((b) => b.objectSlot === slot).map((b) => b.path),
   };
-  if (type === L.OBJ_CHANNEL) info.ends = { senders: w[o + L.O_WRITERS]!, receivers: w[o + L.O_READERS]! };
-  if (type === L.OBJ_SEMAPHORE) info.count = Math.max(0, w[o + L.O_SEM_COUNT]!);
-  if (type === L.OBJ_RING) info.size = w[o + L.O_RING_BYTES]!;
-  if (type === L.OBJ_MAILBOX) info.refused = w[o + L.O_MAILBOX_REFUSED]!;
+  if (type) Object.assign(info, type.details(w, o));
   return info;
 }
 

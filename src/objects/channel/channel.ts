@@ -23,11 +23,10 @@ import { EAGAIN, EFAULT, EINVAL, EPIPE, WOULD_BLOCK } from '../../core/errno.js'
 import type { Region } from '../../core/region.js';
 import type { TaskContext } from '../../core/context.js';
 import { type MessageMemory, copyIn, copyOut, inBounds } from '../../core/copy.js';
-import { registerDestroyer } from '../../core/object-table.js';
 import { allocObjectPages, pagesFor } from '../../core/page-pool.js';
 import { lookupTyped, objectOfEntry } from '../../core/handles.js';
 import { createObject } from '../create.js';
-import { advanceHead, destroyPagedQueue, lockObjectQueue, nextIndex, publishTail, resetQueue, roomOrWait, tailToReceive, unlockQueue } from '../../core/queue.js';
+import { advanceHead, lockObjectQueue, nextIndex, publishTail, resetQueue, roomOrWait, tailToReceive, unlockQueue } from '../../core/queue.js';
 
 /** Largest capacity through the typed API (CHAN_CREATE clamps to 1..CHANNEL_MAX_CAPACITY). */
 export const MAX_CHANNEL_CAPACITY = 65536;
@@ -235,7 +234,6 @@ function whenEmpty(ctx: TaskContext, o: number, blocking: boolean): number {
   return blocking ? WOULD_BLOCK : -EAGAIN;
 }
 
-registerDestroyer(L.OBJ_CHANNEL, destroyPagedQueue);
 
 /**
  * The largest message of the channel `h` names (0: a message channel of

@@ -26,10 +26,10 @@ import { EAGAIN, EFAULT, EINVAL, ENOMEM, ESRCH, WOULD_BLOCK } from '../../core/e
 import type { Region } from '../../core/region.js';
 import type { TaskContext } from '../../core/context.js';
 import { type MessageMemory, inBounds } from '../../core/copy.js';
-import { allocObject, registerDestroyer, releaseRef } from '../../core/object-table.js';
+import { allocObject, releaseRef } from '../../core/object-table.js';
 import { allocObjectPages, pagesFor } from '../../core/page-pool.js';
 import { liveSlotOf } from '../../core/task-table.js';
-import { advanceHead, destroyPagedQueue, lockQueue, nextIndex, publishTail, queueDepth, resetQueue, roomOrWait, tailToReceive, unlockQueue } from '../../core/queue.js';
+import { advanceHead, lockQueue, nextIndex, publishTail, queueDepth, resetQueue, roomOrWait, tailToReceive, unlockQueue } from '../../core/queue.js';
 
 /** What the last successful mailbox receive of a task took, besides the payload. */
 export interface MailInfo {
@@ -100,7 +100,6 @@ export function releaseMailbox(r: Region, slot: number): void {
   releaseRef(r, mailbox - 1);
 }
 
-registerDestroyer(L.OBJ_MAILBOX, destroyPagedQueue);
 
 /**
  * Takes queue lock `which` of live task `pid`'s mailbox, giving the task a

@@ -16,7 +16,7 @@ import * as L from '../../core/layout.js';
 import { EINVAL, EPIPE } from '../../core/errno.js';
 import type { Region } from '../../core/region.js';
 import type { TaskContext } from '../../core/context.js';
-import { registerDestroyer, wakeObjectWaiters } from '../../core/object-table.js';
+import { wakeObjectWaiters } from '../../core/object-table.js';
 import { createObject } from '../create.js';
 import { dropTransfer } from '../../core/handles.js';
 import { allocRing, freeRing, lockQueue, nextIndex, resetQueue, slotAt, unlockQueue, clearQueueIndices } from '../../core/queue.js';
@@ -54,7 +54,7 @@ export function createPort(ctx: TaskContext, capacity: number): number {
  * wakes every blocked sender and receiver, who then see EPIPE. Kernel lock
  * held; every store is logged, so a destroyer killed half-way is undone.
  */
-function destroyPort(r: Region, slot: number): void {
+export function destroyPort(r: Region, slot: number): void {
   const w = r.w;
   const o = r.object(slot);
   const owner = w[o + L.O_OWNER]!;
@@ -76,4 +76,3 @@ function destroyPort(r: Region, slot: number): void {
   wakeObjectWaiters(w, o);
 }
 
-registerDestroyer(L.OBJ_PORT, destroyPort);

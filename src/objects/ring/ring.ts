@@ -13,11 +13,10 @@ import * as L from '../../core/layout.js';
 import { EFAULT, EINVAL, ENOMEM } from '../../core/errno.js';
 import type { TaskContext } from '../../core/context.js';
 import { type MessageMemory, inBounds, writeI32 } from '../../core/copy.js';
-import { registerDestroyer } from '../../core/object-table.js';
 import { lookupTyped, objectOfEntry } from '../../core/handles.js';
 import { allocObjectPages, pagesFor } from '../../core/page-pool.js';
 import { createObject } from '../create.js';
-import { destroyPagedQueue, resetQueue } from '../../core/queue.js';
+import { resetQueue } from '../../core/queue.js';
 
 /**
 /**
@@ -69,4 +68,3 @@ export function mapRing(ctx: TaskContext, h: number, mem: MessageMemory, ptr: nu
   return r.unlockWith(r.w[o + L.O_RING_BYTES]!);
 }
 
-registerDestroyer(L.OBJ_RING, destroyPagedQueue);

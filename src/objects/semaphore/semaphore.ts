@@ -16,7 +16,7 @@ import * as L from '../../core/layout.js';
 import { EAGAIN, EINVAL, EPIPE } from '../../core/errno.js';
 import type { Region } from '../../core/region.js';
 import type { TaskContext } from '../../core/context.js';
-import { registerDestroyer, wakeObjectWaiters, wakePollers } from '../../core/object-table.js';
+import { wakeObjectWaiters, wakePollers } from '../../core/object-table.js';
 import { lookupTyped, objectOfEntry } from '../../core/handles.js';
 import { createObject } from '../create.js';
 
@@ -104,10 +104,9 @@ export function semaphoreEvents(ctx: TaskContext, slot: number, rights: number, 
 }
 
 /** Marks the semaphore destroyed and wakes every waiter (they see EPIPE). Kernel lock held. */
-function destroySemaphore(r: Region, slot: number): void {
+export function destroySemaphore(r: Region, slot: number): void {
   const o = r.object(slot);
   r.set(o + L.O_SEM_COUNT, L.SEMAPHORE_DESTROYED);
   wakeObjectWaiters(r.w, o);
 }
 
-registerDestroyer(L.OBJ_SEMAPHORE, destroySemaphore);

@@ -23,6 +23,7 @@ import { EAGAIN, EBADF, EINVAL, EPIPE, WOULD_BLOCK } from '../core/errno.js';
 import type { TaskContext } from '../core/context.js';
 import { type MessageMemory, MemoryCache, messageMemory } from '../core/copy.js';
 import * as ops from '../ops/object-ops.js';
+import { blocking, blockingAsync } from '../ops/blocking.js';
 import * as handles from '../ops/handle-ops.js';
 import { MESSAGE_BYTES, RIGHT_GRANT, RIGHT_READ, RIGHT_WRITE } from '../core/layout.js';
 import { channelMaxBytes, channelReceive, channelSend, createChannel } from '../objects/channel/channel.js';
@@ -122,7 +123,7 @@ export class ChannelSender<T> extends Handle {
     const memory = this.format.encode(value, 'ChannelSender.send');
     const length = this.format.encodedLength;
     const deadline = deadlineOf(options, 'ChannelSender.send');
-    check(ops.channelSendBlocking(this.ctx, this.handle, memory, 0, length, deadline), 'ChannelSender.send');
+    check(blocking(ops.CHANNEL_SEND, this.ctx, this.handle, memory, 0, length, deadline), 'ChannelSender.send');
   }
 
   async sendAsync(value: T, options?: AsyncWaitOptions): Promise<void> {
@@ -130,7 +131,7 @@ export class ChannelSender<T> extends Handle {
     const length = this.format.encodedLength;
     const deadline = deadlineOf(options, 'ChannelSender.sendAsync');
     const signal = signalOf(options, 'ChannelSender.sendAsync');
-    check(await ops.channelSendAsync(this.ctx, this.handle, memory, 0, length, deadline, signal), 'ChannelSender.sendAsync', signal);
+    check(await blockingAsync(ops.CHANNEL_SEND, this.ctx, this.handle, memory, 0, length, deadline, signal), 'ChannelSender.sendAsync', signal);
   }
 
   /**
@@ -143,7 +144,7 @@ export class ChannelSender<T> extends Handle {
     const memory = this.batches.of(bytesArgument(batch, 'batch', 'ChannelSender.sendMany'));
     const n = batchCount(count, memory, 'count', 'ChannelSender.sendMany');
     const deadline = deadlineOf(options, 'ChannelSender.sendMany');
-    return check(ops.channelSendManyBlocking(this.ctx, this.handle, memory, 0, n, deadline), 'ChannelSender.sendMany');
+    return check(blocking(ops.CHANNEL_SEND_MANY, this.ctx, this.handle, memory, 0, n, deadline), 'ChannelSender.sendMany');
   }
 
   async sendManyAsync(batch: Uint8Array, count?: number, options?: AsyncWaitOptions): Promise<number> {
@@ -151,7 +152,7 @@ export class ChannelSender<T> extends Handle {
     const n = batchCount(count, memory, 'count', 'ChannelSender.sendManyAsync');
     const deadline = deadlineOf(options, 'ChannelSender.sendManyAsync');
     const signal = signalOf(options, 'ChannelSender.sendManyAsync');
-    return check(await ops.channelSendManyAsync(this.ctx, this.handle, memory, 0, n, deadline, signal), 'ChannelSender.sendManyAsync', signal);
+    return check(await blockingAsync(ops.CHANNEL_SEND_MANY, this.ctx, this.handle, memory, 0, n, deadline, signal), 'ChannelSender.sendManyAsync', signal);
   }
 
   private readonly batches = new MemoryCache();
@@ -199,7 +200,7 @@ export class ChannelReceiver<T> extends Handle implements AsyncIterable<T> {
   receive(options?: ChannelReceiveOptions<T>): T {
     const memory = this.format.receiveMemory(optionsOf(options, 'ChannelReceiver.receive')?.into, false, 'ChannelReceiver.receive');
     const deadline = deadlineOf(options, 'ChannelReceiver.receive');
-    const n = check(ops.channelReceiveBlocking(this.ctx, this.handle, memory, 0, deadline), 'ChannelReceiver.receive');
+    const n = check(blocking(ops.CHANNEL_RECEIVE, this.ctx, this.handle, memory, 0, 0, deadline), 'ChannelReceiver.receive');
     return this.format.decode(memory, n);
   }
 
@@ -207,7 +208,7 @@ export class ChannelReceiver<T> extends Handle implements AsyncIterable<T> {
     const memory = this.format.receiveMemory(optionsOf(options, 'ChannelReceiver.receiveAsync')?.into, true, 'ChannelReceiver.receiveAsync');
     const deadline = deadlineOf(options, 'ChannelReceiver.receiveAsync');
     const signal = signalOf(options, 'ChannelReceiver.receiveAsync');
-    const pending = ops.channelReceiveAsync(this.ctx, this.handle, memory, 0, deadline, signal);
+    const pending = blockingAsync(ops.CHANNEL_RECEIVE, this.ctx, this.handle, memory, 0, 0, deadline, signal);
     const n = check(await this.format.receiving(memory, pending), 'ChannelReceiver.receiveAsync', signal);
     return this.format.decode(memory, n);
   }
@@ -220,7 +221,7 @@ export class ChannelReceiver<T> extends Handle implements AsyncIterable<T> {
     const memory = this.batches.of(bytesArgument(batch, 'batch', 'ChannelReceiver.receiveMany'));
     const n = batchCount(max, memory, 'max', 'ChannelReceiver.receiveMany');
     const deadline = deadlineOf(options, 'ChannelReceiver.receiveMany');
-    return check(ops.channelReceiveManyBlocking(this.ctx, this.handle, memory, 0, n, deadline), 'ChannelReceiver.receiveMany');
+    return check(blocking(ops.CHANNEL_RECEIVE_MANY, this.ctx, this.handle, memory, 0, n, deadline), 'ChannelReceiver.receiveMany');
   }
 
   async receiveManyAsync(batch: Uint8Array, max?: number, options?: AsyncWaitOptions): Promise<number> {
@@ -228,7 +229,7 @@ export class ChannelReceiver<T> extends Handle implements AsyncIterable<T> {
     const n = batchCount(max, memory, 'max', 'ChannelReceiver.receiveManyAsync');
     const deadline = deadlineOf(options, 'ChannelReceiver.receiveManyAsync');
     const signal = signalOf(options, 'ChannelReceiver.receiveManyAsync');
-    return check(await ops.channelReceiveManyAsync(this.ctx, this.handle, memory, 0, n, deadline, signal), 'ChannelReceiver.receiveManyAsync', signal);
+    return check(await blockingAsync(ops.CHANNEL_RECEIVE_MANY, this.ctx, this.handle, memory, 0, n, deadline, signal), 'ChannelReceiver.receiveManyAsync', signal);
   }
 
   private readonly batches = new MemoryCache();
@@ -246,7 +247,7 @@ export class ChannelReceiver<T> extends Handle implements AsyncIterable<T> {
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     for (;;) {
       const memory = this.format.receiveMemory(undefined, true, 'ChannelReceiver iteration');
-      const n = await ops.channelReceiveAsync(this.ctx, this.handle, memory, 0, Infinity);
+      const n = await blockingAsync(ops.CHANNEL_RECEIVE, this.ctx, this.handle, memory, 0, 0, Infinity, undefined);
       if (n === -EPIPE || n === -EBADF) return;
       check(n, 'ChannelReceiver iteration');
       yield this.format.decode(memory, n);

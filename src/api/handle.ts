@@ -5,6 +5,7 @@
  */
 import type { TaskContext } from '../core/context.js';
 import * as ops from '../ops/object-ops.js';
+import { NO_MEMORY, blocking, blockingAsync } from '../ops/blocking.js';
 import * as handles from '../ops/handle-ops.js';
 import { messageMemory } from '../core/copy.js';
 import { check } from './errors.js';
@@ -107,14 +108,14 @@ export class Handle implements Disposable {
   wait(options?: EventWaitOptions): number {
     const events = eventsOf(options, 'wait');
     const deadline = deadlineOf(options, 'wait');
-    return check(ops.waitHandle(this.ctx, this.handle, events, deadline), 'wait');
+    return check(blocking(ops.WAIT_HANDLE, this.ctx, this.handle, NO_MEMORY, 0, events, deadline), 'wait');
   }
 
   async waitAsync(options?: EventWaitOptions & AsyncWaitOptions): Promise<number> {
     const events = eventsOf(options, 'waitAsync');
     const deadline = deadlineOf(options, 'waitAsync');
     const signal = signalOf(options, 'waitAsync');
-    return check(await ops.waitHandleAsync(this.ctx, this.handle, events, deadline, signal), 'waitAsync', signal);
+    return check(await blockingAsync(ops.WAIT_HANDLE, this.ctx, this.handle, NO_MEMORY, 0, events, deadline, signal), 'waitAsync', signal);
   }
 }
 

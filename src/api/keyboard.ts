@@ -15,6 +15,7 @@ import { messageMemory } from '../core/copy.js';
 import * as L from '../core/layout.js';
 import { pipeRead, pipeState, pipeSubscribe, pipeUnsubscribe } from '../objects/keyboard-pipe/keyboard-pipe.js';
 import * as ops from '../ops/rou2exos-ops.js';
+import { blocking, blockingAsync } from '../ops/blocking.js';
 import { check } from './errors.js';
 import { type AsyncWaitOptions, deadlineOf, signalOf, type WaitOptions } from './handle.js';
 import { integerArgument, optionsOf } from './arguments.js';
@@ -53,7 +54,7 @@ export class KeyboardSubscription implements Disposable {
   next(options?: WaitOptions & { max?: number }): Uint8Array {
     const max = maxOf(options, 'KeyboardSubscription.next');
     const deadline = deadlineOf(options, 'KeyboardSubscription.next');
-    const n = check(ops.pipeReadBlocking(this.ctx, this.scratch, 0, max, deadline), 'KeyboardSubscription.next');
+    const n = check(blocking(ops.PIPE_READ, this.ctx, 0, this.scratch, 0, max, deadline), 'KeyboardSubscription.next');
     return this.scratch.bytes.slice(0, n);
   }
 
@@ -62,7 +63,7 @@ export class KeyboardSubscription implements Disposable {
     const memory = messageMemory(new Uint8Array(maxOf(options, 'KeyboardSubscription.nextAsync')));
     const deadline = deadlineOf(options, 'KeyboardSubscription.nextAsync');
     const signal = signalOf(options, 'KeyboardSubscription.nextAsync');
-    const n = check(await ops.pipeReadAsync(this.ctx, memory, 0, memory.bytes.length, deadline, signal), 'KeyboardSubscription.nextAsync', signal);
+    const n = check(await blockingAsync(ops.PIPE_READ, this.ctx, 0, memory, 0, memory.bytes.length, deadline, signal), 'KeyboardSubscription.nextAsync', signal);
     return memory.bytes.slice(0, n);
   }
 

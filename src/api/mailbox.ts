@@ -19,6 +19,7 @@ import type { TaskContext } from '../core/context.js';
 import { type MessageMemory, messageMemory } from '../core/copy.js';
 import { lastMailInfo, mailboxDepth, mailboxReceive, mailboxSend } from '../objects/mailbox/mailbox.js';
 import * as ops from '../ops/rou2exos-ops.js';
+import { blocking, blockingAsync } from '../ops/blocking.js';
 import { check } from './errors.js';
 import { type AsyncWaitOptions, deadlineOf, signalOf, type WaitOptions } from './handle.js';
 import { bytesArgument, describe, invalidArgument, optionsOf } from './arguments.js';
@@ -73,7 +74,7 @@ export class Mailbox {
     const length = memory.bytes.length;
     const waits = optionsOf(options, 'Mailbox.send')?.wait === true || options?.timeout !== undefined;
     const deadline = deadlineOf(options, 'Mailbox.send');
-    const result = waits ? ops.mailboxSendBlocking(this.ctx, pid, memory, 0, length, deadline) : mailboxSend(this.ctx, pid, memory, 0, length, false);
+    const result = waits ? blocking(ops.MAILBOX_SEND, this.ctx, pid, memory, 0, length, deadline) : mailboxSend(this.ctx, pid, memory, 0, length, false);
     check(result, 'Mailbox.send');
   }
 
@@ -91,13 +92,13 @@ export class Mailbox {
     const memory = mailMemory(data, 'Mailbox.sendAsync');
     const deadline = deadlineOf(options, 'Mailbox.sendAsync');
     const signal = signalOf(options, 'Mailbox.sendAsync');
-    check(await ops.mailboxSendAsync(this.ctx, pid, memory, 0, memory.bytes.length, deadline, signal), 'Mailbox.sendAsync', signal);
+    check(await blockingAsync(ops.MAILBOX_SEND, this.ctx, pid, memory, 0, memory.bytes.length, deadline, signal), 'Mailbox.sendAsync', signal);
   }
 
   /** Takes the oldest message, sleeping while the mailbox is empty. Throws TimeoutError. */
   receive(options?: WaitOptions): Mail {
     const deadline = deadlineOf(options, 'Mailbox.receive');
-    const length = check(ops.mailboxReceiveBlocking(this.ctx, this.scratch, 0, deadline), 'Mailbox.receive');
+    const length = check(blocking(ops.MAILBOX_RECEIVE, this.ctx, 0, this.scratch, 0, 0, deadline), 'Mailbox.receive');
     return this.taken(length);
   }
 
@@ -114,7 +115,7 @@ export class Mailbox {
     // Each receive has its own buffer: two may be in flight at once.
     const memory = messageMemory(new Uint8Array(L.FRAME_MAX_BYTES));
     const info = { sender: 0, kind: 0 };
-    const length = check(await ops.mailboxReceiveAsync(this.ctx, memory, 0, deadline, signal, info), 'Mailbox.receiveAsync', signal);
+    const length = check(await blockingAsync(ops.mailboxReceiveInto(info), this.ctx, 0, memory, 0, 0, deadline, signal), 'Mailbox.receiveAsync', signal);
     return new Mail(info.sender, info.kind === L.MAIL_KIND_FRAME ? 'frame' : 'data', memory.bytes.slice(0, length));
   }
 

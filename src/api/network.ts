@@ -17,6 +17,7 @@ import type { TaskContext } from '../core/context.js';
 import { messageMemory } from '../core/copy.js';
 import { netRegister, netTransmit } from '../objects/network/network.js';
 import * as ops from '../ops/rou2exos-ops.js';
+import { blocking, blockingAsync } from '../ops/blocking.js';
 import { check } from './errors.js';
 import { type AsyncWaitOptions, deadlineOf, signalOf, type WaitOptions } from './handle.js';
 import { bytesArgument, optionsOf } from './arguments.js';
@@ -57,7 +58,7 @@ export class Network {
     const waits = optionsOf(options, 'Network.transmit')?.wait === true || options?.timeout !== undefined;
     const deadline = deadlineOf(options, 'Network.transmit');
     const length = memory.bytes.length;
-    const result = waits ? ops.transmitBlocking(this.ctx, memory, 0, length, deadline) : netTransmit(this.ctx, memory, 0, length, false);
+    const result = waits ? blocking(ops.TRANSMIT, this.ctx, 0, memory, 0, length, deadline) : netTransmit(this.ctx, memory, 0, length, false);
     check(result, 'Network.transmit');
   }
 
@@ -75,6 +76,6 @@ export class Network {
     const memory = messageMemory(bytesArgument(frame, 'frame', 'Network.transmitAsync'));
     const deadline = deadlineOf(options, 'Network.transmitAsync');
     const signal = signalOf(options, 'Network.transmitAsync');
-    check(await ops.transmitAsync(this.ctx, memory, 0, memory.bytes.length, deadline, signal), 'Network.transmitAsync', signal);
+    check(await blockingAsync(ops.TRANSMIT, this.ctx, 0, memory, 0, memory.bytes.length, deadline, signal), 'Network.transmitAsync', signal);
   }
 }

@@ -30,13 +30,12 @@ import {
   pageRead,
   pageSend,
   pageTake,
-  pageTakeOrWait,
   pageWrite,
   registerHandler,
   unregisterHandler,
 } from '../objects/page-ipc/page-ipc.js';
-import { blockingAsync } from '../ops/blocking.js';
-import { pageTakeBlocking } from '../ops/page-ops.js';
+import { NO_MEMORY, blocking, blockingAsync } from '../ops/blocking.js';
+import { pageTakeInfo } from '../ops/page-ops.js';
 import { check, errorFor, type KipcError } from './errors.js';
 import { type WaitOptions } from './handle.js';
 import { deadlineFromTimeout, optionsOf } from './arguments.js';
@@ -131,6 +130,8 @@ export class Pages {
   private readonly handlers = new Map<number, PageHandler>();
   private upcalls: AbortController | undefined;
   private readonly info: DeliveryInfo = { id: 0, sender: 0, type: 0, addr: 0, npages: 0, flags: 0 };
+  /** Takes the next delivery into `info`, waiting for one. */
+  private readonly takeIntoInfo = pageTakeInfo(this.info);
 
   /** @internal Use `task.pages`. */
   constructor(readonly ctx: TaskContext) {}
@@ -226,7 +227,7 @@ export class Pages {
     let ran = 0;
     const timeout = optionsOf(options, 'Pages.dispatch')?.timeout;
     if (timeout !== undefined) {
-      const first = pageTakeBlocking(this.ctx, this.info, deadlineFromTimeout(timeout, 'Pages.dispatch'));
+      const first = blocking(this.takeIntoInfo, this.ctx, 0, NO_MEMORY, 0, 0, deadlineFromTimeout(timeout, 'Pages.dispatch'));
       check(first, 'Pages.dispatch');
       void this.run(this.info);
       ran++;
@@ -254,9 +255,9 @@ export class Pages {
   /** Takes deliveries as they come and runs their handlers, until the last handler is unregistered. */
   private async upcallLoop(signal: AbortSignal): Promise<void> {
     const info: DeliveryInfo = { id: 0, sender: 0, type: 0, addr: 0, npages: 0, flags: 0 };
-    const none = messageMemory(new Uint8Array(0));
+    const takeInfo = pageTakeInfo(info);
     for (;;) {
-      const r = await blockingAsync((ctx) => pageTakeOrWait(ctx, info), this.ctx, 0, none, 0, 0, Infinity, signal);
+      const r = await blockingAsync(takeInfo, this.ctx, 0, NO_MEMORY, 0, 0, Infinity, signal);
       if (r === -EINTR) return;
       if (r === WOULD_BLOCK || r < 0) {
         // No room to map it now (ENOMEM): try again after the event loop has turned.

@@ -12,6 +12,7 @@
 import { EAGAIN, EBADF, EINVAL, EPERM, EPIPE, WOULD_BLOCK } from '../core/errno.js';
 import type { TaskContext } from '../core/context.js';
 import * as ops from '../ops/object-ops.js';
+import { blocking, blockingAsync } from '../ops/blocking.js';
 import * as handles from '../ops/handle-ops.js';
 import { enqueueMessage } from '../objects/port/send.js';
 import { receiveMessage } from '../objects/port/receive.js';
@@ -47,14 +48,14 @@ export class Port extends Handle implements AsyncIterable<Message> {
   send(message: Message, options?: WaitOptions): void {
     const memory = messageArgument(message, 'message', 'Port.send');
     const deadline = deadlineOf(options, 'Port.send');
-    check(ops.send(this.ctx, this.handle, memory, 0, deadline), 'Port.send');
+    check(blocking(ops.SEND, this.ctx, this.handle, memory, 0, 0, deadline), 'Port.send');
   }
 
   async sendAsync(message: Message, options?: AsyncWaitOptions): Promise<void> {
     const memory = messageArgument(message, 'message', 'Port.sendAsync');
     const deadline = deadlineOf(options, 'Port.sendAsync');
     const signal = signalOf(options, 'Port.sendAsync');
-    check(await ops.sendAsync(this.ctx, this.handle, memory, 0, deadline, signal), 'Port.sendAsync', signal);
+    check(await blockingAsync(ops.SEND, this.ctx, this.handle, memory, 0, 0, deadline, signal), 'Port.sendAsync', signal);
   }
 
   /** Sends if there is room now; false when the queue is full. */
@@ -77,7 +78,7 @@ export class Port extends Handle implements AsyncIterable<Message> {
     const memory = this.batchMemory(batch, 'Port.sendMany');
     const n = batchCount(count, memory, 'count', 'Port.sendMany');
     const deadline = deadlineOf(options, 'Port.sendMany');
-    return check(ops.sendBatch(this.ctx, this.handle, memory, 0, n, deadline), 'Port.sendMany');
+    return check(blocking(ops.SEND_BATCH, this.ctx, this.handle, memory, 0, n, deadline), 'Port.sendMany');
   }
 
   async sendManyAsync(batch: Uint8Array, count?: number, options?: AsyncWaitOptions): Promise<number> {
@@ -85,7 +86,7 @@ export class Port extends Handle implements AsyncIterable<Message> {
     const n = batchCount(count, memory, 'count', 'Port.sendManyAsync');
     const deadline = deadlineOf(options, 'Port.sendManyAsync');
     const signal = signalOf(options, 'Port.sendManyAsync');
-    return check(await ops.sendBatchAsync(this.ctx, this.handle, memory, 0, n, deadline, signal), 'Port.sendManyAsync', signal);
+    return check(await blockingAsync(ops.SEND_BATCH, this.ctx, this.handle, memory, 0, n, deadline, signal), 'Port.sendManyAsync', signal);
   }
 
   /**
@@ -96,7 +97,7 @@ export class Port extends Handle implements AsyncIterable<Message> {
     const memory = this.batchMemory(batch, 'Port.receiveMany');
     const n = batchCount(max, memory, 'max', 'Port.receiveMany');
     const deadline = deadlineOf(options, 'Port.receiveMany');
-    return check(ops.receiveMany(this.ctx, this.handle, memory, 0, n, deadline), 'Port.receiveMany');
+    return check(blocking(ops.RECEIVE_MANY, this.ctx, this.handle, memory, 0, n, deadline), 'Port.receiveMany');
   }
 
   async receiveManyAsync(batch: Uint8Array, max?: number, options?: AsyncWaitOptions): Promise<number> {
@@ -104,7 +105,7 @@ export class Port extends Handle implements AsyncIterable<Message> {
     const n = batchCount(max, memory, 'max', 'Port.receiveManyAsync');
     const deadline = deadlineOf(options, 'Port.receiveManyAsync');
     const signal = signalOf(options, 'Port.receiveManyAsync');
-    return check(await ops.receiveManyAsync(this.ctx, this.handle, memory, 0, n, deadline, signal), 'Port.receiveManyAsync', signal);
+    return check(await blockingAsync(ops.RECEIVE_MANY, this.ctx, this.handle, memory, 0, n, deadline, signal), 'Port.receiveManyAsync', signal);
   }
 
   private readonly batches = new MemoryCache();
@@ -122,7 +123,7 @@ export class Port extends Handle implements AsyncIterable<Message> {
   receive(options?: ReceiveOptions): Message {
     const into = receiveTarget(optionsOf(options, 'Port.receive')?.into, 'Port.receive');
     const deadline = deadlineOf(options, 'Port.receive');
-    check(ops.receive(this.ctx, this.handle, Message.memoryOf(into)!, 0, deadline), 'Port.receive');
+    check(blocking(ops.RECEIVE, this.ctx, this.handle, Message.memoryOf(into)!, 0, 0, deadline), 'Port.receive');
     return into;
   }
 
@@ -130,7 +131,7 @@ export class Port extends Handle implements AsyncIterable<Message> {
     const into = receiveTarget(optionsOf(options, 'Port.receiveAsync')?.into, 'Port.receiveAsync');
     const deadline = deadlineOf(options, 'Port.receiveAsync');
     const signal = signalOf(options, 'Port.receiveAsync');
-    const result = await receivingInto(into, ops.receiveAsync(this.ctx, this.handle, Message.memoryOf(into)!, 0, deadline, signal));
+    const result = await receivingInto(into, blockingAsync(ops.RECEIVE, this.ctx, this.handle, Message.memoryOf(into)!, 0, 0, deadline, signal));
     check(result, 'Port.receiveAsync', signal);
     return into;
   }
@@ -155,7 +156,7 @@ export class Port extends Handle implements AsyncIterable<Message> {
     const deadline = deadlineOf(options, 'Port.call');
     const memory = Message.memoryOf(into)!;
     if (memory !== requestMemory) memory.bytes.set(requestMemory.bytes);
-    check(ops.call(this.ctx, this.handle, memory, 0, deadline), 'Port.call');
+    check(blocking(ops.CALL, this.ctx, this.handle, memory, 0, 0, deadline), 'Port.call');
     return into;
   }
 
@@ -166,7 +167,7 @@ export class Port extends Handle implements AsyncIterable<Message> {
     const signal = signalOf(options, 'Port.callAsync');
     const memory = Message.memoryOf(into)!;
     if (memory !== requestMemory) memory.bytes.set(requestMemory.bytes);
-    check(await receivingInto(into, ops.callAsync(this.ctx, this.handle, memory, 0, deadline, signal)), 'Port.callAsync', signal);
+    check(await receivingInto(into, blockingAsync(ops.CALL, this.ctx, this.handle, memory, 0, 0, deadline, signal)), 'Port.callAsync', signal);
     return into;
   }
 
@@ -191,7 +192,7 @@ export class Port extends Handle implements AsyncIterable<Message> {
   async *[Symbol.asyncIterator](): AsyncIterator<Message> {
     for (;;) {
       const m = new Message();
-      const r = await ops.receiveAsync(this.ctx, this.handle, m, 0, Infinity);
+      const r = await blockingAsync(ops.RECEIVE, this.ctx, this.handle, m, 0, 0, Infinity, undefined);
       if (r === -EPIPE || r === -EBADF) return;
       check(r, 'Port iteration');
       const carried = m.flags;
@@ -227,7 +228,7 @@ export class Port extends Handle implements AsyncIterable<Message> {
     const acceptHandles = options?.acceptHandles ?? true;
     const request = new Message();
     for (;;) {
-      const r = await ops.receiveAsync(this.ctx, this.handle, request, 0, Infinity, signal);
+      const r = await blockingAsync(ops.RECEIVE, this.ctx, this.handle, request, 0, 0, Infinity, signal);
       if (r === -EPIPE || r === -EBADF || (signal?.aborted ?? false)) return;
       check(r, 'Port.serve');
       request.resetHandleTaken();

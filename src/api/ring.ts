@@ -19,6 +19,7 @@
  */
 import { EAGAIN } from '../core/errno.js';
 import * as ops from '../ops/object-ops.js';
+import { blocking, blockingAsync } from '../ops/blocking.js';
 import * as handles from '../ops/handle-ops.js';
 import { type MessageMemory, MemoryCache, messageMemory } from '../core/copy.js';
 import { mapRing } from '../objects/ring/ring.js';
@@ -91,7 +92,7 @@ export class Ring extends Handle {
     const whole = wholeOf(options, 'Ring.write');
     const length = memory.bytes.length;
     for (let done = 0; done < length; ) {
-      done += check(ops.ringWriteBlocking(this.ctx, this.handle, memory, done, length - done, whole, deadline), 'Ring.write');
+      done += check(blocking((whole ? ops.RING_WRITE_WHOLE : ops.RING_WRITE_SOME), this.ctx, this.handle, memory, done, length - done, deadline), 'Ring.write');
     }
   }
 
@@ -102,7 +103,7 @@ export class Ring extends Handle {
     const signal = signalOf(options, 'Ring.writeAsync');
     const length = memory.bytes.length;
     for (let done = 0; done < length; ) {
-      done += check(await ops.ringWriteAsync(this.ctx, this.handle, memory, done, length - done, whole, deadline, signal), 'Ring.writeAsync', signal);
+      done += check(await blockingAsync((whole ? ops.RING_WRITE_WHOLE : ops.RING_WRITE_SOME), this.ctx, this.handle, memory, done, length - done, deadline, signal), 'Ring.writeAsync', signal);
     }
   }
 
@@ -115,14 +116,14 @@ export class Ring extends Handle {
   read(into: Uint8Array, options?: WaitOptions): number {
     const memory = this.input(into, 'into', 'Ring.read');
     const deadline = deadlineOf(options, 'Ring.read');
-    return check(ops.ringReadBlocking(this.ctx, this.handle, memory, 0, memory.bytes.length, deadline), 'Ring.read');
+    return check(blocking(ops.RING_READ, this.ctx, this.handle, memory, 0, memory.bytes.length, deadline), 'Ring.read');
   }
 
   async readAsync(into: Uint8Array, options?: AsyncWaitOptions): Promise<number> {
     const memory = this.input(into, 'into', 'Ring.readAsync');
     const deadline = deadlineOf(options, 'Ring.readAsync');
     const signal = signalOf(options, 'Ring.readAsync');
-    return check(await ops.ringReadAsync(this.ctx, this.handle, memory, 0, memory.bytes.length, deadline, signal), 'Ring.readAsync', signal);
+    return check(await blockingAsync(ops.RING_READ, this.ctx, this.handle, memory, 0, memory.bytes.length, deadline, signal), 'Ring.readAsync', signal);
   }
 
   /** Reads what is there now; undefined when the stream is empty (0 at its end). */

@@ -13,6 +13,7 @@
  */
 import { EAGAIN } from '../core/errno.js';
 import * as ops from '../ops/object-ops.js';
+import { NO_MEMORY, blocking, blockingAsync } from '../ops/blocking.js';
 import * as handles from '../ops/handle-ops.js';
 import { semaphorePost, semaphoreTake } from '../objects/semaphore/semaphore.js';
 import { check } from './errors.js';
@@ -44,13 +45,13 @@ export class Semaphore extends Handle {
   /** Takes one unit, waiting while the count is 0. Throws TimeoutError, BrokenPipeError once destroyed. */
   acquire(options?: WaitOptions): void {
     const deadline = deadlineOf(options, 'Semaphore.acquire');
-    check(ops.semaphoreWait(this.ctx, this.handle, deadline), 'Semaphore.acquire');
+    check(blocking(ops.SEMAPHORE_WAIT, this.ctx, this.handle, NO_MEMORY, 0, 0, deadline), 'Semaphore.acquire');
   }
 
   async acquireAsync(options?: AsyncWaitOptions): Promise<void> {
     const deadline = deadlineOf(options, 'Semaphore.acquireAsync');
     const signal = signalOf(options, 'Semaphore.acquireAsync');
-    check(await ops.semaphoreWaitAsync(this.ctx, this.handle, deadline, signal), 'Semaphore.acquireAsync', signal);
+    check(await blockingAsync(ops.SEMAPHORE_WAIT, this.ctx, this.handle, NO_MEMORY, 0, 0, deadline, signal), 'Semaphore.acquireAsync', signal);
   }
 
   /** Takes one unit if the count is above 0 now; false otherwise. */

@@ -14,7 +14,8 @@
  */
 import type { TaskContext } from '../core/context.js';
 import { EINVAL, EPIPE } from '../core/errno.js';
-import { MAX_WAIT_MANY, waitMany, waitManyAsync } from '../ops/wait-many.js';
+import { MAX_WAIT_MANY, waitManyOp } from '../ops/wait-many.js';
+import { NO_MEMORY, blocking, blockingAsync } from '../ops/blocking.js';
 import { check, InvalidArgumentError } from './errors.js';
 import { type AsyncWaitOptions, deadlineOf, Handle, signalOf, type WaitOptions } from './handle.js';
 import { describe, integerArgument, invalidArgument } from './arguments.js';
@@ -83,7 +84,7 @@ function readyEntries<H extends Handle>(p: Prepared): ReadyEntry<H>[] {
 export function waitAny<H extends Handle>(targets: readonly (H | WaitTarget<H>)[], options?: WaitOptions): ReadyEntry<H>[] {
   const p = prepare(targets, 'waitAny');
   const deadline = deadlineOf(options, 'waitAny');
-  check(waitMany(p.ctx, p.handles, p.interests, p.ready, deadline), 'waitAny');
+  check(blocking(waitManyOp(p.ctx, p.handles, p.interests, p.ready), p.ctx, 0, NO_MEMORY, 0, 0, deadline), 'waitAny');
   return readyEntries(p);
 }
 
@@ -92,6 +93,6 @@ export async function waitAnyAsync<H extends Handle>(targets: readonly (H | Wait
   const p = prepare(targets, 'waitAnyAsync');
   const deadline = deadlineOf(options, 'waitAnyAsync');
   const signal = signalOf(options, 'waitAnyAsync');
-  check(await waitManyAsync(p.ctx, p.handles, p.interests, p.ready, deadline, signal), 'waitAnyAsync', signal);
+  check(await blockingAsync(waitManyOp(p.ctx, p.handles, p.interests, p.ready), p.ctx, 0, NO_MEMORY, 0, 0, deadline, signal), 'waitAnyAsync', signal);
   return readyEntries(p);
 }

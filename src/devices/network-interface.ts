@@ -16,7 +16,8 @@ import type { TaskContext } from '../core/context.js';
 import { messageMemory } from '../core/copy.js';
 import { FRAME_MAX_BYTES } from '../core/layout.js';
 import { attachInterface, deliverFrame, detachInterface } from '../objects/network/network.js';
-import { takeTransmittedAsync } from '../ops/rou2exos-ops.js';
+import { TAKE_TRANSMITTED } from '../ops/rou2exos-ops.js';
+import { blockingAsync } from '../ops/blocking.js';
 import { check } from '../api/errors.js';
 import type { FrameLink } from './frame-link.js';
 
@@ -74,7 +75,7 @@ export class NetworkInterface {
   private async transmitLoop(): Promise<void> {
     const buffer = messageMemory(new Uint8Array(FRAME_MAX_BYTES));
     for (;;) {
-      const length = await takeTransmittedAsync(this.ctx, buffer, 0);
+      const length = await blockingAsync(TAKE_TRANSMITTED, this.ctx, 0, buffer, 0, 0, Infinity, undefined);
       if (length < 0) return;
       this.link.transmit(buffer.bytes.subarray(0, length));
     }

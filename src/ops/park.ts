@@ -1,6 +1,7 @@
 /**
- * Parking a task on the wait its last kernel op recorded: a bounded spin,
- * then a real futex sleep (sync) or `Atomics.waitAsync` (async).
+ * Parking a task on a wait record (src/core/wait-record.ts): a bounded
+ * spin, then a real futex sleep (sync) or `Atomics.waitAsync` (async). Both
+ * forms share every step but the sleep itself.
  *
  * Before sleeping, the task announces itself so that a waker knows to
  * notify: a queue waiter sets a flag in the lock word whose release wakes
@@ -11,6 +12,7 @@
  */
 import * as L from '../core/layout.js';
 import type { TaskContext } from '../core/context.js';
+import type { WaitRecord } from '../core/wait-record.js';
 import { PARK_CHANGED, PARK_TIMED_OUT, raiseFlag, sleep, sleepAsync, spinUntilEitherChanged } from '../backend/futex.js';
 import { queueReady } from '../core/queue.js';
 
@@ -24,11 +26,13 @@ const GRACE_SPIN_MICROS = 3;
  * spinning already: with more spinners than cores, spinning only delays the
  * thread everyone waits for. True when the word changed.
  */
-function spinBriefly(ctx: TaskContext, word: number, value: number): boolean {
+function spinBriefly(ctx: TaskContext, wait: WaitRecord): boolean {
   const r = ctx.r;
   const w = r.w;
-  const check = ctx.checkWord;
-  const checked = ctx.checkValue;
+  const word = wait.word;
+  const value = wait.value;
+  const check = wait.checkWord;
+  const checked = wait.checkValue;
   // A short uncapped spin first: in a ping-pong the peer is often still
   // spinning for the few hundred nanoseconds it takes to see our answer.
   if (spinUntilEitherChanged(w, word, value, check, checked, r.spin < GRACE_SPIN_MICROS ? r.spin : GRACE_SPIN_MICROS)) return true;
@@ -47,10 +51,11 @@ function spinBriefly(ctx: TaskContext, word: number, value: number): boolean {
  * has already changed what the condition depends on (for a queue lock's
  * waiter, the lock word itself).
  */
-function conditionChanged(ctx: TaskContext): boolean {
+function conditionChanged(ctx: TaskContext, wait: WaitRecord): boolean {
   const r = ctx.r;
-  if (ctx.waitFlag === L.QUEUE_PEERS_WAITING) return queueReady(r, r.object(ctx.waitObject - 1), ctx.waitEvent, ctx.waitNeed);
-  return Atomics.load(r.w, ctx.checkWord) !== ctx.checkValue;
+  if (wait.recheck !== undefined) return wait.recheck(wait);
+  if (wait.flag === L.QUEUE_PEERS_WAITING) return queueReady(r, r.object(wait.object - 1), wait.event, wait.need);
+  return Atomics.load(r.w, wait.checkWord) !== wait.checkValue;
 }
 
 /**
@@ -77,18 +82,18 @@ function remaining(deadline: number): number {
  * raises the waiter counter and notes it in a park record. Returns the park
  * record (-1 for none).
  */
-function raise(ctx: TaskContext): number {
+function raise(ctx: TaskContext, wait: WaitRecord): number {
   const w = ctx.r.w;
   const t = ctx.r.task(ctx.slot);
-  Atomics.store(w, t + L.T_BLOCKED_OBJECT, ctx.waitObject);
-  Atomics.store(w, t + L.T_BLOCKED_EVENT, ctx.waitEvent);
+  Atomics.store(w, t + L.T_BLOCKED_OBJECT, wait.object);
+  Atomics.store(w, t + L.T_BLOCKED_EVENT, wait.event);
   Atomics.add(w, L.H_STAT_PARKS, 1);
   // A flag needs no undoing if the task dies: the next release clears it.
-  if (ctx.waitFlag !== 0) {
-    raiseFlag(w, ctx.waitWaiters, ctx.waitFlag);
+  if (wait.flag !== 0) {
+    raiseFlag(w, wait.waiters, wait.flag);
     return -1;
   }
-  return countIn(ctx, ctx.waitWaiters);
+  return countIn(ctx, wait.waiters);
 }
 
 /**
@@ -114,53 +119,60 @@ export function uncount(ctx: TaskContext, word: number, record: number): void {
   Atomics.sub(ctx.r.w, word, 1);
 }
 
-function lower(ctx: TaskContext, waitersWord: number, flag: number, record: number): void {
+function lower(ctx: TaskContext, wait: WaitRecord, record: number): void {
   const w = ctx.r.w;
-  if (flag === 0) uncount(ctx, waitersWord, record);
+  if (wait.flag === 0) uncount(ctx, wait.waiters, record);
   Atomics.store(w, ctx.r.task(ctx.slot) + L.T_BLOCKED_OBJECT, 0);
   Atomics.store(w, ctx.r.task(ctx.slot) + L.T_BLOCKED_EVENT, 0);
 }
 
+/** What {@link startPark} answers when the task is announced and must sleep. */
+const MUST_SLEEP = -1;
+
 /**
- * Waits synchronously until the recorded word changes or `deadline` passes.
- * Returns PARK_CHANGED (re-run the op) or PARK_TIMED_OUT.
+ * Every step of a park before the sleep: spin; give up at the deadline;
+ * announce; re-check. PARK_CHANGED or PARK_TIMED_OUT when there is no need
+ * to sleep (the task is not announced then), or MUST_SLEEP with the task
+ * announced (its park record, see {@link raise}, kept in `wait`): the caller
+ * sleeps, then calls {@link lower}.
  */
-export function park(ctx: TaskContext, deadline: number): number {
-  const w = ctx.r.w;
-  const word = ctx.waitWord;
-  const value = ctx.waitValue;
-  if (spinBriefly(ctx, word, value)) return PARK_CHANGED;
-  const timeout = remaining(deadline);
-  if (timeout === 0) return PARK_TIMED_OUT;
-  const waiters = ctx.waitWaiters;
-  const flag = ctx.waitFlag;
+function startPark(ctx: TaskContext, wait: WaitRecord, deadline: number): number {
+  if (wait.spins && spinBriefly(ctx, wait)) return PARK_CHANGED;
+  if (remaining(deadline) === 0) return PARK_TIMED_OUT;
   if (beforeAnnounce !== undefined) beforeAnnounce(ctx);
-  const record = raise(ctx);
-  const result = conditionChanged(ctx) ? PARK_CHANGED : sleep(w, word, value, timeout);
-  lower(ctx, waiters, flag, record);
+  const record = raise(ctx, wait);
+  if (conditionChanged(ctx, wait)) {
+    lower(ctx, wait, record);
+    return PARK_CHANGED;
+  }
+  wait.parkRecord = record;
+  return MUST_SLEEP;
+}
+
+/**
+ * Waits synchronously until the word `wait` names changes or `deadline`
+ * passes. Returns PARK_CHANGED (re-run the op) or PARK_TIMED_OUT.
+ */
+export function park(ctx: TaskContext, wait: WaitRecord, deadline: number): number {
+  const started = startPark(ctx, wait, deadline);
+  if (started !== MUST_SLEEP) return started;
+  const result = sleep(ctx.r.w, wait.word, wait.value, remaining(deadline));
+  lower(ctx, wait, wait.parkRecord);
   return result;
 }
 
 /**
- * Waits asynchronously (the event loop keeps running) until the recorded
- * word changes, `deadline` passes or `signal` aborts. A short spin comes
- * first, since a reply often arrives within a microsecond.
+ * Waits asynchronously (the event loop keeps running) until the word `wait`
+ * names changes, `deadline` passes or `signal` aborts. `wait` must be the
+ * caller's own record, not the task's: other ops of the task run while this
+ * one sleeps.
  */
-export async function parkAsync(ctx: TaskContext, deadline: number, signal?: AbortSignal): Promise<number> {
-  const w = ctx.r.w;
-  const word = ctx.waitWord;
-  const value = ctx.waitValue;
-  if (spinBriefly(ctx, word, value)) return PARK_CHANGED;
-  const timeout = remaining(deadline);
-  if (timeout === 0) return PARK_TIMED_OUT;
-  const waiters = ctx.waitWaiters;
-  const flag = ctx.waitFlag;
-  if (beforeAnnounce !== undefined) beforeAnnounce(ctx);
-  const record = raise(ctx);
+export async function parkAsync(ctx: TaskContext, wait: WaitRecord, deadline: number, signal?: AbortSignal): Promise<number> {
+  const started = startPark(ctx, wait, deadline);
+  if (started !== MUST_SLEEP) return started;
   try {
-    if (conditionChanged(ctx)) return PARK_CHANGED;
-    return await sleepAsync(w, word, value, timeout, signal);
+    return await sleepAsync(ctx.r.w, wait.word, wait.value, remaining(deadline), signal);
   } finally {
-    lower(ctx, waiters, flag, record);
+    lower(ctx, wait, wait.parkRecord);
   }
 }

@@ -14,12 +14,13 @@
  * supervisor lowers it if the task dies waiting.
  */
 import * as L from '../core/layout.js';
-import { EAGAIN, EINTR, EINVAL, EPIPE, ETIMEDOUT } from '../core/errno.js';
+import { EAGAIN, EINVAL, EPIPE } from '../core/errno.js';
 import type { TaskContext } from '../core/context.js';
 import { ALL_EVENTS, readyEvents } from './handle-ops.js';
 import { lookupHandle, objectOfEntry } from '../core/handles.js';
-import { countIn, uncount } from './park.js';
-import { raiseFlag, sleep, sleepAsync } from '../backend/futex.js';
+import type { WaitRecord } from '../core/wait-record.js';
+import type { BlockingOp } from './blocking.js';
+import { raiseFlag } from '../backend/futex.js';
 import { hasQueue } from '../core/queue.js';
 
 /** Most handles one wait may watch. */
@@ -62,69 +63,34 @@ function announce(ctx: TaskContext, handles: ArrayLike<number>, interests: Array
 }
 
 /**
- * Counts the task in H_POLLERS, reads H_POLL_SEQ, flags the queues, and
- * looks at every handle again. The caller sleeps on `seq` if `found` is 0,
- * then undoes the count with `record`.
+ * The op of one wait on many objects: one look at every handle; while none
+ * is ready, a wait on H_POLL_SEQ whose re-check (once the park has counted
+ * the task in H_POLLERS) reads H_POLL_SEQ, flags the queues and looks again.
+ * Run by either driver of src/ops/blocking.ts on task `ctx` (h, n: 0;
+ * mem: NO_MEMORY).
+ * Returns how many are ready, with each one's events in `ready` (see
+ * {@link pollMany}). Errors: EINVAL no handles, more than MAX_WAIT_MANY, or
+ * mismatched lengths; EBADF; ETIMEDOUT (from the driver).
  */
-function enterPoll(ctx: TaskContext, handles: ArrayLike<number>, interests: ArrayLike<number>, ready: Int32Array): { record: number; seq: number; found: number } {
-  const record = countIn(ctx, L.H_POLLERS);
-  const seq = Atomics.load(ctx.r.w, L.H_POLL_SEQ);
-  announce(ctx, handles, interests);
-  return { record, seq, found: pollMany(ctx, handles, interests, ready) };
+export function waitManyOp(ctx: TaskContext, handles: ArrayLike<number>, interests: ArrayLike<number>, ready: Int32Array): BlockingOp {
+  const recheck = (wait: WaitRecord): boolean => {
+    const seq = Atomics.load(ctx.r.w, L.H_POLL_SEQ);
+    announce(ctx, handles, interests);
+    const found = pollMany(ctx, handles, interests, ready);
+    // Each look records a wait in the task's record, which may be `wait` itself: record this one again.
+    wait.onMany(L.H_POLL_SEQ, L.H_POLLERS, recheck);
+    wait.value = seq;
+    return found !== 0;
+  };
+  return {
+    attempt: () => {
+      if (!checkArguments(handles, interests, ready)) return -EINVAL;
+      const found = pollMany(ctx, handles, interests, ready);
+      return found !== 0 ? found : ctx.wait.onMany(L.H_POLL_SEQ, L.H_POLLERS, recheck);
+    },
+  };
 }
 
 function checkArguments(handles: ArrayLike<number>, interests: ArrayLike<number>, ready: Int32Array): boolean {
   return handles.length >= 1 && handles.length <= MAX_WAIT_MANY && interests.length === handles.length && ready.length >= handles.length;
-}
-
-function remaining(deadline: number): number {
-  return deadline === Infinity ? Infinity : Math.max(0, deadline - performance.now());
-}
-
-/**
- * Waits until at least one of `handles` is ready for its interest, or
- * `deadline` (a performance.now() time) passes. Returns how many are ready,
- * with each one's events in `ready` (see {@link pollMany}).
- * Errors: EINVAL no handles, more than MAX_WAIT_MANY, or mismatched
- * lengths; EBADF; ETIMEDOUT.
- */
-export function waitMany(ctx: TaskContext, handles: ArrayLike<number>, interests: ArrayLike<number>, ready: Int32Array, deadline: number): number {
-  if (!checkArguments(handles, interests, ready)) return -EINVAL;
-  for (;;) {
-    const found = pollMany(ctx, handles, interests, ready);
-    if (found !== 0) return found;
-    const timeout = remaining(deadline);
-    if (timeout === 0) return -ETIMEDOUT;
-    const poll = enterPoll(ctx, handles, interests, ready);
-    if (poll.found === 0) sleep(ctx.r.w, L.H_POLL_SEQ, poll.seq, timeout);
-    uncount(ctx, L.H_POLLERS, poll.record);
-    if (poll.found !== 0) return poll.found;
-  }
-}
-
-/** {@link waitMany} without blocking the event loop; `signal` aborts it (EINTR). */
-export async function waitManyAsync(
-  ctx: TaskContext,
-  handles: ArrayLike<number>,
-  interests: ArrayLike<number>,
-  ready: Int32Array,
-  deadline: number,
-  signal?: AbortSignal,
-): Promise<number> {
-  if (!checkArguments(handles, interests, ready)) return -EINVAL;
-  for (;;) {
-    if (signal?.aborted) return -EINTR;
-    if (ctx.r.closedError !== undefined) throw ctx.r.closedError();
-    const found = pollMany(ctx, handles, interests, ready);
-    if (found !== 0) return found;
-    const timeout = remaining(deadline);
-    if (timeout === 0) return -ETIMEDOUT;
-    const poll = enterPoll(ctx, handles, interests, ready);
-    try {
-      if (poll.found === 0) await sleepAsync(ctx.r.w, L.H_POLL_SEQ, poll.seq, timeout, signal);
-    } finally {
-      uncount(ctx, L.H_POLLERS, poll.record);
-    }
-    if (poll.found !== 0) return poll.found;
-  }
 }

@@ -20,7 +20,8 @@ import {
   registerHandler,
   unregisterHandler,
 } from '../objects/page-ipc/page-ipc.js';
-import { pageTakeIntoAsync, pageTakeIntoBlocking } from '../ops/page-ops.js';
+import { PAGE_TAKE_INTO } from '../ops/page-ops.js';
+import { blocking, blockingAsync } from '../ops/blocking.js';
 
 /** Whether `nr` is a page IPC syscall. */
 export function isPageSyscall(nr: number): boolean {
@@ -50,7 +51,7 @@ export function pageSyscall(ctx: TaskContext, mem: MessageMemory, nr: number, a0
     case N.SYS_PAGE_TAKE: {
       const deadline = takeDeadline(a1);
       if (Number.isNaN(deadline)) return -EINVAL;
-      return deadline === 0 ? pageTakeInto(ctx, mem, int(a0), false) : pageTakeIntoBlocking(ctx, mem, int(a0), deadline);
+      return deadline === 0 ? pageTakeInto(ctx, mem, int(a0), false) : blocking(PAGE_TAKE_INTO, ctx, 0, mem, int(a0), 0, deadline);
     }
     case N.SYS_PAGE_ACCEPT:
       return pageAccept(ctx, int(a0));
@@ -69,7 +70,7 @@ export function pageSyscall(ctx: TaskContext, mem: MessageMemory, nr: number, a0
 export function pageSyscallAsync(ctx: TaskContext, mem: MessageMemory, nr: number, a0: unknown, a1: unknown, a2: unknown, a3: unknown, a4: unknown): Promise<number> {
   if (nr === N.SYS_PAGE_TAKE) {
     const deadline = takeDeadline(a1);
-    if (deadline !== 0 && !Number.isNaN(deadline)) return pageTakeIntoAsync(ctx, mem, int(a0), deadline);
+    if (deadline !== 0 && !Number.isNaN(deadline)) return blockingAsync(PAGE_TAKE_INTO, ctx, 0, mem, int(a0), 0, deadline, undefined);
   }
   return Promise.resolve(pageSyscall(ctx, mem, nr, a0, a1, a2, a3, a4));
 }

@@ -13,7 +13,8 @@ import { MAILBOX_MESSAGE_BYTES } from '../core/layout.js';
 import { mailboxReceive, mailboxSend } from '../objects/mailbox/mailbox.js';
 import { netRegister } from '../objects/network/network.js';
 import { PIPE_DEFAULT_READ_BYTES, PIPE_READ, PIPE_SUBSCRIBE, PIPE_UNSUBSCRIBE, pipeRead, pipeSubscribe, pipeUnsubscribe } from '../objects/keyboard-pipe/keyboard-pipe.js';
-import { mailboxReceiveAsync, mailboxReceiveBlocking } from '../ops/rou2exos-ops.js';
+import { MAILBOX_RECEIVE } from '../ops/rou2exos-ops.js';
+import { blocking, blockingAsync } from '../ops/blocking.js';
 
 /** An optional length argument: `fallback` when omitted. */
 function lengthOr(x: unknown, fallback: number): number {
@@ -31,7 +32,7 @@ export function rou2exosSyscall(ctx: TaskContext, mem: MessageMemory, nr: number
     case N.SYS_RECEIVE_DATA: {
       const mode = receiveMode(a0);
       if (Number.isNaN(mode)) return -EINVAL;
-      return mode === 0 ? mailboxReceive(ctx, mem, int(a1), false) : mailboxReceiveBlocking(ctx, mem, int(a1), Infinity);
+      return mode === 0 ? mailboxReceive(ctx, mem, int(a1), false) : blocking(MAILBOX_RECEIVE, ctx, 0, mem, int(a1), 0, Infinity);
     }
     case N.SYS_SEND_DATA:
       return mailboxSend(ctx, int(a0), mem, int(a1), lengthOr(a2, MAILBOX_MESSAGE_BYTES), false);
@@ -57,7 +58,7 @@ export function rou2exosSyscall(ctx: TaskContext, mem: MessageMemory, nr: number
 export function rou2exosSyscallAsync(ctx: TaskContext, mem: MessageMemory, nr: number, a0: unknown, a1: unknown, a2: unknown): Promise<number> {
   if (nr === N.SYS_RECEIVE_DATA) {
     const mode = receiveMode(a0);
-    if (mode !== 0 && !Number.isNaN(mode)) return mailboxReceiveAsync(ctx, mem, int(a1), Infinity);
+    if (mode !== 0 && !Number.isNaN(mode)) return blockingAsync(MAILBOX_RECEIVE, ctx, 0, mem, int(a1), 0, Infinity, undefined);
   }
   return Promise.resolve(rou2exosSyscall(ctx, mem, nr, a0, a1, a2));
 }

@@ -9,6 +9,7 @@ import type { TaskContext } from '../core/context.js';
 import type { MessageMemory } from '../core/copy.js';
 import * as handles from '../ops/handle-ops.js';
 import * as ops from '../ops/object-ops.js';
+import { NO_MEMORY, blocking, blockingAsync } from '../ops/blocking.js';
 import { createPort, DEFAULT_PORT_CAPACITY } from '../objects/port/port.js';
 import { receiveMessage } from '../objects/port/receive.js';
 import { reply } from '../objects/port/call.js';
@@ -35,7 +36,7 @@ export function strat9Syscall(ctx: TaskContext, mem: MessageMemory, nr: number, 
       const interest = a2 === undefined ? 0 : int(a2);
       if (ns === 0) return handles.readyEvents(ctx, int(a0), true, interest);
       const deadline = deadlineFromNanoseconds(ns);
-      return Number.isNaN(deadline) ? -EINVAL : ops.waitHandle(ctx, int(a0), interest, deadline);
+      return Number.isNaN(deadline) ? -EINVAL : blocking(ops.WAIT_HANDLE, ctx, int(a0), NO_MEMORY, 0, interest, deadline);
     }
     case N.SYS_HANDLE_GRANT:
       return handles.grant(ctx, int(a0), int(a1));
@@ -46,11 +47,11 @@ export function strat9Syscall(ctx: TaskContext, mem: MessageMemory, nr: number, 
     case N.SYS_IPC_CREATE_PORT:
       return int(a0) === 0 ? createPort(ctx, DEFAULT_PORT_CAPACITY) : -EINVAL;
     case N.SYS_IPC_SEND:
-      return ops.send(ctx, int(a0), mem, int(a1), Infinity);
+      return blocking(ops.SEND, ctx, int(a0), mem, int(a1), 0, Infinity);
     case N.SYS_IPC_RECV:
-      return ops.receive(ctx, int(a0), mem, int(a1), Infinity);
+      return blocking(ops.RECEIVE, ctx, int(a0), mem, int(a1), 0, Infinity);
     case N.SYS_IPC_CALL:
-      return ops.call(ctx, int(a0), mem, int(a1), Infinity);
+      return blocking(ops.CALL, ctx, int(a0), mem, int(a1), 0, Infinity);
     case N.SYS_IPC_REPLY:
       return reply(ctx, mem, int(a0));
     case N.SYS_IPC_BIND_PORT:
@@ -68,9 +69,9 @@ export function strat9Syscall(ctx: TaskContext, mem: MessageMemory, nr: number, 
     case N.SYS_CHAN_CREATE:
       return createChannel(ctx, channelCapacity(int(a0)), 0);
     case N.SYS_CHAN_SEND:
-      return ops.channelSendBlocking(ctx, int(a0), mem, int(a1), MESSAGE_BYTES, Infinity);
+      return blocking(ops.CHANNEL_SEND, ctx, int(a0), mem, int(a1), MESSAGE_BYTES, Infinity);
     case N.SYS_CHAN_RECV:
-      return ops.channelReceiveBlocking(ctx, int(a0), mem, int(a1), Infinity);
+      return blocking(ops.CHANNEL_RECEIVE, ctx, int(a0), mem, int(a1), 0, Infinity);
     case N.SYS_CHAN_TRY_RECV:
       return channelReceive(ctx, int(a0), mem, int(a1), false);
     case N.SYS_CHAN_CLOSE:
@@ -78,7 +79,7 @@ export function strat9Syscall(ctx: TaskContext, mem: MessageMemory, nr: number, 
     case N.SYS_SEM_CREATE:
       return createSemaphore(ctx, int(a0));
     case N.SYS_SEM_WAIT:
-      return ops.semaphoreWait(ctx, int(a0), Infinity);
+      return blocking(ops.SEMAPHORE_WAIT, ctx, int(a0), NO_MEMORY, 0, 0, Infinity);
     case N.SYS_SEM_TRYWAIT:
       return semaphoreTake(ctx, int(a0), false);
     case N.SYS_SEM_POST:
@@ -98,20 +99,20 @@ export function strat9SyscallAsync(ctx: TaskContext, mem: MessageMemory, nr: num
       if (ns === 0) break;
       const interest = a2 === undefined ? 0 : int(a2);
       const deadline = deadlineFromNanoseconds(ns);
-      return Number.isNaN(deadline) ? Promise.resolve(-EINVAL) : ops.waitHandleAsync(ctx, int(a0), interest, deadline);
+      return Number.isNaN(deadline) ? Promise.resolve(-EINVAL) : blockingAsync(ops.WAIT_HANDLE, ctx, int(a0), NO_MEMORY, 0, interest, deadline, undefined);
     }
     case N.SYS_IPC_SEND:
-      return ops.sendAsync(ctx, int(a0), mem, int(a1), Infinity);
+      return blockingAsync(ops.SEND, ctx, int(a0), mem, int(a1), 0, Infinity, undefined);
     case N.SYS_IPC_RECV:
-      return ops.receiveAsync(ctx, int(a0), mem, int(a1), Infinity);
+      return blockingAsync(ops.RECEIVE, ctx, int(a0), mem, int(a1), 0, Infinity, undefined);
     case N.SYS_IPC_CALL:
-      return ops.callAsync(ctx, int(a0), mem, int(a1), Infinity);
+      return blockingAsync(ops.CALL, ctx, int(a0), mem, int(a1), 0, Infinity, undefined);
     case N.SYS_CHAN_SEND:
-      return ops.channelSendAsync(ctx, int(a0), mem, int(a1), MESSAGE_BYTES, Infinity);
+      return blockingAsync(ops.CHANNEL_SEND, ctx, int(a0), mem, int(a1), MESSAGE_BYTES, Infinity, undefined);
     case N.SYS_CHAN_RECV:
-      return ops.channelReceiveAsync(ctx, int(a0), mem, int(a1), Infinity);
+      return blockingAsync(ops.CHANNEL_RECEIVE, ctx, int(a0), mem, int(a1), 0, Infinity, undefined);
     case N.SYS_SEM_WAIT:
-      return ops.semaphoreWaitAsync(ctx, int(a0), Infinity);
+      return blockingAsync(ops.SEMAPHORE_WAIT, ctx, int(a0), NO_MEMORY, 0, 0, Infinity, undefined);
   }
   return Promise.resolve(strat9Syscall(ctx, mem, nr, a0, a1, a2));
 }

@@ -16,7 +16,7 @@
 export const KERNEL_MAGIC = 0x4b495043; // "KIPC"
 export const KERNEL_VERSION = 3;
 
-/** Size of an IpcMessage in bytes and in 32-bit words (SPEC section 2). */
+/** Size of an IpcMessage in bytes and in 32-bit words (docs/objects/port.md, "The message"). */
 export const MESSAGE_BYTES = 64;
 export const MESSAGE_WORDS = 16;
 /** Byte offsets of the IpcMessage fields. */
@@ -25,7 +25,7 @@ export const MSG_TYPE = 8;
 export const MSG_FLAGS = 12;
 export const MSG_PAYLOAD = 16;
 export const MSG_PAYLOAD_BYTES = 48;
-/** msg_type of a reply carrying a status (SPEC section 2). */
+/** msg_type of a reply carrying a status (docs/objects/port.md, "The message"). */
 export const MSG_TYPE_REPLY = 0x80;
 export const MSG_TYPE_BOOTSTRAP = 0x10;
 
@@ -94,11 +94,11 @@ export const H_PAGES_USED = 43;
  */
 export const H_POLLERS = 44;
 export const H_POLL_SEQ = 45;
-/** Word offsets of the network block and of the keyboard pipes (SPEC section 4). */
+/** Word offsets of the network block and of the keyboard pipes (docs/objects/network.md, keyboard-pipe.md). */
 export const H_OFF_NET = 46;
 export const H_OFF_PIPES = 47;
 /**
- * Page IPC (SPEC section 5): virtual pages per task page space, in-flight
+ * Page IPC (docs/objects/pages.md): virtual pages per task page space, in-flight
  * pages a sender may have, delivery records; where the page spaces, the
  * frame reference counts, the deliveries and the handler tables start; the
  * next delivery's sequence number; deliveries in flight.
@@ -160,7 +160,7 @@ export const TASK_PARK_RECORDS = 32;
 export const T_LOCK_PARK = T_PARK_RECORDS + TASK_PARK_RECORDS;
 /** 1 while the task counts itself in H_SPINNERS (lowered by the supervisor if it dies spinning). */
 export const T_SPINNING = T_LOCK_PARK + 1;
-/** Object slot + 1 of the task's mailbox (SPEC section 4), 0 until it has one. */
+/** Object slot + 1 of the task's mailbox (docs/objects/mailbox.md), 0 until it has one. */
 export const T_MAILBOX = T_SPINNING + 1;
 /** Page IPC: bumped on every delivery to the task (its handlers' loop waits on it), with its parked waiters. */
 export const T_PAGE_SEQ = T_MAILBOX + 1;
@@ -347,14 +347,14 @@ export const OBJ_PORT = 4;
 export const OBJ_CHANNEL = 5;
 export const OBJ_RING = 6;
 export const OBJ_SEMAPHORE = 7;
-/** kipc's own types: a task's mailbox (rou2exOS, SPEC section 4). */
+/** kipc's own types: a task's mailbox (rou2exOS, docs/objects/mailbox.md). */
 export const OBJ_MAILBOX = 8;
 
 // ---------------------------------------------------------------------------
 // Page pool: 4 KiB pages for rings and channels, at the end of the region
 export const PAGE_BYTES = 4096;
 export const PAGE_WORDS = PAGE_BYTES / 4;
-/** Channel capacity through CHAN_CREATE is clamped to 1..CHANNEL_MAX_CAPACITY (SPEC). */
+/** Channel capacity through CHAN_CREATE is clamped to 1..CHANNEL_MAX_CAPACITY (docs/syscalls/chan_create.md). */
 export const CHANNEL_MAX_CAPACITY = 1024;
 
 // ---------------------------------------------------------------------------
@@ -475,7 +475,7 @@ export function callTableEntries(maxCalls: number): number {
 }
 
 // ---------------------------------------------------------------------------
-// Mailboxes (rou2exOS, SPEC section 4): a queue of MAILBOX_CAPACITY byte
+// Mailboxes (rou2exOS, docs/objects/mailbox.md): a queue of MAILBOX_CAPACITY byte
 // messages in the page pool, each slot with its own buffer: header words
 // then up to FRAME_MAX_BYTES bytes (a task's send carries at most
 // MAILBOX_MESSAGE_BYTES; a network frame up to FRAME_MAX_BYTES).
@@ -549,7 +549,7 @@ export const PIPE_WORDS = P_RING + PIPE_RING_BYTES / 4;
 export const PIPES_WORDS = PIPES_HEADER_WORDS + PIPE_SUBSCRIBERS * PIPE_WORDS;
 
 // ---------------------------------------------------------------------------
-// Page IPC (SPEC section 5). Each task has a page space of H_PAGE_SPACE
+// Page IPC (docs/objects/pages.md). Each task has a page space of H_PAGE_SPACE
 // virtual pages (addresses are byte offsets, multiples of PAGE_BYTES),
 // mapped in runs: a run is consecutive virtual pages mapping consecutive
 // frames of the pool with the same rights. A frame is a page of the pool;
@@ -626,7 +626,7 @@ export const N_PATH = 5;
 
 // ---------------------------------------------------------------------------
 // Namespace policy record, one per task slot: which prefixes the task may
-// bind and connect to (objects/namespace-policy.ts). NP_CONFINED is 0 for an
+// bind and connect to (objects/namespace/policy.ts). NP_CONFINED is 0 for an
 // unrestricted task (every entry free), 1 for a confined one, whose every
 // bind and connect must lie within an entry of the right kind. An entry is
 // its kinds (0 = free), the prefix's length in bytes, then the prefix.
@@ -646,7 +646,7 @@ export function namespacePolicyWords(maxPathBytes: number): number {
   return NP_ENTRIES + NAMESPACE_POLICY_ENTRIES * policyEntryWords(maxPathBytes);
 }
 
-/** Rights (SPEC section 1). */
+/** Rights (docs/objects/handle.md). */
 export const RIGHT_READ = 1;
 export const RIGHT_WRITE = 2;
 export const RIGHT_EXECUTE = 4;

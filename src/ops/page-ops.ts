@@ -1,6 +1,6 @@
 /**
- * Blocking forms of page IPC's take (SPEC section 5): wait until a delivery
- * to the caller is pending, then take it. Deadlines and signals as in ops.ts.
+ * Blocking forms of page IPC's take (docs/syscalls/page_take.md): wait until a delivery
+ * to the caller is pending, then take it. Deadlines and signals as in blocking.ts.
  */
 import { WOULD_BLOCK } from '../core/errno.js';
 import type { TaskContext } from '../core/context.js';

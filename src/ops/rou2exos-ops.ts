@@ -1,8 +1,9 @@
 /**
- * Blocking forms of the rou2exOS personality's ops (SPEC section 4): a
+ * Blocking forms of the rou2exOS personality's ops (docs/objects/mailbox.md,
+ * network.md, keyboard-pipe.md): a
  * receive that really sleeps until a message arrives, and, for the typed
  * API, sends, transmits and keyboard reads that wait for room or bytes.
- * Deadlines and signals as in ops.ts.
+ * Deadlines and signals as in blocking.ts.
  */
 import { WOULD_BLOCK } from '../core/errno.js';
 import type { TaskContext } from '../core/context.js';

@@ -1,6 +1,6 @@
 /**
  * The frames benchmark: Ethernet frames per second from a UDP socket to the
- * rou2exOS network driver task (SPEC section 4). A sender worker blasts
+ * rou2exOS network driver task (docs/objects/network.md). A sender worker blasts
  * numbered 64..128-byte Ethernet frames, one per UDP datagram, on loopback
  * (workers/frame-sender.ts).
  *

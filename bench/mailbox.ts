@@ -1,5 +1,5 @@
 /**
- * The rou2exOS mailbox benchmarks (SPEC section 4): tasks spawned with the
+ * The rou2exOS mailbox benchmarks (docs/objects/mailbox.md): tasks spawned with the
  * rou2exOS personality talk through their mailboxes (10 messages of up to
  * 512 bytes each) with the numbered ABI, send_data (0x36) and
  * receive_data (0x35), through `task.syscall` against `task.memory`, as a

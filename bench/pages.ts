@@ -1,5 +1,5 @@
 /**
- * The page IPC benchmarks (SPEC section 5): 1 MiB (256 pages of 4 KiB)
+ * The page IPC benchmarks (docs/objects/pages.md): 1 MiB (256 pages of 4 KiB)
  * from one task to another and back, in GB/s counting 1 MiB per round
  * trip (one direction; round trips/s = GB/s × 954, and each side's label
  * ends with its round trips/s and µs per round trip).

@@ -1,5 +1,5 @@
 /**
- * A keyboard echo task on kipc's rou2exOS personality (SPEC section 4).
+ * A keyboard echo task on kipc's rou2exOS personality (docs/objects/keyboard-pipe.md).
  *
  * The kernel's keyboard device reads this terminal in raw mode and turns
  * each key into PS/2 scan code set 1 make and break codes. The echo task, a

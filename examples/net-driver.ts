@@ -1,5 +1,5 @@
 /**
- * A userland network driver on kipc's rou2exOS personality (SPEC section 4).
+ * A userland network driver on kipc's rou2exOS personality (docs/objects/network.md).
  *
  * The kernel's network interface is a UDP socket carrying one Ethernet frame
  * per datagram, the framing of QEMU's dgram netdev. The driver is a

@@ -1,6 +1,6 @@
 /**
  * What the rou2exOS tasks of the mailbox benchmarks share: they speak the
- * numbered ABI of SPEC section 4 (`task.syscall`, pointers are offsets into
+ * numbered rou2exOS ABI (docs/syscalls/send_data.md, receive_data.md; `task.syscall`, pointers are offsets into
  * `task.memory`), as a rou2exOS program would, not the typed Mailbox API.
  * Every message is MAILBOX_BENCH_BYTES long; its first word is its sequence
  * number (round trip: the request's, the reply's is one more).

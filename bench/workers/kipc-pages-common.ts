@@ -28,7 +28,7 @@ export const TRANSFER_WORDS = TRANSFER_BYTES / 4;
 /** Word 0 of the last page. */
 const LAST_PAGE = TRANSFER_WORDS - PAGE_WORDS;
 
-/** How the kipc side hands the pages over (SPEC section 5 flags). */
+/** How the kipc side hands the pages over (the send flags of docs/objects/pages.md). */
 export type PageMode = 'move' | 'share' | 'duplicate';
 /** How the postMessage side does: a transfer list, or a structured-clone copy. */
 export type PostMode = 'transfer' | 'clone';

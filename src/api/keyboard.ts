@@ -1,6 +1,6 @@
 /**
  * Keyboard: a task's subscription to the keyboard pipe of the rou2exOS
- * personality (SPEC section 4). While subscribed, every scancode the
+ * personality (docs/objects/keyboard-pipe.md). While subscribed, every scancode the
  * keyboard device delivers lands in this task's 256-byte ring (a full ring
  * drops new bytes and counts them); `read` takes what is there without
  * waiting, `next` waits for bytes.

@@ -1,5 +1,5 @@
 /**
- * Mailbox: the typed face of a task's rou2exOS mailbox (SPEC section 4),
+ * Mailbox: the typed face of a task's rou2exOS mailbox (docs/objects/mailbox.md),
  * for tasks of either personality. Any task sends byte messages (1 to 512
  * bytes) to a pid; the owner receives them, with the sender's pid, in order.
  * Network frames routed to the task arrive here too, as `kind: 'frame'`

@@ -1,5 +1,5 @@
 /**
- * IpcMessage (SPEC section 2) as a JavaScript object over its own 64 bytes:
+ * IpcMessage (docs/objects/port.md, "The message") as a JavaScript object over its own 64 bytes:
  *
  * | offset | size | field    |
  * |--------|------|----------|

@@ -1,6 +1,6 @@
 /**
  * Network: a task's typed access to the network side of the rou2exOS
- * personality (SPEC section 4). A task becomes the network driver or binds
+ * personality (docs/objects/network.md). A task becomes the network driver or binds
  * TCP destination ports; the frames routed to it arrive in its mailbox
  * (`kind: 'frame'`); the driver transmits frames out of the attached
  * interface.

@@ -1,5 +1,5 @@
 /**
- * Pages: the typed face of page IPC (SPEC section 5). A task allocates 4 KiB
+ * Pages: the typed face of page IPC (docs/objects/pages.md). A task allocates 4 KiB
  * pages in its page space, reads and writes them (rights enforced: a
  * read-only mapping refuses writes with FaultError and offers no writable
  * view), and sends runs of them to other tasks, whose handler for the
@@ -60,7 +60,7 @@ export interface PageSendResult {
   targets: { pid: number; error?: KipcError }[];
 }
 
-/** The flags word of a send (SPEC section 5). */
+/** The flags word of a send (docs/objects/pages.md, "The flags"). */
 export function sendFlags(target: PageTarget, options: PageSendOptions = {}): number {
   const targetBits =
     target === 'self' ? L.SEND_TARGET_SELF : target === 'all' ? L.SEND_TARGET_ALL : target === 'others' ? L.SEND_TARGET_OTHERS : L.SEND_TARGET_PID;

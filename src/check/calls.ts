@@ -1,5 +1,5 @@
 /**
- * The call table (call.ts, cleanup.ts):
+ * The call table (objects/port/call.ts, ops/reap.ts):
  * - the free list links exactly the free slots, once each; the header's
  *   count of call slots in use is the number of other slots (calls in
  *   flight, and slots kept by their last caller);

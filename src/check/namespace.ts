@@ -6,7 +6,7 @@
  * yet reaped (a task's bindings go with it); no path is bound twice; the
  * header's count of bindings matches.
  *
- * Namespace policies (namespace-policy.ts): a record is unrestricted (0,
+ * Namespace policies (objects/namespace/policy.ts): a record is unrestricted (0,
  * every entry free) or confined (1); a task slot that is free or reaped
  * has none; a used entry has kinds within bind | connect and a prefix of 1
  * to maxPathBytes bytes that starts with `/` and has no trailing `/` (but

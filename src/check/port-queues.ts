@@ -1,5 +1,5 @@
 /**
- * What port rings hold (port-send.ts, port-receive.ts, queue.ts):
+ * What port rings hold (objects/port/send.ts, receive.ts, core/queue.ts):
  * - a queued slot has its sender's pid (a receiver zeroes it only while it
  *   takes the message, under the queue lock); a handle in flight in it
  *   comes with the transfer flag; a call in it is queued, on this port, at

@@ -1,5 +1,5 @@
 /**
- * The task table (tasks.ts, cleanup.ts): each record's state is one of the
+ * The task table (core/task-table.ts, ops/reap.ts): each record's state is one of the
  * TASK_* states; a used slot's pid is slot + 1 + generation * stride, init
  * is slot 0 with pid 1 and never exits; a task's handle count is the number
  * of live entries in its table; a task that is free or reaped holds

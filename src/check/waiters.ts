@@ -1,6 +1,6 @@
 /**
- * Parked tasks and the words that say whom to wake (park.ts, wait-many.ts,
- * cleanup.ts):
+ * Parked tasks and the words that say whom to wake (ops/park.ts, wait-many.ts,
+ * reap.ts):
  * - a park record of a task not yet reaped names a waiter counter:
  *   H_POLLERS, a semaphore's O_SEM_WAITERS, a call's C_WAITERS, a keyboard
  *   subscriber's P_WAITERS, or a task's T_PAGE_WAITERS;

@@ -1,5 +1,5 @@
 /**
- * Errno values (Strat9's, SPEC section 1). Syscalls return `-errno` on failure.
+ * Errno values (Strat9's; docs/README.md, "Errno values"). Syscalls return `-errno` on failure.
  */
 export const EPERM = 1;
 export const ENOENT = 2;

@@ -1,5 +1,5 @@
 /**
- * Task page spaces and frames (page IPC, SPEC section 5). A page space maps
+ * Task page spaces and frames (page IPC, docs/objects/pages.md). A page space maps
  * a task's virtual pages (addresses are byte offsets, multiples of
  * PAGE_BYTES, below pageSpace × PAGE_BYTES) to frames of the kernel's page
  * pool with read or read/write rights. A frame counts the mapped pages and

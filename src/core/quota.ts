@@ -44,7 +44,7 @@ export interface QuotaRefusal {
   pid: number;
   /** The limit that was hit (the reserve, for 'grantReserve'; 0 for 'acceptGrants'). */
   limit: number;
-  /** The errno returned: EDQUOT, or EAGAIN for the deliveries quota (page IPC's in-flight quotas are EAGAIN, SPEC section 5). */
+  /** The errno returned: EDQUOT, or EAGAIN for the deliveries quota (page IPC's in-flight quotas are EAGAIN, docs/objects/pages.md). */
   errno: number;
 }
 

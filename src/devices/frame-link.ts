@@ -1,7 +1,7 @@
 /**
  * A frame link: where a kernel's network interface gets Ethernet frames from
  * and sends the driver's frames to. The kernel routes every frame a link
- * delivers (SPEC section 4) and hands the link every frame the driver task
+ * delivers (docs/objects/network.md) and hands the link every frame the driver task
  * transmits. Links in this folder: a UDP socket carrying one frame per
  * datagram (QEMU's dgram netdev framing) and a pcap file replay.
  */

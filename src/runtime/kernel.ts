@@ -84,8 +84,8 @@ export interface SpawnOptions {
   /** Size of the task's user memory in bytes (default 64 KiB). */
   memoryBytes?: number;
   /**
-   * The syscall numbering the task speaks: 'strat9' (default, SPEC section
-   * 3) or 'rou2exos' (section 4: mailboxes, network, keyboard pipe; such a
+   * The syscall numbering the task speaks: 'strat9' (default) or 'rou2exos'
+   * (mailboxes, network, keyboard pipe, see docs/README.md, "Syscalls"; such a
    * task gets its mailbox at once). Pids are shared by both.
    */
   personality?: 'strat9' | 'rou2exos';

@@ -56,7 +56,7 @@ export class Task {
   readonly data: unknown;
   /** @internal */
   readonly ctx: TaskContext;
-  /** The syscall numbering this task speaks: 'strat9' (SPEC section 3) or 'rou2exos' (section 4), chosen at spawn. */
+  /** The syscall numbering this task speaks: 'strat9' or 'rou2exos' (docs/README.md, "Syscalls"), chosen at spawn. */
   readonly personality: 'strat9' | 'rou2exos';
   private userMemory: MessageMemory;
   private wasmMemory: WebAssembly.Memory | undefined;
@@ -111,8 +111,8 @@ export class Task {
   }
 
   /**
-   * Issues syscall `nr` of this task's personality (SPEC section 3 or 4),
-   * or of page IPC (section 5, numbers 300-309, every personality).
+   * Issues syscall `nr` of this task's personality (docs/README.md, "Syscalls"),
+   * or of page IPC (numbers 300-309, every personality; docs/objects/pages.md).
    * Returns a value >= 0 on success and -errno on failure; never throws for
    * a bad argument. Blocking syscalls put this thread to sleep.
    */
@@ -135,22 +135,22 @@ export class Task {
     }
   }
 
-  /** This task's mailbox (rou2exOS, SPEC section 4): byte messages from any task, and network frames. */
+  /** This task's mailbox (rou2exOS, docs/objects/mailbox.md): byte messages from any task, and network frames. */
   get mailbox(): Mailbox {
     return (this.mailboxApi ??= new Mailbox(this.ctx));
   }
 
-  /** Network registrations and the driver's transmit (SPEC section 4); frames arrive in {@link mailbox}. */
+  /** Network registrations and the driver's transmit (docs/objects/network.md); frames arrive in {@link mailbox}. */
   get network(): Network {
     return (this.networkApi ??= new Network(this.ctx));
   }
 
-  /** The keyboard pipe (SPEC section 4): subscribe to scancodes. */
+  /** The keyboard pipe (docs/objects/keyboard-pipe.md): subscribe to scancodes. */
   get keyboard(): Keyboard {
     return (this.keyboardApi ??= new Keyboard(this.ctx));
   }
 
-  /** Page IPC (SPEC section 5): this task's page space, sends of pages, and handlers per message type. */
+  /** Page IPC (docs/objects/pages.md): this task's page space, sends of pages, and handlers per message type. */
   get pages(): Pages {
     return (this.pagesApi ??= new Pages(this.ctx));
   }

@@ -1,5 +1,5 @@
 /**
- * Syscall numbers of the Strat9 personality (SPEC section 3). The ABI: these
+ * Syscall numbers of the Strat9 personality (docs/README.md, "Syscalls"). The ABI: these
  * never change meaning.
  */
 export const SYS_HANDLE_DUPLICATE = 1;
@@ -34,14 +34,14 @@ export const SYS_SEM_CLOSE = 234;
 export const PERSONALITY_STRAT9 = 0;
 export const PERSONALITY_ROU2EXOS = 1;
 
-/** Syscall numbers of the rou2exOS personality (SPEC section 4). */
+/** Syscall numbers of the rou2exOS personality (docs/README.md, "Syscalls"). */
 export const SYS_PIPE = 0x03;
 export const SYS_RECEIVE_DATA = 0x35;
 export const SYS_SEND_DATA = 0x36;
 export const SYS_NET_REGISTER = 0x37;
 
 /**
- * Page IPC (SPEC section 5), kipc's own numbers: tasks of every personality
+ * Page IPC (docs/objects/pages.md), kipc's own numbers: tasks of every personality
  * speak them.
  */
 export const SYS_PAGE_ALLOC = 300;

@@ -1,5 +1,5 @@
 /**
- * The page IPC syscall table (SPEC section 5), numbers 300-309, spoken by
+ * The page IPC syscall table (docs/objects/pages.md), numbers 300-309, spoken by
  * tasks of every personality: syscall number → kernel op. No logic lives
  * here: each entry decodes its arguments, calls one op, returns its result.
  */

@@ -1,5 +1,5 @@
 /**
- * The rou2exOS syscall table (SPEC section 4): syscall number → kernel op.
+ * The rou2exOS syscall table (docs/README.md, "Syscalls"): syscall number → kernel op.
  * No logic lives here: each entry decodes its arguments, calls one op,
  * returns its result. Optional length arguments take their default when
  * omitted (undefined); anything else that is not an integer is refused.

@@ -19,7 +19,7 @@ import { createRing, mapRing } from '../objects/ring/ring.js';
 import { createSemaphore, semaphorePost, semaphoreTake } from '../objects/semaphore/semaphore.js';
 import { CHANNEL_MAX_CAPACITY, MESSAGE_BYTES, OBJ_CHANNEL, OBJ_SEMAPHORE } from '../core/layout.js';
 
-/** CHAN_CREATE's capacity, clamped to 1..CHANNEL_MAX_CAPACITY as the SPEC says (NaN stays NaN: EINVAL). */
+/** CHAN_CREATE's capacity, clamped to 1..CHANNEL_MAX_CAPACITY as docs/syscalls/chan_create.md says (NaN stays NaN: EINVAL). */
 function channelCapacity(x: number): number {
   return Number.isNaN(x) ? x : Math.min(CHANNEL_MAX_CAPACITY, Math.max(1, x));
 }

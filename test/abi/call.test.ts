@@ -122,7 +122,7 @@ test('replying to a plain message does not answer another call in flight from th
     const theCall = await b.syscall(S.SYS_IPC_RECV, h, 64, 0, { at: 64 });
     assert.deepEqual([plain.msg.senderHi, plain.msg.p0, theCall.msg.p0], [0, 30, 40]);
     // A server answering whatever it received answers the plain message: that
-    // reply must not land in the caller's unrelated call (SPEC: only callers get replies).
+    // reply must not land in the caller's unrelated call (docs/objects/call.md: only callers get replies).
     const wrong = await b.syscall(S.SYS_IPC_REPLY, 0, 0, 0, { at: 0, patch: { type: 0x66, p0: 666 } });
     const right = await b.syscall(S.SYS_IPC_REPLY, 64, 0, 0, { at: 64, patch: { type: 0x44, p0: 41 } });
     assert.equal(await within(call, 5000, 'the call'), 0);

@@ -1,5 +1,5 @@
 /**
- * Page IPC through the numbered ABI (SPEC section 5, syscalls 300-309):
+ * Page IPC through the numbered ABI (docs/objects/pages.md, syscalls 300-309):
  * PAGE_ALLOC, PAGE_FREE, PAGE_SEND, PAGE_REGISTER_HANDLER,
  * PAGE_UNREGISTER_HANDLER, PAGE_TAKE, PAGE_ACCEPT, PAGE_ABANDON, PAGE_READ,
  * PAGE_WRITE, from worker-thread tasks (pg-agent.ts) that handle deliveries

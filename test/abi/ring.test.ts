@@ -2,7 +2,7 @@
  * Shared rings through the numbered ABI: IPC_RING_CREATE (210) and
  * IPC_RING_MAP (211). Whole zeroed pages from the kernel's page pool, the
  * u64 location and the size map reports, every errno (EINVAL, ENOMEM with a
- * small pool and a fragmented one, EBADF, EPERM, EFAULT), SPEC scenario 3's
+ * small pool and a fragmented one, EBADF, EPERM, EFAULT), Strat9's scenario 3's
  * ring part (8192 bytes is at least 2 pages; once destroyed it cannot be
  * found), bytes written through one task's mapping read through another's
  * (a real worker thread, fixtures/abi3-ring-peer.ts), and the pages going

@@ -1,6 +1,6 @@
 /**
  * The rou2exOS personality through its numbered ABI, from real rou2exOS
- * worker-thread tasks (SPEC section 4): send_data (0x36), receive_data
+ * worker-thread tasks (docs/README.md, "Syscalls"): send_data (0x36), receive_data
  * (0x35), net_register (0x37), pipe (0x03), and unknown numbers.
  *
  * Mailbox: each message has its own buffer (ten different payloads queued

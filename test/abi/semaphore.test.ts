@@ -1,7 +1,7 @@
 /**
  * Semaphores through the numbered ABI: SEM_CREATE (230), SEM_WAIT (231),
  * SEM_TRYWAIT (232), SEM_POST (233), SEM_CLOSE (234). Count semantics, the
- * limits (0..2^31-1), rights, every errno, SPEC scenario 3's semaphore part
+ * limits (0..2^31-1), rights, every errno, Strat9's self-test scenario 3's semaphore part
  * (created at 0: TRYWAIT is EAGAIN; a waiter blocked in another task is
  * released by a post from a third), several waiters, a waiter killed while
  * blocked, a waiter whose handle is revoked, and the object's lifetime.

@@ -153,7 +153,7 @@ test('HANDLE_WAIT(-1) blocked in another task wakes with -EPIPE when the port\'s
 });
 
 test('HANDLE_WAIT: a handle with read and write never sleeps on a port (it is always readable or writable)', T, async () => {
-  // SPEC: READABLE = non-empty and read right; WRITABLE = room and write right.
+  // docs/syscalls/handle_wait.md: READABLE = non-empty and read right; WRITABLE = room and write right.
   // Every handle that can read (the creator's, duplicates, grants) can also
   // write, so waiting on one returns at once; only send-only handles sleep.
   await withKernel((kernel) => {

@@ -1,5 +1,5 @@
 /**
- * task.keyboard, the typed face of the keyboard pipe (SPEC section 4):
+ * task.keyboard, the typed face of the keyboard pipe (docs/objects/keyboard-pipe.md):
  * subscribe / read / state / unsubscribe (idempotent, and by dispose),
  * AlreadyExistsError, NoSpaceError for a 6th subscriber, NotFoundError when
  * not subscribed; next() that really sleeps until another thread delivers

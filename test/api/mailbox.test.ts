@@ -1,6 +1,6 @@
 /**
  * task.mailbox, the typed face of the rou2exOS mailbox, used by Strat9
- * tasks and init (SPEC section 4): Mail's from/kind/data, a Strat9 task's
+ * tasks and init (docs/objects/mailbox.md): Mail's from/kind/data, a Strat9 task's
  * mailbox made on first use, the capacity (trySend false, send
  * WouldBlockError, nothing lost, `refused` counted), send { wait } that
  * sleeps while the target is full and completes when it drains (and its

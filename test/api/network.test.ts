@@ -1,5 +1,5 @@
 /**
- * task.network and the network interface (SPEC section 4) with real
+ * task.network and the network interface (docs/objects/network.md) with real
  * sources of frames: a NetworkInterface attached on a UdpFrameLink bound to
  * 127.0.0.1 (port 0), fed real Ethernet/IPv4/TCP, UDP and ARP frames from a
  * plain node:dgram socket, and a PcapReplayLink replaying a pcap file

@@ -1,5 +1,5 @@
 /**
- * Page IPC through the typed API (task.pages, SPEC section 5) across real
+ * Page IPC through the typed API (task.pages, docs/objects/pages.md) across real
  * worker-thread tasks (pg-agent.ts): every combination of the five send
  * flag bits (who can then read and write what, and who sees whose writes),
  * reserved bits, a move revoking the sender's access, broadcasts with a

@@ -1,11 +1,11 @@
 /**
- * The numbers of the ABI as SPEC.md sections 1-3 and README.md state them,
+ * The numbers of the ABI as docs/README.md and README.md state them,
  * written out again for the reference model so that it shares no code with
  * the kernel it checks: syscall numbers, errno values, rights, object types,
  * events and the message layout.
  */
 
-/** Syscall numbers of the Strat9 personality (SPEC section 3). */
+/** Syscall numbers of the Strat9 personality (docs/README.md, "Syscalls"). */
 export const NR = {
   HANDLE_DUPLICATE: 1,
   HANDLE_CLOSE: 2,
@@ -36,7 +36,7 @@ export const NR = {
   SEM_CLOSE: 234,
 } as const;
 
-/** Page IPC numbers (SPEC section 5; README), spoken by tasks of every personality. */
+/** Page IPC numbers (docs/objects/pages.md; README), spoken by tasks of every personality. */
 export const PAGE_NR = {
   ALLOC: 300,
   FREE: 301,
@@ -50,10 +50,10 @@ export const PAGE_NR = {
   WRITE: 309,
 } as const;
 
-/** rou2exOS numbers (SPEC section 4), spoken only by tasks spawned with that personality. */
+/** rou2exOS numbers (docs/README.md, "Syscalls"), spoken only by tasks spawned with that personality. */
 export const ROU_NR = { PIPE: 0x03, RECEIVE_DATA: 0x35, SEND_DATA: 0x36, NET_REGISTER: 0x37 } as const;
 
-/** Errno values (SPEC section 1). */
+/** Errno values (docs/README.md, "Errno values"). */
 export const E = {
   EPERM: 1,
   ENOENT: 2,
@@ -70,19 +70,19 @@ export const E = {
   ETIMEDOUT: 110,
 } as const;
 
-/** Handle rights (SPEC section 1). */
+/** Handle rights (docs/objects/handle.md). */
 export const RIGHT = { READ: 1, WRITE: 2, EXECUTE: 4, GRANT: 8, REVOKE: 16, ALL: 31 } as const;
 
-/** Resource types HANDLE_INFO reports (SPEC section 1). */
+/** Resource types HANDLE_INFO reports (docs/syscalls/handle_info.md). */
 export const TYPE = { PORT: 4, CHANNEL: 5, RING: 6, SEMAPHORE: 7 } as const;
 
-/** HANDLE_WAIT events (SPEC section 3). */
+/** HANDLE_WAIT events (docs/syscalls/handle_wait.md). */
 export const EVENT = { READABLE: 1, WRITABLE: 2 } as const;
 
-/** The 64-byte IpcMessage (SPEC section 2). */
+/** The 64-byte IpcMessage (docs/objects/port.md, "The message"). */
 export const MSG = { BYTES: 64, SENDER: 0, TOKEN: 4, TYPE: 8, FLAGS: 12, PAYLOAD: 16, TYPE_REPLY: 0x80 } as const;
 
-/** Defaults and bounds the SPEC and README give. */
+/** Defaults and bounds the docs and README give. */
 export const LIMIT = {
   PORT_CAPACITY: 16,
   CHANNEL_MAX_CAPACITY: 1024,
@@ -112,7 +112,7 @@ export const PAGE = {
   TYPE_MAX: 0x7ffffffe,
 } as const;
 
-/** rou2exOS mailboxes (SPEC section 4; docs/objects/mailbox.md). */
+/** rou2exOS mailboxes (docs/objects/mailbox.md). */
 export const MAILBOX = { CAPACITY: 10, MESSAGE_BYTES: 512, POOL_PAGES: 6 } as const;
 
 /** What an attempt answers when the syscall must wait (never returned by a syscall). */

@@ -1,5 +1,5 @@
 /**
- * Channels in the model (SPEC section 3, 220-224): a bounded MPMC queue of
+ * Channels in the model (220-224; docs/objects/channel.md): a bounded MPMC queue of
  * 64-byte messages, symmetric through the ABI. Every handle with read is a
  * receiver end and every handle with write a sender end (in tables or in
  * flight): with no receiver left a send is EPIPE; with no sender left a

@@ -1,5 +1,5 @@
 /**
- * Handles in the model (SPEC section 3, syscalls 1-6): per-task tables of
+ * Handles in the model (syscalls 1-6; docs/objects/handle.md): per-task tables of
  * capabilities with rights, and their lineage. A handle made from another
  * (duplicate, grant, transfer in a message) derives from it; HANDLE_REVOKE
  * closes everything that derives from a handle, in tables and in flight;

@@ -1,6 +1,6 @@
 /**
- * The reference model of kipc's syscalls (SPEC sections 1-5 and the syscall
- * pages in docs/syscalls: Strat9, the rou2exOS mailboxes, page IPC): a
+ * The reference model of kipc's syscalls (docs/README.md, the object pages
+ * and the syscall pages in docs/syscalls: Strat9, the rou2exOS mailboxes, page IPC): a
  * small, single-threaded, obviously sequential implementation of what each
  * syscall returns and changes.
  *
@@ -9,7 +9,7 @@
  * operation changes something a parked syscall waits on, that syscall is
  * marked to look again, as the kernel wakes its waiters; `wakeable()` says
  * which of them would now get further, and `resume(pid)` lets one do so.
- * Where the SPEC leaves the choice open (two receivers, one message) the
+ * Where the docs leave the choice open (two receivers, one message) the
  * caller decides which one goes first, by watching the real kernel.
  */
 import { type Attempt, BLOCK, E, NR, PAGE_NR, ROU_NR } from './abi.js';
@@ -268,7 +268,7 @@ export class KernelModel {
 
   /**
    * Task `pid` (not parked: it has no call of its own in flight) dies
-   * (SPEC section 3, "When a task dies"; docs/objects/pages.md): calls it
+   * (docs/tasks.md, "Death cleanup"; docs/objects/pages.md): calls it
    * received and did not answer get an EPIPE reply from it; its handles
    * are released (ports it owns are destroyed, objects left without
    * handles freed); its bindings, mailbox and page IPC state go

@@ -1,5 +1,5 @@
 /**
- * rou2exOS mailboxes in the model (SPEC section 4; docs/objects/mailbox.md,
+ * rou2exOS mailboxes in the model (docs/objects/mailbox.md,
  * docs/syscalls/send_data.md, receive_data.md): a FIFO of 10 byte messages
  * per task, each its own copy. A rou2exOS task has one from spawn; a
  * Strat9 task gets one with the first message sent to it. A mailbox takes

@@ -1,5 +1,5 @@
 /**
- * The namespace in the model (SPEC section 3, 205/206/208): a flat table of
+ * The namespace in the model (205/206/208; docs/objects/namespace.md): a flat table of
  * paths bound to ports. Paths start with `/`, trailing `/` are stripped,
  * connect picks the longest binding that covers the path on a `/` boundary
  * and hands out a send-only root handle.

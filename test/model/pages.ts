@@ -1,5 +1,5 @@
 /**
- * Page IPC in the model (SPEC section 5; docs/objects/pages.md and
+ * Page IPC in the model (docs/objects/pages.md and
  * docs/syscalls/page_*.md): every task's page space, one entry per virtual
  * page (frame, rights, the tag of the undecided delivery that mapped it);
  * frames of the shared pool with their holders and contents; the delivery

@@ -1,5 +1,5 @@
 /**
- * Ports in the model (SPEC sections 2-3; docs/objects/port.md): a bounded
+ * Ports in the model (docs/objects/port.md, docs/objects/call.md): a bounded
  * FIFO of 64-byte messages owned by its creator; send, receive, call and
  * reply; destruction when the owner's last handle with read goes.
  *

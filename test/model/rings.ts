@@ -1,5 +1,5 @@
 /**
- * Shared rings in the model (SPEC section 3, 210-211), as far as the ABI
+ * Shared rings in the model (210-211; docs/objects/ring.md), as far as the ABI
  * shows them: ceil(size/4096) pages from the kernel's pool, mapped with
  * read and write. The ring's byte stream has no syscall of its own, so to
  * the model a ring's stream is always empty (never READABLE, always

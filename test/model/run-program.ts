@@ -564,7 +564,7 @@ class ProgramRun {
     }
   }
 
-  /** Terminates agent `index` (alive, not blocked, two others alive) and applies the SPEC's cleanup to the model. */
+  /** Terminates agent `index` (alive, not blocked, two others alive) and applies the death cleanup (docs/tasks.md) to the model. */
   private async kill(index: number, step: number): Promise<void> {
     const agent = this.agents[index % this.agents.length]!;
     const s = this.model.state;

@@ -1,5 +1,5 @@
 /**
- * Semaphores in the model (SPEC section 3, 230-234): a count from 0 to
+ * Semaphores in the model (230-234; docs/objects/semaphore.md): a count from 0 to
  * 2^31-1; wait takes a unit or blocks while the count is 0; post adds one.
  * No queue of waiters: whoever tries first after a post takes the unit.
  */

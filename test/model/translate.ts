@@ -1,6 +1,6 @@
 /**
  * The correspondence between the model's names and the kernel's: handle
- * values (per task), call tokens and object ids. The SPEC fixes what they
+ * values (per task), call tokens and object ids. The docs fix what they
  * mean, not what numbers they are, so the model hands out its own (in
  * ranges of their own, see state.ts) and this table pairs each with the
  * kernel's the first time both appear in the same place. From then on the

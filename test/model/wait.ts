@@ -1,5 +1,5 @@
 /**
- * HANDLE_WAIT in the model (SPEC section 3; docs/syscalls/handle_wait.md):
+ * HANDLE_WAIT in the model (docs/syscalls/handle_wait.md):
  * the events of interest that are ready, reported only when the handle's
  * rights allow acting on them. Poll (timeout 0) answers EAGAIN when none
  * is; otherwise the task waits until one is, or the object is destroyed

@@ -1,5 +1,5 @@
 /**
- * Kill tests (issue 6, "Reliability"; SPEC 3 "When a task dies"): worker
+ * Kill tests (issue 6, "Reliability"; docs/tasks.md, "Death cleanup"): worker
  * tasks push traffic over every object type (ports one-way and call/reply,
  * a channel, a semaphore, a ring, rou2exOS mailboxes, page IPC) while the
  * test terminates random tasks at random instants, mid-operation, and

@@ -110,7 +110,7 @@ test('deliveries: a hog sending pages nobody takes yet stops at its deliveries q
     const hog = await QuotaAgent.spawn(kernel);
     await sink.handlePages();
     const held = sink.hold();
-    // Past the deliveries quota a send is EAGAIN, as past the in-flight page quota (SPEC section 5); the error names it.
+    // Past the deliveries quota a send is EAGAIN, as past the in-flight page quota (docs/objects/pages.md); the error names it.
     const got = await hog.exhaust('deliveries', { pid: sink.pid });
     assert.equal(got.made, 8);
     assert.equal(got.error?.name, 'WouldBlockError');

@@ -1,5 +1,5 @@
 /**
- * Channels through the typed API under real threads: SPEC scenario 2 as
+ * Channels through the typed API under real threads: Strat9's self-test scenario 2 as
  * written (capacity 4, two producers, one consumer that receives until
  * EPIPE), a load of 200,000 messages through 4 producer and 4 consumer
  * tasks, and closing one side while the other side's tasks are blocked:
@@ -28,7 +28,7 @@ function assertExitedCleanly(exits: TaskExit[], what: string): void {
 
 for (const iterate of [false, true]) {
   const how = iterate ? '`for await` until the iteration ends' : 'receive() until BrokenPipeError';
-  test(`SPEC scenario 2: capacity 4, producer 1 sends 1, 2, 3 and closes, producer 2 waits for the blocked consumer, sends 4, 5 and closes; the consumer (${how}) gets exactly 5`, T, async () => {
+  test(`Strat9 scenario 2: capacity 4, producer 1 sends 1, 2, 3 and closes, producer 2 waits for the blocked consumer, sends 4, 5 and closes; the consumer (${how}) gets exactly 5`, T, async () => {
     await withGuardedKernel(async (kernel) => {
       const init = kernel.task;
       const baseline = kernel.usage();

@@ -1,6 +1,5 @@
 /**
- * Robustness (SPEC 3 "When a task dies", last paragraph; DESIGN
- * "Robustness"): tasks are terminated at random instants while they hammer
+ * Robustness (docs/design.md, "A task killed holding the lock"): tasks are terminated at random instants while they hammer
  * sends, calls, receives, replies, port and name churn, so that some die
  * holding the kernel lock or half-way through an operation. Survivors (a
  * sink, a service, a prober) carry on throughout; the lock is recovered; no

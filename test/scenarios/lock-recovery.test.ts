@@ -1,5 +1,5 @@
 /**
- * DESIGN "Robustness": a task that dies holding the kernel lock must not
+ * docs/design.md, "A task killed holding the lock": a task that dies holding the kernel lock must not
  * wedge the kernel; the lock is recovered and the half-done operation
  * undone. The tasks here take the lock deliberately (see
  * fixtures/scenario-lock-holder), which makes the rare instants of the kill

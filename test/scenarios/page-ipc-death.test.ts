@@ -1,6 +1,6 @@
 /**
- * Page IPC under load and across task deaths (SPEC sections 3 "When a task
- * dies" and 5): 10,000 transfers (moves, shares and copies, accepted and
+ * Page IPC under load and across task deaths (docs/tasks.md, "Death
+ * cleanup"; docs/objects/pages.md): 10,000 transfers (moves, shares and copies, accepted and
  * abandoned) between two pairs of tasks, then receivers killed with
  * deliveries pending and taken-but-undecided, bring the pool (frames,
  * delivery records, per-task counters) back to its baseline; a sender's

@@ -1,5 +1,5 @@
 /**
- * SPEC 6.1, port ping-pong: task A creates a port and publishes it, task B
+ * Strat9's self-test scenario 1 (docs/reliability.md), port ping-pong: task A creates a port and publishes it, task B
  * is already blocked in recv on it (the snapshot says so), A sends
  * msg_type 42 "Hi!", B gets it with A's pid as sender.
  */

@@ -1,5 +1,5 @@
 /**
- * rou2exOS tasks dying (SPEC section 3 "When a task dies", section 4):
+ * rou2exOS tasks dying (docs/tasks.md, "Death cleanup"; docs/objects/mailbox.md):
  * terminated while blocked in receive_data, while its mailbox holds
  * messages (with a sender waiting for room in it), and while registered as
  * the network driver and for ports and subscribed to the keyboard pipe

@@ -1,5 +1,5 @@
 /**
- * SPEC 3 "When a task dies", rule 1 and 3: a server dies while 8 caller
+ * docs/objects/call.md, "When the server dies" and "When the port is destroyed": a server dies while 8 caller
  * tasks are blocked in call on its port, three of whose calls it has
  * already received (and not answered), the other five still queued. Every
  * caller gets EPIPE promptly, in every form: Port.call and Port.callAsync

@@ -1,5 +1,5 @@
 /**
- * SPEC 3 "When a task dies", rule 5: after any number of task deaths the
+ * docs/tasks.md, "Death cleanup": after any number of task deaths the
  * kernel has leaked nothing. Tasks are spawned and die in every way (return,
  * uncaught exception, process.exit, terminate while blocked in a call, dying
  * with a received call unanswered), each leaving ports, handles, bindings,

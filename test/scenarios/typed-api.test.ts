@@ -1,6 +1,6 @@
 /**
- * The typed API (SPEC 1: "sync and async forms, deadlines and AbortSignal on
- * everything that can block", Error subclasses with errno and code) through
+ * The typed API (README.md, "The typed API": sync and async forms, deadlines
+ * and AbortSignal on everything that can block, Error subclasses with errno and code) through
  * real worker-thread tasks: send/receive, trySend/tryReceive, wait, call,
  * timeouts that withdraw a queued call, AbortSignal with the reason as cause,
  * several calls in flight from one thread, `for await`, Port.serve, and the
@@ -435,8 +435,8 @@ test('errors carry errno and code: EBADF, EPERM, ENOENT, EEXIST, EINVAL, EPIPE',
   });
 });
 
-// SPEC 3: "the object dies with its last handle (a port also when its owner
-// closes or dies)". A send-only handle the owner got from connect() keeps the
+// docs/objects/port.md, "Lifecycle": a port dies when its owner closes its
+// last handle with read right, or dies. A send-only handle the owner got from connect() keeps the
 // port alive and bound today, although nobody can ever receive from it again:
 // senders fill it and then block for good.
 test('a port dies when its owner closes its receiving handle, even if the owner still holds a send-only handle to it', async () => {
@@ -453,7 +453,7 @@ test('a port dies when its owner closes its receiving handle, even if the owner 
   });
 });
 
-// Not in the SPEC, but what a user expects: after kernel.close() nothing of
+// What a user expects (README.md, "Kernel"): after kernel.close() nothing of
 // the kernel should keep waiting. Today a pending receiveAsync on init is
 // never settled, and its keep-alive timer holds the process open for good.
 test("kernel.close() settles init's pending async operations", async () => {

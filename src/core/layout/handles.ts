@@ -33,7 +33,7 @@ export const HANDLE_INDEX_BITS = 12;
 export const HANDLE_INDEX_STRIDE = 1 << HANDLE_INDEX_BITS;
 export const MAX_HANDLES_LIMIT = HANDLE_INDEX_STRIDE - 1;
 
-/** Rights (SPEC section 1). */
+/** Rights (docs/objects/handle.md). */
 export const RIGHT_READ = 1;
 export const RIGHT_WRITE = 2;
 export const RIGHT_EXECUTE = 4;

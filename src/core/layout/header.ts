@@ -85,11 +85,11 @@ export const H_PAGES_USED = 43;
  */
 export const H_POLLERS = 44;
 export const H_POLL_SEQ = 45;
-/** Word offsets of the network block and of the keyboard pipes (SPEC section 4). */
+/** Word offsets of the network block and of the keyboard pipes (docs/objects/network.md, keyboard-pipe.md). */
 export const H_OFF_NET = 46;
 export const H_OFF_PIPES = 47;
 /**
- * Page IPC (SPEC section 5): virtual pages per task page space, in-flight
+ * Page IPC (docs/objects/pages.md): virtual pages per task page space, in-flight
  * pages a sender may have, delivery records; where the page spaces, the
  * frame reference counts, the deliveries and the handler tables start; the
  * next delivery's sequence number; deliveries in flight.

@@ -1,7 +1,7 @@
 /**
  * Messages: the IpcMessage of the ABI, and the message slots of the region.
  *
- * An IpcMessage is 64 bytes (SPEC section 2); the MSG_* byte offsets below
+ * An IpcMessage is 64 bytes (docs/objects/port.md, "The message"); the MSG_* byte offsets below
  * are its fields, as tasks see them in their own memory.
  *
  * The message slots are one table of H_MESSAGE_SLOTS records of
@@ -19,7 +19,7 @@
  */
 import { LINE_PAIR_WORDS } from './cache-lines.js';
 
-/** Size of an IpcMessage in bytes and in 32-bit words (SPEC section 2). */
+/** Size of an IpcMessage in bytes and in 32-bit words (docs/objects/port.md, "The message"). */
 export const MESSAGE_BYTES = 64;
 export const MESSAGE_WORDS = 16;
 /** Byte offsets of the IpcMessage fields. */
@@ -28,7 +28,7 @@ export const MSG_TYPE = 8;
 export const MSG_FLAGS = 12;
 export const MSG_PAYLOAD = 16;
 export const MSG_PAYLOAD_BYTES = 48;
-/** msg_type of a reply carrying a status (SPEC section 2). */
+/** msg_type of a reply carrying a status (docs/objects/port.md, "The message"). */
 export const MSG_TYPE_REPLY = 0x80;
 export const MSG_TYPE_BOOTSTRAP = 0x10;
 

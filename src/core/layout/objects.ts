@@ -119,8 +119,8 @@ export const OBJ_PORT = 4;
 export const OBJ_CHANNEL = 5;
 export const OBJ_RING = 6;
 export const OBJ_SEMAPHORE = 7;
-/** kipc's own types: a task's mailbox (rou2exOS, SPEC section 4). */
+/** kipc's own types: a task's mailbox (rou2exOS, docs/objects/mailbox.md). */
 export const OBJ_MAILBOX = 8;
 
-/** Channel capacity through CHAN_CREATE is clamped to 1..CHANNEL_MAX_CAPACITY (SPEC). */
+/** Channel capacity through CHAN_CREATE is clamped to 1..CHANNEL_MAX_CAPACITY (docs/syscalls/chan_create.md). */
 export const CHANNEL_MAX_CAPACITY = 1024;

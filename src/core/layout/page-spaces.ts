@@ -1,5 +1,5 @@
 /**
- * Page IPC (SPEC section 5): the task page spaces, and the frame words
+ * Page IPC (docs/objects/pages.md): the task page spaces, and the frame words
  * they map (src/core/page-space.ts). Deliveries, send flags and handler
  * tables are in deliveries.ts.
  *

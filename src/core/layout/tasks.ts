@@ -45,7 +45,7 @@ export const TASK_PARK_RECORDS = 32;
 export const T_LOCK_PARK = T_PARK_RECORDS + TASK_PARK_RECORDS;
 /** 1 while the task counts itself in H_SPINNERS (lowered by the supervisor if it dies spinning). */
 export const T_SPINNING = T_LOCK_PARK + 1;
-/** Object slot + 1 of the task's mailbox (SPEC section 4), 0 until it has one. */
+/** Object slot + 1 of the task's mailbox (docs/objects/network.md, keyboard-pipe.md), 0 until it has one. */
 export const T_MAILBOX = T_SPINNING + 1;
 /** Page IPC: bumped on every delivery to the task (its handlers' loop waits on it), with its parked waiters. */
 export const T_PAGE_SEQ = T_MAILBOX + 1;

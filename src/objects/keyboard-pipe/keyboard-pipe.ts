@@ -1,5 +1,5 @@
 /**
- * The keyboard pipe of the rou2exOS personality (SPEC section 4): up to
+ * The keyboard pipe of the rou2exOS personality (docs/objects/keyboard-pipe.md): up to
  * PIPE_SUBSCRIBERS tasks subscribe to scancodes; the keyboard device writes
  * every scancode byte into each subscriber's ring of PIPE_RING_BYTES; a
  * full ring drops the new byte and counts it; a subscriber reads its ring

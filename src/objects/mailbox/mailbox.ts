@@ -1,5 +1,5 @@
 /**
- * Mailboxes (rou2exOS, SPEC section 4): every task can have one, a bounded
+ * Mailboxes (rou2exOS, docs/objects/mailbox.md): every task can have one, a bounded
  * queue of MAILBOX_CAPACITY byte messages, each in a buffer of its own (the
  * seed queued pointers to one shared buffer, so a second send overwrote the
  * first message's payload). Any task sends to a pid; only the owner

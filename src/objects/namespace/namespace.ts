@@ -7,7 +7,7 @@
  * does not keep its port alive: destroying the port removes its names, and a
  * task's bindings go with it when it dies.
  *
- * A task confined by a namespace policy (namespace-policy.ts) binds and
+ * A task confined by a namespace policy (policy.ts) binds and
  * connects only within its allowed prefixes, and sees only the bindings
  * that lie within its connect prefixes.
  */

@@ -1,5 +1,5 @@
 /**
- * The network side of the rou2exOS personality (SPEC section 4): who gets
+ * The network side of the rou2exOS personality (docs/objects/network.md): who gets
  * the Ethernet frames a network interface delivers, and the driver's
  * transmit queue.
  *

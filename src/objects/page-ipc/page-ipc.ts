@@ -1,5 +1,5 @@
 /**
- * Page IPC (SPEC section 5, the forum design): one IPC whose unit is the
+ * Page IPC (docs/objects/pages.md, the forum design): one IPC whose unit is the
  * 4 KiB page. A task allocates pages in its page space, and sends runs of
  * them to other tasks, which get them through a handler per message type,
  * run like a signal on their event loop.
@@ -199,7 +199,7 @@ function broadcastTargets(ctx: TaskContext, target: number): number[] {
 
 /**
  * PAGE_SEND: sends `npages` pages at `addr` of the caller's space, as
- * message `type`, to the targets `flags` names (SPEC section 5). Returns
+ * message `type`, to the targets `flags` names (docs/syscalls/page_send.md). Returns
  * how many targets the pages went to. `results`, when given, receives a
  * [pid, 0 or errno] pair per target considered (a broadcast reports every
  * live task it considered; one failing target does not undo the others).

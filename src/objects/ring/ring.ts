@@ -5,7 +5,7 @@
  * it is destroyed its handles are stale (EBADF) and its pages go back to the
  * pool, so a mapping kept after closing the last handle must not be used.
  *
- * The kernel also runs a byte stream over a ring's pages (ring-stream.ts),
+ * The kernel also runs a byte stream over a ring's pages (stream.ts),
  * with its indices in the ring's object record: that is what HANDLE_WAIT
  * reports for a ring (READABLE: bytes to read; WRITABLE: room to write).
  */

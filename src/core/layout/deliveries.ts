@@ -1,5 +1,5 @@
 /**
- * Page IPC (SPEC section 5; src/objects/page-ipc/page-ipc.ts): the page
+ * Page IPC (docs/objects/pages.md; src/objects/page-ipc/page-ipc.ts): the page
  * sends, their delivery records, and the handler tables. Page spaces and
  * frame words are in page-spaces.ts.
  *

@@ -1,5 +1,5 @@
 /**
- * Mailboxes (rou2exOS, SPEC section 4; src/objects/mailbox/mailbox.ts): a
+ * Mailboxes (rou2exOS, docs/objects/mailbox.md; src/objects/mailbox/mailbox.ts): a
  * task's queue of MAILBOX_CAPACITY byte messages, and the network
  * interface's transmit queue of NET_TX_CAPACITY frames.
  *

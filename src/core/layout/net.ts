@@ -1,5 +1,5 @@
 /**
- * The network block (SPEC section 4; src/objects/network/network.ts): one
+ * The network block (docs/objects/network.md; src/objects/network/network.ts): one
  * per kernel, NET_WORDS words from H_OFF_NET, starting on a pair of cache
  * lines. Who gets the frames a network interface delivers, and a counter
  * for every delivery, drop and refusal.

@@ -1,5 +1,5 @@
 /**
- * The keyboard pipes (rou2exOS, SPEC section 4;
+ * The keyboard pipes (rou2exOS, docs/objects/keyboard-pipe.md;
  * src/objects/keyboard-pipe/keyboard-pipe.ts): one block per kernel,
  * PIPES_WORDS words from H_OFF_PIPES, starting on a pair of cache lines.
  *

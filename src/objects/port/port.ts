@@ -10,7 +10,7 @@
  * send.ts, receiving in receive.ts. The queue is the two-lock ring
  * of core/queue.ts. Every op either completes, fails with nothing changed, or
  * returns WOULD_BLOCK with the wait recorded in the task context; the
- * blocking loops live in ops/blocking.ts and ops/object-ops.ts.
+ * blocking loop lives in ops/blocking.ts, the blocking ops in ops/object-ops.ts.
  */
 import * as L from '../../core/layout.js';
 import { EINVAL, EPIPE } from '../../core/errno.js';

@@ -23,7 +23,7 @@ const layers = {
   check: ['backend', 'core', 'objects', 'ops', 'syscalls'],
   devices: ['backend', 'core', 'objects', 'ops', 'api'],
   runtime: ['backend', 'core', 'objects', 'ops', 'syscalls', 'api', 'check', 'devices'],
-  cli: ['runtime', 'api', 'devices', 'index.ts'],
+  cli: ['runtime', 'api', 'devices', 'backend', 'index.ts'],
 };
 
 const target = (names) => `^src/(${names.map((n) => n.replace('.', '\\.')).join('|')})(/|$)`;

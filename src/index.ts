@@ -6,6 +6,9 @@ export type { KernelOptions, KernelLimits, SpawnOptions, TaskHandle, TaskExit } 
 export { attach } from './runtime/attach.js';
 export { Task } from './runtime/task.js';
 export type { PortOptions } from './runtime/task.js';
+export { registerBackend } from './backend/registry.js';
+export { threadBackend } from './backend/thread.js';
+export type { Backend, SharedMemory, WaitResult } from './backend/backend.js';
 export type { Quotas, QuotaName, TaskQuotas } from './core/quota.js';
 export type { NamespacePolicy } from './objects/namespace/policy.js';
 export { Handle } from './api/handle.js';

@@ -7,7 +7,7 @@
  * round trip) to the result slot; role 'pong' answers until told to stop.
  */
 import { workerData } from 'node:worker_threads';
-import { spinUntilChanged } from '../../src/backend/futex.js';
+import { spinUntilChanged } from '../../src/backend/words.js';
 
 const PING = 0;
 const PONG = 1;

@@ -168,7 +168,7 @@ export class Pages {
     if (!Number.isInteger(npages) || npages < 1) throw new RangeError(`Pages.view: npages must be a whole number >= 1, got ${npages}`);
     const at = check(checkAccess(this.ctx, addr, npages * L.PAGE_BYTES, L.PAGE_READ | L.PAGE_WRITE), 'Pages.view');
     if (at < 0) throw new RangeError('Pages.view: the pages are not consecutive in kernel memory; read or view them in smaller runs');
-    return new Uint8Array(this.ctx.r.buffer, at, npages * L.PAGE_BYTES);
+    return this.ctx.r.bytes.subarray(at, at + npages * L.PAGE_BYTES);
   }
 
   /**

@@ -64,7 +64,7 @@ export class Ring extends Handle {
       const size = check(mapRing(this.ctx, this.handle, locationScratch, 0), 'Ring.bytes');
       const v = new DataView(locationScratch.bytes.buffer);
       const offset = v.getUint32(0, true) + v.getUint32(4, true) * 2 ** 32;
-      this.view = new Uint8Array(this.ctx.r.buffer, offset, size);
+      this.view = this.ctx.r.bytes.subarray(offset, offset + size);
     }
     return this.view;
   }

@@ -63,8 +63,8 @@ export const headerSection: CheckSection = {
     for (const [what, word, expected] of placed) {
       if (w[word] !== expected) ctx.report(`header word ${word}: the ${what} is recorded as ${w[word]} but the limits give ${expected}`);
     }
-    if (layout.totalWords * 4 !== r.buffer.byteLength) {
-      ctx.report(`header: the limits need a region of ${layout.totalWords * 4} bytes but the buffer has ${r.buffer.byteLength}`);
+    if (layout.totalWords * 4 !== r.bytes.byteLength) {
+      ctx.report(`header: the limits need a region of ${layout.totalWords * 4} bytes but the buffer has ${r.bytes.byteLength}`);
     }
   },
 };

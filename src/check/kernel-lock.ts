@@ -5,7 +5,6 @@
  */
 import * as L from '../core/layout.js';
 import { SUPERVISOR_TAG, type Region } from '../core/region.js';
-import { pause } from '../backend/futex.js';
 import type { CheckContext, CheckSection } from './context.js';
 
 /** How long the checker waits for a live holder of the kernel lock before it reports it instead. */
@@ -29,7 +28,7 @@ export function takeKernelLockToCheck(r: Region): string | undefined {
     const stuck = holderThatNeverReleases(r, holder);
     if (stuck !== undefined) return `kernel lock: held by ${stuck}, which can never release it`;
     if (performance.now() > deadline) return `kernel lock: held by tag ${holder} for more than ${LOCK_WAIT_MS} ms`;
-    pause(1);
+    r.backend.pause(1);
   }
 }
 

@@ -11,6 +11,7 @@
  * with the kernel's error reply (msg_type 0x80, status EPIPE) in the message.
  */
 import { attach, BrokenPipeError, KipcError, Message } from '../index.js';
+import { threadBackend } from '../backend/thread.js';
 import {
   ECHO_TYPE,
   EV_CLIENT_ANSWERED,
@@ -50,7 +51,6 @@ function callEcho(): void {
   const samples = new Float64Array(data.samples!, data.offset * 8, data.calls - data.warmup);
   const request = Message.of(ECHO_TYPE);
   const reply = new Message();
-  const pause = new Int32Array(new SharedArrayBuffer(4));
   let server = 0;
   for (let i = 0; i < data.calls; i++) {
     request.setU32(0, i);
@@ -60,7 +60,7 @@ function callEcho(): void {
     if (reply.getU32(0) !== i + 1) throw new Error(`echo answered ${reply.getU32(0)} to ${i}`);
     if (i >= data.warmup) samples[i - data.warmup] = micros;
     server = reply.sender;
-    if (data.paceEvery > 0 && (i + 1) % data.paceEvery === 0) Atomics.wait(pause, 0, 0, data.paceMs);
+    if (data.paceEvery > 0 && (i + 1) % data.paceEvery === 0) threadBackend.pause(data.paceMs);
   }
   const sorted = Float64Array.from(samples).sort();
   tracer.emit(EV_CLIENT_DONE, data.calls, server, 0, percentile(sorted, 0.5), percentile(sorted, 0.99));

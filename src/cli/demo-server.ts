@@ -10,6 +10,7 @@
  */
 import { attach, Message } from '../index.js';
 import { EV_SERVER_HOLDING, EV_SERVER_READY, EV_SERVER_STOPPED, ROLE_STALL, STOP_TYPE, Tracer } from './trace.js';
+import { threadBackend } from '../backend/thread.js';
 
 export interface ServerData {
   role: number;
@@ -50,6 +51,6 @@ function stall(): never {
     tracer.emit(EV_SERVER_HOLDING, m.sender, m.callToken, held);
   }
   // Stuck, the way a server with a bug is: asleep on a word nobody will change.
-  const never = new Int32Array(new SharedArrayBuffer(4));
-  for (;;) Atomics.wait(never, 0, 0);
+  const never = threadBackend.allocate(4).words;
+  for (;;) threadBackend.wait(never, 0, 0, Infinity);
 }

@@ -33,6 +33,7 @@ import {
 import { LiveOutput, TraceLog, micros, renderSnapshot, table } from './view.js';
 import type { ClientData } from './demo-client.js';
 import type { ServerData } from './demo-server.js';
+import { threadBackend } from '../backend/thread.js';
 
 export interface DemoOptions {
   /** Clients calling the echo server (default 4). */
@@ -105,7 +106,7 @@ class Demo {
     this.peak = { ...this.usageStart };
     this.warmup = Math.min(200, Math.floor(o.calls / 10));
     this.timed = o.calls - this.warmup;
-    this.samples = new SharedArrayBuffer(Math.max(1, o.clients * this.timed) * 8);
+    this.samples = threadBackend.allocate(Math.max(1, o.clients * this.timed) * 8).bytes.buffer as SharedArrayBuffer;
     const limits = this.kernel.snapshot().limits;
     this.say(
       `kernel up: ${(this.kernel.buffer.byteLength / 2 ** 20).toFixed(1)} MiB SharedArrayBuffer, ` +

@@ -4,12 +4,14 @@
 import * as L from './layout.js';
 import { Region } from './region.js';
 import { QUOTA_NAMES, defaultQuotas } from './quota.js';
+import type { Backend } from '../backend/backend.js';
 
 /**
- * Allocates the SharedArrayBuffer for `limits` and lays out every table.
- * Throws a RangeError when a limit is out of its documented range.
+ * Allocates the region for `limits` from `backend` and lays out every
+ * table. Returns the region as this thread sees it. Throws a RangeError
+ * when a limit is out of its documented range (before allocating).
  */
-export function bootRegion(limits: L.Limits): SharedArrayBuffer {
+export function bootRegion(limits: L.Limits, backend: Backend): Region {
   checkLimit('maxTasks', limits.maxTasks, 2, L.MAX_TASKS_LIMIT);
   checkLimit('maxObjects', limits.maxObjects, 1, 1 << 20);
   checkLimit('maxHandles', limits.maxHandles, 1, L.MAX_HANDLES_LIMIT);
@@ -24,8 +26,8 @@ export function bootRegion(limits: L.Limits): SharedArrayBuffer {
   checkLimit('spin', limits.spin, 0, 1_000_000);
   checkLimit('maxSpinners', limits.maxSpinners, 0, 1 << 16);
   const layout = L.computeLayout(limits);
-  const buffer = new SharedArrayBuffer(layout.totalWords * 4);
-  const w = new Int32Array(buffer);
+  const memory = backend.allocate(layout.totalWords * 4);
+  const w = memory.words;
   w[L.H_MAGIC] = L.KERNEL_MAGIC;
   w[L.H_VERSION] = L.KERNEL_VERSION;
   w[L.H_MAX_TASKS] = limits.maxTasks;
@@ -79,9 +81,10 @@ export function bootRegion(limits: L.Limits): SharedArrayBuffer {
   w[init + L.T_STATE] = L.TASK_RUNNING;
   w[init + L.T_GEN] = 0;
   w[init + L.T_PID] = 1;
-  const initQuotas = defaultQuotas(new Region(buffer), true);
+  const region = new Region(memory, backend);
+  const initQuotas = defaultQuotas(region, true);
   QUOTA_NAMES.forEach((name, kind) => (w[init + L.T_QUOTA_LIMITS + kind] = initQuotas[name]));
-  return buffer;
+  return region;
 }
 
 function checkLimit(name: string, value: number, min: number, max: number): void {

@@ -111,7 +111,7 @@ export function releaseEntry(r: Region, taskSlot: number, e: number): void {
   // Whoever is parked on the object through this handle (another async op of
   // the same task, or any task whose handle was revoked) must wake to see
   // EBADF; the others re-check and park again.
-  wakeObjectWaiters(w, o);
+  wakeObjectWaiters(r, o);
   releaseRef(r, objectSlot);
 }
 
@@ -127,7 +127,7 @@ function countEnds(r: Region, slot: number, rights: number, delta: number): void
   let emptied = false;
   if (rights & L.RIGHT_READ) emptied = r.add(o + L.O_READERS, delta) === 0 || emptied;
   if (rights & L.RIGHT_WRITE) emptied = r.add(o + L.O_WRITERS, delta) === 0 || emptied;
-  if (emptied && delta < 0) wakeObjectWaiters(r.w, o);
+  if (emptied && delta < 0) wakeObjectWaiters(r, o);
 }
 
 /**

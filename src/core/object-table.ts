@@ -5,7 +5,6 @@
 import * as L from './layout.js';
 import { ENOMEM } from './errno.js';
 import type { Region } from './region.js';
-import { bumpAndWake } from '../backend/futex.js';
 import { chargeCreator, creditCreator } from './quota.js';
 
 /**
@@ -44,18 +43,18 @@ export function objectKindOf(type: number): ObjectKind | undefined {
  * release announces (destruction, a handle closed, a task reaped); they
  * re-check and see what changed, or park again.
  */
-export function wakeObjectWaiters(w: Int32Array, o: number): void {
-  wakePollers(w);
-  bumpAndWake(w, o + L.O_READ_SEQ);
-  bumpAndWake(w, o + L.O_WRITE_SEQ);
+export function wakeObjectWaiters(r: Region, o: number): void {
+  wakePollers(r);
+  r.bumpAndWake(o + L.O_READ_SEQ);
+  r.bumpAndWake(o + L.O_WRITE_SEQ);
 }
 
 /**
  * Wakes the tasks waiting on many objects (wait-many.ts), if any: called
  * wherever an object's waiters are woken. They look at their objects again.
  */
-export function wakePollers(w: Int32Array): void {
-  if (Atomics.load(w, L.H_POLLERS) > 0) bumpAndWake(w, L.H_POLL_SEQ);
+export function wakePollers(r: Region): void {
+  if (Atomics.load(r.w, L.H_POLLERS) > 0) r.bumpAndWake(L.H_POLL_SEQ);
 }
 
 /**
@@ -65,13 +64,12 @@ export function wakePollers(w: Int32Array): void {
  * waiter at once (a kernel closed).
  */
 export function wakeEveryWaiter(r: Region): void {
-  const w = r.w;
-  Atomics.notify(w, L.H_LOCK);
-  bumpAndWake(w, L.H_POLL_SEQ);
-  for (let o = 0; o < r.maxObjects; o++) wakeObjectWaiters(w, r.object(o));
-  for (let cs = 0; cs < r.maxCalls; cs++) Atomics.notify(w, r.call(cs) + L.C_STATE);
-  for (let p = 0; p < L.PIPE_SUBSCRIBERS; p++) Atomics.notify(w, r.pipe(p) + L.P_SEQ);
-  for (let slot = 0; slot < r.maxTasks; slot++) Atomics.notify(w, r.task(slot) + L.T_PAGE_SEQ);
+  r.wakeAll(L.H_LOCK);
+  r.bumpAndWake(L.H_POLL_SEQ);
+  for (let o = 0; o < r.maxObjects; o++) wakeObjectWaiters(r, r.object(o));
+  for (let cs = 0; cs < r.maxCalls; cs++) r.wakeAll(r.call(cs) + L.C_STATE);
+  for (let p = 0; p < L.PIPE_SUBSCRIBERS; p++) r.wakeAll(r.pipe(p) + L.P_SEQ);
+  for (let slot = 0; slot < r.maxTasks; slot++) r.wakeAll(r.task(slot) + L.T_PAGE_SEQ);
 }
 
 /** Object ids as user code sees them: slot and generation in one number (u64 in HANDLE_INFO). */

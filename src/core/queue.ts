@@ -23,7 +23,7 @@ import { findFreeRun, markRun } from './bitmap.js';
 import { freeObjectPages } from './page-pool.js';
 import { chargeCreator, creditCreator } from './quota.js';
 import { objectKindOf, wakeObjectWaiters, wakePollers } from './object-table.js';
-import { bumpAndWake, pause, sleep, spinUntilChanged } from '../backend/futex.js';
+import { spinUntilChanged } from '../backend/words.js';
 
 /**
  * Takes `capacity + 1` consecutive free message slots for the ring of queue
@@ -85,7 +85,7 @@ export function destroyPagedQueue(r: Region, slot: number): void {
   r.set(o + L.O_RING, -1);
   unlockQueue(r, o, L.O_RECV_LOCK);
   unlockQueue(r, o, L.O_SEND_LOCK);
-  wakeObjectWaiters(r.w, o);
+  wakeObjectWaiters(r, o);
 }
 
 /** The ring index after `index` in queue `o`. */
@@ -223,7 +223,7 @@ export function compactRing(r: Region, o: number, from: number, remove: (at: num
   r.set(o + L.O_TAIL, kept);
   // Receivers' cached tail may lie past the new tail: make them look again.
   r.set(o + L.O_CACHED_TAIL, w[o + L.O_HEAD]!);
-  bumpAndWake(w, o + L.O_WRITE_SEQ);
+  r.bumpAndWake(o + L.O_WRITE_SEQ);
   return removed;
 }
 
@@ -354,7 +354,7 @@ export function lockQueue(r: Region, o: number, which: number, ctx?: TaskContext
       return false;
     }
     // The release wakes us; the timeout is for a holder that dies before it can.
-    sleep(w, word, contended, supervisor ? 1 : QUEUE_LOCK_PARK_MS);
+    r.backend.wait(w, word, contended, supervisor ? 1 : QUEUE_LOCK_PARK_MS);
   }
 }
 
@@ -374,7 +374,7 @@ export function withQueueRetry<A, B, C, D, E>(r: Region, attempt: (a: A, b: B, c
       r.rollback();
       releaseQueueLocksOf(r, r.lockTag);
       r.unlock();
-      pause(1);
+      r.backend.pause(1);
     }
   }
 }
@@ -397,10 +397,10 @@ export function unlockQueue(r: Region, o: number, which: number): void {
   const w = r.w;
   const released = Atomics.exchange(w, o + which, 0);
   if ((released & L.QUEUE_LOCK_FLAGS) === 0) return;
-  if (released & L.QUEUE_LOCK_CONTENDED) Atomics.notify(w, o + which);
+  if (released & L.QUEUE_LOCK_CONTENDED) r.wakeAll(o + which);
   if (released & L.QUEUE_PEERS_WAITING) {
-    bumpAndWake(w, o + (which === L.O_SEND_LOCK ? L.O_READ_SEQ : L.O_WRITE_SEQ));
-    wakePollers(w);
+    r.bumpAndWake(o + (which === L.O_SEND_LOCK ? L.O_READ_SEQ : L.O_WRITE_SEQ));
+    wakePollers(r);
   }
 }
 

@@ -77,7 +77,7 @@ import {
   CALL_WORDS,
   namespaceEntryWords,
 } from './layout.js';
-import { sleep, wakeIfWaiting } from '../backend/futex.js';
+import type { Backend, SharedMemory } from '../backend/backend.js';
 
 /** Lock tag of the supervisor thread: above every task slot + 1, and inside QUEUE_LOCK_TAG_MASK. */
 export const SUPERVISOR_TAG = PID_SLOT_STRIDE;
@@ -86,7 +86,9 @@ export const SUPERVISOR_TAG = PID_SLOT_STRIDE;
 const LOCK_PARK_MS = 50;
 
 export class Region {
-  readonly buffer: SharedArrayBuffer;
+  /** How this thread sleeps and wakes on the region's words (the kernel's backend). */
+  readonly backend: Backend;
+  readonly memory: SharedMemory;
   readonly w: Int32Array;
   readonly bytes: Uint8Array;
   readonly maxTasks: number;
@@ -138,13 +140,15 @@ export class Region {
    */
   closedError: (() => Error) | undefined = undefined;
 
-  constructor(buffer: SharedArrayBuffer) {
-    this.buffer = buffer;
-    this.w = new Int32Array(buffer);
-    this.bytes = new Uint8Array(buffer);
+  /** Throws Error when `memory` does not hold a kernel region of this version. */
+  constructor(memory: SharedMemory, backend: Backend) {
+    this.backend = backend;
+    this.memory = memory;
+    this.w = memory.words;
+    this.bytes = memory.bytes;
     const w = this.w;
-    if (w[H_MAGIC] !== KERNEL_MAGIC || w[H_VERSION] !== KERNEL_VERSION) {
-      throw new Error('kipc: this SharedArrayBuffer is not a kipc kernel region of this version');
+    if (w.length <= H_VERSION || w[H_MAGIC] !== KERNEL_MAGIC || w[H_VERSION] !== KERNEL_VERSION) {
+      throw new Error('kipc: this memory is not a kipc kernel region of this version');
     }
     this.maxTasks = w[H_MAX_TASKS]!;
     this.maxObjects = w[H_MAX_OBJECTS]!;
@@ -231,6 +235,18 @@ export class Region {
     return this.namespacePolicies + slot * this.namespacePolicyWords;
   }
 
+  // --- waking ---------------------------------------------------------------
+  /** Bumps the futex word `word` and wakes every thread parked on it. */
+  bumpAndWake(word: number): void {
+    Atomics.add(this.w, word, 1);
+    this.backend.wake(this.w, word, Infinity);
+  }
+
+  /** Wakes every thread parked on `word`, whose value the caller changed (or that must look again). */
+  wakeAll(word: number): void {
+    this.backend.wake(this.w, word, Infinity);
+  }
+
   // --- the lock ------------------------------------------------------------
   /**
    * Takes the kernel lock: CAS, then a spin of at most `spin` microseconds,
@@ -262,7 +278,7 @@ export class Region {
       Atomics.add(w, H_LOCK_WAITERS, 1);
       if (record >= 0) Atomics.store(w, record, H_LOCK_WAITERS);
       const holder = Atomics.load(w, H_LOCK);
-      if (holder !== 0) sleep(w, H_LOCK, holder, LOCK_PARK_MS);
+      if (holder !== 0) this.backend.wait(w, H_LOCK, holder, LOCK_PARK_MS);
       if (record >= 0) Atomics.store(w, record, 0);
       Atomics.sub(w, H_LOCK_WAITERS, 1);
       if (Atomics.compareExchange(w, H_LOCK, 0, tag) === 0) return;
@@ -274,7 +290,7 @@ export class Region {
     const w = this.w;
     w[H_UNDO_COUNT] = 0;
     Atomics.store(w, H_LOCK, 0);
-    wakeIfWaiting(w, H_LOCK, H_LOCK_WAITERS, 1);
+    this.backend.wakeIfWaiting(w, H_LOCK, H_LOCK_WAITERS, 1);
   }
 
   /** Undoes every logged store of the current critical section (the lock stays held). */

@@ -1,7 +1,7 @@
 /**
  * The blocking loop, once, with its two drivers: `blocking` runs an op
  * synchronously (spin, then sleep the thread), `blockingAsync` runs the same
- * op asynchronously (spin, then `Atomics.waitAsync`: the event loop keeps
+ * op asynchronously (spin, then the backend's `waitAsync`: the event loop keeps
  * running). Each op is a value, a {@link BlockingOp}, defined once for both
  * (src/ops/object-ops.ts, rou2exos-ops.ts, page-ops.ts).
  *

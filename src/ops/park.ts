@@ -1,6 +1,6 @@
 /**
  * Parking a task on a wait record (src/core/wait-record.ts): a bounded
- * spin, then a real futex sleep (sync) or `Atomics.waitAsync` (async). Both
+ * spin, then the backend's sleep: `wait` (sync) or `waitAsync` (async). Both
  * forms share every step but the sleep itself.
  *
  * Before sleeping, the task announces itself so that a waker knows to
@@ -13,7 +13,8 @@
 import * as L from '../core/layout.js';
 import type { TaskContext } from '../core/context.js';
 import type { WaitRecord } from '../core/wait-record.js';
-import { PARK_CHANGED, PARK_TIMED_OUT, raiseFlag, sleep, sleepAsync, spinUntilEitherChanged } from '../backend/futex.js';
+import { WAIT_CHANGED as PARK_CHANGED, WAIT_TIMED_OUT as PARK_TIMED_OUT } from '../backend/backend.js';
+import { raiseFlag, spinUntilEitherChanged } from '../backend/words.js';
 import { queueReady } from '../core/queue.js';
 
 export { PARK_CHANGED, PARK_TIMED_OUT };
@@ -156,7 +157,7 @@ function startPark(ctx: TaskContext, wait: WaitRecord, deadline: number): number
 export function park(ctx: TaskContext, wait: WaitRecord, deadline: number): number {
   const started = startPark(ctx, wait, deadline);
   if (started !== MUST_SLEEP) return started;
-  const result = sleep(ctx.r.w, wait.word, wait.value, remaining(deadline));
+  const result = ctx.r.backend.wait(ctx.r.w, wait.word, wait.value, remaining(deadline));
   lower(ctx, wait, wait.parkRecord);
   return result;
 }
@@ -171,7 +172,7 @@ export async function parkAsync(ctx: TaskContext, wait: WaitRecord, deadline: nu
   const started = startPark(ctx, wait, deadline);
   if (started !== MUST_SLEEP) return started;
   try {
-    return await sleepAsync(ctx.r.w, wait.word, wait.value, remaining(deadline), signal);
+    return await ctx.r.backend.waitAsync(ctx.r.w, wait.word, wait.value, remaining(deadline), signal);
   } finally {
     lower(ctx, wait, wait.parkRecord);
   }

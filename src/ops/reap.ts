@@ -188,13 +188,13 @@ function finish(r: Region, slot: number, exitCode: number, keepTask: boolean): v
   // It may have died between answering a call and waking its caller:
   for (let cs = 0; cs < r.maxCalls; cs++) {
     const c = r.call(cs);
-    if (Atomics.load(w, c + L.C_WAITERS) > 0 && w[c + L.C_STATE] === L.CALL_REPLIED) Atomics.notify(w, c + L.C_STATE);
+    if (w[c + L.C_STATE] === L.CALL_REPLIED) r.backend.wakeIfWaiting(w, c + L.C_STATE, c + L.C_WAITERS, Infinity);
   }
   // or between releasing a queue lock and waking the waiters it flagged:
   // wake everyone parked on an object; they re-check and park again.
   for (let o = 0; o < r.maxObjects; o++) {
     const at = r.object(o);
-    if (w[at + L.O_TYPE] !== L.OBJ_FREE) wakeObjectWaiters(w, at);
+    if (w[at + L.O_TYPE] !== L.OBJ_FREE) wakeObjectWaiters(r, at);
   }
   if (keepTask) return;
   w[L.H_STAT_TASK_EXITS] = w[L.H_STAT_TASK_EXITS]! + 1;

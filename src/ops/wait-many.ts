@@ -20,7 +20,7 @@ import { ALL_EVENTS, readyEvents } from './handle-ops.js';
 import { lookupHandle, objectOfEntry } from '../core/handles.js';
 import type { WaitRecord } from '../core/wait-record.js';
 import type { BlockingOp } from './blocking.js';
-import { raiseFlag } from '../backend/futex.js';
+import { raiseFlag } from '../backend/words.js';
 import { hasQueue } from '../core/queue.js';
 
 /** Most handles one wait may watch. */

@@ -1,17 +1,25 @@
 /**
- * attach(): inside a worker started by `kernel.spawn`, returns this thread's
- * Task. The same Task every time.
+ * attach(): inside a task started by `kernel.spawn`, returns this task's
+ * Task, mapping the kernel with the kernel's backend. The same Task every
+ * time.
  */
-import { isMainThread, workerData } from 'node:worker_threads';
 import { Task } from './task.js';
-import { TASK_BOOT_KEY, type TaskBoot } from './protocol.js';
+import { Region } from '../core/region.js';
+import { backendNamed } from '../backend/registry.js';
+import { bootOfThisTask } from './task-hosts.js';
 
 let current: Task | undefined;
 
+/**
+ * Throws Error outside a task started by kernel.spawn(), or when the
+ * kernel's backend is not registered in this thread.
+ */
 export function attach(): Task {
   if (current) return current;
-  const boot = !isMainThread ? ((workerData as Record<string, unknown> | undefined)?.[TASK_BOOT_KEY] as TaskBoot | undefined) : undefined;
-  if (!boot) throw new Error('kipc: attach() works only inside a task started by kernel.spawn(); the creating thread uses kernel.task');
-  current = new Task(boot.buffer, boot.slot, boot.pid, boot.memoryBytes, (workerData as { data: unknown }).data);
+  const started = bootOfThisTask();
+  if (!started) throw new Error('kipc: attach() works only inside a task started by kernel.spawn(); the creating thread uses kernel.task');
+  const { boot, data } = started;
+  const backend = backendNamed(boot.backend);
+  current = new Task(new Region(backend.open(boot.memory), backend), boot.slot, boot.pid, boot.memoryBytes, data);
   return current;
 }

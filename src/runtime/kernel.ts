@@ -21,8 +21,10 @@ import { EINVAL, ESHUTDOWN } from '../core/errno.js';
 import { type Quotas, quotasFromOptions } from '../core/quota.js';
 import { type NamespacePolicy, parseNamespacePolicy, writePolicyLocked } from '../objects/namespace/policy.js';
 import { Task } from './task.js';
+import { preloading } from './preload.js';
+import { DEFAULT_TASK_HOST } from './task-hosts.js';
 import type { KernelSnapshot, KernelUsage } from './snapshot.js';
-import type { SupervisorNotice, SupervisorRequest } from './protocol.js';
+import type { SupervisorBoot, SupervisorNotice, SupervisorRequest } from './protocol.js';
 import { SUPERVISOR_TAG } from '../core/region.js';
 import { releaseQueueLocksOf } from '../core/queue.js';
 import { check, InvalidArgumentError, KernelClosedError } from '../api/errors.js';
@@ -32,6 +34,9 @@ import { NetworkInterface } from '../devices/network-interface.js';
 import type { FrameLink } from '../devices/frame-link.js';
 import { KeyboardDevice, type KeyboardOptions } from '../devices/keyboard-device.js';
 import { checkKernel } from '../check/index.js';
+import type { Backend } from '../backend/backend.js';
+import { defaultBackend } from '../backend/registry.js';
+import type { Region } from '../core/region.js';
 
 /**
  * Fixed limits of a kernel. Running out of any is an errno (ENOMEM for the
@@ -76,6 +81,14 @@ export interface KernelLimits {
 export interface KernelOptions extends KernelLimits {
   /** Size of the init task's user memory in bytes (default 64 KiB). */
   memoryBytes?: number;
+  /**
+   * Where the kernel's memory comes from and how its tasks sleep and wake
+   * (docs/design.md, "Backend and task host"). Default: the thread backend
+   * (a SharedArrayBuffer and Atomics, for worker-thread tasks). Every
+   * thread that attaches finds it by its name, so another backend must be
+   * registered in each (registerBackend).
+   */
+  backend?: Backend;
 }
 
 export interface SpawnOptions {
@@ -154,34 +167,48 @@ function cloneData(data: unknown): unknown {
 export class Kernel extends EventEmitter {
   /** The init task (pid 1): the thread that created the kernel. */
   readonly task: Task;
-  /** The kernel region, to hand to other runtimes or inspect. */
-  readonly buffer: SharedArrayBuffer;
   private readonly supervisor: Worker;
   private readonly exits = new Map<number, (exit: TaskExit) => void>();
   private liveChildren = 0;
   /** Devices attached through this object: close() detaches them. */
   private readonly devices = new Set<{ detach(): unknown }>();
   private closing: Promise<void> | undefined;
+  /** Set once the supervisor thread has failed: tasks can no longer be started. */
+  private supervisorFailure: string | undefined;
   private closed: (() => void) | undefined;
 
-  private constructor(buffer: SharedArrayBuffer, memoryBytes: number) {
+  private constructor(region: Region, memoryBytes: number) {
     super();
-    this.buffer = buffer;
-    this.task = new Task(buffer, 0, 1, memoryBytes, undefined);
-    this.supervisor = new Worker(new URL('./supervisor.js', import.meta.url), { workerData: { buffer } });
+    this.task = new Task(region, 0, 1, memoryBytes, undefined);
+    const { name, module } = region.backend;
+    const boot: SupervisorBoot = { backend: name, memory: region.backend.share(region.memory), ...(module !== undefined ? { backendModule: module } : {}) };
+    this.supervisor = new Worker(new URL('./supervisor.js', import.meta.url), { workerData: boot, ...preloading(module) });
     this.supervisor.on('message', (notice: SupervisorNotice) => this.onNotice(notice));
     this.supervisor.on('error', (error) => this.onSupervisorFailed(error));
     this.supervisor.unref();
   }
 
-  /** Lays out a new kernel region and makes the calling thread its init task. */
+  /** The kernel region, to hand to other runtimes or inspect: the buffer under the backend's memory. */
+  get buffer(): SharedArrayBuffer {
+    return this.task.ctx.r.bytes.buffer as SharedArrayBuffer;
+  }
+
+  /**
+   * Lays out a new kernel region and makes the calling thread its init task.
+   * Throws RangeError for a limit out of its range, TypeError for a
+   * `backend` that is not one.
+   */
   static create(options: KernelOptions = {}): Kernel {
     const limits: L.Limits = { ...L.DEFAULT_LIMITS, maxSpinners: Math.max(1, availableParallelism() - 1) };
     for (const key of Object.keys(limits) as (keyof L.Limits)[]) {
       const value = options[key];
       if (value !== undefined) limits[key] = value;
     }
-    return new Kernel(bootRegion(limits), options.memoryBytes ?? DEFAULT_MEMORY_BYTES);
+    const backend = options.backend ?? defaultBackend();
+    if (typeof backend !== 'object' || backend === null || typeof backend.name !== 'string' || typeof backend.allocate !== 'function') {
+      throw new TypeError(`Kernel.create: backend must be a Backend, got ${String(backend)}`);
+    }
+    return new Kernel(bootRegion(limits, backend), options.memoryBytes ?? DEFAULT_MEMORY_BYTES);
   }
 
   /**
@@ -192,10 +219,12 @@ export class Kernel extends EventEmitter {
    * thread (a function, a symbol, a class instance with private state...),
    * or `memoryBytes` is not an integer in 0..2^30; TypeError or RangeError
    * an invalid `personality`, `quotas`, `acceptGrants` or `namespace`;
-   * OutOfMemoryError the task table is full; KernelClosedError after close().
+   * OutOfMemoryError the task table is full; KernelClosedError after close();
+   * Error the kernel's supervisor thread has failed (see the 'error' event).
    */
   spawn(module: string | URL, options: SpawnOptions = {}): TaskHandle {
     this.assertOpen('Kernel.spawn');
+    if (this.supervisorFailure !== undefined) throw new Error(`Kernel.spawn: no task can be started, ${this.supervisorFailure}`);
     const url = module instanceof URL ? module.href : /^[a-z]+:/i.test(module) ? module : pathToFileURL(module).href;
     const personality = options.personality ?? 'strat9';
     if (personality !== 'strat9' && personality !== 'rou2exos') throw new RangeError(`Kernel.spawn: unknown personality '${String(personality)}'`);
@@ -217,7 +246,7 @@ export class Kernel extends EventEmitter {
     check(made, 'Kernel.spawn');
     const pid = r.w[r.task(slot) + L.T_PID]!;
     const exited = new Promise<TaskExit>((resolve) => this.exits.set(pid, resolve));
-    this.post({ op: 'spawn', slot, pid, url, data, memoryBytes });
+    this.post({ op: 'spawn', host: DEFAULT_TASK_HOST, slot, pid, url, data, memoryBytes });
     if (this.liveChildren++ === 0) this.supervisor.ref();
     return {
       pid,
@@ -394,6 +423,7 @@ export class Kernel extends EventEmitter {
       r.unlock();
     }
     const message = `kipc: the kernel's supervisor failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+    this.supervisorFailure = message;
     this.reportError(new Error(message));
     for (const pid of [...this.exits.keys()]) this.settleExit(pid, { code: 1, cleanupError: message });
   }

@@ -3,6 +3,8 @@
  */
 export interface SpawnRequest {
   op: 'spawn';
+  /** The task host that starts it (task-hosts.ts): 'worker'. */
+  host: string;
   slot: number;
   pid: number;
   url: string;
@@ -41,11 +43,17 @@ export interface ShutdownDone {
 }
 export type SupervisorNotice = ExitNotice | ReapFailedNotice | ShutdownDone;
 
-/** What a task worker finds in its workerData. */
-export interface TaskBoot {
-  buffer: SharedArrayBuffer;
+/** What the supervisor finds in its workerData: the kernel's memory, and the backend that maps it. */
+export interface SupervisorBoot {
+  backend: string;
+  /** The module that registers the backend, if it is not built in (Backend.module): preloaded in every thread started. */
+  backendModule?: string;
+  memory: unknown;
+}
+
+/** What a task is started with (by its host, see task-host.ts), for attach() to map the kernel. */
+export interface TaskBoot extends SupervisorBoot {
   slot: number;
   pid: number;
   memoryBytes: number;
 }
-export const TASK_BOOT_KEY = '__kipcTask';

@@ -1,7 +1,8 @@
 /**
- * The supervisor thread: starts task workers, and when one stops for any
- * reason (return, uncaught error, terminate) reaps it under the kernel lock,
- * recovering the lock first if the task died holding it. It never blocks on
+ * The supervisor thread: starts tasks through their host (task-host.ts),
+ * and when one stops for any reason (return, uncaught error, terminate)
+ * reaps it under the kernel lock, recovering the lock first if the task
+ * died holding it. It never blocks on
  * a lock for long: its event loop is where deaths are learnt, and a death it
  * has not yet learnt may be what a lock is waiting for.
  *
@@ -9,16 +10,22 @@
  * event loop: a creator blocked in a synchronous call to a task that crashes
  * still gets its EPIPE.
  */
-import { Worker, parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { Region, SUPERVISOR_TAG } from '../core/region.js';
 import * as L from '../core/layout.js';
 import { Reap } from '../ops/reap.js';
 import { QueueLockBusy, hasQueue, recoverQueueLocks, releaseQueueLocksOf } from '../core/queue.js';
-import { TASK_BOOT_KEY, type SupervisorNotice, type SupervisorRequest, type TaskBoot } from './protocol.js';
+import type { SupervisorBoot, SupervisorNotice, SupervisorRequest, TaskBoot } from './protocol.js';
+import type { HostedTask } from './task-host.js';
+import { hostNamed } from './task-hosts.js';
+import { backendNamed } from '../backend/registry.js';
 
-const region = new Region((workerData as { buffer: SharedArrayBuffer }).buffer);
+const { backend: backendName, backendModule, memory } = workerData as SupervisorBoot;
+const backend = backendNamed(backendName);
+const region = new Region(backend.open(memory), backend);
 region.lockTag = SUPERVISOR_TAG;
-const workers = new Map<number, Worker>();
+/** Tasks started and not yet stopped, by pid. */
+const running = new Map<number, HostedTask>();
 let shuttingDown = false;
 
 function notify(notice: SupervisorNotice): void {
@@ -130,7 +137,7 @@ function reapPending(): void {
     dying.shift();
     notify({ op: 'exit', pid: entry.pid, code: entry.code, ...(entry.error !== undefined ? { error: entry.error } : {}) });
   }
-  if (shuttingDown && workers.size === 0) notify({ op: 'shutdown-done' });
+  if (shuttingDown && running.size === 0) notify({ op: 'shutdown-done' });
 }
 
 /**
@@ -144,27 +151,25 @@ function reportFailure(entry: Dying | undefined, error: unknown): void {
 }
 
 function spawn(request: Extract<SupervisorRequest, { op: 'spawn' }>): void {
-  const boot: TaskBoot = { buffer: region.buffer, slot: request.slot, pid: request.pid, memoryBytes: request.memoryBytes };
-  let worker: Worker;
+  const { slot, pid } = request;
+  const boot: TaskBoot = { backend: backendName, memory, slot, pid, memoryBytes: request.memoryBytes, ...(backendModule !== undefined ? { backendModule } : {}) };
+  let task: HostedTask;
   try {
-    worker = new Worker(new URL(request.url), { workerData: { [TASK_BOOT_KEY]: boot, data: request.data } });
+    task = hostNamed(request.host).start(
+      { url: request.url, boot, data: request.data },
+      {
+        running: () => void Atomics.compareExchange(region.w, region.task(slot) + L.T_STATE, L.TASK_STARTING, L.TASK_RUNNING),
+        exited: (code, error) => {
+          running.delete(pid);
+          onExit({ slot, pid, code, ...(error !== undefined ? { error } : {}) });
+        },
+      },
+    );
   } catch (error) {
-    onExit({ slot: request.slot, pid: request.pid, code: 1, error: String(error) });
+    onExit({ slot, pid, code: 1, error: String(error) });
     return;
   }
-  workers.set(request.pid, worker);
-  let failure: string | undefined;
-  worker.on('online', () => {
-    const t = region.task(request.slot);
-    Atomics.compareExchange(region.w, t + L.T_STATE, L.TASK_STARTING, L.TASK_RUNNING);
-  });
-  worker.on('error', (error: Error) => {
-    failure = error?.stack ?? String(error);
-  });
-  worker.on('exit', (code) => {
-    workers.delete(request.pid);
-    onExit({ slot: request.slot, pid: request.pid, code: failure !== undefined && code === 0 ? 1 : code, ...(failure !== undefined ? { error: failure } : {}) });
-  });
+  running.set(pid, task);
 }
 
 parentPort!.on('message', (request: SupervisorRequest) => {
@@ -173,12 +178,12 @@ parentPort!.on('message', (request: SupervisorRequest) => {
       spawn(request);
       break;
     case 'terminate':
-      void workers.get(request.pid)?.terminate();
+      running.get(request.pid)?.terminate();
       break;
     case 'shutdown':
       shuttingDown = true;
-      if (workers.size === 0 && dying.length === 0) notify({ op: 'shutdown-done' });
-      for (const worker of workers.values()) void worker.terminate();
+      if (running.size === 0 && dying.length === 0) notify({ op: 'shutdown-done' });
+      for (const task of running.values()) task.terminate();
       break;
   }
 });

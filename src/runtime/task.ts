@@ -4,7 +4,7 @@
  * typed API (ports, names, replies) over the same kernel ops.
  */
 import '../objects/registry.js';
-import { Region } from '../core/region.js';
+import type { Region } from '../core/region.js';
 import { TaskContext } from '../core/context.js';
 import { type MessageMemory, messageMemory } from '../core/copy.js';
 import { strat9Syscall, strat9SyscallAsync } from '../syscalls/strat9.js';
@@ -68,8 +68,7 @@ export class Task {
   private pagesApi: Pages | undefined;
 
   /** @internal Use `Kernel.create().task` or `attach()`. */
-  constructor(buffer: SharedArrayBuffer, slot: number, pid: number, memoryBytes: number, data: unknown) {
-    const region = new Region(buffer);
+  constructor(region: Region, slot: number, pid: number, memoryBytes: number, data: unknown) {
     region.lockTag = slot + 1;
     this.ctx = new TaskContext(region, slot, pid);
     this.pid = pid;

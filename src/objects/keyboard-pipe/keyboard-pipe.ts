@@ -17,7 +17,6 @@ import type { Region } from '../../core/region.js';
 import type { TaskContext } from '../../core/context.js';
 import { type MessageMemory, inBounds } from '../../core/copy.js';
 import { liveSlotOf } from '../../core/task-table.js';
-import { bumpAndWake } from '../../backend/futex.js';
 
 /** pipe ops (syscall 0x03). */
 export const PIPE_SUBSCRIBE = 1;
@@ -70,7 +69,7 @@ export function pipeUnsubscribe(ctx: TaskContext): number {
   if (p < 0) return r.fail(-ENOENT);
   r.set(p + L.P_PID, 0);
   r.unlock();
-  bumpAndWake(r.w, p + L.P_SEQ);
+  r.bumpAndWake(p + L.P_SEQ);
   return 0;
 }
 
@@ -79,7 +78,7 @@ export function releasePipeSubscription(r: Region, pid: number): void {
   const p = subscriptionOf(r, pid);
   if (p < 0) return;
   r.set(p + L.P_PID, 0);
-  bumpAndWake(r.w, p + L.P_SEQ);
+  r.bumpAndWake(p + L.P_SEQ);
 }
 
 /**
@@ -152,7 +151,7 @@ export function deliverScancodes(ctx: TaskContext, codes: Uint8Array): number {
   r.unlock();
   for (let i = 0; i < L.PIPE_SUBSCRIBERS; i++) {
     const p = r.pipe(i);
-    if (Atomics.load(w, p + L.P_PID) !== 0) bumpAndWake(w, p + L.P_SEQ);
+    if (Atomics.load(w, p + L.P_PID) !== 0) r.bumpAndWake(p + L.P_SEQ);
   }
   return subscribers;
 }

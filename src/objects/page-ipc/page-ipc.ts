@@ -22,7 +22,6 @@ import type { TaskContext } from '../../core/context.js';
 import { type MessageMemory, inBounds } from '../../core/copy.js';
 import { liveSlotOf } from '../../core/task-table.js';
 import { quotaRoom } from '../../core/quota.js';
-import { bumpAndWake } from '../../backend/futex.js';
 import {
   allocFrames,
   contiguousOffset,
@@ -242,7 +241,7 @@ export function pageSend(ctx: TaskContext, pid: number, type: number, addr: numb
   if (move) unmapRange(r, ctx.slot, vpn, npages, true);
   r.unlock();
   results?.push(r.w[r.task(slot) + L.T_PID]!, 0);
-  bumpAndWake(r.w, r.task(slot) + L.T_PAGE_SEQ);
+  r.bumpAndWake(r.task(slot) + L.T_PAGE_SEQ);
   return 1;
 }
 
@@ -271,7 +270,7 @@ function broadcast(ctx: TaskContext, targets: number[], type: number, vpn: numbe
   // A move: the sender's mappings go, their holds now the first delivery's.
   if (delivered > 0 && move) unmapRange(r, ctx.slot, vpn, npages, true);
   r.unlock();
-  for (const slot of woken) bumpAndWake(r.w, r.task(slot) + L.T_PAGE_SEQ);
+  for (const slot of woken) r.bumpAndWake(r.task(slot) + L.T_PAGE_SEQ);
   return delivered;
 }
 

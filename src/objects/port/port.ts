@@ -73,6 +73,6 @@ export function destroyPort(r: Region, slot: number): void {
   if (w[o + L.O_BINDINGS]! > 0) removeBindingsOf(r, slot);
   unlockQueue(r, o, L.O_RECV_LOCK);
   unlockQueue(r, o, L.O_SEND_LOCK);
-  wakeObjectWaiters(w, o);
+  wakeObjectWaiters(r, o);
 }
 

@@ -112,7 +112,7 @@ export function ringShutdown(ctx: TaskContext, h: number): number {
   const o = r.object(objectOfEntry(r, e));
   r.set(o + L.O_FLAGS, r.w[o + L.O_FLAGS]! | L.OBJECT_FLAG_RING_SHUT);
   r.unlock();
-  wakeObjectWaiters(r.w, o);
+  wakeObjectWaiters(r, o);
   return 0;
 }
 

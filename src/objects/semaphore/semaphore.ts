@@ -81,8 +81,8 @@ export function semaphorePost(ctx: TaskContext, h: number): number {
   // sleepers all wake: each post must reach a SEM_WAIT sleeper, and one woken
   // for HANDLE_WAIT takes nothing. The losers sleep again.
   Atomics.add(w, o + L.O_READ_SEQ, 1);
-  if (Atomics.load(w, o + L.O_SEM_WAITERS) > 0) Atomics.notify(w, o + L.O_READ_SEQ);
-  if (count === 0) wakePollers(w);
+  r.backend.wakeIfWaiting(w, o + L.O_READ_SEQ, o + L.O_SEM_WAITERS, Infinity);
+  if (count === 0) wakePollers(r);
   return 0;
 }
 
@@ -107,6 +107,6 @@ export function semaphoreEvents(ctx: TaskContext, slot: number, rights: number, 
 export function destroySemaphore(r: Region, slot: number): void {
   const o = r.object(slot);
   r.set(o + L.O_SEM_COUNT, L.SEMAPHORE_DESTROYED);
-  wakeObjectWaiters(r.w, o);
+  wakeObjectWaiters(r, o);
 }
 

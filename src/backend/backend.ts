@@ -1,0 +1,79 @@
+/**
+ * The memory backend: where a kernel's shared memory comes from, how a
+ * waiter sleeps on one of its words and how it is woken. A kernel chooses
+ * one when it is created ({@link Backend} in `Kernel.create({ backend })`)
+ * and every thread attached to it uses the same one, found by name in
+ * ./registry.ts. Nothing outside this folder allocates shared memory or
+ * calls `Atomics.wait`, `Atomics.notify` or `Atomics.waitAsync`
+ * (scripts/lint-layers.mjs checks it), so a backend for another kind of
+ * task (an OS process mapping the region) is a new file here.
+ *
+ * The protocol every blocking kernel operation follows:
+ * - a waiter reads the futex word (and the words its condition depends on)
+ *   while it checks its condition, spins for a bounded time watching them,
+ *   then announces itself (raises a waiter counter, or a flag in the word
+ *   its waker will next swap), re-checks its condition and sleeps on the
+ *   value it read;
+ * - a waker changes what the condition depends on, then looks at the
+ *   counter or flag and, only when a waiter announced itself, bumps the
+ *   futex word and wakes.
+ * Both sides use sequentially consistent atomics, so either the waker sees
+ * the announcement or the waiter's re-check sees the change: no lost wake-up.
+ */
+
+/** One shared buffer, seen as 32-bit words and as bytes (both from offset 0). */
+export interface SharedMemory {
+  readonly words: Int32Array;
+  readonly bytes: Uint8Array;
+}
+
+/** What a wait ends with: the word changed or the waiter was woken (re-check), or the timeout passed. */
+export const WAIT_CHANGED = 0;
+export const WAIT_TIMED_OUT = 1;
+export type WaitResult = typeof WAIT_CHANGED | typeof WAIT_TIMED_OUT;
+
+export interface Backend {
+  /** The name under which every thread of a kernel finds this backend (./registry.ts). */
+  readonly name: string;
+  /**
+   * For a backend that is not built in: the URL of the ES module that
+   * defines it and registers it (registerBackend) when imported. kipc
+   * imports it first in every thread it starts for the kernel (the
+   * supervisor and each task), so that they find the backend by name.
+   */
+  readonly module?: string;
+  /**
+   * Allocates `byteLength` bytes of zeroed shared memory (a multiple of 4).
+   * Throws RangeError when the platform cannot.
+   */
+  allocate(byteLength: number): SharedMemory;
+  /** A structured-cloneable description of `memory`, from which {@link open} maps it in another thread. */
+  share(memory: SharedMemory): unknown;
+  /** Maps memory described by {@link share}. Throws TypeError for anything else. */
+  open(shared: unknown): SharedMemory;
+  /**
+   * Sleeps while `words[index] === value`, for at most `timeoutMs`
+   * (Infinity: no limit). Returns at once with WAIT_CHANGED when the word
+   * differs already. The waiter has announced itself first.
+   */
+  wait(words: Int32Array, index: number, value: number, timeoutMs: number): WaitResult;
+  /**
+   * {@link wait} without blocking the thread: settles when woken, when the
+   * timeout passes, or (with WAIT_CHANGED, so that the caller re-checks its
+   * condition and then its signal) when `signal` aborts. A pending wait
+   * keeps the thread's event loop alive. A wake-up that reaches a waiter
+   * already abandoned by its abort is passed on to the next waiter.
+   */
+  waitAsync(words: Int32Array, index: number, value: number, timeoutMs: number, signal?: AbortSignal): Promise<WaitResult> | WaitResult;
+  /** Wakes up to `count` threads sleeping on `words[index]`; returns how many it woke. */
+  wake(words: Int32Array, index: number, count: number): number;
+  /**
+   * Wakes up to `count` sleepers of `words[index]` (whose new value the
+   * caller has stored) if the waiter counter `words[waitersIndex]` says any
+   * announced themselves; otherwise does nothing, which is the common case
+   * and costs one load.
+   */
+  wakeIfWaiting(words: Int32Array, index: number, waitersIndex: number, count: number): void;
+  /** Sleeps this thread for `ms` milliseconds (backing off from a busy lock). */
+  pause(ms: number): void;
+}

@@ -1,0 +1,98 @@
+/**
+ * The thread backend: the tasks of a kernel are threads of one process.
+ * The memory is a SharedArrayBuffer (cloned to a worker by reference), and
+ * waits and wakes are `Atomics.wait`, `Atomics.waitAsync` and
+ * `Atomics.notify`, V8's futex, which wakes threads of this process only.
+ */
+import { WAIT_CHANGED, WAIT_TIMED_OUT, type Backend, type SharedMemory, type WaitResult } from './backend.js';
+
+function memoryOver(buffer: SharedArrayBuffer): SharedMemory {
+  return { words: new Int32Array(buffer), bytes: new Uint8Array(buffer) };
+}
+
+/**
+ * Keeps the event loop of this thread alive while async waits are pending:
+ * `Atomics.waitAsync` alone does not, so a task awaiting a message would
+ * otherwise exit under its own feet.
+ */
+let pendingAsync = 0;
+let keepAlive: ReturnType<typeof setInterval> | undefined;
+
+function holdEventLoop(): void {
+  if (pendingAsync++ === 0) keepAlive = setInterval(() => {}, 1 << 30);
+}
+function releaseEventLoop(): void {
+  if (--pendingAsync === 0 && keepAlive !== undefined) {
+    clearInterval(keepAlive);
+    keepAlive = undefined;
+  }
+}
+
+let pauseWord: Int32Array | undefined;
+
+function waitAsync(words: Int32Array, index: number, value: number, timeoutMs: number, abort?: AbortSignal): Promise<WaitResult> | WaitResult {
+  const r = Atomics.waitAsync(words, index, value, timeoutMs === Infinity ? undefined : timeoutMs);
+  if (!r.async) return r.value === 'timed-out' ? WAIT_TIMED_OUT : WAIT_CHANGED;
+  holdEventLoop();
+  let holding = true;
+  const release = (): void => {
+    if (holding) {
+      holding = false;
+      releaseEventLoop();
+    }
+  };
+  const woken = r.value.then((v): WaitResult => {
+    release();
+    return v === 'timed-out' ? WAIT_TIMED_OUT : WAIT_CHANGED;
+  });
+  if (!abort) return woken;
+  return new Promise<WaitResult>((resolve) => {
+    let settled = false;
+    const onAbort = (): void => {
+      if (settled) return;
+      settled = true;
+      // The abandoned waiter stays in the futex queue but no longer holds the
+      // event loop; if a later notify picks it, the wake-up is handed on.
+      release();
+      resolve(WAIT_CHANGED);
+      void woken.then((v) => {
+        if (v === WAIT_CHANGED) Atomics.notify(words, index, 1);
+      });
+    };
+    abort.addEventListener('abort', onAbort, { once: true });
+    void woken.then((v) => {
+      abort.removeEventListener('abort', onAbort);
+      if (settled) return;
+      settled = true;
+      resolve(v);
+    });
+  });
+}
+
+export const threadBackend: Backend = {
+  name: 'thread',
+  allocate(byteLength: number): SharedMemory {
+    return memoryOver(new SharedArrayBuffer(byteLength));
+  },
+  share(memory: SharedMemory): unknown {
+    return memory.words.buffer;
+  },
+  open(shared: unknown): SharedMemory {
+    if (!(shared instanceof SharedArrayBuffer)) throw new TypeError('kipc: the thread backend opens a SharedArrayBuffer');
+    return memoryOver(shared);
+  },
+  wait(words: Int32Array, index: number, value: number, timeoutMs: number): WaitResult {
+    return Atomics.wait(words, index, value, timeoutMs) === 'timed-out' ? WAIT_TIMED_OUT : WAIT_CHANGED;
+  },
+  waitAsync,
+  wake(words: Int32Array, index: number, count: number): number {
+    return Atomics.notify(words, index, count);
+  },
+  wakeIfWaiting(words: Int32Array, index: number, waitersIndex: number, count: number): void {
+    if (Atomics.load(words, waitersIndex) > 0) Atomics.notify(words, index, count);
+  },
+  pause(ms: number): void {
+    pauseWord ??= new Int32Array(new SharedArrayBuffer(4));
+    Atomics.wait(pauseWord, 0, 0, ms);
+  },
+};

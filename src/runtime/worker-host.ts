@@ -1,0 +1,37 @@
+/**
+ * The worker-thread task host: a task is a `worker_threads` Worker of the
+ * kernel's process, whose workerData carries its boot record and data.
+ */
+import { Worker, isMainThread, workerData } from 'node:worker_threads';
+import type { HostedTask, TaskBootData, TaskEvents, TaskHost, TaskStart } from './task-host.js';
+import type { TaskBoot } from './protocol.js';
+import { preloading } from './preload.js';
+
+/** The workerData key under which a task worker finds its boot record. */
+const TASK_BOOT_KEY = '__kipcTask';
+
+export const workerHost: TaskHost = {
+  name: 'worker',
+
+  start(task: TaskStart, events: TaskEvents): HostedTask {
+    const worker = new Worker(new URL(task.url), { workerData: { [TASK_BOOT_KEY]: task.boot, data: task.data }, ...preloading(task.boot.backendModule) });
+    let failure: string | undefined;
+    worker.on('online', () => events.running());
+    worker.on('error', (error: Error) => {
+      failure = error?.stack ?? String(error);
+    });
+    worker.on('exit', (code) => {
+      // An uncaught error ends a worker with code 1 (0 if it was caught by nothing else): report it as a failure.
+      events.exited(failure !== undefined && code === 0 ? 1 : code, failure);
+    });
+    return {
+      terminate: () => void worker.terminate(),
+    };
+  },
+
+  bootHere(): TaskBootData | undefined {
+    if (isMainThread) return undefined;
+    const boot = (workerData as Record<string, unknown> | undefined)?.[TASK_BOOT_KEY] as TaskBoot | undefined;
+    return boot === undefined ? undefined : { boot, data: (workerData as { data: unknown }).data };
+  },
+};

@@ -129,10 +129,10 @@ struct kipc_handle_info {
 };
 _Static_assert(sizeof(struct kipc_handle_info) == 16, "the handle info is 16 bytes");
 
-/* PAGE_SEND flags: bits 0-2, and the target in bits 3-4. */
-#define KIPC_PAGE_SEND_KEEP 1                /* the sender keeps its access (share) */
-#define KIPC_PAGE_SEND_RECEIVER_WRITES 2     /* receivers may write */
-#define KIPC_PAGE_SEND_DUPLICATE 4           /* each receiver gets a copy */
+/* PAGE_SEND flags: KEEP the sender keeps its access (share), RECEIVER_WRITES receivers may write, DUPLICATE each receiver gets a copy; the target in bits 3-4. */
+#define KIPC_PAGE_SEND_KEEP 1
+#define KIPC_PAGE_SEND_RECEIVER_WRITES 2
+#define KIPC_PAGE_SEND_DUPLICATE 4
 #define KIPC_PAGE_SEND_TARGET_SHIFT 3
 #define KIPC_PAGE_SEND_TARGET_PID 0
 #define KIPC_PAGE_SEND_TARGET_SELF 1

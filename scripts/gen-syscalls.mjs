@@ -138,6 +138,15 @@ function define(name, value, comment) {
   return comment === undefined ? line : `${line.padEnd(44)} /* ${comment} */`;
 }
 
+/** `#define KIPC_<to><name>` as `source[<from><name>]`, for each name. */
+function defines(source, from, to, names) {
+  return names.map((name) => {
+    const value = source[`${from}${name}`];
+    if (typeof value !== 'number') throw new Error(`no constant ${from}${name}`);
+    return define(`KIPC_${to}${name}`, value);
+  });
+}
+
 function hex(n) {
   return `0x${n.toString(16)}`;
 }
@@ -183,18 +192,9 @@ function header(m) {
     'Errno values: a failed syscall returns -errno.',
     errnoEntries(m).map((e) => define(`KIPC_${e.name}`, e.value)),
   );
-  section(
-    'Handle rights.',
-    ['READ', 'WRITE', 'EXECUTE', 'GRANT', 'REVOKE'].map((r) => define(`KIPC_RIGHT_${r}`, L[`RIGHT_${r}`])).concat(define('KIPC_RIGHTS_ALL', L.RIGHTS_ALL)),
-  );
-  section('HANDLE_WAIT events.', [define('KIPC_EVENT_READABLE', L.EVENT_READABLE), define('KIPC_EVENT_WRITABLE', L.EVENT_WRITABLE)]);
-  section('Object types (HANDLE_INFO\'s type).', [
-    define('KIPC_OBJ_PORT', L.OBJ_PORT),
-    define('KIPC_OBJ_CHANNEL', L.OBJ_CHANNEL),
-    define('KIPC_OBJ_RING', L.OBJ_RING),
-    define('KIPC_OBJ_SEMAPHORE', L.OBJ_SEMAPHORE),
-    define('KIPC_OBJ_MAILBOX', L.OBJ_MAILBOX),
-  ]);
+  section('Handle rights.', [...defines(L, 'RIGHT_', 'RIGHT_', ['READ', 'WRITE', 'EXECUTE', 'GRANT', 'REVOKE']), define('KIPC_RIGHTS_ALL', L.RIGHTS_ALL)]);
+  section('HANDLE_WAIT events.', defines(L, 'EVENT_', 'EVENT_', ['READABLE', 'WRITABLE']));
+  section("Object types (HANDLE_INFO's type).", defines(L, 'OBJ_', 'OBJ_', ['PORT', 'CHANNEL', 'RING', 'SEMAPHORE', 'MAILBOX']));
   section('The message of IPC_SEND, IPC_RECV, IPC_CALL, IPC_REPLY and the channel syscalls.', [
     define('KIPC_MESSAGE_BYTES', L.MESSAGE_BYTES),
     define('KIPC_MSG_PAYLOAD_BYTES', L.MSG_PAYLOAD_BYTES),
@@ -221,21 +221,11 @@ function header(m) {
     '};',
     `_Static_assert(sizeof(struct kipc_handle_info) == ${m.handleOps.HANDLE_INFO_BYTES}, "the handle info is ${m.handleOps.HANDLE_INFO_BYTES} bytes");`,
   ]);
-  section('PAGE_SEND flags: bits 0-2, and the target in bits 3-4.', [
-    define('KIPC_PAGE_SEND_KEEP', L.SEND_KEEP, 'the sender keeps its access (share)'),
-    define('KIPC_PAGE_SEND_RECEIVER_WRITES', L.SEND_RECEIVER_WRITES, 'receivers may write'),
-    define('KIPC_PAGE_SEND_DUPLICATE', L.SEND_DUPLICATE, 'each receiver gets a copy'),
-    define('KIPC_PAGE_SEND_TARGET_SHIFT', L.SEND_TARGET_SHIFT),
-    define('KIPC_PAGE_SEND_TARGET_PID', L.SEND_TARGET_PID),
-    define('KIPC_PAGE_SEND_TARGET_SELF', L.SEND_TARGET_SELF),
-    define('KIPC_PAGE_SEND_TARGET_ALL', L.SEND_TARGET_ALL),
-    define('KIPC_PAGE_SEND_TARGET_OTHERS', L.SEND_TARGET_OTHERS),
-  ]);
-  section("PIPE's op.", [
-    define('KIPC_PIPE_SUBSCRIBE', m.pipe.PIPE_SUBSCRIBE),
-    define('KIPC_PIPE_UNSUBSCRIBE', m.pipe.PIPE_UNSUBSCRIBE),
-    define('KIPC_PIPE_READ', m.pipe.PIPE_READ),
-  ]);
+  section(
+    'PAGE_SEND flags: KEEP the sender keeps its access (share), RECEIVER_WRITES receivers may write, DUPLICATE each receiver gets a copy; the target in bits 3-4.',
+    defines(L, 'SEND_', 'PAGE_SEND_', ['KEEP', 'RECEIVER_WRITES', 'DUPLICATE', 'TARGET_SHIFT', 'TARGET_PID', 'TARGET_SELF', 'TARGET_ALL', 'TARGET_OTHERS']),
+  );
+  section("PIPE's op.", defines(m.pipe, 'PIPE_', 'PIPE_', ['SUBSCRIBE', 'UNSUBSCRIBE', 'READ']));
   out.push('', '#endif /* KIPC_H */', '');
   return out.join('\n');
 }

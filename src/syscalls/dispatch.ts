@@ -17,10 +17,12 @@ export type SyscallFn = (ctx: TaskContext, mem: MessageMemory, a0: unknown, a1: 
 /** The same with a blocking wait on the event loop. */
 export type SyscallAsyncFn = (ctx: TaskContext, mem: MessageMemory, a0: unknown, a1: unknown, a2: unknown, a3?: unknown, a4?: unknown) => Promise<number>;
 
-/** Sync and async forms, indexed by syscall number; index 0 (no syscall has number 0) is ENOSYS. */
+/** A personality's entry points: syscall `nr` with its arguments, looked up in the arrays laid out once. */
 export interface Dispatch {
-  readonly sync: readonly SyscallFn[];
-  readonly async: readonly SyscallAsyncFn[];
+  /** Dispatches one syscall, blocking the thread where the call blocks. */
+  readonly syscall: (ctx: TaskContext, mem: MessageMemory, nr: number, a0: unknown, a1: unknown, a2: unknown, a3?: unknown, a4?: unknown) => number;
+  /** The same with every blocking syscall in its async form. */
+  readonly syscallAsync: (ctx: TaskContext, mem: MessageMemory, nr: number, a0: unknown, a1: unknown, a2: unknown, a3?: unknown, a4?: unknown) => Promise<number>;
 }
 
 const noSyscall: SyscallFn = () => -ENOSYS;
@@ -37,9 +39,10 @@ export function syscallNames(personality: Personality): SyscallName[] {
 }
 
 /**
- * Lays out the implementations of `personality`'s syscalls by number:
- * `sync` has one for every syscall of the personality and no other; `async`
- * the async forms of those that block (the others resolve their sync result).
+ * Lays out the implementations of `personality`'s syscalls by number, in
+ * arrays whose index 0 (no syscall has number 0) is ENOSYS: `sync` has one
+ * for every syscall of the personality and no other; `async` the async
+ * forms of those that block (the others resolve their sync result).
  */
 export function buildDispatch(
   personality: Personality,
@@ -62,12 +65,15 @@ export function buildDispatch(
     syncTable[nr] = sync[name]!;
     asyncTable[nr] = async[name] ?? resolved(sync[name]!);
   }
-  return { sync: syncTable, async: asyncTable };
+  return {
+    syscall: (ctx, mem, nr, a0, a1, a2, a3, a4) => syncTable[slot(size, nr)]!(ctx, mem, a0, a1, a2, a3, a4),
+    syscallAsync: (ctx, mem, nr, a0, a1, a2, a3, a4) => asyncTable[slot(size, nr)]!(ctx, mem, a0, a1, a2, a3, a4),
+  };
 }
 
-/** Where syscall `nr` sits in a dispatch table: `nr` itself, or 0 (ENOSYS) for any other value than a number of the table. */
-export function slot(table: readonly unknown[], nr: number): number {
-  return nr >>> 0 === nr && nr < table.length ? nr : 0;
+/** Where syscall `nr` sits in a table of `size` entries: `nr` itself, or 0 (ENOSYS) for any other value than a number of the table. */
+function slot(size: number, nr: number): number {
+  return nr >>> 0 === nr && nr < size ? nr : 0;
 }
 
 /** numbers.ts exports `SYS_<name>` for every syscall of the table (a type error otherwise). */

@@ -5,11 +5,9 @@
  * arguments, calls one op, returns its result.
  */
 import { deadlineFromNanoseconds, int } from './args.js';
-import { buildDispatch, slot, syscallNames, type SyscallAsyncFn, type SyscallFn } from './dispatch.js';
+import { buildDispatch, syscallNames, type SyscallAsyncFn, type SyscallFn } from './dispatch.js';
 import { SYSCALLS, type SyscallNameOf } from './table.js';
 import { EINVAL } from '../core/errno.js';
-import type { TaskContext } from '../core/context.js';
-import type { MessageMemory } from '../core/copy.js';
 import {
   pageAbandon,
   pageAccept,
@@ -58,7 +56,9 @@ const ASYNC = {
   },
 } satisfies Partial<Record<SyscallNameOf<'page'>, SyscallAsyncFn>>;
 
-const TABLE = buildDispatch('page', SYNC, ASYNC);
+/** Dispatches one page IPC syscall, blocking the thread where PAGE_TAKE waits; `pageSyscallAsync`: the same with a waiting PAGE_TAKE on the event loop. */
+export const { syscall: pageSyscall, syscallAsync: pageSyscallAsync } = buildDispatch('page', SYNC, ASYNC);
+
 const PAGE_NUMBERS = syscallNames('page').map((name) => SYSCALLS[name].nr);
 const FIRST = Math.min(...PAGE_NUMBERS);
 const LAST = Math.max(...PAGE_NUMBERS);
@@ -66,14 +66,4 @@ const LAST = Math.max(...PAGE_NUMBERS);
 /** Whether `nr` is a page IPC syscall. */
 export function isPageSyscall(nr: number): boolean {
   return nr >= FIRST && nr <= LAST;
-}
-
-/** Dispatches one page IPC syscall, blocking the thread where PAGE_TAKE waits. */
-export function pageSyscall(ctx: TaskContext, mem: MessageMemory, nr: number, a0: unknown, a1: unknown, a2: unknown, a3: unknown, a4: unknown): number {
-  return TABLE.sync[slot(TABLE.sync, nr)]!(ctx, mem, a0, a1, a2, a3, a4);
-}
-
-/** The same table with a waiting PAGE_TAKE on the event loop. */
-export function pageSyscallAsync(ctx: TaskContext, mem: MessageMemory, nr: number, a0: unknown, a1: unknown, a2: unknown, a3: unknown, a4: unknown): Promise<number> {
-  return TABLE.async[slot(TABLE.async, nr)]!(ctx, mem, a0, a1, a2, a3, a4);
 }

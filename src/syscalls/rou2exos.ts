@@ -6,11 +6,9 @@
  * anything else that is not an integer is refused.
  */
 import { int } from './args.js';
-import { buildDispatch, slot, type SyscallAsyncFn, type SyscallFn } from './dispatch.js';
+import { buildDispatch, type SyscallAsyncFn, type SyscallFn } from './dispatch.js';
 import type { SyscallNameOf } from './table.js';
 import { EINVAL } from '../core/errno.js';
-import type { TaskContext } from '../core/context.js';
-import type { MessageMemory } from '../core/copy.js';
 import { MAILBOX_MESSAGE_BYTES } from '../core/layout.js';
 import { mailboxReceive, mailboxSend } from '../objects/mailbox/mailbox.js';
 import { netRegister } from '../objects/network/network.js';
@@ -59,14 +57,5 @@ const ASYNC = {
   },
 } satisfies Partial<Record<SyscallNameOf<'rou2exos'>, SyscallAsyncFn>>;
 
-const TABLE = buildDispatch('rou2exos', SYNC, ASYNC);
-
-/** Dispatches one rou2exOS syscall, blocking the thread where the call blocks. */
-export function rou2exosSyscall(ctx: TaskContext, mem: MessageMemory, nr: number, a0: unknown, a1: unknown, a2: unknown): number {
-  return TABLE.sync[slot(TABLE.sync, nr)]!(ctx, mem, a0, a1, a2);
-}
-
-/** The same table with the blocking receive in its async form. */
-export function rou2exosSyscallAsync(ctx: TaskContext, mem: MessageMemory, nr: number, a0: unknown, a1: unknown, a2: unknown): Promise<number> {
-  return TABLE.async[slot(TABLE.async, nr)]!(ctx, mem, a0, a1, a2);
-}
+/** Dispatches one rou2exOS syscall, blocking the thread where the call blocks; `rou2exosSyscallAsync`: the same with the blocking receive in its async form. */
+export const { syscall: rou2exosSyscall, syscallAsync: rou2exosSyscallAsync } = buildDispatch('rou2exos', SYNC, ASYNC);

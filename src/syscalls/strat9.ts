@@ -4,11 +4,9 @@
  * arguments, calls one op, returns its result.
  */
 import { int, deadlineFromNanoseconds } from './args.js';
-import { buildDispatch, slot, type SyscallAsyncFn, type SyscallFn } from './dispatch.js';
+import { buildDispatch, type SyscallAsyncFn, type SyscallFn } from './dispatch.js';
 import type { SyscallNameOf } from './table.js';
 import { EINVAL } from '../core/errno.js';
-import type { TaskContext } from '../core/context.js';
-import type { MessageMemory } from '../core/copy.js';
 import * as handles from '../ops/handle-ops.js';
 import * as ops from '../ops/object-ops.js';
 import { NO_MEMORY, blocking, blockingAsync } from '../ops/blocking.js';
@@ -84,14 +82,5 @@ const ASYNC = {
   SEM_WAIT: (ctx, _mem, a0) => blockingAsync(ops.SEMAPHORE_WAIT, ctx, int(a0), NO_MEMORY, 0, 0, Infinity, undefined),
 } satisfies Partial<Record<SyscallNameOf<'strat9'>, SyscallAsyncFn>>;
 
-const TABLE = buildDispatch('strat9', SYNC, ASYNC);
-
-/** Dispatches one Strat9 syscall, blocking the thread where the call blocks. */
-export function strat9Syscall(ctx: TaskContext, mem: MessageMemory, nr: number, a0: unknown, a1: unknown, a2: unknown): number {
-  return TABLE.sync[slot(TABLE.sync, nr)]!(ctx, mem, a0, a1, a2);
-}
-
-/** The same table with every blocking syscall in its async form. */
-export function strat9SyscallAsync(ctx: TaskContext, mem: MessageMemory, nr: number, a0: unknown, a1: unknown, a2: unknown): Promise<number> {
-  return TABLE.async[slot(TABLE.async, nr)]!(ctx, mem, a0, a1, a2);
-}
+/** Dispatches one Strat9 syscall, blocking the thread where the call blocks; `strat9SyscallAsync`: the same with every blocking syscall in its async form. */
+export const { syscall: strat9Syscall, syscallAsync: strat9SyscallAsync } = buildDispatch('strat9', SYNC, ASYNC);

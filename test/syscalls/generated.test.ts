@@ -85,14 +85,9 @@ test('a C program compiled against include/kipc.h sees the values of the JS side
   const expected = new Map<string, number>([
     ...NAMES.map((n) => [`KIPC_SYS_${n}`, SYSCALLS[n].nr] as const),
     ...Object.entries(E.ERRNO_NAMES).map(([value, name]) => [`KIPC_${name}`, Number(value)] as const),
-    ['KIPC_RIGHT_READ', L.RIGHT_READ],
-    ['KIPC_RIGHT_WRITE', L.RIGHT_WRITE],
-    ['KIPC_RIGHT_GRANT', L.RIGHT_GRANT],
-    ['KIPC_RIGHTS_ALL', L.RIGHTS_ALL],
-    ['KIPC_EVENT_READABLE', L.EVENT_READABLE],
-    ['KIPC_EVENT_WRITABLE', L.EVENT_WRITABLE],
-    ['KIPC_MSG_TYPE_REPLY', L.MSG_TYPE_REPLY],
-    ['KIPC_MESSAGE_BYTES', L.MESSAGE_BYTES],
+    ...(['RIGHT_READ', 'RIGHT_WRITE', 'RIGHT_GRANT', 'RIGHTS_ALL', 'EVENT_READABLE', 'EVENT_WRITABLE', 'MSG_TYPE_REPLY', 'MESSAGE_BYTES'] as const).map(
+      (name) => [`KIPC_${name}`, L[name]] as const,
+    ),
     ['sizeof(struct kipc_message)', L.MESSAGE_BYTES],
     ['offsetof(struct kipc_message, msg_type)', L.MSG_TYPE],
     ['offsetof(struct kipc_message, flags)', L.MSG_FLAGS],

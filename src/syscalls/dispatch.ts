@@ -71,9 +71,13 @@ export function buildDispatch(
   };
 }
 
-/** Where syscall `nr` sits in a table of `size` entries: `nr` itself, or 0 (ENOSYS) for any other value than a number of the table. */
+/**
+ * Where syscall `nr` sits in a table of `size` entries: `nr` itself, or 0
+ * (ENOSYS) for any other value than a number of the table. Callers may pass
+ * anything: a bigint, a string or an object is ENOSYS, never converted.
+ */
 function slot(size: number, nr: number): number {
-  return nr >>> 0 === nr && nr < size ? nr : 0;
+  return typeof nr === 'number' && nr >>> 0 === nr && nr < size ? nr : 0;
 }
 
 /** numbers.ts exports `SYS_<name>` for every syscall of the table (a type error otherwise). */

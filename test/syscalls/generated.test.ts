@@ -54,7 +54,10 @@ test('called with no arguments, every Strat9 and page IPC syscall returns one of
       assert.equal(task.syscall(nr), -E.ENOSYS, `syscall ${nr}`);
       assert.equal(await task.syscallAsync(nr), -E.ENOSYS, `syscallAsync ${nr}`);
     }
-    assert.equal(task.syscall('1' as unknown as number, 0), -E.ENOSYS);
+    for (const nr of ['1', 1n, 300n, { valueOf: () => 1 }, [2]] as unknown as number[]) {
+      assert.equal(task.syscall(nr, 0), -E.ENOSYS, `syscall ${String(nr)}`);
+      assert.equal(await task.syscallAsync(nr, 0), -E.ENOSYS, `syscallAsync ${String(nr)}`);
+    }
   });
 });
 

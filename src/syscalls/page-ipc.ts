@@ -1,13 +1,13 @@
 /**
- * The page IPC syscall table (docs/objects/pages.md), numbers 300-309, spoken by
- * tasks of every personality: syscall number → kernel op. No logic lives
- * here: each entry decodes its arguments, calls one op, returns its result.
+ * The page IPC syscalls (docs/objects/pages.md), numbers 300-309, spoken by
+ * tasks of every personality: name → kernel op, laid out by number from
+ * the syscall table (table.ts). No logic lives here: each entry decodes its
+ * arguments, calls one op, returns its result.
  */
-import * as N from './numbers.js';
 import { deadlineFromNanoseconds, int } from './args.js';
-import { EINVAL, ENOSYS } from '../core/errno.js';
-import type { TaskContext } from '../core/context.js';
-import type { MessageMemory } from '../core/copy.js';
+import { buildDispatch, syscallNames, type SyscallAsyncFn, type SyscallFn } from './dispatch.js';
+import { SYSCALLS, type SyscallNameOf } from './table.js';
+import { EINVAL } from '../core/errno.js';
 import {
   pageAbandon,
   pageAccept,
@@ -23,11 +23,6 @@ import {
 import { PAGE_TAKE_INTO } from '../ops/page-ops.js';
 import { blocking, blockingAsync } from '../ops/blocking.js';
 
-/** Whether `nr` is a page IPC syscall. */
-export function isPageSyscall(nr: number): boolean {
-  return nr >= N.SYS_PAGE_ALLOC && nr <= N.SYS_PAGE_WRITE;
-}
-
 /** PAGE_TAKE's timeout: omitted or 0 polls, -1 waits for ever, n > 0 waits n nanoseconds; NaN when invalid. */
 function takeDeadline(x: unknown): number {
   if (x === undefined) return 0;
@@ -35,42 +30,40 @@ function takeDeadline(x: unknown): number {
   return ns === 0 ? 0 : deadlineFromNanoseconds(ns);
 }
 
-/** Dispatches one page IPC syscall, blocking the thread where PAGE_TAKE waits. */
-export function pageSyscall(ctx: TaskContext, mem: MessageMemory, nr: number, a0: unknown, a1: unknown, a2: unknown, a3: unknown, a4: unknown): number {
-  switch (nr) {
-    case N.SYS_PAGE_ALLOC:
-      return pageAlloc(ctx, int(a0));
-    case N.SYS_PAGE_FREE:
-      return pageFree(ctx, int(a0), int(a1));
-    case N.SYS_PAGE_SEND:
-      return pageSend(ctx, int(a0), int(a1), int(a2), int(a3), int(a4));
-    case N.SYS_PAGE_REGISTER_HANDLER:
-      return registerHandler(ctx, int(a0));
-    case N.SYS_PAGE_UNREGISTER_HANDLER:
-      return unregisterHandler(ctx, int(a0));
-    case N.SYS_PAGE_TAKE: {
-      const deadline = takeDeadline(a1);
-      if (Number.isNaN(deadline)) return -EINVAL;
-      return deadline === 0 ? pageTakeInto(ctx, mem, int(a0), false) : blocking(PAGE_TAKE_INTO, ctx, 0, mem, int(a0), 0, deadline);
-    }
-    case N.SYS_PAGE_ACCEPT:
-      return pageAccept(ctx, int(a0));
-    case N.SYS_PAGE_ABANDON:
-      return pageAbandon(ctx, int(a0));
-    case N.SYS_PAGE_READ:
-      return pageRead(ctx, int(a0), mem, int(a1), int(a2));
-    case N.SYS_PAGE_WRITE:
-      return pageWrite(ctx, int(a0), mem, int(a1), int(a2));
-    default:
-      return -ENOSYS;
-  }
-}
+const SYNC = {
+  PAGE_ALLOC: (ctx, _mem, a0) => pageAlloc(ctx, int(a0)),
+  PAGE_FREE: (ctx, _mem, a0, a1) => pageFree(ctx, int(a0), int(a1)),
+  PAGE_SEND: (ctx, _mem, a0, a1, a2, a3, a4) => pageSend(ctx, int(a0), int(a1), int(a2), int(a3), int(a4)),
+  PAGE_REGISTER_HANDLER: (ctx, _mem, a0) => registerHandler(ctx, int(a0)),
+  PAGE_UNREGISTER_HANDLER: (ctx, _mem, a0) => unregisterHandler(ctx, int(a0)),
+  PAGE_TAKE: (ctx, mem, a0, a1) => {
+    const deadline = takeDeadline(a1);
+    if (Number.isNaN(deadline)) return -EINVAL;
+    return deadline === 0 ? pageTakeInto(ctx, mem, int(a0), false) : blocking(PAGE_TAKE_INTO, ctx, 0, mem, int(a0), 0, deadline);
+  },
+  PAGE_ACCEPT: (ctx, _mem, a0) => pageAccept(ctx, int(a0)),
+  PAGE_ABANDON: (ctx, _mem, a0) => pageAbandon(ctx, int(a0)),
+  PAGE_READ: (ctx, mem, a0, a1, a2) => pageRead(ctx, int(a0), mem, int(a1), int(a2)),
+  PAGE_WRITE: (ctx, mem, a0, a1, a2) => pageWrite(ctx, int(a0), mem, int(a1), int(a2)),
+} satisfies Record<SyscallNameOf<'page'>, SyscallFn>;
 
-/** The same table with a waiting PAGE_TAKE on the event loop. */
-export function pageSyscallAsync(ctx: TaskContext, mem: MessageMemory, nr: number, a0: unknown, a1: unknown, a2: unknown, a3: unknown, a4: unknown): Promise<number> {
-  if (nr === N.SYS_PAGE_TAKE) {
+/** A waiting PAGE_TAKE on the event loop. */
+const ASYNC = {
+  PAGE_TAKE: (ctx, mem, a0, a1) => {
     const deadline = takeDeadline(a1);
     if (deadline !== 0 && !Number.isNaN(deadline)) return blockingAsync(PAGE_TAKE_INTO, ctx, 0, mem, int(a0), 0, deadline, undefined);
-  }
-  return Promise.resolve(pageSyscall(ctx, mem, nr, a0, a1, a2, a3, a4));
+    return Promise.resolve(SYNC.PAGE_TAKE(ctx, mem, a0, a1));
+  },
+} satisfies Partial<Record<SyscallNameOf<'page'>, SyscallAsyncFn>>;
+
+/** Dispatches one page IPC syscall, blocking the thread where PAGE_TAKE waits; `pageSyscallAsync`: the same with a waiting PAGE_TAKE on the event loop. */
+export const { syscall: pageSyscall, syscallAsync: pageSyscallAsync } = buildDispatch('page', SYNC, ASYNC);
+
+const PAGE_NUMBERS = syscallNames('page').map((name) => SYSCALLS[name].nr);
+const FIRST = Math.min(...PAGE_NUMBERS);
+const LAST = Math.max(...PAGE_NUMBERS);
+
+/** Whether `nr` is a page IPC syscall. */
+export function isPageSyscall(nr: number): boolean {
+  return nr >= FIRST && nr <= LAST;
 }

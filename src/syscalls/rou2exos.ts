@@ -1,14 +1,14 @@
 /**
- * The rou2exOS syscall table (docs/README.md, "Syscalls"): syscall number → kernel op.
- * No logic lives here: each entry decodes its arguments, calls one op,
- * returns its result. Optional length arguments take their default when
- * omitted (undefined); anything else that is not an integer is refused.
+ * The rou2exOS syscalls (docs/README.md, "Syscalls"): name → kernel op, laid
+ * out by number from the syscall table (table.ts). No logic lives here:
+ * each entry decodes its arguments, calls one op, returns its result.
+ * Optional length arguments take their default when omitted (undefined);
+ * anything else that is not an integer is refused.
  */
-import * as N from './numbers.js';
 import { int } from './args.js';
-import { EINVAL, ENOSYS } from '../core/errno.js';
-import type { TaskContext } from '../core/context.js';
-import type { MessageMemory } from '../core/copy.js';
+import { buildDispatch, type SyscallAsyncFn, type SyscallFn } from './dispatch.js';
+import type { SyscallNameOf } from './table.js';
+import { EINVAL } from '../core/errno.js';
 import { MAILBOX_MESSAGE_BYTES } from '../core/layout.js';
 import { mailboxReceive, mailboxSend } from '../objects/mailbox/mailbox.js';
 import { netRegister } from '../objects/network/network.js';
@@ -26,39 +26,36 @@ function receiveMode(x: unknown): number {
   return x === undefined ? 1 : int(x);
 }
 
-/** Dispatches one rou2exOS syscall, blocking the thread where the call blocks. */
-export function rou2exosSyscall(ctx: TaskContext, mem: MessageMemory, nr: number, a0: unknown, a1: unknown, a2: unknown): number {
-  switch (nr) {
-    case N.SYS_RECEIVE_DATA: {
-      const mode = receiveMode(a0);
-      if (Number.isNaN(mode)) return -EINVAL;
-      return mode === 0 ? mailboxReceive(ctx, mem, int(a1), false) : blocking(MAILBOX_RECEIVE, ctx, 0, mem, int(a1), 0, Infinity);
+const SYNC = {
+  PIPE: (ctx, mem, a0, a1, a2) => {
+    switch (int(a0)) {
+      case PIPE_SUBSCRIBE:
+        return pipeSubscribe(ctx);
+      case PIPE_UNSUBSCRIBE:
+        return pipeUnsubscribe(ctx);
+      case PIPE_READ:
+        return pipeRead(ctx, mem, int(a1), lengthOr(a2, PIPE_DEFAULT_READ_BYTES));
+      default:
+        return -EINVAL;
     }
-    case N.SYS_SEND_DATA:
-      return mailboxSend(ctx, int(a0), mem, int(a1), lengthOr(a2, MAILBOX_MESSAGE_BYTES), false);
-    case N.SYS_NET_REGISTER:
-      return netRegister(ctx, int(a0));
-    case N.SYS_PIPE:
-      switch (int(a0)) {
-        case PIPE_SUBSCRIBE:
-          return pipeSubscribe(ctx);
-        case PIPE_UNSUBSCRIBE:
-          return pipeUnsubscribe(ctx);
-        case PIPE_READ:
-          return pipeRead(ctx, mem, int(a1), lengthOr(a2, PIPE_DEFAULT_READ_BYTES));
-        default:
-          return -EINVAL;
-      }
-    default:
-      return -ENOSYS;
-  }
-}
+  },
+  RECEIVE_DATA: (ctx, mem, a0, a1) => {
+    const mode = receiveMode(a0);
+    if (Number.isNaN(mode)) return -EINVAL;
+    return mode === 0 ? mailboxReceive(ctx, mem, int(a1), false) : blocking(MAILBOX_RECEIVE, ctx, 0, mem, int(a1), 0, Infinity);
+  },
+  SEND_DATA: (ctx, mem, a0, a1, a2) => mailboxSend(ctx, int(a0), mem, int(a1), lengthOr(a2, MAILBOX_MESSAGE_BYTES), false),
+  NET_REGISTER: (ctx, _mem, a0) => netRegister(ctx, int(a0)),
+} satisfies Record<SyscallNameOf<'rou2exos'>, SyscallFn>;
 
-/** The same table with the blocking receive in its async form. */
-export function rou2exosSyscallAsync(ctx: TaskContext, mem: MessageMemory, nr: number, a0: unknown, a1: unknown, a2: unknown): Promise<number> {
-  if (nr === N.SYS_RECEIVE_DATA) {
+/** The blocking receive in its async form. */
+const ASYNC = {
+  RECEIVE_DATA: (ctx, mem, a0, a1) => {
     const mode = receiveMode(a0);
     if (mode !== 0 && !Number.isNaN(mode)) return blockingAsync(MAILBOX_RECEIVE, ctx, 0, mem, int(a1), 0, Infinity, undefined);
-  }
-  return Promise.resolve(rou2exosSyscall(ctx, mem, nr, a0, a1, a2));
-}
+    return Promise.resolve(SYNC.RECEIVE_DATA(ctx, mem, a0, a1));
+  },
+} satisfies Partial<Record<SyscallNameOf<'rou2exos'>, SyscallAsyncFn>>;
+
+/** Dispatches one rou2exOS syscall, blocking the thread where the call blocks; `rou2exosSyscallAsync`: the same with the blocking receive in its async form. */
+export const { syscall: rou2exosSyscall, syscallAsync: rou2exosSyscallAsync } = buildDispatch('rou2exos', SYNC, ASYNC);

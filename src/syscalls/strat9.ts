@@ -1,12 +1,12 @@
 /**
- * The Strat9 syscall table: syscall number → kernel op. No logic lives here:
- * each entry decodes its arguments, calls one op, returns its result.
+ * The Strat9 syscalls: name → kernel op, laid out by number from the
+ * syscall table (table.ts). No logic lives here: each entry decodes its
+ * arguments, calls one op, returns its result.
  */
-import * as N from './numbers.js';
 import { int, deadlineFromNanoseconds } from './args.js';
-import { EINVAL, ENOSYS } from '../core/errno.js';
-import type { TaskContext } from '../core/context.js';
-import type { MessageMemory } from '../core/copy.js';
+import { buildDispatch, type SyscallAsyncFn, type SyscallFn } from './dispatch.js';
+import type { SyscallNameOf } from './table.js';
+import { EINVAL } from '../core/errno.js';
 import * as handles from '../ops/handle-ops.js';
 import * as ops from '../ops/object-ops.js';
 import { NO_MEMORY, blocking, blockingAsync } from '../ops/blocking.js';
@@ -24,95 +24,63 @@ function channelCapacity(x: number): number {
   return Number.isNaN(x) ? x : Math.min(CHANNEL_MAX_CAPACITY, Math.max(1, x));
 }
 
-/** Dispatches one Strat9 syscall, blocking the thread where the call blocks. */
-export function strat9Syscall(ctx: TaskContext, mem: MessageMemory, nr: number, a0: unknown, a1: unknown, a2: unknown): number {
-  switch (nr) {
-    case N.SYS_HANDLE_DUPLICATE:
-      return handles.duplicate(ctx, int(a0));
-    case N.SYS_HANDLE_CLOSE:
-      return handles.close(ctx, int(a0));
-    case N.SYS_HANDLE_WAIT: {
-      const ns = int(a1);
-      const interest = a2 === undefined ? 0 : int(a2);
-      if (ns === 0) return handles.readyEvents(ctx, int(a0), true, interest);
-      const deadline = deadlineFromNanoseconds(ns);
-      return Number.isNaN(deadline) ? -EINVAL : blocking(ops.WAIT_HANDLE, ctx, int(a0), NO_MEMORY, 0, interest, deadline);
-    }
-    case N.SYS_HANDLE_GRANT:
-      return handles.grant(ctx, int(a0), int(a1));
-    case N.SYS_HANDLE_REVOKE:
-      return handles.revoke(ctx, int(a0));
-    case N.SYS_HANDLE_INFO:
-      return handles.info(ctx, int(a0), mem, int(a1));
-    case N.SYS_IPC_CREATE_PORT:
-      return int(a0) === 0 ? createPort(ctx, DEFAULT_PORT_CAPACITY) : -EINVAL;
-    case N.SYS_IPC_SEND:
-      return blocking(ops.SEND, ctx, int(a0), mem, int(a1), 0, Infinity);
-    case N.SYS_IPC_RECV:
-      return blocking(ops.RECEIVE, ctx, int(a0), mem, int(a1), 0, Infinity);
-    case N.SYS_IPC_CALL:
-      return blocking(ops.CALL, ctx, int(a0), mem, int(a1), 0, Infinity);
-    case N.SYS_IPC_REPLY:
-      return reply(ctx, mem, int(a0));
-    case N.SYS_IPC_BIND_PORT:
-      return bind(ctx, int(a0), mem, int(a1), int(a2));
-    case N.SYS_IPC_UNBIND_PORT:
-      return unbind(ctx, mem, int(a0), int(a1));
-    case N.SYS_IPC_TRY_RECV:
-      return receiveMessage(ctx, int(a0), mem, int(a1), false);
-    case N.SYS_IPC_CONNECT:
-      return connect(ctx, mem, int(a0), int(a1));
-    case N.SYS_IPC_RING_CREATE:
-      return createRing(ctx, int(a0));
-    case N.SYS_IPC_RING_MAP:
-      return mapRing(ctx, int(a0), mem, int(a1));
-    case N.SYS_CHAN_CREATE:
-      return createChannel(ctx, channelCapacity(int(a0)), 0);
-    case N.SYS_CHAN_SEND:
-      return blocking(ops.CHANNEL_SEND, ctx, int(a0), mem, int(a1), MESSAGE_BYTES, Infinity);
-    case N.SYS_CHAN_RECV:
-      return blocking(ops.CHANNEL_RECEIVE, ctx, int(a0), mem, int(a1), 0, Infinity);
-    case N.SYS_CHAN_TRY_RECV:
-      return channelReceive(ctx, int(a0), mem, int(a1), false);
-    case N.SYS_CHAN_CLOSE:
-      return handles.closeTyped(ctx, int(a0), OBJ_CHANNEL);
-    case N.SYS_SEM_CREATE:
-      return createSemaphore(ctx, int(a0));
-    case N.SYS_SEM_WAIT:
-      return blocking(ops.SEMAPHORE_WAIT, ctx, int(a0), NO_MEMORY, 0, 0, Infinity);
-    case N.SYS_SEM_TRYWAIT:
-      return semaphoreTake(ctx, int(a0), false);
-    case N.SYS_SEM_POST:
-      return semaphorePost(ctx, int(a0));
-    case N.SYS_SEM_CLOSE:
-      return handles.closeTyped(ctx, int(a0), OBJ_SEMAPHORE);
-    default:
-      return -ENOSYS;
-  }
+/** HANDLE_WAIT's optional events: omitted is 0 (any). */
+function interestOf(x: unknown): number {
+  return x === undefined ? 0 : int(x);
 }
 
-/** The same table with every blocking syscall in its async form. */
-export function strat9SyscallAsync(ctx: TaskContext, mem: MessageMemory, nr: number, a0: unknown, a1: unknown, a2: unknown): Promise<number> {
-  switch (nr) {
-    case N.SYS_HANDLE_WAIT: {
-      const ns = int(a1);
-      if (ns === 0) break;
-      const interest = a2 === undefined ? 0 : int(a2);
-      const deadline = deadlineFromNanoseconds(ns);
-      return Number.isNaN(deadline) ? Promise.resolve(-EINVAL) : blockingAsync(ops.WAIT_HANDLE, ctx, int(a0), NO_MEMORY, 0, interest, deadline, undefined);
-    }
-    case N.SYS_IPC_SEND:
-      return blockingAsync(ops.SEND, ctx, int(a0), mem, int(a1), 0, Infinity, undefined);
-    case N.SYS_IPC_RECV:
-      return blockingAsync(ops.RECEIVE, ctx, int(a0), mem, int(a1), 0, Infinity, undefined);
-    case N.SYS_IPC_CALL:
-      return blockingAsync(ops.CALL, ctx, int(a0), mem, int(a1), 0, Infinity, undefined);
-    case N.SYS_CHAN_SEND:
-      return blockingAsync(ops.CHANNEL_SEND, ctx, int(a0), mem, int(a1), MESSAGE_BYTES, Infinity, undefined);
-    case N.SYS_CHAN_RECV:
-      return blockingAsync(ops.CHANNEL_RECEIVE, ctx, int(a0), mem, int(a1), 0, Infinity, undefined);
-    case N.SYS_SEM_WAIT:
-      return blockingAsync(ops.SEMAPHORE_WAIT, ctx, int(a0), NO_MEMORY, 0, 0, Infinity, undefined);
-  }
-  return Promise.resolve(strat9Syscall(ctx, mem, nr, a0, a1, a2));
-}
+const SYNC = {
+  HANDLE_DUPLICATE: (ctx, _mem, a0) => handles.duplicate(ctx, int(a0)),
+  HANDLE_CLOSE: (ctx, _mem, a0) => handles.close(ctx, int(a0)),
+  HANDLE_WAIT: (ctx, _mem, a0, a1, a2) => {
+    const ns = int(a1);
+    const interest = interestOf(a2);
+    if (ns === 0) return handles.readyEvents(ctx, int(a0), true, interest);
+    const deadline = deadlineFromNanoseconds(ns);
+    return Number.isNaN(deadline) ? -EINVAL : blocking(ops.WAIT_HANDLE, ctx, int(a0), NO_MEMORY, 0, interest, deadline);
+  },
+  HANDLE_GRANT: (ctx, _mem, a0, a1) => handles.grant(ctx, int(a0), int(a1)),
+  HANDLE_REVOKE: (ctx, _mem, a0) => handles.revoke(ctx, int(a0)),
+  HANDLE_INFO: (ctx, mem, a0, a1) => handles.info(ctx, int(a0), mem, int(a1)),
+  IPC_CREATE_PORT: (ctx, _mem, a0) => (int(a0) === 0 ? createPort(ctx, DEFAULT_PORT_CAPACITY) : -EINVAL),
+  IPC_SEND: (ctx, mem, a0, a1) => blocking(ops.SEND, ctx, int(a0), mem, int(a1), 0, Infinity),
+  IPC_RECV: (ctx, mem, a0, a1) => blocking(ops.RECEIVE, ctx, int(a0), mem, int(a1), 0, Infinity),
+  IPC_CALL: (ctx, mem, a0, a1) => blocking(ops.CALL, ctx, int(a0), mem, int(a1), 0, Infinity),
+  IPC_REPLY: (ctx, mem, a0) => reply(ctx, mem, int(a0)),
+  IPC_BIND_PORT: (ctx, mem, a0, a1, a2) => bind(ctx, int(a0), mem, int(a1), int(a2)),
+  IPC_UNBIND_PORT: (ctx, mem, a0, a1) => unbind(ctx, mem, int(a0), int(a1)),
+  IPC_TRY_RECV: (ctx, mem, a0, a1) => receiveMessage(ctx, int(a0), mem, int(a1), false),
+  IPC_CONNECT: (ctx, mem, a0, a1) => connect(ctx, mem, int(a0), int(a1)),
+  IPC_RING_CREATE: (ctx, _mem, a0) => createRing(ctx, int(a0)),
+  IPC_RING_MAP: (ctx, mem, a0, a1) => mapRing(ctx, int(a0), mem, int(a1)),
+  CHAN_CREATE: (ctx, _mem, a0) => createChannel(ctx, channelCapacity(int(a0)), 0),
+  CHAN_SEND: (ctx, mem, a0, a1) => blocking(ops.CHANNEL_SEND, ctx, int(a0), mem, int(a1), MESSAGE_BYTES, Infinity),
+  CHAN_RECV: (ctx, mem, a0, a1) => blocking(ops.CHANNEL_RECEIVE, ctx, int(a0), mem, int(a1), 0, Infinity),
+  CHAN_TRY_RECV: (ctx, mem, a0, a1) => channelReceive(ctx, int(a0), mem, int(a1), false),
+  CHAN_CLOSE: (ctx, _mem, a0) => handles.closeTyped(ctx, int(a0), OBJ_CHANNEL),
+  SEM_CREATE: (ctx, _mem, a0) => createSemaphore(ctx, int(a0)),
+  SEM_WAIT: (ctx, _mem, a0) => blocking(ops.SEMAPHORE_WAIT, ctx, int(a0), NO_MEMORY, 0, 0, Infinity),
+  SEM_TRYWAIT: (ctx, _mem, a0) => semaphoreTake(ctx, int(a0), false),
+  SEM_POST: (ctx, _mem, a0) => semaphorePost(ctx, int(a0)),
+  SEM_CLOSE: (ctx, _mem, a0) => handles.closeTyped(ctx, int(a0), OBJ_SEMAPHORE),
+} satisfies Record<SyscallNameOf<'strat9'>, SyscallFn>;
+
+/** The blocking syscalls in their async form. */
+const ASYNC = {
+  HANDLE_WAIT: (ctx, mem, a0, a1, a2) => {
+    const ns = int(a1);
+    if (ns === 0) return Promise.resolve(SYNC.HANDLE_WAIT(ctx, mem, a0, a1, a2));
+    const interest = interestOf(a2);
+    const deadline = deadlineFromNanoseconds(ns);
+    return Number.isNaN(deadline) ? Promise.resolve(-EINVAL) : blockingAsync(ops.WAIT_HANDLE, ctx, int(a0), NO_MEMORY, 0, interest, deadline, undefined);
+  },
+  IPC_SEND: (ctx, mem, a0, a1) => blockingAsync(ops.SEND, ctx, int(a0), mem, int(a1), 0, Infinity, undefined),
+  IPC_RECV: (ctx, mem, a0, a1) => blockingAsync(ops.RECEIVE, ctx, int(a0), mem, int(a1), 0, Infinity, undefined),
+  IPC_CALL: (ctx, mem, a0, a1) => blockingAsync(ops.CALL, ctx, int(a0), mem, int(a1), 0, Infinity, undefined),
+  CHAN_SEND: (ctx, mem, a0, a1) => blockingAsync(ops.CHANNEL_SEND, ctx, int(a0), mem, int(a1), MESSAGE_BYTES, Infinity, undefined),
+  CHAN_RECV: (ctx, mem, a0, a1) => blockingAsync(ops.CHANNEL_RECEIVE, ctx, int(a0), mem, int(a1), 0, Infinity, undefined),
+  SEM_WAIT: (ctx, _mem, a0) => blockingAsync(ops.SEMAPHORE_WAIT, ctx, int(a0), NO_MEMORY, 0, 0, Infinity, undefined),
+} satisfies Partial<Record<SyscallNameOf<'strat9'>, SyscallAsyncFn>>;
+
+/** Dispatches one Strat9 syscall, blocking the thread where the call blocks; `strat9SyscallAsync`: the same with every blocking syscall in its async form. */
+export const { syscall: strat9Syscall, syscallAsync: strat9SyscallAsync } = buildDispatch('strat9', SYNC, ASYNC);

@@ -2,7 +2,8 @@
  * Parked tasks and the words that say whom to wake (ops/park.ts, wait-many.ts,
  * reap.ts):
  * - a park record of a task not yet reaped names a waiter counter:
- *   H_POLLERS, a semaphore's O_SEM_WAITERS, a call's C_WAITERS, a keyboard
+ *   H_POLLERS, an object type's waiter counter (ObjectType.waiters: a
+ *   semaphore's O_SEM_WAITERS), a call's C_WAITERS, a keyboard
  *   subscriber's P_WAITERS, or a task's T_PAGE_WAITERS;
  * - each of those counters (but T_PAGE_WAITERS, page IPC's) is at least
  *   the number of park records naming it: a waiter counted in fewer could
@@ -15,13 +16,15 @@
  *   (raised before the flag, lowered after it: the same leak is possible);
  * - a live task recorded as blocked on an object has a way to be woken:
  *   on a queue, the flag on the lock whose release commits what it waits
- *   for, unless that is already there (a waiter woken, not yet run); on a
- *   semaphore, a park record of its own naming the semaphore's waiter count.
+ *   for, unless that is already there (a waiter woken, not yet run); on an
+ *   object whose type counts its waiters (a semaphore), a park record of its
+ *   own naming that counter, unless what it waits for holds already.
  */
 import * as L from '../core/layout.js';
 import { hasQueue } from '../core/queue.js';
 import { isUnreaped, type CheckContext, type CheckSection } from './context.js';
 import { queueEventReady } from './queue-view.js';
+import { OBJECT_TYPES, objectTypeOf } from '../objects/registry.js';
 
 export const waitersSection: CheckSection = {
   name: 'waiters',
@@ -67,7 +70,10 @@ function waiterCounters(ctx: CheckContext): Map<number, Counter> {
   const { r } = ctx;
   const counters = new Map<number, Counter>();
   counters.set(L.H_POLLERS, { name: 'header: pollers', checked: true });
-  for (const slot of ctx.objectsOfType(L.OBJ_SEMAPHORE)) counters.set(r.object(slot) + L.O_SEM_WAITERS, { name: ctx.objectName(slot), checked: true });
+  for (const type of OBJECT_TYPES) {
+    if (type.waiters === undefined) continue;
+    for (const slot of ctx.objectsOfType(type.type)) counters.set(type.waiters.counter(r.object(slot)), { name: ctx.objectName(slot), checked: true });
+  }
   for (let cs = 0; cs < r.maxCalls; cs++) counters.set(r.call(cs) + L.C_WAITERS, { name: `call slot ${cs}`, checked: true });
   for (let i = 0; i < L.PIPE_SUBSCRIBERS; i++) counters.set(r.pipe(i) + L.P_WAITERS, { name: `keyboard subscriber ${i}`, checked: true });
   for (let slot = 0; slot < r.maxTasks; slot++) counters.set(r.task(slot) + L.T_PAGE_WAITERS, { name: `${ctx.taskName(slot)} page deliveries`, checked: false });
@@ -91,12 +97,16 @@ function checkBlocked(ctx: CheckContext, slot: number): void {
     if ((Atomics.load(w, lock) & L.QUEUE_PEERS_WAITING) === 0) {
       ctx.report(`${name} for ${event === L.EVENT_READABLE ? 'a message' : 'room'}, but nothing flags its queue to wake it (lost wake-up)`);
     }
-  } else if (type === L.OBJ_SEMAPHORE) {
-    if (w[o + L.O_SEM_COUNT]! > 0) return;
+    return;
+  }
+  const waiters = objectTypeOf(type)?.waiters;
+  if (waiters !== undefined) {
+    if (waiters.satisfied(w, o)) return;
+    const counter = waiters.counter(o);
     let taken = 0;
     for (let i = 0; i < L.TASK_PARK_RECORDS; i++) {
       const word = Atomics.load(w, t + L.T_PARK_RECORDS + i);
-      if (word === o + L.O_SEM_WAITERS) return;
+      if (word === counter) return;
       if (word !== 0) taken++;
     }
     // Out of records, it counted itself without one.

@@ -71,4 +71,15 @@ export interface ObjectType extends ObjectKind {
   reserved(w: Int32Array, o: number, count: (quota: number, amount: number) => void): void;
   /** Checks object `slot`'s own invariants (kernel lock held by the checker; reads only). */
   check?(ctx: ObjectCheck, slot: number): void;
+  /**
+   * For a type whose waiters announce themselves in a counter of the
+   * object (not a flag in a queue lock word): where that counter is, and
+   * whether a waiter blocked on the object at record `o` needs no wake-up
+   * because what it waits for holds already. The checker uses both to find
+   * lost wake-ups. Reads only.
+   */
+  readonly waiters?: {
+    counter(o: number): number;
+    satisfied(w: Int32Array, o: number): boolean;
+  };
 }

@@ -16,4 +16,8 @@ export const semaphoreType: ObjectType = {
   details: (w, o) => ({ capacity: 0, count: Math.max(0, w[o + L.O_SEM_COUNT]!) }),
   reserved() {},
   check: checkSemaphore,
+  waiters: {
+    counter: (o) => o + L.O_SEM_WAITERS,
+    satisfied: (w, o) => w[o + L.O_SEM_COUNT]! > 0,
+  },
 };

@@ -7,8 +7,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sys as S, errno as E, type Kernel, OBJ_PORT, RIGHTS_ALL, RIGHT_WRITE } from '../../src/index.js';
-import { withKernel, within } from '../helpers.js';
-import { Agent, bind, connect, createPort, info, readInfo, send, taskInfo, tryRecv } from '../fixtures/abi-lib.js';
+import { withKernel } from '../support/kernel.js';
+import { within } from '../support/wait.js';
+import { Agent, bind, connect, createPort, info, readInfo, send, tryRecv } from '../support/abi.js';
+import { taskInfo } from '../support/blocked.js';
 
 const T = { timeout: 20_000 };
 

@@ -9,8 +9,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sys as S, errno as E, EVENT_READABLE, EVENT_WRITABLE } from '../../src/index.js';
-import { withKernel, within } from '../helpers.js';
-import { Agent, bind, connect, createPort, info, objectInfo, send, servicePort, taskInfo, tryRecv } from '../fixtures/abi-lib.js';
+import { withKernel } from '../support/kernel.js';
+import { within } from '../support/wait.js';
+import { Agent, bind, connect, createPort, info, objectInfo, send, servicePort, tryRecv } from '../support/abi.js';
+import { taskInfo } from '../support/blocked.js';
 
 const T = { timeout: 20_000 };
 const R = EVENT_READABLE;

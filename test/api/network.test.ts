@@ -20,9 +20,13 @@ import { BusyError, errno as E, type FrameLink, type Kernel, type NetworkInterfa
 import { UdpFrameLink } from '../../src/devices/udp-link.js';
 import { PcapReplayLink, writePcap } from '../../src/devices/pcap.js';
 import { buildArpFrame, buildTcpFrame, buildUdpFrame, parseEthernetFrame } from '../../src/devices/ethernet.js';
-import { kipcError, waitFor, within } from '../helpers.js';
-import { startWatchdog, withGuardedKernel } from '../fixtures/scenario-lib.js';
-import { NET, NET_REGISTER, R2Agent, RECEIVE_DATA, mailboxOf, numberedFrame, pattern, remote, type MailOut } from '../fixtures/r2-lib.js';
+import { kipcError } from '../support/errors.js';
+import { waitFor, within } from '../support/wait.js';
+import { startWatchdog, withGuardedKernel } from '../support/kernel.js';
+import { NET, NET_REGISTER, R2Agent, RECEIVE_DATA, mailboxOf, numberedFrame, type MailOut } from './fixtures/rou2exos-agent-client.js';
+import { seededPattern } from '../support/patterns.js';
+import { remote } from '../support/agent.js';
+import { sleepMs } from '../support/sleep.js';
 
 const watchdog = startWatchdog(90_000, 'network API tests');
 after(() => watchdog.stop());
@@ -40,12 +44,12 @@ function tcp(port: number, seq: number, payloadBytes = 32): Uint8Array {
     sourcePort: 40_000 + (seq % 1000),
     destinationPort: port,
     sequence: seq,
-    payload: pattern(seq, payloadBytes),
+    payload: seededPattern(seq, payloadBytes),
   });
 }
 
 function udp(port: number, seq: number): Uint8Array {
-  return buildUdpFrame({ sourceMac: NET.hostMac, destinationMac: NET.guestMac, sourceIp: NET.hostIp, destinationIp: NET.guestIp, sourcePort: 5353, destinationPort: port, payload: pattern(seq, 20) });
+  return buildUdpFrame({ sourceMac: NET.hostMac, destinationMac: NET.guestMac, sourceIp: NET.hostIp, destinationIp: NET.guestIp, sourcePort: 5353, destinationPort: port, payload: seededPattern(seq, 20) });
 }
 
 function arp(): Uint8Array {
@@ -97,11 +101,10 @@ async function withUdpNetwork(
 
 /** Polls `condition` without yielding to the event loop (init's thread stays busy), for up to `timeoutMs`. */
 function pollSync(condition: () => boolean, what: string, timeoutMs = 10_000): void {
-  const nap = new Int32Array(new SharedArrayBuffer(4));
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    Atomics.wait(nap, 0, 0, 1);
+    sleepMs(1);
   }
 }
 

@@ -7,8 +7,8 @@
  * and a kernel snapshot.
  */
 import type { KernelSnapshot } from '../../src/index.js';
-import { ARG_NOT_INT32, CallKind, NO_CALL, PENDING_ENTRIES, PENDING_WORDS, P_ARGS, P_NR, P_STARTED, P_USED, S_PENDING, slotWord } from '../fixtures/fuzz-control.js';
-import { catalogue } from '../fixtures/fuzz-syscalls.js';
+import { ARG_NOT_INT32, CallKind, NO_CALL, PENDING_ENTRIES, PENDING_WORDS, P_ARGS, P_NR, P_STARTED, P_USED, S_PENDING, slotWord } from './fixtures/fuzz-control.js';
+import { catalogue } from './fixtures/fuzz-syscalls.js';
 
 export type Verdict =
   /** Asleep on a condition that does not hold: it may sleep for ever. */

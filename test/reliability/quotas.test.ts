@@ -12,8 +12,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type Kernel, type KernelUsage, Message, OutOfMemoryError } from '../../src/index.js';
-import { kipcError, waitFor, withKernel } from '../helpers.js';
-import { type Exhausted, QUOTA_PAGE_TYPE, QuotaAgent, type Resource } from '../fixtures/quota-lib.js';
+import { kipcError } from '../support/errors.js';
+import { waitFor } from '../support/wait.js';
+import { withKernel } from '../support/kernel.js';
+import { type Exhausted, QUOTA_PAGE_TYPE, QuotaAgent, type Resource } from './fixtures/quota-hog-client.js';
 
 const T = { timeout: 120_000 };
 const EDQUOT = 122;

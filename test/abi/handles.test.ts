@@ -255,7 +255,7 @@ test('HANDLE_GRANT to a pid that names no live task is -ESRCH (unknown, exited, 
     assert.equal(kernel.usage().handles, handles);
     const b = await Agent.spawn(kernel);
     assert.notEqual(b.pid, a.pid, 'pids are not reused');
-    const bHandles = () => kernel.snapshot().tasks.find((x) => x.pid === b.pid)!.handles;
+    const bHandles = () => taskInfo(kernel, b.pid)!.handles;
     const bBefore = bHandles();
     assert.equal(t.syscall(S.SYS_HANDLE_GRANT, p, a.pid), -E.ESRCH, 'a stale pid does not reach the task in its slot');
     assert.equal(bHandles(), bBefore);

@@ -12,7 +12,7 @@ import { sys as S, errno as E, EVENT_READABLE, EVENT_WRITABLE } from '../../src/
 import { withKernel } from '../support/kernel.js';
 import { within } from '../support/wait.js';
 import { Agent, bind, connect, createPort, info, objectInfo, send, servicePort, tryRecv } from '../support/abi.js';
-import { taskInfo } from '../support/blocked.js';
+import { taskInfo, taskOf } from '../support/blocked.js';
 
 const T = { timeout: 20_000 };
 const R = EVENT_READABLE;
@@ -85,7 +85,7 @@ test('HANDLE_WAIT(-1) in another thread sleeps until a receive in another task m
     await sleep(150);
     const later = kernel.snapshot();
     assert.equal(later.stats.parks, parks, 'the waiter did not wake up and park again');
-    assert.equal(later.tasks.find((x) => x.pid === a.pid)!.state, 'blocked');
+    assert.equal(taskOf(later, a.pid)!.state, 'blocked');
     assert.equal(tryRecv(t, p).m.p0, 0);
     assert.equal((await a.result()).r, W);
     await a.exitWith(0);

@@ -26,7 +26,8 @@ import { startWatchdog, withGuardedKernel } from '../support/kernel.js';
 import { NET, NET_REGISTER, R2Agent, RECEIVE_DATA, mailboxOf, numberedFrame, type MailOut } from './fixtures/rou2exos-agent-client.js';
 import { seededPattern } from '../support/patterns.js';
 import { remote } from '../support/agent.js';
-import { sleepMs } from '../support/sleep.js';
+import { pollUntil } from '../support/sleep.js';
+import { isBlockedOn, taskInfo } from '../support/blocked.js';
 
 const watchdog = startWatchdog(90_000, 'network API tests');
 after(() => watchdog.stop());
@@ -96,15 +97,6 @@ async function withUdpNetwork(
   } finally {
     await nic.detach();
     await sock.close();
-  }
-}
-
-/** Polls `condition` without yielding to the event loop (init's thread stays busy), for up to `timeoutMs`. */
-function pollSync(condition: () => boolean, what: string, timeoutMs = 10_000): void {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    sleepMs(1);
   }
 }
 
@@ -323,10 +315,7 @@ test('the transmit queue holds 64 frames: while the interface\'s thread is busy,
       const queue = kernel.snapshot().objects.find((o) => o.type === 'mailbox' && o.owner === 0)!;
       assert.equal(queue.depth, 64, 'the transmit queue is full');
       // Still without letting init's event loop run: the 65th transmit sleeps on the full queue.
-      pollSync(() => {
-        const t = kernel.snapshot().tasks.find((x) => x.pid === driver.pid);
-        return t?.state === 'blocked' && t.blockedOn?.type === 'mailbox' && t.blockedOn.event === 'writable' && t.blockedOn.objectId === queue.id;
-      }, 'the driver to sleep in its 65th transmit');
+      pollUntil(() => isBlockedOn(kernel.snapshot(), driver.pid, 'mailbox', 'writable', queue.id), 'the driver to sleep in its 65th transmit', 10_000);
       assert.equal(waiting.settled, false);
       assert.equal(kernel.snapshot().network.transmitted, 128, 'the waiting transmit is not counted yet');
       assert.deepEqual(await within(waiting, 10_000, 'the waiting transmits'), Array(70).fill(true));
@@ -351,7 +340,7 @@ test('detaching the interface while the driver waits for room in the full transm
     const nic = await kernel.attachNetwork(link);
     const waiting = driver.start<boolean[]>({ op: 'transmitMany', count: 70, waitFrom: 64, reportAt: 64 });
     assert.equal(kernel.task.mailbox.receive({ timeout: 20_000 }).data[0], 64, 'the queue filled while init\'s thread was busy');
-    pollSync(() => kernel.snapshot().tasks.find((x) => x.pid === driver.pid)?.state === 'blocked', 'the driver to sleep in its 65th transmit');
+    pollUntil(() => taskInfo(kernel, driver.pid)?.state === 'blocked', 'the driver to sleep in its 65th transmit', 10_000);
     const detached = nic.detach();
     await assert.rejects(within(waiting, 10_000, 'the waiting transmit'), remote('BrokenPipeError', E.EPIPE, 'EPIPE'));
     await detached;

@@ -25,7 +25,7 @@ import { tick, waitFor, within } from '../support/wait.js';
 import { startWatchdog, withGuardedKernel } from '../support/kernel.js';
 import { SEM } from './fixtures/typed-api.js';
 import { controlWords, setWord } from '../support/control-words.js';
-import { isBlockedOn } from '../support/blocked.js';
+import { isBlockedOn, taskInfo } from '../support/blocked.js';
 import { H_SPINNERS } from '../../src/core/layout.js';
 
 // Sync acquires block init's own thread: a kernel hang there is caught by the watchdog.
@@ -319,7 +319,7 @@ for (const mode of ['acquire', 'acquireAsync'] as const) {
         try {
           await finished([w], 'the waiter whose handle was revoked while it spun to wake', 5_000);
         } catch (e) {
-          const t = kernel.snapshot().tasks.find((x) => x.pid === w.task.pid);
+          const t = taskInfo(kernel, w.task.pid);
           throw new Error(
             `${(e as Error).message}: the task holds ${t?.handles} handles and is ${t?.state} on ${t?.blockedOn?.type}; ` +
               'the revoke must move a word the spinning waiter watches, or it re-checks an unchanged count after its spin and sleeps for good',

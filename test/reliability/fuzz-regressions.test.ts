@@ -9,6 +9,7 @@ import { EBADF } from '../../src/core/errno.js';
 import { fixture } from '../support/fixtures.js';
 import { waitFor, within } from '../support/wait.js';
 import { withKernel } from '../support/kernel.js';
+import { waitBlocked } from '../support/blocked.js';
 
 for (const abandon of [false, true]) {
   test(`a task that dies holding its own call, ${abandon ? 'abandoned' : 'received and unanswered'}, leaves no call slot behind`, async () => {
@@ -46,7 +47,7 @@ test('an async SEM_WAIT that resumes after its semaphore was freed and its slot 
     const first = init.syscall(sys.SYS_SEM_CREATE, 0);
     const slot = semaphoreSlot();
     const waiting = init.syscallAsync(sys.SYS_SEM_WAIT, first);
-    await waitFor(() => kernel.snapshot().tasks.find((t) => t.pid === init.pid)?.state === 'blocked', 'the wait to park');
+    await waitBlocked(kernel, init.pid);
     // Closing the only handle frees the semaphore; a new one takes its slot before the wait resumes.
     assert.equal(init.syscall(sys.SYS_HANDLE_CLOSE, first), 0);
     const second = init.syscall(sys.SYS_SEM_CREATE, 0);

@@ -11,6 +11,7 @@ import { waitFor, within } from '../support/wait.js';
 import { PING } from './fixtures/layout.js';
 import { controlWords, setWord } from '../support/control-words.js';
 import { withGuardedKernel } from '../support/kernel.js';
+import { taskInfo } from '../support/blocked.js';
 
 async function pingPong(kernel: Kernel, mode: string): Promise<void> {
   const baseline = kernel.usage();
@@ -33,10 +34,10 @@ async function pingPong(kernel: Kernel, mode: string): Promise<void> {
   assert.ok(portId > 0, 'A published a port');
   // B must really be parked in recv on that port before A sends.
   await waitFor(() => {
-    const info = kernel.snapshot().tasks.find((t) => t.pid === b.pid);
+    const info = taskInfo(kernel, b.pid);
     return info?.state === 'blocked' && info.blockedOn?.objectId === portId;
   }, 'B to be blocked in recv on the port');
-  const blocked = kernel.snapshot().tasks.find((t) => t.pid === b.pid)!;
+  const blocked = taskInfo(kernel, b.pid)!;
   assert.deepEqual(blocked.blockedOn, { objectId: portId, type: 'port', event: 'readable' });
   const port = kernel.snapshot().objects.find((o) => o.id === portId)!;
   assert.equal(port.type, 'port');

@@ -17,6 +17,7 @@ import { tick, waitFor, within } from '../support/wait.js';
 import { controlWords, setWord } from '../support/control-words.js';
 import { lockFree, withGuardedKernel } from '../support/kernel.js';
 import { ByteStream, RecordParser, RING3, StreamChecker } from './fixtures/byte-stream.js';
+import { taskInfo } from '../support/blocked.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -48,7 +49,7 @@ function ringObject(kernel: Kernel, ring: Ring) {
 }
 
 function blockedOn(kernel: Kernel, pid: number): string | undefined {
-  const t = kernel.snapshot().tasks.find((x) => x.pid === pid);
+  const t = taskInfo(kernel, pid);
   return t?.blockedOn ? `${t.blockedOn.type}:${t.blockedOn.event}` : undefined;
 }
 

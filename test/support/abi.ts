@@ -1,7 +1,12 @@
 /**
- * Shared code of the ABI suites (test/abi): raw access to a task's user
- * memory (messages, HANDLE_INFO records, paths) and the test side of the
- * remote-syscall agent (abi-agent.ts). Not a fixture that is spawned.
+ * Numbered-syscall helpers, used by the ABI suites (test/abi) and a few
+ * others: raw access to a task's user memory (messages, HANDLE_INFO
+ * records, paths) and the test side of the remote-syscall agent
+ * (abi-agent.ts). Not a fixture that is spawned.
+ *
+ * The agent is driven through the kernel's own IPC, unlike the agents of
+ * agent.ts: its control port (init) and connection (agent) are part of what
+ * the ABI suites count, e.g. a full handle table of two.
  */
 import { Message, sys, type Kernel, type NamespacePolicy, type Port, type Task, type TaskExit, type TaskHandle, type TaskInfo } from '../../src/index.js';
 import { fixture } from './fixtures.js';

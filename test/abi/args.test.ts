@@ -6,8 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sys as S, errno as E, type Kernel } from '../../src/index.js';
-import { withKernel } from '../helpers.js';
-import { bind, connect, createPort, info, readInfo, send, tryRecv, writeMsg, writePath } from '../fixtures/abi-lib.js';
+import { withKernel } from '../support/kernel.js';
+import { bind, connect, createPort, info, readInfo, send, tryRecv, writeMsg, writePath } from '../support/abi.js';
 
 /** Every value below is not a live handle of the calling task (whose handles are `live`). */
 function badHandles(live: number[]): unknown[] {

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Message, PermissionError, type Kernel } from '../../src/index.js';
 import * as L from '../../src/core/layout.js';
-import { withKernel } from '../helpers.js';
+import { withKernel } from '../support/kernel.js';
 
 /** One call from init to its own port, answered by init: resolves to the reply, after `beforeReply` saw the request. */
 async function selfCall(kernel: Kernel, port: ReturnType<Kernel['task']['createPort']>, n: number, beforeReply?: (request: Message) => void): Promise<Message> {

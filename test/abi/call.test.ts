@@ -9,8 +9,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sys as S, errno as E, Message, MSG_TYPE_REPLY, RIGHTS_ALL } from '../../src/index.js';
-import { waitFor, withKernel, within } from '../helpers.js';
-import { Agent, connect, createPort, info, objectInfo, readMsg, send, servicePort, taskInfo, tryRecv, writeMsg } from '../fixtures/abi-lib.js';
+import { waitFor, within } from '../support/wait.js';
+import { withKernel } from '../support/kernel.js';
+import { Agent, connect, createPort, info, objectInfo, readMsg, send, servicePort, tryRecv, writeMsg } from '../support/abi.js';
+import { taskInfo } from '../support/blocked.js';
 
 const T = { timeout: 20_000 };
 

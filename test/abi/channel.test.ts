@@ -10,12 +10,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sys as S, errno as E, OBJ_CHANNEL, RIGHTS_ALL, RIGHT_READ, RIGHT_WRITE, RIGHT_GRANT, EVENT_READABLE, EVENT_WRITABLE, type Task } from '../../src/index.js';
-import { waitFor, withKernel, within } from '../helpers.js';
-import { Agent, createPort, info, objectInfo, readMsg, taskInfo, writeMsg, type Msg, type MsgFields } from '../fixtures/abi-lib.js';
-import { assertRevokedWake, createChannel, grant, narrowed, raceSpinningWaiter, track, waitBlockedOn, withChannel } from '../fixtures/abi3-lib.js';
+import { waitFor, within } from '../support/wait.js';
+import { withKernel } from '../support/kernel.js';
+import { Agent, createPort, info, objectInfo, readMsg, writeMsg, type Msg, type MsgFields } from '../support/abi.js';
+import { taskInfo } from '../support/blocked.js';
+import { assertRevokedWake, createChannel, grant, narrowed, raceSpinningWaiter, track, withChannel } from './fixtures/object-rig.js';
+import { waitBlockedOn } from '../support/blocked.js';
 
 const T = { timeout: 30_000 };
-/** Scratch offset in init's memory for the helpers (abi-lib's own helpers use 60000). */
+/** Scratch offset in init's memory for the helpers (test/support/abi.ts's own helpers use 60000). */
 const AT = 50_000;
 
 function chanSend(t: Task, h: number, f: MsgFields = {}): number {

@@ -7,8 +7,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sys as S, errno as E, type Kernel, OBJ_PORT, RIGHTS_ALL, RIGHT_WRITE } from '../../src/index.js';
-import { withKernel, within } from '../helpers.js';
-import { Agent, bind, connect, createPort, info, readInfo, send, taskInfo, tryRecv } from '../fixtures/abi-lib.js';
+import { withKernel } from '../support/kernel.js';
+import { within } from '../support/wait.js';
+import { Agent, bind, connect, createPort, info, readInfo, send, tryRecv } from '../support/abi.js';
+import { taskInfo } from '../support/blocked.js';
 
 const T = { timeout: 20_000 };
 
@@ -253,7 +255,7 @@ test('HANDLE_GRANT to a pid that names no live task is -ESRCH (unknown, exited, 
     assert.equal(kernel.usage().handles, handles);
     const b = await Agent.spawn(kernel);
     assert.notEqual(b.pid, a.pid, 'pids are not reused');
-    const bHandles = () => kernel.snapshot().tasks.find((x) => x.pid === b.pid)!.handles;
+    const bHandles = () => taskInfo(kernel, b.pid)!.handles;
     const bBefore = bHandles();
     assert.equal(t.syscall(S.SYS_HANDLE_GRANT, p, a.pid), -E.ESRCH, 'a stale pid does not reach the task in its slot');
     assert.equal(bHandles(), bBefore);

@@ -9,8 +9,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { errno as E, sys, Message, PermissionError, NotFoundError, type Kernel } from '../../src/index.js';
-import { fixture, waitFor, withKernel } from '../helpers.js';
-import { Agent, bind, connect, createPort, info, taskInfo } from '../fixtures/abi-lib.js';
+import { fixture } from '../support/fixtures.js';
+import { waitFor } from '../support/wait.js';
+import { withKernel } from '../support/kernel.js';
+import { Agent, bind, connect, createPort, info } from '../support/abi.js';
+import { taskInfo } from '../support/blocked.js';
 
 const T = { timeout: 30_000 };
 const STATS = 99;
@@ -21,7 +24,7 @@ function names(kernel: Kernel): string[] {
 
 test('the bank: a squatter bound at "/" never captures a confined client\'s call to an unbound /srv/bank; the real bank then serves it', T, async () => {
   await withKernel(async (kernel) => {
-    const squatter = kernel.spawn(fixture('ns-squatter'), { data: { statsType: STATS } });
+    const squatter = kernel.spawn(fixture('abi/fixtures/namespace-squatter'), { data: { statsType: STATS } });
     await waitFor(() => names(kernel).includes('/'), 'the squatter to bind /');
     const init = kernel.task;
     // An unrestricted task is captured, exactly as before policies existed.
@@ -31,7 +34,7 @@ test('the bank: a squatter bound at "/" never captures a confined client\'s call
 
     const report = init.createPort();
     report.bind('/srv/test/report');
-    const client = kernel.spawn(fixture('ns-bank-client'), { namespace: { connect: ['/srv/'] } });
+    const client = kernel.spawn(fixture('abi/fixtures/namespace-bank-client'), { namespace: { connect: ['/srv/'] } });
     assert.deepEqual(taskInfo(kernel, client.pid)?.namespace, { bind: [], connect: ['/srv'] }, 'the snapshot shows the policy');
     const before = await report.receiveAsync({ timeout: 10_000 });
     assert.equal(before.text(), 'ENOENT', 'connect to the unbound /srv/bank is ENOENT for the confined client');
@@ -151,7 +154,7 @@ test('a policy allowing "/" allows everything, and one listing a prefix for both
 
 test('Kernel.spawn: an invalid namespace throws a sentence before any change (no slot claimed, kernel.check() clean)', T, async () => {
   await withKernel((kernel) => {
-    const url = fixture('ns-squatter');
+    const url = fixture('abi/fixtures/namespace-squatter');
     const before = JSON.stringify(kernel.snapshot().tasks);
     const invalid: [unknown, RegExp][] = [
       ['/srv', /namespace must be an object/],

@@ -7,8 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sys as S, errno as E, OBJ_PORT, RIGHT_WRITE, EVENT_WRITABLE } from '../../src/index.js';
-import { withKernel } from '../helpers.js';
-import { Agent, bind, connect, createPort, info, send, tryRecv, unbind, writePath } from '../fixtures/abi-lib.js';
+import { withKernel } from '../support/kernel.js';
+import { Agent, bind, connect, createPort, info, send, tryRecv, unbind, writePath } from '../support/abi.js';
 
 const T = { timeout: 20_000 };
 

@@ -2,7 +2,7 @@
  * Page IPC through the numbered ABI (docs/objects/pages.md, syscalls 300-309):
  * PAGE_ALLOC, PAGE_FREE, PAGE_SEND, PAGE_REGISTER_HANDLER,
  * PAGE_UNREGISTER_HANDLER, PAGE_TAKE, PAGE_ACCEPT, PAGE_ABANDON, PAGE_READ,
- * PAGE_WRITE, from worker-thread tasks (pg-agent.ts) that handle deliveries
+ * PAGE_WRITE, from worker-thread tasks (api/fixtures/pages-agent.ts) that handle deliveries
  * without the typed API: every errno of each call, the record PAGE_TAKE
  * writes, PAGE_TAKE waiting for ever (the snapshot shows the task blocked),
  * timing out and polling, the handler table's limits, accept and abandon
@@ -12,8 +12,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PAGE_BYTES, errno as E, sys as S, type Kernel } from '../../src/index.js';
-import { tick, waitFor, withKernel, within } from '../helpers.js';
-import { PgAgent, pagesOf, pattern, taskOf } from '../fixtures/pg-lib.js';
+import { tick, waitFor, within } from '../support/wait.js';
+import { withKernel } from '../support/kernel.js';
+import { PgAgent, pagesOf } from '../api/fixtures/pages-agent-client.js';
+import { pattern } from '../support/patterns.js';
+import { taskOf } from '../support/blocked.js';
 
 const T = { timeout: 30_000 };
 const TYPE = 9;

@@ -8,8 +8,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sys as S, errno as E, OBJ_PORT, RIGHTS_ALL } from '../../src/index.js';
-import { waitFor, withKernel, within } from '../helpers.js';
-import { Agent, bind, connect, createPort, info, objectInfo, readMsg, send, servicePort, tryRecv, writeMsg } from '../fixtures/abi-lib.js';
+import { waitFor, within } from '../support/wait.js';
+import { withKernel } from '../support/kernel.js';
+import { Agent, bind, connect, createPort, info, objectInfo, readMsg, send, servicePort, tryRecv, writeMsg } from '../support/abi.js';
 
 const T = { timeout: 20_000 };
 

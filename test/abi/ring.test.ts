@@ -5,16 +5,18 @@
  * small pool and a fragmented one, EBADF, EPERM, EFAULT), Strat9's scenario 3's
  * ring part (8192 bytes is at least 2 pages; once destroyed it cannot be
  * found), bytes written through one task's mapping read through another's
- * (a real worker thread, fixtures/abi3-ring-peer.ts), and the pages going
+ * (a real worker thread, fixtures/ring-peer.ts), and the pages going
  * back to the pool after the last close and after the holder dies.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sys as S, errno as E, OBJ_RING, RIGHTS_ALL, RIGHT_READ, RIGHT_WRITE, RIGHT_GRANT, type Kernel } from '../../src/index.js';
 import { restrict } from '../../src/ops/handle-ops.js';
-import { fixture, waitFor, withKernel, within } from '../helpers.js';
-import { Agent, createPort, info, objectInfo } from '../fixtures/abi-lib.js';
-import { RING_PEER as P, createRing, readLocation } from '../fixtures/abi3-lib.js';
+import { fixture } from '../support/fixtures.js';
+import { waitFor, within } from '../support/wait.js';
+import { withKernel } from '../support/kernel.js';
+import { Agent, createPort, info, objectInfo } from '../support/abi.js';
+import { RING_PEER as P, createRing, readLocation } from './fixtures/object-rig.js';
 
 const T = { timeout: 30_000 };
 const PAGE = 4096;
@@ -221,7 +223,7 @@ test('bytes written through one task\'s mapping are read through another task\'s
     const fromPeer = 'hello from the peer';
 
     const ctl = new Int32Array(new SharedArrayBuffer(P.WORDS * 4));
-    const peer = kernel.spawn(fixture('abi3-ring-peer'), {
+    const peer = kernel.spawn(fixture('abi/fixtures/ring-peer'), {
       data: { ctl: ctl.buffer, expect: { at: PAGE - 10, text: fromInit }, write: { at: 6000, text: fromPeer } },
     });
     const g = t.syscall(S.SYS_HANDLE_GRANT, h, peer.pid);

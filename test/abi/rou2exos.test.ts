@@ -20,24 +20,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BusyError, OutOfMemoryError, errno as E, type Kernel } from '../../src/index.js';
 import { deliverScancodes } from '../../src/objects/keyboard-pipe/keyboard-pipe.js';
-import { fixture, kipcError, withKernel, within } from '../helpers.js';
-import { controlWords, setWord } from '../fixtures/scenario-lib.js';
-import {
-  NET_REGISTER,
-  PIPE,
-  R2Agent,
-  READ,
-  RECEIVE_DATA,
-  SEND_DATA,
-  SUBSCRIBE,
-  UNSUBSCRIBE,
-  mailboxOf,
-  pattern,
-  slotOfPid,
-  taskOf,
-  waitReceiving,
-} from '../fixtures/r2-lib.js';
-import { FLOOD, PINGPONG } from '../fixtures/r2-flood-lib.js';
+import { fixture } from '../support/fixtures.js';
+import { kipcError } from '../support/errors.js';
+import { withKernel } from '../support/kernel.js';
+import { within } from '../support/wait.js';
+import { controlWords, setWord } from '../support/control-words.js';
+import { NET_REGISTER, PIPE, R2Agent, READ, RECEIVE_DATA, SEND_DATA, SUBSCRIBE, UNSUBSCRIBE, mailboxOf, slotOfPid } from '../api/fixtures/rou2exos-agent-client.js';
+import { pattern } from '../support/patterns.js';
+import { taskOf, waitReceiving } from '../support/blocked.js';
+import { FLOOD, PINGPONG } from './fixtures/mailbox-checked.js';
 
 const T = { timeout: 60_000 };
 /** Where agents receive (mailbox and pipe reads) in their memory; sends use low offsets. */
@@ -270,7 +261,7 @@ test('no room for a mailbox: a rou2exOS spawn throws OutOfMemoryError and leaves
     const a = await R2Agent.spawn(kernel);
     const s = await R2Agent.spawn(kernel, { personality: 'strat9' });
     const before = kernel.usage();
-    assert.throws(() => kernel.spawn(fixture('r2-agent'), { personality: 'rou2exos', data: { channel: 'unused' } }), kipcError(OutOfMemoryError, E.ENOMEM, 'ENOMEM'));
+    assert.throws(() => kernel.spawn(fixture('api/fixtures/rou2exos-agent'), { personality: 'rou2exos', data: { channel: 'unused' } }), kipcError(OutOfMemoryError, E.ENOMEM, 'ENOMEM'));
     assert.deepEqual(kernel.usage(), before, 'the failed spawn took no task slot, object or page');
     await a.write(0, pattern(1, 20));
     assert.equal(await a.sys(SEND_DATA, s.pid, 0, 20), -E.ENOMEM, 'the Strat9 task has no mailbox and there is no room for one');
@@ -487,8 +478,8 @@ test('no lost wake-up: 3000 round trips of blocking receives between two rou2exO
   await withKernel(async (kernel) => {
     const c = controlWords(PINGPONG.words);
     const rounds = 3000;
-    const ping = kernel.spawn(fixture('r2-pingpong'), { personality: 'rou2exos', data: { ctl: c.buffer, role: 'ping', rounds } });
-    const pong = kernel.spawn(fixture('r2-pingpong'), { personality: 'rou2exos', data: { ctl: c.buffer, role: 'pong', rounds } });
+    const ping = kernel.spawn(fixture('abi/fixtures/mailbox-pingpong'), { personality: 'rou2exos', data: { ctl: c.buffer, role: 'ping', rounds } });
+    const pong = kernel.spawn(fixture('abi/fixtures/mailbox-pingpong'), { personality: 'rou2exos', data: { ctl: c.buffer, role: 'pong', rounds } });
     setWord(c, PINGPONG.pongPid, pong.pid);
     setWord(c, PINGPONG.pingPid, ping.pid);
     const exits = await within(Promise.all([ping.exited, pong.exited]), 45_000, 'the round trips');
@@ -507,10 +498,10 @@ test('several senders flooding one blocking receiver: EAGAIN retried, nothing lo
     const c = controlWords(FLOOD.words);
     const senders = 3;
     const count = 400;
-    const consumer = kernel.spawn(fixture('r2-flood'), { personality: 'rou2exos', data: { ctl: c.buffer, role: 'consume', senders, count } });
+    const consumer = kernel.spawn(fixture('abi/fixtures/mailbox-flood'), { personality: 'rou2exos', data: { ctl: c.buffer, role: 'consume', senders, count } });
     setWord(c, FLOOD.consumerPid, consumer.pid);
     const producers = Array.from({ length: senders }, (_, index) =>
-      kernel.spawn(fixture('r2-flood'), { personality: 'rou2exos', data: { ctl: c.buffer, role: 'produce', index, count } }),
+      kernel.spawn(fixture('abi/fixtures/mailbox-flood'), { personality: 'rou2exos', data: { ctl: c.buffer, role: 'produce', index, count } }),
     );
     for (let i = 0; i < senders; i++) setWord(c, FLOOD.producerPids + i, producers[i]!.pid);
     setWord(c, FLOOD.go, 1);

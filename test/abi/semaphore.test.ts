@@ -9,9 +9,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sys as S, errno as E, OBJ_SEMAPHORE, RIGHTS_ALL, RIGHT_READ, RIGHT_WRITE } from '../../src/index.js';
-import { waitFor, withKernel, within } from '../helpers.js';
-import { Agent, createPort, info, objectInfo, taskInfo } from '../fixtures/abi-lib.js';
-import { assertRevokedWake, createSem, grant, narrowed, raceSpinningWaiter, track, waitBlockedOn, withSemaphore, type ObjectRig } from '../fixtures/abi3-lib.js';
+import { waitFor, within } from '../support/wait.js';
+import { withKernel } from '../support/kernel.js';
+import { Agent, createPort, info, objectInfo } from '../support/abi.js';
+import { taskInfo } from '../support/blocked.js';
+import { assertRevokedWake, createSem, grant, narrowed, raceSpinningWaiter, track, withSemaphore, type ObjectRig } from './fixtures/object-rig.js';
+import { waitBlockedOn } from '../support/blocked.js';
 
 const T = { timeout: 30_000 };
 const MAX = 2 ** 31 - 1;

@@ -15,21 +15,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sys as S, errno as E, EVENT_READABLE, EVENT_WRITABLE, RIGHT_GRANT, RIGHT_READ, RIGHT_WRITE, type Task } from '../../src/index.js';
 import { ringRead, ringWrite } from '../../src/objects/ring/stream.js';
-import { withKernel, within } from '../helpers.js';
-import { info, objectInfo, readMsg, taskInfo, writeMsg } from '../fixtures/abi-lib.js';
-import {
-  assertNoWaiters,
-  assertRevokedWake,
-  createChannel,
-  createRing,
-  grant,
-  narrowed,
-  parksSettle,
-  waitBlockedOn,
-  withChannel,
-  withRing,
-  withSemaphore,
-} from '../fixtures/abi3-lib.js';
+import { withKernel } from '../support/kernel.js';
+import { within } from '../support/wait.js';
+import { info, objectInfo, readMsg, writeMsg } from '../support/abi.js';
+import { taskInfo } from '../support/blocked.js';
+import { assertNoWaiters, assertRevokedWake, createChannel, createRing, grant, narrowed, parksSettle, withChannel, withRing, withSemaphore } from './fixtures/object-rig.js';
+import { waitBlockedOn } from '../support/blocked.js';
 
 const T = { timeout: 30_000 };
 const R = EVENT_READABLE;

@@ -9,8 +9,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sys as S, errno as E, EVENT_READABLE, EVENT_WRITABLE } from '../../src/index.js';
-import { withKernel, within } from '../helpers.js';
-import { Agent, bind, connect, createPort, info, objectInfo, send, servicePort, taskInfo, tryRecv } from '../fixtures/abi-lib.js';
+import { withKernel } from '../support/kernel.js';
+import { within } from '../support/wait.js';
+import { Agent, bind, connect, createPort, info, objectInfo, send, servicePort, tryRecv } from '../support/abi.js';
+import { taskInfo, taskOf } from '../support/blocked.js';
 
 const T = { timeout: 20_000 };
 const R = EVENT_READABLE;
@@ -83,7 +85,7 @@ test('HANDLE_WAIT(-1) in another thread sleeps until a receive in another task m
     await sleep(150);
     const later = kernel.snapshot();
     assert.equal(later.stats.parks, parks, 'the waiter did not wake up and park again');
-    assert.equal(later.tasks.find((x) => x.pid === a.pid)!.state, 'blocked');
+    assert.equal(taskOf(later, a.pid)!.state, 'blocked');
     assert.equal(tryRecv(t, p).m.p0, 0);
     assert.equal((await a.result()).r, W);
     await a.exitWith(0);

@@ -6,9 +6,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sys, errno as E, type Kernel } from '../../src/index.js';
-import { fixture, waitFor, withKernel } from '../helpers.js';
-import { Agent } from '../fixtures/abi-lib.js';
-import { OP, controlWords, isBlockedOn, setWord } from '../fixtures/api3-lib.js';
+import { fixture } from '../support/fixtures.js';
+import { waitFor } from '../support/wait.js';
+import { withKernel } from '../support/kernel.js';
+import { Agent } from '../support/abi.js';
+import { OP } from './fixtures/typed-api.js';
+import { controlWords, setWord } from '../support/control-words.js';
+import { isBlockedOn } from '../support/blocked.js';
 
 const T = { timeout: 60_000 };
 
@@ -16,7 +20,7 @@ async function lastSenderClosed(kernel: Kernel, op: 'receive' | 'receiveAsync'):
   const { sender, receiver } = kernel.task.createChannel();
   const channelId = receiver.info().objectId;
   const c = controlWords(OP.words);
-  const receiving = kernel.spawn(fixture('api3-chan-op'), { data: { ctl: c.buffer, op } });
+  const receiving = kernel.spawn(fixture('api/fixtures/channel-op'), { data: { ctl: c.buffer, op } });
   setWord(c, OP.handle, receiver.grant(receiving.pid));
   receiver.close();
   // Two sender ends, each in a task of its own (an agent), none in init.

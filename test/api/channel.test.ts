@@ -29,9 +29,13 @@ import {
   type ObjectInfo,
   type TaskHandle,
 } from '../../src/index.js';
-import { badHandle, brokenPipe, fixture, kipcError, tick, timedOut, waitFor, within } from '../helpers.js';
-import { startWatchdog, withGuardedKernel } from '../fixtures/scenario-lib.js';
-import { ECHO, OP, type CodecName, type Point, controlWords, isBlockedOn, pointCodec, setWord } from '../fixtures/api3-lib.js';
+import { badHandle, brokenPipe, kipcError, timedOut } from '../support/errors.js';
+import { fixture } from '../support/fixtures.js';
+import { tick, waitFor, within } from '../support/wait.js';
+import { startWatchdog, withGuardedKernel } from '../support/kernel.js';
+import { ECHO, OP, type CodecName, type Point, pointCodec } from './fixtures/typed-api.js';
+import { controlWords, setWord } from '../support/control-words.js';
+import { isBlockedOn } from '../support/blocked.js';
 
 // Sync sends and receives block init's own thread: a kernel hang there is caught by the watchdog.
 const watchdog = startWatchdog(90_000, 'channel API tests');
@@ -70,7 +74,7 @@ interface OpTask {
 /** Spawns the one-operation fixture and grants it `end`. */
 function startOp(kernel: Kernel, end: Handle, data: { op: 'receive' | 'receiveAsync' | 'send' | 'sendAsync'; codec?: CodecName; value?: unknown; linger?: boolean }): OpTask {
   const c = controlWords(OP.words);
-  const task = kernel.spawn(fixture('api3-chan-op'), { data: { ctl: c.buffer, ...data } });
+  const task = kernel.spawn(fixture('api/fixtures/channel-op'), { data: { ctl: c.buffer, ...data } });
   setWord(c, OP.handle, end.grant(task.pid));
   return { task, c };
 }
@@ -86,7 +90,7 @@ async function opResult(op: OpTask, what: string): Promise<number> {
  */
 function startEcho<T>(kernel: Kernel, codec: CodecName, into: { receiver: ChannelReceiver<T> }, back: { sender: ChannelSender<T> }): { task: TaskHandle; c: Int32Array } {
   const c = controlWords(ECHO.words);
-  const task = kernel.spawn(fixture('api3-chan-echo'), { data: { ctl: c.buffer, codec } });
+  const task = kernel.spawn(fixture('api/fixtures/channel-echo'), { data: { ctl: c.buffer, codec } });
   setWord(c, ECHO.inHandle, into.receiver.grant(task.pid));
   setWord(c, ECHO.outHandle, back.sender.grant(task.pid));
   into.receiver.close();

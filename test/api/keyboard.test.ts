@@ -12,9 +12,12 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AlreadyExistsError, InterruptedError, KeyboardSubscription, NoSpaceError, NotFoundError, errno as E } from '../../src/index.js';
 import { deliverScancodes } from '../../src/objects/keyboard-pipe/keyboard-pipe.js';
-import { kipcError, tick, timedOut, within } from '../helpers.js';
-import { startWatchdog, withGuardedKernel } from '../fixtures/scenario-lib.js';
-import { R2Agent, remote, taskOf, waitBlocked } from '../fixtures/r2-lib.js';
+import { kipcError, timedOut } from '../support/errors.js';
+import { tick, within } from '../support/wait.js';
+import { startWatchdog, withGuardedKernel } from '../support/kernel.js';
+import { R2Agent } from './fixtures/rou2exos-agent-client.js';
+import { remote } from '../support/agent.js';
+import { taskOf, waitBlocked } from '../support/blocked.js';
 
 const watchdog = startWatchdog(90_000, 'keyboard API tests');
 after(() => watchdog.stop());

@@ -22,9 +22,13 @@ import {
   errno as E,
   type Kernel,
 } from '../../src/index.js';
-import { kipcError, tick, timedOut, waitFor, within } from '../helpers.js';
-import { startWatchdog, withGuardedKernel } from '../fixtures/scenario-lib.js';
-import { R2Agent, RECEIVE_DATA, SEND_DATA, mailboxOf, pattern, remote, slotOfPid, taskOf, waitBlockedOn, waitReceiving, type MailOut, type ReceiveManyReport } from '../fixtures/r2-lib.js';
+import { kipcError, timedOut } from '../support/errors.js';
+import { tick, waitFor, within } from '../support/wait.js';
+import { startWatchdog, withGuardedKernel } from '../support/kernel.js';
+import { R2Agent, RECEIVE_DATA, SEND_DATA, mailboxOf, slotOfPid, type MailOut, type ReceiveManyReport } from './fixtures/rou2exos-agent-client.js';
+import { seededPattern } from '../support/patterns.js';
+import { remote } from '../support/agent.js';
+import { taskOf, waitBlockedOn, waitReceiving } from '../support/blocked.js';
 
 // Sync receives block init's own thread: a kernel hang there is caught by the watchdog.
 const watchdog = startWatchdog(90_000, 'mailbox API tests');
@@ -60,7 +64,7 @@ test('init and a Strat9 task exchange mail: from is the sender pid, kind data, e
     assert.equal(init.receive({ timeout: 10_000 }).text(), 'ünïcødé ✓');
 
     // A view at an odd offset of a larger buffer sends just its bytes.
-    const big = pattern(3, 1000);
+    const big = seededPattern(3, 1000);
     init.send(s.pid, big.subarray(3, 3 + 100));
     assert.deepEqual((await s.run<MailOut>({ op: 'tryReceive' })).data, big.subarray(3, 103));
     assert.equal(await s.run({ op: 'tryReceive' }), undefined, 'tryReceive on an empty mailbox');
@@ -90,7 +94,7 @@ test('mail between personalities: a rou2exOS task\'s send_data reaches a Strat9 
   await withGuardedKernel(async (kernel) => {
     const s = await strat9(kernel);
     const r = await R2Agent.spawn(kernel);
-    const payload = pattern(9, 300);
+    const payload = seededPattern(9, 300);
     await r.write(0, payload);
     assert.equal(await r.sys(SEND_DATA, s.pid, 0, 300), 0);
     assert.deepEqual(await s.run<MailOut>({ op: 'receive', timeout: 10_000 }), { from: r.pid, kind: 'data', data: payload });
@@ -108,7 +112,7 @@ test('capacity: ten sends fit, then trySend is false and send throws WouldBlockE
   await withGuardedKernel(async (kernel) => {
     const init = kernel.task.mailbox;
     const s = await strat9(kernel);
-    const payloads = Array.from({ length: MAILBOX_CAPACITY }, (_, i) => pattern(50 + i, 1 + i * 56)); // 1..505 bytes
+    const payloads = Array.from({ length: MAILBOX_CAPACITY }, (_, i) => seededPattern(50 + i, 1 + i * 56)); // 1..505 bytes
     for (const p of payloads) assert.equal(init.trySend(s.pid, p), true);
     assert.equal(await s.run({ op: 'size' }), MAILBOX_CAPACITY);
     assert.equal(init.trySend(s.pid, 'eleven'), false, 'full: false, no throw');
@@ -270,8 +274,8 @@ test('two receiveAsync in flight in one task each get their own message, intact'
     const first = init.receiveAsync({ timeout: 10_000 });
     const second = init.receiveAsync({ timeout: 10_000 });
     await waitReceiving(kernel, 1);
-    const a = pattern(1, 400);
-    const b = pattern(2, 100);
+    const a = seededPattern(1, 400);
+    const b = seededPattern(2, 100);
     await s.run({ op: 'send', pid: 1, data: a });
     await s.run({ op: 'send', pid: 1, data: b });
     const got = await within(Promise.all([first, second]), 10_000, 'both receives');

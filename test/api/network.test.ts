@@ -20,9 +20,14 @@ import { BusyError, errno as E, type FrameLink, type Kernel, type NetworkInterfa
 import { UdpFrameLink } from '../../src/devices/udp-link.js';
 import { PcapReplayLink, writePcap } from '../../src/devices/pcap.js';
 import { buildArpFrame, buildTcpFrame, buildUdpFrame, parseEthernetFrame } from '../../src/devices/ethernet.js';
-import { kipcError, waitFor, within } from '../helpers.js';
-import { startWatchdog, withGuardedKernel } from '../fixtures/scenario-lib.js';
-import { NET, NET_REGISTER, R2Agent, RECEIVE_DATA, mailboxOf, numberedFrame, pattern, remote, type MailOut } from '../fixtures/r2-lib.js';
+import { kipcError } from '../support/errors.js';
+import { waitFor, within } from '../support/wait.js';
+import { startWatchdog, withGuardedKernel } from '../support/kernel.js';
+import { NET, NET_REGISTER, R2Agent, RECEIVE_DATA, mailboxOf, numberedFrame, type MailOut } from './fixtures/rou2exos-agent-client.js';
+import { seededPattern } from '../support/patterns.js';
+import { remote } from '../support/agent.js';
+import { pollUntil } from '../support/sleep.js';
+import { isBlockedOn, taskInfo } from '../support/blocked.js';
 
 const watchdog = startWatchdog(90_000, 'network API tests');
 after(() => watchdog.stop());
@@ -40,12 +45,12 @@ function tcp(port: number, seq: number, payloadBytes = 32): Uint8Array {
     sourcePort: 40_000 + (seq % 1000),
     destinationPort: port,
     sequence: seq,
-    payload: pattern(seq, payloadBytes),
+    payload: seededPattern(seq, payloadBytes),
   });
 }
 
 function udp(port: number, seq: number): Uint8Array {
-  return buildUdpFrame({ sourceMac: NET.hostMac, destinationMac: NET.guestMac, sourceIp: NET.hostIp, destinationIp: NET.guestIp, sourcePort: 5353, destinationPort: port, payload: pattern(seq, 20) });
+  return buildUdpFrame({ sourceMac: NET.hostMac, destinationMac: NET.guestMac, sourceIp: NET.hostIp, destinationIp: NET.guestIp, sourcePort: 5353, destinationPort: port, payload: seededPattern(seq, 20) });
 }
 
 function arp(): Uint8Array {
@@ -92,16 +97,6 @@ async function withUdpNetwork(
   } finally {
     await nic.detach();
     await sock.close();
-  }
-}
-
-/** Polls `condition` without yielding to the event loop (init's thread stays busy), for up to `timeoutMs`. */
-function pollSync(condition: () => boolean, what: string, timeoutMs = 10_000): void {
-  const nap = new Int32Array(new SharedArrayBuffer(4));
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    Atomics.wait(nap, 0, 0, 1);
   }
 }
 
@@ -320,10 +315,7 @@ test('the transmit queue holds 64 frames: while the interface\'s thread is busy,
       const queue = kernel.snapshot().objects.find((o) => o.type === 'mailbox' && o.owner === 0)!;
       assert.equal(queue.depth, 64, 'the transmit queue is full');
       // Still without letting init's event loop run: the 65th transmit sleeps on the full queue.
-      pollSync(() => {
-        const t = kernel.snapshot().tasks.find((x) => x.pid === driver.pid);
-        return t?.state === 'blocked' && t.blockedOn?.type === 'mailbox' && t.blockedOn.event === 'writable' && t.blockedOn.objectId === queue.id;
-      }, 'the driver to sleep in its 65th transmit');
+      pollUntil(() => isBlockedOn(kernel.snapshot(), driver.pid, 'mailbox', 'writable', queue.id), 'the driver to sleep in its 65th transmit', 10_000);
       assert.equal(waiting.settled, false);
       assert.equal(kernel.snapshot().network.transmitted, 128, 'the waiting transmit is not counted yet');
       assert.deepEqual(await within(waiting, 10_000, 'the waiting transmits'), Array(70).fill(true));
@@ -348,7 +340,7 @@ test('detaching the interface while the driver waits for room in the full transm
     const nic = await kernel.attachNetwork(link);
     const waiting = driver.start<boolean[]>({ op: 'transmitMany', count: 70, waitFrom: 64, reportAt: 64 });
     assert.equal(kernel.task.mailbox.receive({ timeout: 20_000 }).data[0], 64, 'the queue filled while init\'s thread was busy');
-    pollSync(() => kernel.snapshot().tasks.find((x) => x.pid === driver.pid)?.state === 'blocked', 'the driver to sleep in its 65th transmit');
+    pollUntil(() => taskInfo(kernel, driver.pid)?.state === 'blocked', 'the driver to sleep in its 65th transmit', 10_000);
     const detached = nic.detach();
     await assert.rejects(within(waiting, 10_000, 'the waiting transmit'), remote('BrokenPipeError', E.EPIPE, 'EPIPE'));
     await detached;

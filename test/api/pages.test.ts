@@ -1,6 +1,6 @@
 /**
  * Page IPC through the typed API (task.pages, docs/objects/pages.md) across real
- * worker-thread tasks (pg-agent.ts): every combination of the five send
+ * worker-thread tasks (api/fixtures/pages-agent.ts): every combination of the five send
  * flag bits (who can then read and write what, and who sees whose writes),
  * reserved bits, a move revoking the sender's access, broadcasts with a
  * target lacking a handler, the in-flight quota, bad ranges for every call,
@@ -23,8 +23,14 @@ import {
   type Kernel,
   type PageTarget,
 } from '../../src/index.js';
-import { kipcError, tick, waitFor, withKernel, within } from '../helpers.js';
-import { CTL, PgAgent, isError, pagesOf, pattern, remote, taskOf, waitBlocked, type DeliveryOut } from '../fixtures/pg-lib.js';
+import { kipcError } from '../support/errors.js';
+import { tick, waitFor, within } from '../support/wait.js';
+import { withKernel } from '../support/kernel.js';
+import { CTL, PgAgent, isError, pagesOf, type DeliveryOut } from './fixtures/pages-agent-client.js';
+import { pattern } from '../support/patterns.js';
+import { remote } from '../support/agent.js';
+import { taskOf, waitBlocked } from '../support/blocked.js';
+import { sleepMs } from '../support/sleep.js';
 
 const T = { timeout: 60_000 };
 const TYPE = 7;
@@ -642,7 +648,7 @@ test('handlers run on the receiver\'s event loop: a receiver blocked in a semaph
     // Blocked in a semaphore acquire.
     const sem = kernel.task.createSemaphore(0);
     const acquiring = r.start<number>({ op: 'semAcquire', handle: sem.grant(r.pid) });
-    await waitBlocked(kernel, r.pid, 'semaphore');
+    await waitBlocked(kernel, r.pid, { type: 'semaphore' });
     assert.equal((await s.send(r.pid, TYPE, a, 1)).delivered, 1, 'the send does not wait for the receiver');
     await tick(100);
     assert.equal(Atomics.load(r.ctl, CTL.handled), 0, 'no handler ran while the receiver was blocked');
@@ -659,7 +665,7 @@ test('handlers run on the receiver\'s event loop: a receiver blocked in a semaph
     // Blocked in a mailbox receive.
     Atomics.store(r.ctl, CTL.returned, 0);
     const receiving = r.start<{ handled: number; data: Uint8Array }>({ op: 'mailReceive' });
-    await waitBlocked(kernel, r.pid, 'mailbox');
+    await waitBlocked(kernel, r.pid, { type: 'mailbox' });
     assert.equal((await s.send(r.pid, TYPE, a + PAGE_BYTES, 1)).delivered, 1);
     await tick(100);
     assert.equal(Atomics.load(r.ctl, CTL.handled), 1);
@@ -781,12 +787,11 @@ test('unregistering a handler with a delivery of its type pending: the delivery 
     const ran: number[] = [];
     const base = kernel.usage();
     const a = await s.alloc(1);
-    const nap = new Int32Array(new SharedArrayBuffer(4));
     /** Posts a send to init, keeps init's thread (and event loop) busy until the delivery is pending, then unregisters `off`. */
     const sendThenUnregister = async (type: number, off: () => void): Promise<void> => {
       const sending = s.send(1, type, a, 1, { keep: true });
       const deadline = Date.now() + 10_000;
-      while (kernel.usage().deliveries === 0 && Date.now() < deadline) Atomics.wait(nap, 0, 0, 1);
+      while (kernel.usage().deliveries === 0 && Date.now() < deadline) sleepMs(1);
       assert.equal(kernel.usage().deliveries, 1, 'the delivery is pending');
       off();
       assert.equal((await sending).delivered, 1);

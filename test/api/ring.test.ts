@@ -17,9 +17,10 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { EVENT_READABLE, EVENT_WRITABLE, InterruptedError, InvalidArgumentError, type Kernel, type Ring } from '../../src/index.js';
 import { ringReadable, ringWritable } from '../../src/api/ring-node-streams.js';
-import { badHandle, brokenPipe, kipcError, tick, timedOut, within } from '../helpers.js';
-import { startWatchdog, withGuardedKernel } from '../fixtures/scenario-lib.js';
-import { ByteStream, chunksOf, Rand, StreamChecker } from '../fixtures/ring3-lib.js';
+import { badHandle, brokenPipe, kipcError, timedOut } from '../support/errors.js';
+import { tick, within } from '../support/wait.js';
+import { startWatchdog, withGuardedKernel } from '../support/kernel.js';
+import { ByteStream, chunksOf, Rand, StreamChecker } from '../scenarios/fixtures/byte-stream.js';
 
 // Sync ring ops block init's own thread: a kernel hang there is caught by the watchdog.
 const watchdog = startWatchdog(60_000, 'ring API tests');

@@ -19,9 +19,13 @@ import {
   type Semaphore,
   type TaskHandle,
 } from '../../src/index.js';
-import { fixture, kipcError, tick, timedOut, waitFor, within } from '../helpers.js';
-import { startWatchdog, withGuardedKernel } from '../fixtures/scenario-lib.js';
-import { SEM, controlWords, isBlockedOn, setWord } from '../fixtures/api3-lib.js';
+import { fixture } from '../support/fixtures.js';
+import { kipcError, timedOut } from '../support/errors.js';
+import { tick, waitFor, within } from '../support/wait.js';
+import { startWatchdog, withGuardedKernel } from '../support/kernel.js';
+import { SEM } from './fixtures/typed-api.js';
+import { controlWords, setWord } from '../support/control-words.js';
+import { isBlockedOn, taskInfo } from '../support/blocked.js';
 import { H_SPINNERS } from '../../src/core/layout.js';
 
 // Sync acquires block init's own thread: a kernel hang there is caught by the watchdog.
@@ -44,7 +48,7 @@ interface Worker {
 }
 /** Spawns sem-worker `index` with `data` and grants it `sem`. */
 function startWorker(kernel: Kernel, c: Int32Array, sem: Semaphore, index: number, data: Record<string, unknown>): Worker {
-  const task = kernel.spawn(fixture('api3-sem-worker'), { data: { ctl: c.buffer, index, ...data } });
+  const task = kernel.spawn(fixture('api/fixtures/semaphore-worker'), { data: { ctl: c.buffer, index, ...data } });
   setWord(c, SEM.handle + index, sem.grant(task.pid));
   return { task, index };
 }
@@ -315,7 +319,7 @@ for (const mode of ['acquire', 'acquireAsync'] as const) {
         try {
           await finished([w], 'the waiter whose handle was revoked while it spun to wake', 5_000);
         } catch (e) {
-          const t = kernel.snapshot().tasks.find((x) => x.pid === w.task.pid);
+          const t = taskInfo(kernel, w.task.pid);
           throw new Error(
             `${(e as Error).message}: the task holds ${t?.handles} handles and is ${t?.state} on ${t?.blockedOn?.type}; ` +
               'the revoke must move a word the spinning waiter watches, or it re-checks an unchanged count after its spin and sleeps for good',

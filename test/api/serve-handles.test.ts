@@ -8,9 +8,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Message, OBJ_SEMAPHORE, type Kernel, type Port } from '../../src/index.js';
-import { fixture, within, withKernel } from '../helpers.js';
-import { taskInfo } from '../fixtures/abi-lib.js';
-import { FLOOD } from '../fixtures/serve-handle-lib.js';
+import { fixture } from '../support/fixtures.js';
+import { within } from '../support/wait.js';
+import { withKernel } from '../support/kernel.js';
+import { taskInfo } from '../support/blocked.js';
+import { FLOOD } from './fixtures/serve-handle-layout.js';
 
 const T = { timeout: 60_000 };
 const MAX_HANDLES = 16;
@@ -66,7 +68,7 @@ test('serve(): a flood of handle-carrying calls beyond the handle table is all s
         },
         { signal: stop.signal },
       );
-      const client = kernel.spawn(fixture('serve-handle-flooder'), { data: { path: '/srv/sink', sends: FLOOD_SIZE, calls: FLOOD_SIZE } });
+      const client = kernel.spawn(fixture('api/fixtures/serve-handle-flooder'), { data: { path: '/srv/sink', sends: FLOOD_SIZE, calls: FLOOD_SIZE } });
       await within(Promise.race([serving, client.exited.then(() => serving)]), 30_000, 'the server to serve the whole flood');
       assert.deepEqual(report, { answered: FLOOD_SIZE, refused: 0, other: 0, plainServed: 1 });
       assert.equal((await client.exited).code, 0);
@@ -85,7 +87,7 @@ test('for await: handles of messages the body did not take are closed when the l
   await withKernel(
     async (kernel) => {
       const { port, baseline } = servicePort(kernel, '/srv/sink');
-      const client = kernel.spawn(fixture('serve-handle-flooder'), { data: { path: '/srv/sink', sends: FLOOD_SIZE, calls: FLOOD_SIZE } });
+      const client = kernel.spawn(fixture('api/fixtures/serve-handle-flooder'), { data: { path: '/srv/sink', sends: FLOOD_SIZE, calls: FLOOD_SIZE } });
       let kept = 0;
       let report: Report | undefined;
       let peak = 0;
@@ -133,7 +135,7 @@ test('serve({ acceptHandles: false }): calls carrying a handle get EPERM and the
         },
         { signal: stop.signal, acceptHandles: false },
       );
-      const client = kernel.spawn(fixture('serve-handle-flooder'), { data: { path: '/srv/strict', sends: FLOOD_SIZE, calls: FLOOD_SIZE } });
+      const client = kernel.spawn(fixture('api/fixtures/serve-handle-flooder'), { data: { path: '/srv/strict', sends: FLOOD_SIZE, calls: FLOOD_SIZE } });
       await within(serving, 30_000, 'the server to answer the whole flood');
       assert.deepEqual(report, { answered: 0, refused: FLOOD_SIZE, other: 0, plainServed: 1 });
       assert.equal(handled, FLOOD_SIZE + 1, 'the handler saw the one-way messages and the plain call, never a refused call');

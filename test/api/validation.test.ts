@@ -15,9 +15,11 @@ import assert from 'node:assert/strict';
 import { InterruptedError, InvalidArgumentError, type Kernel, Message, OutOfMemoryError } from '../../src/index.js';
 import { EINVAL } from '../../src/core/errno.js';
 import { SYS_IPC_RING_CREATE } from '../../src/syscalls/numbers.js';
-import { kipcError, timedOut, waitFor, withKernel, within } from '../helpers.js';
-import { setWord } from '../fixtures/scenario-lib.js';
-import { AGENT, type Agent, spawnAgent } from '../fixtures/validation-lib.js';
+import { kipcError, timedOut } from '../support/errors.js';
+import { waitFor, within } from '../support/wait.js';
+import { withKernel } from '../support/kernel.js';
+import { setWord } from '../support/control-words.js';
+import { AGENT, type Agent, spawnAgent } from './fixtures/validation-agent-client.js';
 
 const invalidArgument = kipcError(InvalidArgumentError, EINVAL, 'EINVAL');
 const interrupted = (e: unknown): boolean => e instanceof InterruptedError;

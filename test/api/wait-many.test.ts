@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EVENT_READABLE, EVENT_WRITABLE, InterruptedError, Message, TimeoutError, waitAny, waitAnyAsync } from '../../src/index.js';
-import { fixture, waitFor, within, withKernel } from '../helpers.js';
-import { controlWords, setWord } from '../fixtures/scenario-lib.js';
+import { fixture } from '../support/fixtures.js';
+import { waitFor, within } from '../support/wait.js';
+import { withKernel } from '../support/kernel.js';
+import { controlWords, setWord } from '../support/control-words.js';
 import { H_POLLERS } from '../../src/core/layout.js';
 
 test('waitAny returns every target that is ready now, in order, without waiting', async () => {
@@ -45,7 +47,7 @@ test('waitAnyAsync is woken by a semaphore post from another task while it sleep
     const port = t.createPort();
     const sem = t.createSemaphore(0);
     const c = controlWords(8);
-    const actor = kernel.spawn(fixture('wait-many-actor'), { data: { ctl: c.buffer } });
+    const actor = kernel.spawn(fixture('api/fixtures/wait-many-actor'), { data: { ctl: c.buffer } });
     setWord(c, 1, 1);
     setWord(c, 0, sem.grant(actor.pid));
     const ready = await within(waitAnyAsync([{ handle: port, events: EVENT_READABLE }, receiver, sem]), 10_000, 'the post to wake the wait');
@@ -64,7 +66,7 @@ test('a task blocked in waitAny wakes when a channel it watches gets a message; 
     const { sender, receiver } = t.createChannel();
     const ring = t.createRing(4096);
     const c = controlWords(8);
-    const waiter = kernel.spawn(fixture('wait-many-actor'), { data: { ctl: c.buffer } });
+    const waiter = kernel.spawn(fixture('api/fixtures/wait-many-actor'), { data: { ctl: c.buffer } });
     setWord(c, 1, 3);
     setWord(c, 4, ring.grant(waiter.pid));
     setWord(c, 0, receiver.grant(waiter.pid));

@@ -9,8 +9,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sys as S, errno as E, RIGHTS_ALL, RIGHT_GRANT, RIGHT_READ, RIGHT_REVOKE, RIGHT_WRITE } from '../../src/index.js';
 import { restrict } from '../../src/ops/handle-ops.js';
-import { withKernel } from '../helpers.js';
-import { Agent, createPort, info } from '../fixtures/abi-lib.js';
+import { withKernel } from '../support/kernel.js';
+import { Agent, createPort, info } from '../support/abi.js';
 
 const T = { timeout: 30_000 };
 

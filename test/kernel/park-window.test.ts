@@ -11,8 +11,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type Kernel } from '../../src/index.js';
 import { setParkAnnounceHookForTests } from '../../src/ops/park.js';
-import { fixture, waitFor, withKernel } from '../helpers.js';
-import { PARK_WINDOW } from '../fixtures/park-window-lib.js';
+import { fixture } from '../support/fixtures.js';
+import { waitFor } from '../support/wait.js';
+import { withKernel } from '../support/kernel.js';
+import { PARK_WINDOW } from './fixtures/park-window-layout.js';
 
 const T = { timeout: 30_000 };
 /** Far beyond a wake-up, short enough that a lost one fails the test instead of hanging it. */
@@ -29,7 +31,7 @@ async function armedPort(kernel: Kernel) {
   port.bind('/test/park-window');
   const control = new SharedArrayBuffer(PARK_WINDOW.words * 4);
   const words = new Int32Array(control);
-  const sender = kernel.spawn(fixture('park-window-sender'), { data: { path: '/test/park-window', control } });
+  const sender = kernel.spawn(fixture('kernel/fixtures/park-window-sender'), { data: { path: '/test/park-window', control } });
   await waitFor(() => Atomics.load(words, PARK_WINDOW.ready) === 1, 'the sender to connect');
   const hook = { runs: 0, queuedBeforeAnnounce: false };
   setParkAnnounceHookForTests(() => {

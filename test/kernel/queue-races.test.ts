@@ -10,7 +10,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BrokenPipeError, Message } from '../../src/index.js';
-import { kipcError, withKernel } from '../helpers.js';
+import { kipcError } from '../support/errors.js';
+import { withKernel } from '../support/kernel.js';
 import type { TaskContext } from '../../src/core/context.js';
 import { errno as E } from '../../src/index.js';
 

@@ -1,5 +1,5 @@
 /**
- * The test side of a model agent (fixtures/model-agent.ts): a real
+ * The test side of a model agent (fixtures/syscall-agent.ts): a real
  * worker-thread task that issues one numbered syscall per command, against
  * its own user memory, and reports the return value and a window of that
  * memory. Built on the shared AgentClient (command/reply matching over a
@@ -8,9 +8,9 @@
  */
 import type { BroadcastChannel } from 'node:worker_threads';
 import type { Kernel, TaskHandle } from '../../src/index.js';
-import { fixture } from '../helpers.js';
+import { fixture } from '../support/fixtures.js';
 import type { Quotas } from '../../src/core/quota.js';
-import { AgentClient, type Pending } from '../fixtures/agent-client.js';
+import { AgentClient, type Pending } from '../support/agent.js';
 
 /** Bytes to put into the agent's memory before its syscall. */
 export interface MemoryWrite {
@@ -40,7 +40,6 @@ export interface SyscallOutcome {
 /** How long a syscall may stay blocked before its command gives up (a whole program's run). */
 const BLOCKING_COMMAND_MS = 15 * 60_000;
 
-
 /** Quotas at least as large as every kernel-wide table, so that no quota refuses what the model allows. */
 function unlimitedQuotas(kernel: Kernel): Partial<Quotas> {
   const maxHandles = kernel.task.ctx.r.maxHandles;
@@ -53,7 +52,7 @@ export class ModelAgent extends AgentClient<ModelAgentCommand> {
     return AgentClient.open<ModelAgent, number>(
       'model agent',
       // The model has no per-task quotas: every agent may use every table whole (grants included).
-      (channel) => kernel.spawn(fixture('model-agent'), { data: { channel }, personality, quotas: unlimitedQuotas(kernel) }),
+      (channel) => kernel.spawn(fixture('model/fixtures/syscall-agent'), { data: { channel }, personality, quotas: unlimitedQuotas(kernel) }),
       (channel, handle, pid) => {
         if (pid !== handle.pid) throw new Error(`model agent says pid ${pid}, spawn said ${handle.pid}`);
         return new ModelAgent(channel, handle, pid);

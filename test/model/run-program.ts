@@ -9,14 +9,15 @@
  * compete (two receivers, one message), the kernel's choice is followed.
  */
 import { Kernel } from '../../src/index.js';
-import { waitFor, within } from '../helpers.js';
+import { waitFor, within } from '../support/wait.js';
 import { MSG, LIMIT, PAGE, PAGE_NR } from './abi.js';
 import { KernelModel, type Outcome } from './kernel-model.js';
 import { ModelAgent, type MemoryWrite, type SyscallOutcome } from './agent.js';
 import { Translation, isModelName } from './translate.js';
 import { NR_OF, PATH_LENGTH, personalityOf, type AddrRef, type DataRef, type DeliveryRef, type HandleRef, type MessageSpec, type Op, type PidRef, type Program, type PtrRef, type Step } from './program.js';
-import type { Pending } from '../fixtures/agent-client.js';
+import type { Pending } from '../support/agent.js';
 import type { ObjectKind } from './objects.js';
+import { taskInfo } from '../support/blocked.js';
 
 /** The kind of object a syscall's handle argument should name, when the program picks "a handle of this task's". */
 const KIND_OF: Partial<Record<Op['op'], ObjectKind>> = {
@@ -461,7 +462,7 @@ class ProgramRun {
   // --- the kernel's view of blocked tasks ---------------------------------------
 
   private blockedIn(pid: number): 'reply' | 'other' | undefined {
-    const t = this.kernel.snapshot().tasks.find((x) => x.pid === pid);
+    const t = taskInfo(this.kernel, pid);
     if (t?.state !== 'blocked' || t.blockedOn === undefined) return undefined;
     return t.blockedOn.event === 'reply' ? 'reply' : 'other';
   }

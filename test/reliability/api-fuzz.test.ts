@@ -15,11 +15,14 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiFuzzer, probe, wrap } from '../fixtures/api-fuzz-lib.js';
-import { deriveSeed, Prng } from '../fixtures/fuzz-prng.js';
-import { FUZZ, HANDLE_ORDER, Report } from '../fixtures/api-fuzz-report.js';
-import { controlWords, setWord, startWatchdog } from '../fixtures/scenario-lib.js';
-import { fixture, waitFor, withKernel } from '../helpers.js';
+import { ApiFuzzer, probe, wrap } from './fixtures/api-fuzz-lib.js';
+import { deriveSeed, Prng } from './fixtures/fuzz-prng.js';
+import { FUZZ, HANDLE_ORDER, Report } from './fixtures/api-fuzz-report.js';
+import { controlWords, setWord } from '../support/control-words.js';
+import { startWatchdog } from '../support/kernel.js';
+import { fixture } from '../support/fixtures.js';
+import { waitFor } from '../support/wait.js';
+import { withKernel } from '../support/kernel.js';
 import { describeTask } from './fuzz-watchdog.js';
 
 // Init's sync calls all carry short deadlines; a hang on its thread is a bug the watchdog reports.
@@ -41,7 +44,7 @@ test(`typed API calls with wrong arguments fail at once and leave no lock held (
     const semaphore = init.createSemaphore(1);
     const control = controlWords(FUZZ.words);
     const report = new Report();
-    const worker = kernel.spawn(fixture('api-fuzz-task'), {
+    const worker = kernel.spawn(fixture('reliability/fixtures/api-fuzz-task'), {
       data: { ctl: control.buffer, report: report.buffer, seed: deriveSeed(seed, 1), batches: BATCHES, perBatch: PER_BATCH },
     });
     // The worker reads its handles at its first turn.

@@ -21,9 +21,11 @@ import type { Region } from '../../src/core/region.js';
 import { deliverScancodes } from '../../src/objects/keyboard-pipe/keyboard-pipe.js';
 import { deliverFrame } from '../../src/objects/network/network.js';
 import { buildTcpFrame } from '../../src/devices/ethernet.js';
-import { assertKernelConsistent, fixture, waitFor, within } from '../helpers.js';
-import { startWatchdog } from '../fixtures/scenario-lib.js';
-import { CHK, type ChkData, type ChkEnd } from '../fixtures/chk-lib.js';
+import { assertKernelConsistent } from '../support/kernel.js';
+import { fixture } from '../support/fixtures.js';
+import { waitFor, within } from '../support/wait.js';
+import { startWatchdog } from '../support/kernel.js';
+import { CHK, type ChkData, type ChkEnd } from './fixtures/check-traffic-layout.js';
 
 const watchdog = startWatchdog(420_000, 'kernel check tests');
 after(() => watchdog.stop());
@@ -66,7 +68,7 @@ test('clean after varied traffic across tasks, with tasks parked, exited, thrown
   const spawn = (role: ChkData['role'], path: string, end: ChkEnd): { task: TaskHandle; index: number } => {
     const index = next++;
     const data: ChkData = { role, path, index, ctl: ctl.buffer as SharedArrayBuffer, end };
-    const task = kernel.spawn(fixture('chk-traffic'), { data, ...(role === 'r2' ? { personality: 'rou2exos' as const } : {}) });
+    const task = kernel.spawn(fixture('reliability/fixtures/check-traffic'), { data, ...(role === 'r2' ? { personality: 'rou2exos' as const } : {}) });
     void task.exited.then((exit) => {
       if (!ending(index) && role !== 'server') early.push(`${role} ${index} (${end}) ended early: ${exit.error ?? exit.code}`);
     });

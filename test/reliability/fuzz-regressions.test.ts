@@ -6,12 +6,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sys } from '../../src/index.js';
 import { EBADF } from '../../src/core/errno.js';
-import { fixture, waitFor, within, withKernel } from '../helpers.js';
+import { fixture } from '../support/fixtures.js';
+import { waitFor, within } from '../support/wait.js';
+import { withKernel } from '../support/kernel.js';
+import { waitBlocked } from '../support/blocked.js';
 
 for (const abandon of [false, true]) {
   test(`a task that dies holding its own call, ${abandon ? 'abandoned' : 'received and unanswered'}, leaves no call slot behind`, async () => {
     await withKernel(async (kernel) => {
-      const child = kernel.spawn(fixture('fuzz-regress-self-call'), { data: { abandon } });
+      const child = kernel.spawn(fixture('reliability/fixtures/fuzz-regress-self-call'), { data: { abandon } });
       assert.deepEqual(await child.exited, { code: 0 });
       await waitFor(() => kernel.usage().tasks === 1, 'the task to be reaped');
       assert.equal(kernel.usage().calls, 0, 'call slots in use after the only caller and server died');
@@ -23,7 +26,7 @@ for (const abandon of [false, true]) {
 test('HANDLE_WAIT through a handle that can see none of its events sleeps until the handle closes, however many messages the object holds', async () => {
   await withKernel(async (kernel) => {
     const parksBefore = kernel.snapshot().stats.parks;
-    const child = kernel.spawn(fixture('fuzz-regress-blind-wait'));
+    const child = kernel.spawn(fixture('reliability/fixtures/fuzz-regress-blind-wait'));
     assert.deepEqual(await within(child.exited, 20_000, 'the blind HANDLE_WAIT task'), { code: 0 });
     // A sleep or two per wait and per message: a busy retry loop parks thousands of times.
     const parks = kernel.snapshot().stats.parks - parksBefore;
@@ -44,7 +47,7 @@ test('an async SEM_WAIT that resumes after its semaphore was freed and its slot 
     const first = init.syscall(sys.SYS_SEM_CREATE, 0);
     const slot = semaphoreSlot();
     const waiting = init.syscallAsync(sys.SYS_SEM_WAIT, first);
-    await waitFor(() => kernel.snapshot().tasks.find((t) => t.pid === init.pid)?.state === 'blocked', 'the wait to park');
+    await waitBlocked(kernel, init.pid);
     // Closing the only handle frees the semaphore; a new one takes its slot before the wait resumes.
     assert.equal(init.syscall(sys.SYS_HANDLE_CLOSE, first), 0);
     const second = init.syscall(sys.SYS_SEM_CREATE, 0);

@@ -14,8 +14,9 @@
  */
 import { BroadcastChannel } from 'node:worker_threads';
 import { Kernel, sys, type TaskExit, type TaskHandle } from '../../src/index.js';
-import { fixture, tick } from '../helpers.js';
-import { info } from '../fixtures/abi-lib.js';
+import { fixture } from '../support/fixtures.js';
+import { tick } from '../support/wait.js';
+import { info } from '../support/abi.js';
 import {
   C_FUZZER_PIDS,
   C_STOP_FUZZERS,
@@ -38,8 +39,8 @@ import {
   createControl,
   slotWord,
   type FuzzReport,
-} from '../fixtures/fuzz-control.js';
-import { Prng, deriveSeed } from '../fixtures/fuzz-prng.js';
+} from './fixtures/fuzz-control.js';
+import { Prng, deriveSeed } from './fixtures/fuzz-prng.js';
 import { judgeStall, pendingCalls } from './fuzz-watchdog.js';
 import { WellFormedTraffic, type WellFormedResult } from './fuzz-wellformed.js';
 
@@ -138,7 +139,7 @@ export async function runFuzz(options: FuzzRunOptions): Promise<FuzzRunResult> {
       let handle: TaskHandle;
       try {
         const data = { slot, seed, control: control.buffer, channel: channelName, syncBlockAfter: prng.range(1000, 6000) };
-        handle = kernel.spawn(fixture('fuzz-task'), { personality, memoryBytes: 16384, data });
+        handle = kernel.spawn(fixture('reliability/fixtures/fuzz-task'), { personality, memoryBytes: 16384, data });
       } catch (error) {
         // The fuzzers may have used up the kernel's pages (a rou2exOS task needs its mailbox): an allowed ENOMEM.
         console.log(`fuzz: could not start a ${personality} fuzzer: ${String(error)}`);

@@ -7,8 +7,9 @@
  * and a kernel snapshot.
  */
 import type { KernelSnapshot } from '../../src/index.js';
-import { ARG_NOT_INT32, CallKind, NO_CALL, PENDING_ENTRIES, PENDING_WORDS, P_ARGS, P_NR, P_STARTED, P_USED, S_PENDING, slotWord } from '../fixtures/fuzz-control.js';
-import { catalogue } from '../fixtures/fuzz-syscalls.js';
+import { ARG_NOT_INT32, CallKind, NO_CALL, PENDING_ENTRIES, PENDING_WORDS, P_ARGS, P_NR, P_STARTED, P_USED, S_PENDING, slotWord } from './fixtures/fuzz-control.js';
+import { catalogue } from './fixtures/fuzz-syscalls.js';
+import { taskOf } from '../support/blocked.js';
 
 export type Verdict =
   /** Asleep on a condition that does not hold: it may sleep for ever. */
@@ -38,7 +39,7 @@ export function judgeStall(snapshot: KernelSnapshot, pid: number, call: CurrentC
     return { kind: 'suspect', why: `not inside a synchronous syscall, yet making no progress${loop}${pending}; kernel: ${describeTask(snapshot, pid)}` };
   }
   if (call.kind !== CallKind.MayBlock) return { kind: 'suspect', why: `syscall ${call.nr} (kind ${call.kind}) should not wait this long` };
-  const task = snapshot.tasks.find((t) => t.pid === pid);
+  const task = taskOf(snapshot, pid);
   if (task === undefined) return { kind: 'suspect', why: 'task not found' };
   if (task.state !== 'blocked' || task.blockedOn === undefined) return { kind: 'suspect', why: `syscall ${call.nr}: task is ${task.state}, not blocked` };
   const { objectId, event } = task.blockedOn;
@@ -58,7 +59,7 @@ export function judgeStall(snapshot: KernelSnapshot, pid: number, call: CurrentC
 
 /** The task's state in `snapshot`, with the object it is (or was last) parked on. */
 export function describeTask(snapshot: KernelSnapshot, pid: number): string {
-  const task = snapshot.tasks.find((t) => t.pid === pid);
+  const task = taskOf(snapshot, pid);
   if (task === undefined) return `task ${pid} not found`;
   if (task.blockedOn === undefined) return `task ${task.state}`;
   const { objectId, event } = task.blockedOn;

@@ -9,8 +9,9 @@
  * counts collected.
  */
 import { sys, type Kernel, type TaskExit, type TaskHandle } from '../../src/index.js';
-import { fixture, waitFor, within } from '../helpers.js';
-import { connect, info, writeMsg } from '../fixtures/abi-lib.js';
+import { fixture } from '../support/fixtures.js';
+import { waitFor, within } from '../support/wait.js';
+import { connect, info, writeMsg } from '../support/abi.js';
 import {
   C_ECHO_OBJECT,
   C_ECHO_PID,
@@ -19,7 +20,7 @@ import {
   C_WELLFORMED_COUNTS,
   C_WELLFORMED_PIDS,
   type WellFormedData,
-} from '../fixtures/fuzz-control.js';
+} from './fixtures/fuzz-control.js';
 
 /** The echo server's stop message type (fuzz-echo-server.ts). */
 const STOP_ECHO = 0x5709_0099;
@@ -61,7 +62,7 @@ export class WellFormedTraffic {
     const index = this.tasks.length + (this.echoServer ? 1 : 0);
     const data: WellFormedData & Record<string, unknown> = { control: this.control.buffer as SharedArrayBuffer, index, ...extra };
     const file = name.replace(/ .*/, '');
-    const handle = this.kernel.spawn(fixture(file), { data, personality, memoryBytes: 8192 });
+    const handle = this.kernel.spawn(fixture(`reliability/fixtures/${file}`), { data, personality, memoryBytes: 8192 });
     Atomics.store(this.control, C_WELLFORMED_PIDS + 1 + index, handle.pid);
     const task: WellFormedTask = { name, index, handle };
     void handle.exited.then((exit) => (task.exit = exit));

@@ -22,8 +22,8 @@
  *   killed tasks left uncertain.
  */
 import { MAILBOX_CAPACITY } from '../../src/index.js';
-import { G, PROBLEM, type Role } from '../fixtures/kill-layout.js';
-import { BLOCK_MESSAGES, KINDS, STATUS, type Kind, type Ledger } from '../fixtures/kill-ledger.js';
+import { G, PROBLEM, type Role } from './fixtures/kill-layout.js';
+import { BLOCK_MESSAGES, KINDS, STATUS, type Kind, type Ledger } from './fixtures/kill-ledger.js';
 
 /** What kills excuse, gathered by the supervisor as it kills. */
 export interface Excuses {

@@ -4,7 +4,7 @@
  * timeout, so only a kernel bug keeps it there) or stops making progress,
  * and sums what each role got through for the progress lines.
  */
-import { OPS, ROLES, S, sinceEpoch, slotBase, type Role } from '../fixtures/kill-layout.js';
+import { OPS, ROLES, S, sinceEpoch, slotBase, type Role } from './fixtures/kill-layout.js';
 import type { KillRunOptions, Slot } from './kill-run.js';
 
 export class KillMonitor {

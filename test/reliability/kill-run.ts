@@ -1,6 +1,6 @@
 /**
  * The kill run (supervisor side), shared by the CI kill tests and the soak:
- * worker tasks of every role (test/fixtures/kill-*-roles.ts) push heavy
+ * worker tasks of every role (test/reliability/fixtures/kill-*-roles.ts) push heavy
  * traffic over every object type (ports one-way and call/reply, the MPMC
  * channel, the semaphore, the ring's stream, rou2exOS mailboxes, page IPC)
  * while kill lanes terminate random tasks at random instants and spawn a
@@ -16,12 +16,13 @@
  * choices); thread timing is not replayable, but the choices are.
  */
 import { Message, type ChannelReceiver, type ChannelSender, type Kernel, type Ring, type Semaphore, type TaskExit, type TaskHandle } from '../../src/index.js';
-import { fixture, waitFor, within } from '../helpers.js';
-import { lockFree, startWatchdog, withGuardedKernel } from '../fixtures/scenario-lib.js';
-import { G, PRODUCER_ROLES, RING_RECORD_BYTES, ROLES, S, controlBlock, slotBase, type Role } from '../fixtures/kill-layout.js';
-import { Ledger, checkMessage, recordReceived } from '../fixtures/kill-ledger.js';
-import { latencyBlock, summarizeLatency, type LatencySummary } from '../fixtures/kill-latency.js';
-import { seededRandom, type KillTaskData } from '../fixtures/kill-role.js';
+import { fixture } from '../support/fixtures.js';
+import { waitFor, within } from '../support/wait.js';
+import { lockFree, startWatchdog, withGuardedKernel } from '../support/kernel.js';
+import { G, PRODUCER_ROLES, RING_RECORD_BYTES, ROLES, S, controlBlock, slotBase, type Role } from './fixtures/kill-layout.js';
+import { Ledger, checkMessage, recordReceived } from './fixtures/kill-ledger.js';
+import { latencyBlock, summarizeLatency, type LatencySummary } from './fixtures/kill-latency.js';
+import { seededRandom, type KillTaskData } from './fixtures/kill-role.js';
 import { KillMonitor } from './kill-monitor.js';
 import { excuseKill, noExcuses, tally, type Accounting } from './kill-accounting.js';
 
@@ -258,7 +259,7 @@ class KillRun {
       slotsByRole: this.slotsByRole,
       portCapacity: this.options.portCapacity,
     };
-    const handle = this.kernel.spawn(fixture('kill-task'), { data, personality: slot.role === 'mail-receiver' ? 'rou2exos' : 'strat9' });
+    const handle = this.kernel.spawn(fixture('reliability/fixtures/kill-task'), { data, personality: slot.role === 'mail-receiver' ? 'rou2exos' : 'strat9' });
     this.spawns++;
     slot.handle = handle;
     slot.pid = handle.pid;

@@ -12,8 +12,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type Kernel, type KernelUsage, Message, OutOfMemoryError } from '../../src/index.js';
-import { kipcError, waitFor, withKernel } from '../helpers.js';
-import { type Exhausted, QUOTA_PAGE_TYPE, QuotaAgent, type Resource } from '../fixtures/quota-lib.js';
+import { kipcError } from '../support/errors.js';
+import { waitFor } from '../support/wait.js';
+import { withKernel } from '../support/kernel.js';
+import { type Exhausted, QUOTA_PAGE_TYPE, QuotaAgent, type Resource } from './fixtures/quota-hog-client.js';
+import { taskInfo } from '../support/blocked.js';
 
 const T = { timeout: 120_000 };
 const EDQUOT = 122;
@@ -145,7 +148,7 @@ test('grants into init stop at its received-handles budget; init still creates p
     assertRefused(await hog.exhaust('grants', { pid: 1 }), budget, 'receivedHandles', 1, budget);
     await hog.terminate();
     // The port died with the hog; init closes what it was granted.
-    const granted = kernel.snapshot().tasks.find((t) => t.pid === 1)!.handles;
+    const granted = taskInfo(kernel, 1)!.handles;
     assert.ok(granted >= budget);
   });
 });

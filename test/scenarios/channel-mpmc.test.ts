@@ -8,9 +8,12 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BrokenPipeError, Message, type ChannelReceiver, type ChannelSender, type Kernel, type ObjectInfo, type TaskExit, type TaskHandle } from '../../src/index.js';
-import { fixture, waitFor, within } from '../helpers.js';
-import { startWatchdog, withGuardedKernel } from '../fixtures/scenario-lib.js';
-import { FLOW, S2, SEQ_BITS, SEQ_MASK, consumerWord, controlWords, isBlockedOn, producerWord, setWord } from '../fixtures/api3-lib.js';
+import { fixture } from '../support/fixtures.js';
+import { waitFor, within } from '../support/wait.js';
+import { startWatchdog, withGuardedKernel } from '../support/kernel.js';
+import { FLOW, S2, SEQ_BITS, SEQ_MASK, consumerWord, producerWord } from '../api/fixtures/typed-api.js';
+import { controlWords, setWord } from '../support/control-words.js';
+import { isBlockedOn } from '../support/blocked.js';
 
 // Init's sync kernel calls (grant, close, snapshot) could block its thread on a wedged kernel: the watchdog catches that.
 const watchdog = startWatchdog(120_000, 'channel MPMC scenarios');
@@ -38,10 +41,10 @@ for (const iterate of [false, true]) {
       assert.equal(receiver.info().objectId, id, 'both ends name one channel');
       assert.equal(channelInfo(kernel, id)!.capacity, 4);
 
-      const consumer = kernel.spawn(fixture('api3-s2-consumer'), { data: { ctl: c.buffer, iterate } });
+      const consumer = kernel.spawn(fixture('scenarios/fixtures/channel-mpmc-consumer'), { data: { ctl: c.buffer, iterate } });
       Atomics.store(c, S2.consumerPid, consumer.pid);
-      const p1 = kernel.spawn(fixture('api3-s2-producer'), { data: { ctl: c.buffer, number: 1, values: [1, 2, 3] } });
-      const p2 = kernel.spawn(fixture('api3-s2-producer'), { data: { ctl: c.buffer, number: 2, values: [4, 5], afterReceived: 3 } });
+      const p1 = kernel.spawn(fixture('scenarios/fixtures/channel-mpmc-producer'), { data: { ctl: c.buffer, number: 1, values: [1, 2, 3] } });
+      const p2 = kernel.spawn(fixture('scenarios/fixtures/channel-mpmc-producer'), { data: { ctl: c.buffer, number: 2, values: [4, 5], afterReceived: 3 } });
       const granted = [receiver.grant(consumer.pid), sender.grant(p1.pid), sender.grant(p2.pid)];
       assert.deepEqual(channelInfo(kernel, id)!.ends, { senders: 3, receivers: 2 }, 'granted ends count as ends');
       // Init's own ends go: otherwise the channel would never end for the consumer.
@@ -64,7 +67,7 @@ for (const iterate of [false, true]) {
   });
 }
 
-// --- flows of checked messages (fixtures api3-flow-producer, api3-flow-consumer) ---
+// --- flows of checked messages (fixtures channel-flow-producer, channel-flow-consumer) ---
 
 interface ProducerSpec {
   count: number;
@@ -87,9 +90,9 @@ interface Flow {
 function startFlow(kernel: Kernel, sender: ChannelSender<Message>, receiver: ChannelReceiver<Message>, producers: ProducerSpec[], consumers: ConsumerSpec[], logEntries: number): Flow {
   const c = controlWords(FLOW.words);
   const logs = consumers.map(() => new SharedArrayBuffer(logEntries * 4));
-  const consumerTasks = consumers.map((spec, index) => kernel.spawn(fixture('api3-flow-consumer'), { data: { ctl: c.buffer, index, log: logs[index], ...spec } }));
+  const consumerTasks = consumers.map((spec, index) => kernel.spawn(fixture('scenarios/fixtures/channel-flow-consumer'), { data: { ctl: c.buffer, index, log: logs[index], ...spec } }));
   const producerTasks = producers.map((spec, index) => {
-    const task = kernel.spawn(fixture('api3-flow-producer'), { data: { ctl: c.buffer, index, ...spec } });
+    const task = kernel.spawn(fixture('scenarios/fixtures/channel-flow-producer'), { data: { ctl: c.buffer, index, ...spec } });
     Atomics.store(c, producerWord(index, FLOW.pid), task.pid);
     return task;
   });

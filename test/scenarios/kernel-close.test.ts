@@ -11,20 +11,21 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, Kernel, KernelClosedError, sys, errno } from '../../src/index.js';
 import * as L from '../../src/core/layout.js';
-import { fixture, withKernel } from '../helpers.js';
+import { fixture } from '../support/fixtures.js';
+import { withKernel } from '../support/kernel.js';
 
 test('spawn refuses data that cannot be cloned, and a bad memory size, before it takes a task slot', async () => {
   await withKernel(async (kernel) => {
     const before = kernel.usage().tasks;
     for (let i = 0; i < 6; i++) {
-      assert.throws(() => kernel.spawn(fixture('echo-server'), { data: { run: () => 1 } }), InvalidArgumentError);
-      assert.throws(() => kernel.spawn(fixture('echo-server'), { data: Symbol('x') }), /cannot be cloned/);
+      assert.throws(() => kernel.spawn(fixture('scenarios/fixtures/echo-server'), { data: { run: () => 1 } }), InvalidArgumentError);
+      assert.throws(() => kernel.spawn(fixture('scenarios/fixtures/echo-server'), { data: Symbol('x') }), /cannot be cloned/);
     }
-    assert.throws(() => kernel.spawn(fixture('echo-server'), { memoryBytes: -1 }), InvalidArgumentError);
-    assert.throws(() => kernel.spawn(fixture('echo-server'), { memoryBytes: 1.5 }), InvalidArgumentError);
+    assert.throws(() => kernel.spawn(fixture('scenarios/fixtures/echo-server'), { memoryBytes: -1 }), InvalidArgumentError);
+    assert.throws(() => kernel.spawn(fixture('scenarios/fixtures/echo-server'), { memoryBytes: 1.5 }), InvalidArgumentError);
     assert.equal(kernel.usage().tasks, before, 'no task slot was taken');
     // The table (4 slots: init and three) still has room for three tasks.
-    const tasks = [0, 1, 2].map(() => kernel.spawn(fixture('close-idle')));
+    const tasks = [0, 1, 2].map(() => kernel.spawn(fixture('scenarios/fixtures/kernel-close-idle')));
     await Promise.all(tasks.map((t) => t.terminate()));
   }, { maxTasks: 4 });
 });
@@ -50,7 +51,7 @@ test('close() frees what init held and refuses every later use; check(), snapsho
   port.bind('/srv/kept');
   task.createSemaphore(1);
   task.mailbox.trySend(1, 'to myself');
-  const child = kernel.spawn(fixture('close-idle'));
+  const child = kernel.spawn(fixture('scenarios/fixtures/kernel-close-idle'));
   await kernel.close();
   assert.equal((await child.exited).code !== undefined, true, 'the task was terminated and reaped');
   const usage = kernel.usage();
@@ -62,7 +63,7 @@ test('close() frees what init held and refuses every later use; check(), snapsho
   assert.throws(() => task.connect('/srv/kept'), KernelClosedError);
   assert.throws(() => port.bind('/srv/again'), KernelClosedError);
   assert.throws(() => task.createSemaphore(0), KernelClosedError);
-  assert.throws(() => kernel.spawn(fixture('close-idle')), KernelClosedError);
+  assert.throws(() => kernel.spawn(fixture('scenarios/fixtures/kernel-close-idle')), KernelClosedError);
   assert.equal(task.syscall(sys.SYS_IPC_CREATE_PORT, 0), -errno.ESHUTDOWN);
   assert.equal(await task.syscallAsync(sys.SYS_IPC_CREATE_PORT, 0), -errno.ESHUTDOWN);
   await assert.rejects(kernel.attachNetwork({} as never), KernelClosedError);
@@ -70,7 +71,7 @@ test('close() frees what init held and refuses every later use; check(), snapsho
 });
 
 test("close() settles init's pending mailbox, keyboard, port, semaphore and wait-many operations, and the process exits by itself", () => {
-  const script = fileURLToPath(fixture('close-exits'));
+  const script = fileURLToPath(fixture('scenarios/fixtures/kernel-close-exits'));
   const result = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(result.signal, null, `the process exited by itself (stderr: ${result.stderr})`);
   assert.equal(result.status, 0, result.stderr);

@@ -1,6 +1,6 @@
 /**
  * The keyboard device through a real pseudo-terminal: tmux runs
- * fixtures/kb-pty-app.js in a terminal of its own and types keys into it
+ * fixtures/keyboard-pty-app.js in a terminal of its own and types keys into it
  * (send-keys); the app's keyboard device reads the terminal in raw mode and
  * delivers PS/2 set-1 scancodes to two rou2exOS subscribers. Checks the
  * exact make/break codes the echo subscriber got for letters, a shifted
@@ -15,7 +15,8 @@ import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fixture, waitFor } from '../helpers.js';
+import { fixture } from '../support/fixtures.js';
+import { waitFor } from '../support/wait.js';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 if (!hasTmux && process.env.CI) throw new Error('keyboard-pty test: tmux is not installed (.ci/run installs it)');
@@ -28,7 +29,7 @@ function tmux(...args: string[]): string {
 test('keys typed into a real terminal reach subscribers as PS/2 set-1 scancodes; a full ring counts overflow', { skip: !hasTmux && 'tmux not installed', timeout: 120_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kipc-kb-'));
   const out = join(dir, 'out.txt');
-  const app = fileURLToPath(fixture('kb-pty-app'));
+  const app = fileURLToPath(fixture('scenarios/fixtures/keyboard-pty-app'));
   const read = (): string => (existsSync(out) ? readFileSync(out, 'utf8') : '');
   const codes = (): string => read().split('\n').filter((l) => l.startsWith('codes ')).map((l) => l.slice(6)).join(' ');
   try {

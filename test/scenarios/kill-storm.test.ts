@@ -16,8 +16,11 @@ import assert from 'node:assert/strict';
 import { appendFileSync } from 'node:fs';
 import { Message } from '../../src/index.js';
 import { H_LOCK } from '../../src/core/layout.js';
-import { fixture, waitFor, within } from '../helpers.js';
-import { STORM, controlWords, lockFree, setWord, startWatchdog, withGuardedKernel } from '../fixtures/scenario-lib.js';
+import { fixture } from '../support/fixtures.js';
+import { waitFor, within } from '../support/wait.js';
+import { STORM } from './fixtures/layout.js';
+import { controlWords, setWord } from '../support/control-words.js';
+import { lockFree, startWatchdog, withGuardedKernel } from '../support/kernel.js';
 
 const DURATION_MS = Number(process.env.KIPC_STORM_MS ?? (process.env.KIPC_LONG === '1' ? 60_000 : 18_000));
 const MAX_KILLS = process.env.KIPC_LONG === '1' ? 5_000 : 1_000;
@@ -33,10 +36,10 @@ test('tasks killed at random instants mid-operation: survivors carry on, nothing
       const init = kernel.task;
       const baseline = kernel.usage();
       const c = controlWords(STORM.victims + MAX_KILLS * STORM.stride);
-      const sink = kernel.spawn(fixture('scenario-storm-sink'), { data: { ctl: c.buffer, maxVictims: MAX_KILLS } });
-      const svc = kernel.spawn(fixture('scenario-storm-svc'), { data: { ctl: c.buffer } });
+      const sink = kernel.spawn(fixture('scenarios/fixtures/storm-sink'), { data: { ctl: c.buffer, maxVictims: MAX_KILLS } });
+      const svc = kernel.spawn(fixture('scenarios/fixtures/storm-service'), { data: { ctl: c.buffer } });
       await waitFor(() => Atomics.load(c, STORM.sinkReady) === 1 && Atomics.load(c, STORM.svcReady) === 1, 'the sink and the service to bind');
-      const prober = kernel.spawn(fixture('scenario-storm-prober'), { data: { ctl: c.buffer, lanes: LANES } });
+      const prober = kernel.spawn(fixture('scenarios/fixtures/storm-prober'), { data: { ctl: c.buffer, lanes: LANES } });
 
       const deadline = performance.now() + DURATION_MS;
       let spawned = 0;
@@ -47,7 +50,7 @@ test('tasks killed at random instants mid-operation: survivors carry on, nothing
           const v = spawned++;
           const base = STORM.victims + v * STORM.stride;
           await lockFree(kernel, `spawning victim ${v}`);
-          const victim = kernel.spawn(fixture('scenario-storm-victim'), { data: { index: v, ctl: c.buffer, useAsync: v % 3 === 2 } });
+          const victim = kernel.spawn(fixture('scenarios/fixtures/storm-victim'), { data: { index: v, ctl: c.buffer, useAsync: v % 3 === 2 } });
           Atomics.store(c, base + STORM.pid, victim.pid);
           setWord(c, STORM.current, v + 1);
           await waitFor(() => Atomics.load(c, base + STORM.started) === 1 || Atomics.load(c, base + STORM.error) !== 0, `victim ${v} to start`, 30_000).catch((error: Error) => {

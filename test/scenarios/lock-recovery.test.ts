@@ -2,14 +2,16 @@
  * docs/design.md, "A task killed holding the lock": a task that dies holding the kernel lock must not
  * wedge the kernel; the lock is recovered and the half-done operation
  * undone. The tasks here take the lock deliberately (see
- * fixtures/scenario-lock-holder), which makes the rare instants of the kill
+ * fixtures/lock-holder), which makes the rare instants of the kill
  * storm deterministic.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kernel, Message } from '../../src/index.js';
-import { fixture, waitFor, within } from '../helpers.js';
-import { controlWords, setWord, startWatchdog, withGuardedKernel } from '../fixtures/scenario-lib.js';
+import { fixture } from '../support/fixtures.js';
+import { waitFor, within } from '../support/wait.js';
+import { controlWords, setWord } from '../support/control-words.js';
+import { startWatchdog, withGuardedKernel } from '../support/kernel.js';
 
 test('a task terminated while holding the kernel lock: the lock is recovered and its half-done store undone', async () => {
   const watchdog = startWatchdog(30_000, 'lock recovery (terminate)');
@@ -18,7 +20,7 @@ test('a task terminated while holding the kernel lock: the lock is recovered and
       const baseline = kernel.usage();
       const before = kernel.snapshot().stats.lockRecoveries;
       const c = controlWords(2);
-      const holder = kernel.spawn(fixture('scenario-lock-holder'), { data: { ctl: c.buffer, how: 'sleep', dirty: true } });
+      const holder = kernel.spawn(fixture('scenarios/fixtures/lock-holder'), { data: { ctl: c.buffer, how: 'sleep', dirty: true } });
       await waitFor(() => Atomics.load(c, 0) === 1, 'the task to hold the lock');
       await within(holder.terminate(), 10_000, 'the lock holder to be reaped');
       // Init can take the lock again (this would block forever otherwise; the watchdog guards it).
@@ -40,7 +42,7 @@ test('a task exiting while holding the kernel lock: recovered', async () => {
     await withGuardedKernel(async (kernel) => {
       const baseline = kernel.usage();
       const c = controlWords(2);
-      const holder = kernel.spawn(fixture('scenario-lock-holder'), { data: { ctl: c.buffer, how: 'exit', dirty: true } });
+      const holder = kernel.spawn(fixture('scenarios/fixtures/lock-holder'), { data: { ctl: c.buffer, how: 'exit', dirty: true } });
       await waitFor(() => Atomics.load(c, 0) === 1, 'the task to hold the lock');
       setWord(c, 1, 1);
       await within(holder.exited, 10_000, 'the lock holder to be reaped');
@@ -65,9 +67,9 @@ test('two tasks die together, the second holding the lock: both are reaped and t
     const baseline = kernel.usage();
     const cs = controlWords(2);
     const ch = controlWords(2);
-    const sleeper = kernel.spawn(fixture('scenario-lock-holder'), { data: { ctl: cs.buffer, how: 'idle' } });
+    const sleeper = kernel.spawn(fixture('scenarios/fixtures/lock-holder'), { data: { ctl: cs.buffer, how: 'idle' } });
     await waitFor(() => Atomics.load(cs, 0) === 1, 'the sleeper to start');
-    const holder = kernel.spawn(fixture('scenario-lock-holder'), { data: { ctl: ch.buffer, how: 'exit' } });
+    const holder = kernel.spawn(fixture('scenarios/fixtures/lock-holder'), { data: { ctl: ch.buffer, how: 'exit' } });
     await waitFor(() => Atomics.load(ch, 0) === 1, 'the holder to take the lock');
     // The sleeper dies first; its reap has to wait for the lock the holder has.
     const sleeperReaped = sleeper.terminate();
@@ -96,12 +98,12 @@ test("a sender terminated holding a port's send lock mid-send: its message never
     await withGuardedKernel(async (kernel) => {
       const port = kernel.task.createPort();
       const c = controlWords(2);
-      const holder = kernel.spawn(fixture('scenario-lock-holder'), { data: { ctl: c.buffer, how: 'send-lock' } });
+      const holder = kernel.spawn(fixture('scenarios/fixtures/lock-holder'), { data: { ctl: c.buffer, how: 'send-lock' } });
       setWord(c, 1, port.grant(holder.pid));
       await waitFor(() => Atomics.load(c, 0) === 1, 'the task to hold the send lock');
       // A receiver parks while the lock is held: it flags the held lock word.
       const report = new Int32Array(new SharedArrayBuffer(12));
-      const receiver = kernel.spawn(fixture('regress-waiter'), { data: { mode: 'receive', report: report.buffer } });
+      const receiver = kernel.spawn(fixture('scenarios/fixtures/regress-waiter'), { data: { mode: 'receive', report: report.buffer } });
       setWord(report, 2, port.grant(receiver.pid));
       const objectId = port.info().objectId;
       await waitFor(
@@ -131,7 +133,7 @@ test("a receiver terminated after taking the head message but before freeing its
       port.send(Message.of(1).setU32(0, 21));
       port.send(Message.of(1).setU32(0, 22));
       const c = controlWords(2);
-      const holder = kernel.spawn(fixture('scenario-lock-holder'), { data: { ctl: c.buffer, how: 'receive-taken' } });
+      const holder = kernel.spawn(fixture('scenarios/fixtures/lock-holder'), { data: { ctl: c.buffer, how: 'receive-taken' } });
       setWord(c, 1, port.grant(holder.pid));
       await waitFor(() => Atomics.load(c, 0) === 1, 'the task to hold the receive lock with the head taken');
       await within(holder.terminate(), 10_000, 'the lock holder to be reaped');

@@ -8,8 +8,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Message } from '../../src/index.js';
-import { fixture, within } from '../helpers.js';
-import { LOAD, SEQ_BITS, controlWords, setWord, withGuardedKernel } from '../fixtures/scenario-lib.js';
+import { fixture } from '../support/fixtures.js';
+import { within } from '../support/wait.js';
+import { LOAD, SEQ_BITS } from './fixtures/layout.js';
+import { controlWords, setWord } from '../support/control-words.js';
+import { withGuardedKernel } from '../support/kernel.js';
 
 const PRODUCERS = 4;
 const CONSUMERS = 2;
@@ -28,11 +31,11 @@ for (const { capacity, useAsync } of [
       const port = kernel.task.createPort({ capacity });
       port.bind('/srv/load');
       const logs = Array.from({ length: CONSUMERS }, () => new SharedArrayBuffer(TOTAL * 4));
-      const consumers = logs.map((log, index) => kernel.spawn(fixture('scenario-consumer'), { data: { index, ctl: c.buffer, log, useAsync } }));
+      const consumers = logs.map((log, index) => kernel.spawn(fixture('scenarios/fixtures/load-consumer'), { data: { index, ctl: c.buffer, log, useAsync } }));
       consumers.forEach((consumer, index) => setWord(c, LOAD.handle + index, port.grant(consumer.pid)));
       const started = performance.now();
       const producers = Array.from({ length: PRODUCERS }, (_, stream) => {
-        const producer = kernel.spawn(fixture('scenario-producer'), { data: { path: '/srv/load', stream, count: PER_PRODUCER, ctl: c.buffer, useAsync } });
+        const producer = kernel.spawn(fixture('scenarios/fixtures/load-producer'), { data: { path: '/srv/load', stream, count: PER_PRODUCER, ctl: c.buffer, useAsync } });
         Atomics.store(c, LOAD.pids + stream, producer.pid);
         return producer;
       });

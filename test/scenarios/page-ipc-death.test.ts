@@ -10,8 +10,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PAGE_BYTES, errno as E, sys as S, type Kernel, type KernelUsage } from '../../src/index.js';
-import { waitFor, withKernel, within } from '../helpers.js';
-import { CTL, PgAgent, pagesOf, pattern, remote, stressPlan, taskOf, type StressOut } from '../fixtures/pg-lib.js';
+import { waitFor, within } from '../support/wait.js';
+import { withKernel } from '../support/kernel.js';
+import { CTL, PgAgent, pagesOf, stressPlan, type StressOut } from '../api/fixtures/pages-agent-client.js';
+import { pattern } from '../support/patterns.js';
+import { remote } from '../support/agent.js';
+import { taskOf } from '../support/blocked.js';
 
 const T = { timeout: 120_000 };
 const TYPE = 5;

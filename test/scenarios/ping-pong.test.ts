@@ -6,8 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Kernel, TaskHandle } from '../../src/index.js';
-import { fixture, waitFor, within } from '../helpers.js';
-import { PING, controlWords, setWord, withGuardedKernel } from '../fixtures/scenario-lib.js';
+import { fixture } from '../support/fixtures.js';
+import { waitFor, within } from '../support/wait.js';
+import { PING } from './fixtures/layout.js';
+import { controlWords, setWord } from '../support/control-words.js';
+import { withGuardedKernel } from '../support/kernel.js';
+import { taskInfo } from '../support/blocked.js';
 
 async function pingPong(kernel: Kernel, mode: string): Promise<void> {
   const baseline = kernel.usage();
@@ -16,12 +20,12 @@ async function pingPong(kernel: Kernel, mode: string): Promise<void> {
   let a: TaskHandle;
   let b: TaskHandle;
   if (mode === 'typed-bind') {
-    b = kernel.spawn(fixture('scenario-ping'), { data: { role: 'B', mode, ctl: c.buffer, path } });
-    a = kernel.spawn(fixture('scenario-ping'), { data: { role: 'A', mode, ctl: c.buffer, path } });
+    b = kernel.spawn(fixture('scenarios/fixtures/ping'), { data: { role: 'B', mode, ctl: c.buffer, path } });
+    a = kernel.spawn(fixture('scenarios/fixtures/ping'), { data: { role: 'A', mode, ctl: c.buffer, path } });
   } else {
     // B first, so that A knows whom to grant the port to.
-    b = kernel.spawn(fixture('scenario-ping'), { data: { role: 'B', mode, ctl: c.buffer } });
-    a = kernel.spawn(fixture('scenario-ping'), { data: { role: 'A', mode, ctl: c.buffer, peer: b.pid } });
+    b = kernel.spawn(fixture('scenarios/fixtures/ping'), { data: { role: 'B', mode, ctl: c.buffer } });
+    a = kernel.spawn(fixture('scenarios/fixtures/ping'), { data: { role: 'A', mode, ctl: c.buffer, peer: b.pid } });
   }
   const exits = Promise.all([a.exited, b.exited]);
 
@@ -30,10 +34,10 @@ async function pingPong(kernel: Kernel, mode: string): Promise<void> {
   assert.ok(portId > 0, 'A published a port');
   // B must really be parked in recv on that port before A sends.
   await waitFor(() => {
-    const info = kernel.snapshot().tasks.find((t) => t.pid === b.pid);
+    const info = taskInfo(kernel, b.pid);
     return info?.state === 'blocked' && info.blockedOn?.objectId === portId;
   }, 'B to be blocked in recv on the port');
-  const blocked = kernel.snapshot().tasks.find((t) => t.pid === b.pid)!;
+  const blocked = taskInfo(kernel, b.pid)!;
   assert.deepEqual(blocked.blockedOn, { objectId: portId, type: 'port', event: 'readable' });
   const port = kernel.snapshot().objects.find((o) => o.id === portId)!;
   assert.equal(port.type, 'port');

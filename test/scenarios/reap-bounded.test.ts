@@ -11,8 +11,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Message, type Kernel } from '../../src/index.js';
 import * as L from '../../src/core/layout.js';
-import { fixture, waitFor, within, withKernel } from '../helpers.js';
-import { controlWords, isChecked } from '../fixtures/scenario-lib.js';
+import { fixture } from '../support/fixtures.js';
+import { waitFor, within } from '../support/wait.js';
+import { withKernel } from '../support/kernel.js';
+import { controlWords } from '../support/control-words.js';
+import { isChecked } from '../support/patterns.js';
 
 const LIMITS = { maxCalls: 4096, messageSlots: 16384 };
 
@@ -38,10 +41,10 @@ test('a task killed with 3000 queued calls and 1500 plain messages among them is
     const port = kernel.task.createPort({ capacity: 8192 });
     port.bind('/srv/flooded');
     const ctl = controlWords(2);
-    const flooder = kernel.spawn(fixture('reap-flooder'), { data: { path: '/srv/flooded', calls: 3000, plain: 1500, stream: 7, ctl: ctl.buffer, index: 0 }, quotas: { calls: 4000 } });
+    const flooder = kernel.spawn(fixture('scenarios/fixtures/reap-flooder'), { data: { path: '/srv/flooded', calls: 3000, plain: 1500, stream: 7, ctl: ctl.buffer, index: 0 }, quotas: { calls: 4000 } });
     await waitFor(() => Atomics.load(ctl, 0) === 4500, 'the flooder to queue its calls and messages', 60_000);
     // A live task's messages queue behind the flood.
-    const bystander = kernel.spawn(fixture('reap-flooder'), { data: { path: '/srv/flooded', calls: 0, plain: 200, stream: 8, ctl: ctl.buffer, index: 1 } });
+    const bystander = kernel.spawn(fixture('scenarios/fixtures/reap-flooder'), { data: { path: '/srv/flooded', calls: 0, plain: 200, stream: 8, ctl: ctl.buffer, index: 1 } });
     await waitFor(() => Atomics.load(ctl, 1) === 200, 'the bystander to queue its messages');
     assert.equal(kernel.usage().calls >= 3000, true, 'the calls are in flight');
     const exit = await within(flooder.terminate(), 20_000, 'the flooder to be reaped');
@@ -62,7 +65,7 @@ test('a task killed holding 1000 calls, 300 of them received and held by the ser
     const port = kernel.task.createPort({ capacity: 2048 });
     port.bind('/srv/holding');
     const ctl = controlWords(1);
-    const client = kernel.spawn(fixture('reap-flooder'), { data: { path: '/srv/holding', calls: 1000, plain: 0, stream: 1, ctl: ctl.buffer, index: 0 } });
+    const client = kernel.spawn(fixture('scenarios/fixtures/reap-flooder'), { data: { path: '/srv/holding', calls: 1000, plain: 0, stream: 1, ctl: ctl.buffer, index: 0 } });
     await waitFor(() => Atomics.load(ctl, 0) === 1000, 'the client to queue its calls', 60_000);
     const held: Message[] = [];
     for (let i = 0; i < 300; i++) held.push(port.receive());
@@ -101,7 +104,7 @@ test('tasks holding hundreds of calls are killed at random moments while a serve
     })();
     for (let round = 0; round < 8; round++) {
       const ctl = controlWords(1);
-      const client = kernel.spawn(fixture('reap-flooder'), { data: { path: '/srv/busy', calls: 400 + round * 50, plain: 100, stream: round, ctl: ctl.buffer, index: 0 } });
+      const client = kernel.spawn(fixture('scenarios/fixtures/reap-flooder'), { data: { path: '/srv/busy', calls: 400 + round * 50, plain: 100, stream: round, ctl: ctl.buffer, index: 0 } });
       // Kill it at a different point each round: while it is still queueing, or once it has.
       await waitFor(() => Atomics.load(ctl, 0) !== 0 || round % 2 === 0, 'a moment to kill');
       await new Promise((resolve) => setTimeout(resolve, (round * 7) % 20));
@@ -127,11 +130,11 @@ test('a reap that fails (here: a supervisor whose undo log is too small) is undo
     kernel.on('error', (error: Error) => errors.push(error));
     // Once the supervisor has started a task it has read the size: give the real one back to every later task.
     const probeReady = controlWords(1);
-    const probe = kernel.spawn(fixture('reap-holder'), { data: { ports: 0, ctl: probeReady.buffer } });
+    const probe = kernel.spawn(fixture('scenarios/fixtures/reap-holder'), { data: { ports: 0, ctl: probeReady.buffer } });
     await waitFor(() => Atomics.load(probeReady, 0) === 1, 'the supervisor to start a task');
     r.w[L.H_UNDO_ENTRIES] = realEntries;
     const ctl = controlWords(1);
-    const holder = kernel.spawn(fixture('reap-holder'), { data: { ports: 100, ctl: ctl.buffer } });
+    const holder = kernel.spawn(fixture('scenarios/fixtures/reap-holder'), { data: { ports: 100, ctl: ctl.buffer } });
     await waitFor(() => Atomics.load(ctl, 0) === 1, 'the holder to create its ports');
     const exit = await within(holder.terminate(), 20_000, 'the failed reap to be reported');
     assert.match(exit.cleanupError ?? '', /undo log overflow/);

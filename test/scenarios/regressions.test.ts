@@ -4,15 +4,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Message, OBJ_PORT, EVENT_READABLE, MSG_TYPE_REPLY, errno } from '../../src/index.js';
-import { fixture, waitFor, withKernel, within } from '../helpers.js';
+import { fixture } from '../support/fixtures.js';
+import { waitFor, within } from '../support/wait.js';
+import { withKernel } from '../support/kernel.js';
 
 test('one send wakes a blocked receiver even while a HANDLE_WAIT waiter is parked on the same port', { timeout: 30_000 }, async () => {
   await withKernel(async (kernel) => {
     const port = kernel.task.createPort();
     const receiverReport = new Int32Array(new SharedArrayBuffer(12));
     const waiterReport = new Int32Array(new SharedArrayBuffer(12));
-    const receiver = kernel.spawn(fixture('regress-waiter'), { data: { mode: 'receive', report: receiverReport.buffer } });
-    const waiter = kernel.spawn(fixture('regress-waiter'), { data: { mode: 'wait', report: waiterReport.buffer } });
+    const receiver = kernel.spawn(fixture('scenarios/fixtures/regress-waiter'), { data: { mode: 'receive', report: receiverReport.buffer } });
+    const waiter = kernel.spawn(fixture('scenarios/fixtures/regress-waiter'), { data: { mode: 'wait', report: waiterReport.buffer } });
     // Each task gets a granted handle with every right, its value passed through shared memory.
     for (const [task, report] of [[receiver, receiverReport], [waiter, waiterReport]] as const) {
       Atomics.store(report, 2, port.grant(task.pid));

@@ -12,9 +12,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EVENT_READABLE, EVENT_WRITABLE, InterruptedError, type Kernel, type KernelUsage, type Ring, type TaskHandle } from '../../src/index.js';
-import { fixture, tick, waitFor, within } from '../helpers.js';
-import { controlWords, lockFree, setWord, withGuardedKernel } from '../fixtures/scenario-lib.js';
-import { ByteStream, RecordParser, RING3, StreamChecker } from '../fixtures/ring3-lib.js';
+import { fixture } from '../support/fixtures.js';
+import { tick, waitFor, within } from '../support/wait.js';
+import { controlWords, setWord } from '../support/control-words.js';
+import { lockFree, withGuardedKernel } from '../support/kernel.js';
+import { ByteStream, RecordParser, RING3, StreamChecker } from './fixtures/byte-stream.js';
+import { taskInfo } from '../support/blocked.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -25,9 +28,9 @@ interface Peer {
 }
 
 /** Spawns a ring3 fixture and grants it `ring`. */
-function startPeer(kernel: Kernel, ring: Ring, name: 'ring3-writer' | 'ring3-reader', data: Record<string, unknown>): Peer {
+function startPeer(kernel: Kernel, ring: Ring, name: 'ring-writer' | 'ring-reader', data: Record<string, unknown>): Peer {
   const c = controlWords(RING3.words);
-  const task = kernel.spawn(fixture(name), { data: { ctl: c.buffer, ...data } });
+  const task = kernel.spawn(fixture(`scenarios/fixtures/${name}`), { data: { ctl: c.buffer, ...data } });
   setWord(c, RING3.handle, ring.grant(task.pid) + 1);
   return { task, c };
 }
@@ -46,7 +49,7 @@ function ringObject(kernel: Kernel, ring: Ring) {
 }
 
 function blockedOn(kernel: Kernel, pid: number): string | undefined {
-  const t = kernel.snapshot().tasks.find((x) => x.pid === pid);
+  const t = taskInfo(kernel, pid);
   return t?.blockedOn ? `${t.blockedOn.type}:${t.blockedOn.event}` : undefined;
 }
 
@@ -73,8 +76,8 @@ for (const { writer, reader, total, maxChunk, maxRead } of pairs) {
       const ring = kernel.task.createRing(64 * KiB);
       assert.equal(ring.size, 64 * KiB);
       const seed = 0x5eed0000 + total + maxChunk;
-      const consumer = startPeer(kernel, ring, 'ring3-reader', { mode: reader, seed, sizeSeed: 11, maxRead });
-      const producer = startPeer(kernel, ring, 'ring3-writer', { mode: writer, seed, sizeSeed: 12, total, maxChunk, shutdown: true });
+      const consumer = startPeer(kernel, ring, 'ring-reader', { mode: reader, seed, sizeSeed: 11, maxRead });
+      const producer = startPeer(kernel, ring, 'ring-writer', { mode: writer, seed, sizeSeed: 12, total, maxChunk, shutdown: true });
       await finished(producer, `the ${writer} producer`);
       await finished(consumer, `the ${reader} consumer`);
       assert.equal(Atomics.load(consumer.c, RING3.mismatch), 0, `first differing byte at offset ${Atomics.load(consumer.c, RING3.mismatch) - 1}`);
@@ -116,7 +119,7 @@ test('four producers write whole records with { whole: true }: the consumer gets
       }
     })();
     const producers = Array.from({ length: PRODUCERS }, (_, id) =>
-      startPeer(kernel, ring, 'ring3-writer', { mode: 'records', id, count: COUNT, sizeSeed: 100 + id, maxChunk: MAX_RECORD, useAsync: id % 2 === 1 }),
+      startPeer(kernel, ring, 'ring-writer', { mode: 'records', id, count: COUNT, sizeSeed: 100 + id, maxChunk: MAX_RECORD, useAsync: id % 2 === 1 }),
     );
     for (const [id, p] of producers.entries()) await finished(p, `producer ${id}`);
     ring.shutdown();
@@ -140,7 +143,7 @@ test('a producer terminated while blocked in a 1 MB write: the reader gets a pre
     const seed = 0xb16b00b5;
     const total = 1 * MiB;
     const checker = new StreamChecker(seed);
-    const producer = startPeer(kernel, ring, 'ring3-writer', { mode: 'big', seed, total });
+    const producer = startPeer(kernel, ring, 'ring-writer', { mode: 'big', seed, total });
     await waitFor(() => Atomics.load(producer.c, RING3.started) === 1, 'the producer to start');
 
     // A slow reader: 4 KiB a millisecond or so, for 256 KiB.
@@ -170,7 +173,7 @@ test('a producer terminated while blocked in a 1 MB write: the reader gets a pre
 
     // Another task writes: its bytes go through, then the end of the stream.
     const seed2 = 0xfeed;
-    const writer = startPeer(kernel, ring, 'ring3-writer', { mode: 'sync', seed: seed2, sizeSeed: 5, total: 300 * KiB, maxChunk: 20 * KiB, shutdown: true });
+    const writer = startPeer(kernel, ring, 'ring-writer', { mode: 'sync', seed: seed2, sizeSeed: 5, total: 300 * KiB, maxChunk: 20 * KiB, shutdown: true });
     const after = new StreamChecker(seed2);
     for (;;) {
       const n = await ring.readAsync(buffer, { timeout: 30_000 });
@@ -224,7 +227,7 @@ test('producers terminated at random instants while a reader drains: each leaves
         }
       })();
       await lockFree(kernel, `starting round ${round}`);
-      const producer = startPeer(kernel, ring, 'ring3-writer', mode === 'records'
+      const producer = startPeer(kernel, ring, 'ring-writer', mode === 'records'
         ? { mode, id: round, count: COUNT, sizeSeed: round, maxChunk: 32 * KiB, useAsync: round % 2 === 1 }
         : { mode, seed, sizeSeed: round, total, maxChunk: 64 * KiB });
       await waitFor(() => Atomics.load(producer.c, RING3.started) === 1, `producer ${round} to start`);
@@ -254,7 +257,7 @@ test('producers terminated at random instants while a reader drains: each leaves
 
     // The stream still carries a whole run, to its end.
     const seed = 0x2000;
-    const writer = startPeer(kernel, ring, 'ring3-writer', { mode: 'async', seed, sizeSeed: 99, total: 1 * MiB, maxChunk: 64 * KiB, shutdown: true });
+    const writer = startPeer(kernel, ring, 'ring-writer', { mode: 'async', seed, sizeSeed: 99, total: 1 * MiB, maxChunk: 64 * KiB, shutdown: true });
     const checker = new StreamChecker(seed);
     for (;;) {
       const n = await ring.readAsync(buffer, { timeout: 30_000 });
@@ -278,7 +281,7 @@ test('ring.wait() in a task: READABLE once bytes arrive, WRITABLE once a full ri
     const capacity = ring.size - 1;
 
     // An empty ring: a waiter for READABLE sleeps until bytes are written.
-    const readable = startPeer(kernel, ring, 'ring3-reader', { mode: 'wait', events: EVENT_READABLE, thenRead: true });
+    const readable = startPeer(kernel, ring, 'ring-reader', { mode: 'wait', events: EVENT_READABLE, thenRead: true });
     await waitFor(() => blockedOn(kernel, readable.task.pid) === 'ring:readable', 'the waiter to sleep on the empty ring');
     assert.equal(Atomics.load(readable.c, RING3.events), 0);
     ring.write(new ByteStream(1).next(100), { timeout: 1_000 });
@@ -291,7 +294,7 @@ test('ring.wait() in a task: READABLE once bytes arrive, WRITABLE once a full ri
     // A full ring: a waiter for WRITABLE sleeps until bytes are read.
     ring.write(new ByteStream(2).next(capacity), { timeout: 1_000 });
     assert.equal(ring.wait({ timeout: 0 }), EVENT_READABLE, 'full: readable, not writable');
-    const writable = startPeer(kernel, ring, 'ring3-reader', { mode: 'wait', events: EVENT_WRITABLE });
+    const writable = startPeer(kernel, ring, 'ring-reader', { mode: 'wait', events: EVENT_WRITABLE });
     await waitFor(() => blockedOn(kernel, writable.task.pid) === 'ring:writable', 'the waiter to sleep on the full ring');
     assert.equal(Atomics.load(writable.c, RING3.events), 0);
     assert.equal(ring.read(new Uint8Array(10), { timeout: 1_000 }), 10);

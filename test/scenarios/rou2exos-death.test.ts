@@ -17,10 +17,15 @@ import { NoSuchTaskError, TimeoutError, errno as E, type FrameLink, type Kernel,
 import { deliverScancodes } from '../../src/objects/keyboard-pipe/keyboard-pipe.js';
 import { UdpFrameLink } from '../../src/devices/udp-link.js';
 import { buildTcpFrame } from '../../src/devices/ethernet.js';
-import { fixture, kipcError, tick, waitFor, within } from '../helpers.js';
-import { controlWords, setWord, startWatchdog, withGuardedKernel } from '../fixtures/scenario-lib.js';
-import { NET, NET_REGISTER, PIPE, R2Agent, RECEIVE_DATA, SEND_DATA, SUBSCRIBE, mailboxOf, numberedFrame, pattern, taskOf, waitBlocked, waitBlockedOn, waitReceiving, type MailOut } from '../fixtures/r2-lib.js';
-import { FLOOD, readChecked } from '../fixtures/r2-flood-lib.js';
+import { fixture } from '../support/fixtures.js';
+import { kipcError } from '../support/errors.js';
+import { tick, waitFor, within } from '../support/wait.js';
+import { controlWords, setWord } from '../support/control-words.js';
+import { startWatchdog, withGuardedKernel } from '../support/kernel.js';
+import { NET, NET_REGISTER, PIPE, R2Agent, RECEIVE_DATA, SEND_DATA, SUBSCRIBE, mailboxOf, numberedFrame, type MailOut } from '../api/fixtures/rou2exos-agent-client.js';
+import { seededPattern } from '../support/patterns.js';
+import { taskOf, waitBlocked, waitBlockedOn, waitReceiving } from '../support/blocked.js';
+import { FLOOD, readChecked } from '../abi/fixtures/mailbox-checked.js';
 
 const watchdog = startWatchdog(120_000, 'rou2exOS death scenarios');
 after(() => watchdog.stop());
@@ -30,7 +35,7 @@ const IN = 16_384;
 const noSuchTask = kipcError(NoSuchTaskError, E.ESRCH, 'ESRCH');
 
 function tcp(port: number, seq: number): Uint8Array {
-  return buildTcpFrame({ sourceMac: NET.hostMac, destinationMac: NET.guestMac, sourceIp: NET.hostIp, destinationIp: NET.guestIp, sourcePort: 40_000, destinationPort: port, sequence: seq, payload: pattern(seq, 64) });
+  return buildTcpFrame({ sourceMac: NET.hostMac, destinationMac: NET.guestMac, sourceIp: NET.hostIp, destinationIp: NET.guestIp, sourcePort: 40_000, destinationPort: port, sequence: seq, payload: seededPattern(seq, 64) });
 }
 
 /** Gives init its mailbox (so that it is part of the baseline) and returns the baseline usage. */
@@ -57,7 +62,7 @@ async function assertGone(kernel: Kernel, pid: number, baseline: ReturnType<Kern
 test('terminated while blocked in receive_data (a rou2exOS task) or in a typed receive (a Strat9 task): usage back at the baseline, its pid ESRCH', T, async () => {
   await withGuardedKernel(async (kernel) => {
     const sender = await R2Agent.spawn(kernel);
-    await sender.write(0, pattern(1, 64));
+    await sender.write(0, seededPattern(1, 64));
     const baseline = baselineOf(kernel);
     const victim = await R2Agent.spawn(kernel);
     const used = kernel.usage();
@@ -85,7 +90,7 @@ test('terminated while its mailbox is full and a sender waits for room: the mess
   await withGuardedKernel(async (kernel) => {
     const sender = await R2Agent.spawn(kernel);
     const waiter = await R2Agent.spawn(kernel, { personality: 'strat9' });
-    await sender.write(0, pattern(2, 512));
+    await sender.write(0, seededPattern(2, 512));
     const baseline = baselineOf(kernel);
     const victim = await R2Agent.spawn(kernel);
     for (let i = 0; i < 10; i++) assert.equal(await sender.sys(SEND_DATA, victim.pid, 0, 50 + i * 40), 0);
@@ -174,7 +179,7 @@ test('200 spawn/exit cycles of rou2exOS tasks that send, receive, register and s
     for (let first = 0; first < CYCLES; first += BATCH) {
       const batch: { index: number; task: TaskHandle; exit?: TaskExit }[] = [];
       for (let index = first; index < Math.min(first + BATCH, CYCLES); index++) {
-        const task = kernel.spawn(fixture('r2-cycle'), { personality: 'rou2exos', data: { index, mode: MODES[index % MODES.length], port: 20_000 + index } });
+        const task = kernel.spawn(fixture('scenarios/fixtures/rou2exos-cycle'), { personality: 'rou2exos', data: { index, mode: MODES[index % MODES.length], port: 20_000 + index } });
         const entry: { index: number; task: TaskHandle; exit?: TaskExit } = { index, task };
         void task.exited.then((e) => (entry.exit = e));
         batch.push(entry);
@@ -213,10 +218,10 @@ test('200 spawn/exit cycles of rou2exOS tasks that send, receive, register and s
     assert.equal(snap.tasks.filter((t) => t.state !== 'exited').length, 1, 'only init is alive');
     // The kernel still works: a new task mails and receives.
     const last = await R2Agent.spawn(kernel);
-    await last.write(0, pattern(5, 200));
+    await last.write(0, seededPattern(5, 200));
     assert.equal(await last.sys(SEND_DATA, last.pid, 0, 200), 0);
     assert.equal(await last.sys(RECEIVE_DATA, 1, IN), 200);
-    assert.deepEqual(await last.read(IN, 200), pattern(5, 200));
+    assert.deepEqual(await last.read(IN, 200), seededPattern(5, 200));
     await last.exitWith(0);
     assert.deepEqual(kernel.usage(), baseline);
   });
@@ -253,7 +258,7 @@ test('senders killed at random instants while flooding init\'s mailbox never lea
       const c = controlWords(FLOOD.words);
       setWord(c, FLOOD.consumerPid, 1);
       const producers = Array.from({ length: 3 }, (_, i) =>
-        kernel.spawn(fixture('r2-flood'), { personality: 'rou2exos', data: { ctl: c.buffer, role: 'produce', index: i, stream: round * 3 + i, count: 1_000_000 } }),
+        kernel.spawn(fixture('abi/fixtures/mailbox-flood'), { personality: 'rou2exos', data: { ctl: c.buffer, role: 'produce', index: i, stream: round * 3 + i, count: 1_000_000 } }),
       );
       const ended: TaskExit[] = [];
       for (const p of producers) void p.exited.then((e) => ended.push(e));

@@ -11,8 +11,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BrokenPipeError, MSG_TYPE_REPLY, Message, type Kernel, type TaskExit } from '../../src/index.js';
-import { fixture, waitFor, within } from '../helpers.js';
-import { CALLER, SERVER, controlWords, setWord, withGuardedKernel } from '../fixtures/scenario-lib.js';
+import { fixture } from '../support/fixtures.js';
+import { waitFor, within } from '../support/wait.js';
+import { CALLER, SERVER } from './fixtures/layout.js';
+import { controlWords, setWord } from '../support/control-words.js';
+import { withGuardedKernel } from '../support/kernel.js';
 
 const CALLERS = 8;
 const HELD = 3;
@@ -22,14 +25,14 @@ async function serverDiesWithCallers(kernel: Kernel, death: 'terminate' | 'throw
   const baseline = kernel.usage();
   const path = '/srv/doomed';
   const sc = controlWords(SERVER.words);
-  const server = kernel.spawn(fixture('scenario-server'), {
+  const server = kernel.spawn(fixture('scenarios/fixtures/dying-server'), {
     data: { path, hold: HELD, death: death === 'terminate' ? 'wait' : death, ctl: sc.buffer },
   });
   await waitFor(() => Atomics.load(sc, SERVER.bound) === 1, 'the server to bind');
 
   const cc = controlWords(CALLER.base + CALLERS * CALLER.stride);
   const callers = Array.from({ length: CALLERS }, (_, index) =>
-    kernel.spawn(fixture('scenario-caller'), { data: { path, index, ctl: cc.buffer, mode: MODES[index % MODES.length] } }),
+    kernel.spawn(fixture('scenarios/fixtures/caller'), { data: { path, index, ctl: cc.buffer, mode: MODES[index % MODES.length] } }),
   );
   const callerPids = new Set(callers.map((t) => t.pid));
   await waitFor(() => Atomics.load(sc, SERVER.received) === HELD, 'the server to receive its first calls');
@@ -107,7 +110,7 @@ test('a server dies while init itself is blocked in a synchronous call to it: in
     // in a sync call and cannot tell it, so the go word is set beforehand and
     // the server dies right after receiving.
     setWord(sc, SERVER.go, 1);
-    const server = kernel.spawn(fixture('scenario-server'), { data: { path, hold: 1, death: 'throw', ctl: sc.buffer } });
+    const server = kernel.spawn(fixture('scenarios/fixtures/dying-server'), { data: { path, hold: 1, death: 'throw', ctl: sc.buffer } });
     await waitFor(() => Atomics.load(sc, SERVER.bound) === 1, 'the server to bind');
     const port = kernel.task.connect(path);
     const into = new Message();

@@ -12,8 +12,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BrokenPipeError, Message } from '../../src/index.js';
-import { fixture, waitFor, within } from '../helpers.js';
-import { lockFree, startWatchdog, withGuardedKernel } from '../fixtures/scenario-lib.js';
+import { fixture } from '../support/fixtures.js';
+import { waitFor, within } from '../support/wait.js';
+import { lockFree, startWatchdog, withGuardedKernel } from '../support/kernel.js';
 
 const CYCLES = Number(process.env.KIPC_CYCLES ?? (process.env.KIPC_LONG === '1' ? 10_000 : 1_000));
 const CONCURRENCY = Number(process.env.KIPC_CYCLE_LANES ?? 4);
@@ -50,7 +51,7 @@ test(`${CYCLES} spawn/exit cycles with ports, handles, bindings and calls leave 
       const ending = ENDINGS[index % ENDINGS.length]!;
       // spawn takes the kernel lock on this thread: never block it on a wedged lock.
       await lockFree(kernel, `spawning cycle ${index}`);
-      const child = kernel.spawn(fixture('scenario-cycle'), { data: { index, ctl: progress.buffer, ending } });
+      const child = kernel.spawn(fixture('scenarios/fixtures/spawn-cycle'), { data: { index, ctl: progress.buffer, ending } });
       if (ending === 'killed') {
         await waitFor(() => Atomics.load(progress, index) >= 3, `cycle ${index} to block`, STAGE_TIMEOUT_MS);
         void child.terminate();

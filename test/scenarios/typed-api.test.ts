@@ -26,8 +26,12 @@ import {
   type Port,
   type TaskHandle,
 } from '../../src/index.js';
-import { fixture, kipcError, tick, timedOut, waitFor, within } from '../helpers.js';
-import { AGENT, CALLER, controlWords, setWord, startWatchdog, withGuardedKernel } from '../fixtures/scenario-lib.js';
+import { fixture } from '../support/fixtures.js';
+import { kipcError, timedOut } from '../support/errors.js';
+import { tick, waitFor, within } from '../support/wait.js';
+import { AGENT, CALLER } from './fixtures/layout.js';
+import { controlWords, setWord } from '../support/control-words.js';
+import { startWatchdog, withGuardedKernel } from '../support/kernel.js';
 
 // Sync calls block init's own thread: a kernel hang there is caught by the watchdog.
 const watchdog = startWatchdog(90_000, 'typed API tests');
@@ -43,7 +47,7 @@ let agents = 0;
 async function startAgent(kernel: Kernel, options: { paused?: boolean; capacity?: number } = {}): Promise<Agent> {
   const c = controlWords(AGENT.words);
   const path = `/t/agent${agents++}`;
-  const task = kernel.spawn(fixture('scenario-agent'), { data: { path, ctl: c.buffer, ...options } });
+  const task = kernel.spawn(fixture('scenarios/fixtures/typed-api-server'), { data: { path, ctl: c.buffer, ...options } });
   await waitFor(() => Atomics.load(c, AGENT.ready) === 1, 'the agent to bind');
   return { task, c, port: kernel.task.connect(path), path };
 }
@@ -345,7 +349,7 @@ test('Port.serve answers calls from tasks (handler result, or the request), gets
     );
     const c = controlWords(CALLER.base + 4 * CALLER.stride);
     const modes = ['sync', 'async', 'abi', 'sync'];
-    const callers = modes.map((mode, index) => kernel.spawn(fixture('scenario-caller'), { data: { path: '/t/serve', index, ctl: c.buffer, mode } }));
+    const callers = modes.map((mode, index) => kernel.spawn(fixture('scenarios/fixtures/caller'), { data: { path: '/t/serve', index, ctl: c.buffer, mode } }));
     const exits = await within(Promise.all(callers.map((t) => t.exited)), 15_000, 'the callers to be answered');
     for (let i = 0; i < modes.length; i++) {
       const at = CALLER.base + i * CALLER.stride;
@@ -382,7 +386,7 @@ test('a received call carries a one-shot reply right: task.reply works once, the
     const port = init.createPort();
     port.bind('/t/reply');
     const c = controlWords(CALLER.base + CALLER.stride);
-    const caller = kernel.spawn(fixture('scenario-caller'), { data: { path: '/t/reply', index: 0, ctl: c.buffer, mode: 'sync' } });
+    const caller = kernel.spawn(fixture('scenarios/fixtures/caller'), { data: { path: '/t/reply', index: 0, ctl: c.buffer, mode: 'sync' } });
     const call = await within(port.receiveAsync(), 10_000, 'the call');
     assert.equal(call.sender, caller.pid);
     assert.notEqual(call.callToken, 0);

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { sys, errno as E } from '../../src/index.js';
 import { SYSCALLS, ERRNO_MEANINGS, type SyscallName } from '../../src/syscalls/table.js';
 import * as L from '../../src/core/layout.js';
-import { withKernel } from '../helpers.js';
+import { withKernel } from '../support/kernel.js';
 
 /** The repository (this file runs from dist/test/syscalls). */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));

@@ -11,12 +11,24 @@ import { threadBackend } from './thread.js';
 const backends = new Map<string, Backend>([[threadBackend.name, threadBackend]]);
 let standard: Backend = threadBackend;
 
+const MEMBERS = ['allocate', 'share', 'open', 'wait', 'waitAsync', 'wake', 'wakeIfWaiting', 'pause'] as const;
+
+/** Throws TypeError, naming `operation`, unless `backend` has a name and every member of a Backend. */
+export function assertBackend(backend: unknown, operation: string): asserts backend is Backend {
+  const b = backend as Record<string, unknown> | null;
+  if (typeof b !== 'object' || b === null || typeof b['name'] !== 'string' || b['name'] === '' || MEMBERS.some((m) => typeof b[m] !== 'function')) {
+    throw new TypeError(`${operation}: backend must be a Backend (a name and ${MEMBERS.join(', ')}), got ${String(backend)}`);
+  }
+}
+
 /**
  * Makes `backend` known under its name in this thread; with
  * `{ default: true }` it is also what `Kernel.create()` uses when given no
- * backend. Throws TypeError if another backend holds the name.
+ * backend. Throws TypeError if `backend` is not a Backend or another
+ * backend holds the name.
  */
 export function registerBackend(backend: Backend, options: { default?: boolean } = {}): void {
+  assertBackend(backend, 'registerBackend');
   const held = backends.get(backend.name);
   if (held !== undefined && held !== backend) throw new TypeError(`kipc: a different backend is registered as '${backend.name}' already`);
   backends.set(backend.name, backend);

@@ -35,7 +35,7 @@ import type { FrameLink } from '../devices/frame-link.js';
 import { KeyboardDevice, type KeyboardOptions } from '../devices/keyboard-device.js';
 import { checkKernel } from '../check/index.js';
 import type { Backend } from '../backend/backend.js';
-import { defaultBackend } from '../backend/registry.js';
+import { assertBackend, defaultBackend } from '../backend/registry.js';
 import type { Region } from '../core/region.js';
 
 /**
@@ -204,10 +204,8 @@ export class Kernel extends EventEmitter {
       const value = options[key];
       if (value !== undefined) limits[key] = value;
     }
-    const backend = options.backend ?? defaultBackend();
-    if (typeof backend !== 'object' || backend === null || typeof backend.name !== 'string' || typeof backend.allocate !== 'function') {
-      throw new TypeError(`Kernel.create: backend must be a Backend, got ${String(backend)}`);
-    }
+    const backend = options.backend === undefined ? defaultBackend() : options.backend;
+    assertBackend(backend, 'Kernel.create');
     return new Kernel(bootRegion(limits, backend), options.memoryBytes ?? DEFAULT_MEMORY_BYTES);
   }
 

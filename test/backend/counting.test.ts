@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { Kernel } from '../../src/index.js';
+import { Kernel, registerBackend, threadBackend } from '../../src/index.js';
 import { countingBackend, counts, type Counts } from './counting-backend.js';
 
 const ABI_DIR = fileURLToPath(new URL('../abi/', import.meta.url));
@@ -86,6 +86,22 @@ test('a backend that the kernel\'s threads cannot find: the supervisor fails wit
   assert.equal((await early.exited).code, 1, 'a task spawned before the failure was known is settled');
   assert.throws(() => kernel.spawn(new URL('./fixtures/wait-and-wake.js', import.meta.url)), /no task can be started/);
   assert.equal(kernel.task.syscall(1, 0) < 0, true, 'init still runs its syscalls');
+});
+
+test('careless backends: a second backend under a taken name, or something that is not a backend, is refused and changes nothing', { timeout: 30_000 }, async () => {
+  assert.throws(() => registerBackend({ ...threadBackend }), /a different backend is registered as 'thread' already/);
+  assert.doesNotThrow(() => registerBackend(threadBackend), 'the same backend again is no conflict');
+  assert.throws(() => registerBackend({ name: 'half' } as never), /registerBackend: backend must be a Backend/);
+  for (const backend of [{ name: 'x' }, { ...threadBackend, name: '' }, null, 'thread', 42]) {
+    assert.throws(() => Kernel.create({ backend: backend as never, maxTasks: 2 }), TypeError);
+  }
+  const kernel = Kernel.create({ maxTasks: 2 });
+  try {
+    assert.ok(kernel.buffer instanceof SharedArrayBuffer, 'the default is still the thread backend');
+    assert.deepEqual(kernel.check(), []);
+  } finally {
+    await kernel.close();
+  }
 });
 
 test('the whole ABI suite passes on the counting backend, and the wait/wake protocol holds', { timeout: 600_000 }, () => {

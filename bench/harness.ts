@@ -57,6 +57,8 @@ export interface Benchmark {
    * machine's ceiling), run in the same rounds as the other two.
    */
   openCeiling?(): Promise<Side>;
+  /** Warm-up rounds for this benchmark instead of the run's (0 for one whose every round is a fresh process). */
+  readonly warmupRounds?: number;
 }
 
 /** How long a round may take before the runner gives up on a side (a hang is reported, not waited out). */

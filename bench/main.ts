@@ -4,18 +4,21 @@
  * spell on the machine hits both), and reports medians over the rounds.
  *
  *   node dist/bench/main.js [name ...] [--quick] [--json] [--check]
- *                           [--rounds N] [--warmup N] [--round-ms MS] [--spin N]
+ *                           [--rounds N] [--warmup N] [--round-ms MS] [--spin N] [--busy N]
  *
  * Names pick benchmarks (roundtrip, sync-call, async-call, one-way,
  * one-way-batch, channel, channel-batch, channel-4x4, channel-values, ring-stream,
  * semaphore, mailbox-roundtrip, mailbox-one-way, frames, pages-move, pages-share,
- * pages-duplicate, pages-clone): an exact name picks
+ * pages-duplicate, pages-clone, cold-1-10, cold-11-100, cold-101-1000; `cold`
+ * picks the three): an exact name picks
  * that one, anything else every name containing it. --quick runs fewer,
  * shorter rounds (a smoke run). --json prints one JSON document on stdout
  * (progress goes to stderr). --check exits with status 1 when a target is
  * missed. --spin N creates every kipc kernel with that spin count
  * (KernelOptions.spin) instead of the default, to try a spin setting without
- * touching the source.
+ * touching the source. --busy N runs every benchmark a second time with N
+ * extra threads spinning on the machine's cores, and reports that figure
+ * beside the quiet one.
  */
 import os from 'node:os';
 import { median, summarize, type Summary } from './stats.js';
@@ -34,6 +37,8 @@ import { frames } from './frames.js';
 import { pagesClone, pagesDuplicate, pagesMove, pagesShare } from './pages.js';
 import { measureFloor } from './floor.js';
 import { kernelOptions } from './config.js';
+import { coldBenchmarks } from './cold.js';
+import { startBusyThreads } from './busy.js';
 
 const BENCHMARKS: readonly Benchmark[] = [
   callRoundTrip,
@@ -54,6 +59,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   pagesShare,
   pagesDuplicate,
   pagesClone,
+  ...coldBenchmarks,
 ];
 
 interface Options {
@@ -65,13 +71,15 @@ interface Options {
   roundMs: number;
   quick: boolean;
   spin: number | undefined;
+  /** Extra spinning threads for the second, busy run of each benchmark (0: no busy run). */
+  busy: number;
 }
 
-const USAGE = `usage: node dist/bench/main.js [name ...] [--quick] [--json] [--check] [--rounds N] [--warmup N] [--round-ms MS] [--spin N]
+const USAGE = `usage: node dist/bench/main.js [name ...] [--quick] [--json] [--check] [--rounds N] [--warmup N] [--round-ms MS] [--spin N] [--busy N]
 benchmarks: ${BENCHMARKS.map((b) => b.name).join(', ')}`;
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { filters: [], json: false, check: false, rounds: 11, warmup: 2, roundMs: 150, quick: false, spin: undefined };
+  const options: Options = { filters: [], json: false, check: false, rounds: 11, warmup: 2, roundMs: 150, quick: false, spin: undefined, busy: 0 };
   let rounds: number | undefined;
   let warmup: number | undefined;
   let roundMs: number | undefined;
@@ -106,6 +114,9 @@ function parseArgs(argv: string[]): Options {
         break;
       case '--spin':
         options.spin = Math.floor(number(arg, argv[++i], 0));
+        break;
+      case '--busy':
+        options.busy = Math.floor(number(arg, argv[++i], 0));
         break;
       case '-h':
       case '--help':
@@ -202,13 +213,14 @@ async function run(bench: Benchmark, options: Options, log: (line: string) => vo
   }
   const kept: RoundFigure[][] = sides.map(() => []);
   try {
-    const total = options.warmup + options.rounds;
+    const warmup = bench.warmupRounds ?? options.warmup;
+    const total = warmup + options.rounds;
     for (let round = 0; round < total; round++) {
       // Rotate which side goes first, so none always runs right after another's teardown of caches.
       for (let n = 0; n < sides.length; n++) {
         const i = (round + n) % sides.length;
         const figure = await sides[i]!.round(options.roundMs);
-        if (round >= options.warmup) kept[i]!.push(figure);
+        if (round >= warmup) kept[i]!.push(figure);
       }
     }
   } finally {
@@ -297,6 +309,8 @@ async function main(): Promise<void> {
     roundMs: options.roundMs,
     /** KernelOptions.spin of every kipc kernel ('default' unless --spin). */
     kernelSpin: options.spin ?? 'default',
+    /** Extra spinning threads of the busy runs (0: none). */
+    busyThreads: options.busy,
   };
   log(`kipc bench · Node ${environment.node} · ${environment.platform} · ${environment.cores} cores (os.availableParallelism) · ${environment.cpu}`);
   log(
@@ -309,17 +323,29 @@ async function main(): Promise<void> {
   log('');
 
   const results: BenchmarkResult[] = [];
+  const busyResults: BenchmarkResult[] = [];
   const started = performance.now();
-  for (const bench of selected) results.push(await run(bench, options, log));
+  for (const bench of selected) {
+    results.push(await run(bench, options, log));
+    if (options.busy === 0) continue;
+    const stopBusy = await startBusyThreads(options.busy);
+    log(`(${bench.name} again, with ${options.busy} busy thread${options.busy === 1 ? '' : 's'} spinning on the ${environment.cores} cores)`);
+    try {
+      busyResults.push(await run(bench, options, log));
+    } finally {
+      await stopBusy();
+    }
+  }
   const seconds = (performance.now() - started) / 1000;
 
   if (options.json) {
-    console.log(JSON.stringify({ environment, seconds, results }, null, 2));
+    console.log(JSON.stringify({ environment, seconds, results, ...(options.busy > 0 ? { busyThreads: options.busy, busyResults } : {}) }, null, 2));
   } else {
     console.log(table(results));
+    if (options.busy > 0) console.log(`\nwith ${options.busy} busy thread${options.busy === 1 ? '' : 's'} (the same benchmarks, each run right after its quiet run):\n${table(busyResults)}`);
     console.log(`\n${seconds.toFixed(1)} s`);
   }
-  if (options.check && results.some((r) => r.targets.some((t) => !t.met))) process.exitCode = 1;
+  if (options.check && [...results, ...busyResults].some((r) => r.targets.some((t) => !t.met))) process.exitCode = 1;
 }
 
 main().catch((error) => {

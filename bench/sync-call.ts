@@ -18,7 +18,7 @@ function openKipc(): Promise<Side> {
 /** How long the synckit-style caller waits for an answer before calling it a hang. */
 const SYNC_TIMEOUT_MS = 10_000;
 
-interface SyncChannel {
+export interface SyncChannel {
   worker: Worker;
   mainPort: MessagePort;
   flag: Int32Array;
@@ -26,7 +26,7 @@ interface SyncChannel {
 }
 
 /** One call, the synckit way. */
-function syncCall(channel: SyncChannel, value: number): number {
+export function syncCall(channel: SyncChannel, value: number): number {
   const id = channel.nextId++;
   channel.worker.postMessage({ id, args: [value] });
   const status = Atomics.wait(channel.flag, 0, 0, SYNC_TIMEOUT_MS);

@@ -6,6 +6,12 @@
  * counted: the clock starts at the first call, once the server is bound.
  *
  *   node dist/bench/cold-child.js kipc|synckit
+ *
+ * Knobs for measuring the options of a faster start (kipc side only):
+ * KIPC_COLD_SPIN=µs creates the kernel with that spin budget;
+ * KIPC_COLD_WARM=N makes both sides send and receive N messages on a port
+ * of their own before the first call (warming the queue path). V8 flags go
+ * on the command line: `node --interrupt-budget=8192 dist/bench/cold-child.js kipc`.
  */
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { Kernel, Message } from '../src/index.js';
@@ -23,8 +29,11 @@ function means(micros: Float64Array): number[] {
 }
 
 async function kipc(): Promise<number[]> {
-  const kernel = Kernel.create();
-  const server = kernel.spawn(workerUrl('cold-echo'));
+  const spin = process.env['KIPC_COLD_SPIN'];
+  const warm = Number(process.env['KIPC_COLD_WARM'] ?? 0);
+  const kernel = Kernel.create(spin !== undefined ? { spin: Number(spin) } : {});
+  const server = kernel.spawn(workerUrl('cold-echo'), { data: { warm } });
+  if (warm > 0) warmSendReceive(kernel, warm);
   const port = connectWhenBound(kernel.task, '/cold/echo');
   const request = Message.of(1);
   const reply = new Message();
@@ -39,6 +48,17 @@ async function kipc(): Promise<number[]> {
   await server.terminate();
   await kernel.close();
   return means(micros);
+}
+
+/** Experiment (KIPC_COLD_WARM): `n` sends and receives on a port of its own, before the first call. */
+function warmSendReceive(kernel: Kernel, n: number): void {
+  const port = kernel.task.createPort();
+  const m = Message.of(1);
+  for (let i = 0; i < n; i++) {
+    port.send(m);
+    port.receive({ into: m });
+  }
+  port.close();
 }
 
 async function synckit(): Promise<number[]> {

@@ -13,15 +13,16 @@ function memoryOver(buffer: SharedArrayBuffer): SharedMemory {
 /**
  * Keeps the event loop of this thread alive while async waits are pending:
  * `Atomics.waitAsync` alone does not, so a task awaiting a message would
- * otherwise exit under its own feet.
+ * otherwise exit under its own feet. Every hold is released exactly once.
+ * (Exported for backends that wait with `Atomics.waitAsync` themselves.)
  */
 let pendingAsync = 0;
 let keepAlive: ReturnType<typeof setInterval> | undefined;
 
-function holdEventLoop(): void {
+export function holdEventLoop(): void {
   if (pendingAsync++ === 0) keepAlive = setInterval(() => {}, 1 << 30);
 }
-function releaseEventLoop(): void {
+export function releaseEventLoop(): void {
   if (--pendingAsync === 0 && keepAlive !== undefined) {
     clearInterval(keepAlive);
     keepAlive = undefined;

@@ -21,7 +21,7 @@ export const workerHost: TaskHost = {
       failure = error?.stack ?? String(error);
     });
     worker.on('exit', (code) => {
-      // An uncaught error ends a worker with code 1 (0 if it was caught by nothing else): report it as a failure.
+      // A worker that died of an uncaught error failed, whatever its exit code says.
       events.exited(failure !== undefined && code === 0 ? 1 : code, failure);
     });
     return {

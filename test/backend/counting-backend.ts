@@ -21,7 +21,7 @@
  */
 import type { Backend, SharedMemory, WaitResult } from '../../src/backend/backend.js';
 import { WAIT_CHANGED, WAIT_TIMED_OUT } from '../../src/backend/backend.js';
-import { threadBackend } from '../../src/backend/thread.js';
+import { holdEventLoop, releaseEventLoop, threadBackend } from '../../src/backend/thread.js';
 import { registerBackend } from '../../src/backend/registry.js';
 
 export const COUNTERS = [
@@ -73,9 +73,6 @@ interface CountingShare {
   counters: SharedArrayBuffer;
 }
 
-let pendingAsync = 0;
-let keepAlive: ReturnType<typeof setInterval> | undefined;
-
 export const countingBackend: Backend = {
   name: 'counting',
   module: import.meta.url,
@@ -117,12 +114,12 @@ export const countingBackend: Backend = {
       count(r.value === 'not-equal' ? 'ASYNC_NOT_EQUAL' : 'ASYNC_TIMED_OUT');
       return r.value === 'timed-out' ? WAIT_TIMED_OUT : WAIT_CHANGED;
     }
-    if (pendingAsync++ === 0) keepAlive = setInterval(() => {}, 1 << 30);
+    holdEventLoop();
     let holding = true;
     const release = (): void => {
       if (!holding) return;
       holding = false;
-      if (--pendingAsync === 0) clearInterval(keepAlive);
+      releaseEventLoop();
     };
     return new Promise<WaitResult>((resolve) => {
       let abandoned = false;

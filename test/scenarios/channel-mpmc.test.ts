@@ -256,9 +256,10 @@ test('the last sender ends go while 4 consumers are blocked on an empty channel 
     receiver.close();
     const { c } = flow;
     await waitFor(() => flow.producers.every((_, p) => Atomics.load(c, producerWord(p, FLOW.done)) === 1), 'the producers to send everything', 60_000);
+    // A consumer woken for the last message still shows as blocked until it runs: wait for the channel to be drained too.
     const allConsumersBlocked = (): boolean => {
       const snap = kernel.snapshot();
-      return flow.consumers.every((t) => isBlockedOn(snap, t.pid, 'channel', 'readable', id));
+      return flow.consumers.every((t) => isBlockedOn(snap, t.pid, 'channel', 'readable', id)) && channelInfo(kernel, id)!.depth === 0;
     };
     await waitFor(allConsumersBlocked, 'every consumer to block on the drained channel', 30_000);
     assert.equal(channelInfo(kernel, id)!.depth, 0);

@@ -154,7 +154,11 @@ test('a producer terminated while blocked in a 1 MB write: the reader gets a pre
       await tick(1);
     }
     // Then none: the ring fills and the producer blocks in the middle of its write.
-    await waitFor(() => blockedOn(kernel, producer.task.pid) === 'ring:writable', 'the producer to block on the full ring');
+    // A producer woken by the last read shows blocked until it runs, so wait for the ring to be full as well.
+    await waitFor(
+      () => blockedOn(kernel, producer.task.pid) === 'ring:writable' && ringObject(kernel, ring).depth === 64 * KiB - 1,
+      'the producer to fill the ring and block on it',
+    );
     assert.equal(ringObject(kernel, ring).depth, 64 * KiB - 1, 'the ring is full');
     const exit = await within(producer.task.terminate(), 15_000, 'the producer to be reaped');
     assert.notEqual(exit.code, 0);

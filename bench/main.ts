@@ -4,7 +4,7 @@
  * spell on the machine hits both), and reports medians over the rounds.
  *
  *   node dist/bench/main.js [name ...] [--quick] [--json] [--check]
- *                           [--rounds N] [--warmup N] [--round-ms MS] [--spin N] [--busy N]
+ *                           [--rounds N] [--warmup N] [--round-ms MS] [--spin N] [--max-spinners N] [--busy N]
  *
  * Names pick benchmarks (roundtrip, sync-call, async-call, one-way,
  * one-way-batch, channel, channel-batch, channel-4x4, channel-values, ring-stream,
@@ -16,7 +16,8 @@
  * (progress goes to stderr). --check exits with status 1 when a target is
  * missed. --spin N creates every kipc kernel with that spin count
  * (KernelOptions.spin) instead of the default, to try a spin setting without
- * touching the source. --busy N runs every benchmark a second time with N
+ * touching the source; --max-spinners N likewise sets
+ * KernelOptions.maxSpinners. --busy N runs every benchmark a second time with N
  * extra threads spinning on the machine's cores, and reports that figure
  * beside the quiet one.
  */
@@ -71,15 +72,16 @@ interface Options {
   roundMs: number;
   quick: boolean;
   spin: number | undefined;
+  maxSpinners: number | undefined;
   /** Extra spinning threads for the second, busy run of each benchmark (0: no busy run). */
   busy: number;
 }
 
-const USAGE = `usage: node dist/bench/main.js [name ...] [--quick] [--json] [--check] [--rounds N] [--warmup N] [--round-ms MS] [--spin N] [--busy N]
+const USAGE = `usage: node dist/bench/main.js [name ...] [--quick] [--json] [--check] [--rounds N] [--warmup N] [--round-ms MS] [--spin N] [--max-spinners N] [--busy N]
 benchmarks: ${BENCHMARKS.map((b) => b.name).join(', ')}`;
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { filters: [], json: false, check: false, rounds: 11, warmup: 2, roundMs: 150, quick: false, spin: undefined, busy: 0 };
+  const options: Options = { filters: [], json: false, check: false, rounds: 11, warmup: 2, roundMs: 150, quick: false, spin: undefined, maxSpinners: undefined, busy: 0 };
   let rounds: number | undefined;
   let warmup: number | undefined;
   let roundMs: number | undefined;
@@ -114,6 +116,9 @@ function parseArgs(argv: string[]): Options {
         break;
       case '--spin':
         options.spin = Math.floor(number(arg, argv[++i], 0));
+        break;
+      case '--max-spinners':
+        options.maxSpinners = Math.floor(number(arg, argv[++i], 0));
         break;
       case '--busy':
         options.busy = Math.floor(number(arg, argv[++i], 0));
@@ -296,6 +301,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   if (options.spin !== undefined) kernelOptions.spin = options.spin;
+  if (options.maxSpinners !== undefined) kernelOptions.maxSpinners = options.maxSpinners;
   // Human-readable progress goes to stdout, or to stderr when stdout carries JSON.
   const log = options.json ? (line: string) => console.error(line) : (line: string) => console.log(line);
   const environment = {
@@ -315,7 +321,7 @@ async function main(): Promise<void> {
   log(`kipc bench · Node ${environment.node} · ${environment.platform} · ${environment.cores} cores (os.availableParallelism) · ${environment.cpu}`);
   log(
     `load average ${environment.loadAverage.map((l) => l.toFixed(2)).join(' ')} · ${options.rounds} rounds of ~${options.roundMs} ms per side ` +
-      `after ${options.warmup} warm-up, sides interleaved · medians [min … max]${options.spin !== undefined ? ` · kernel spin ${options.spin}` : ''}`,
+      `after ${options.warmup} warm-up, sides interleaved · medians [min … max]${options.spin !== undefined ? ` · kernel spin ${options.spin}` : ''}${options.maxSpinners !== undefined ? ` · max spinners ${options.maxSpinners}` : ''}`,
   );
   log('floor: before each benchmark, two workers ping-pong through a SharedArrayBuffer (same spin as kipc, then futex wait): kipc without its kernel work');
   log('no kernel: one-way and channel also run a bare ring (no kernel, no lock), ring-stream the same copies in one thread, in the same rounds: what this machine allows');

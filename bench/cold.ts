@@ -15,10 +15,18 @@ import { COLD_WINDOWS } from './cold-windows.js';
 const CHILD = fileURLToPath(new URL('./cold-child.js', import.meta.url));
 const CHILD_TIMEOUT_MS = 60_000;
 
+/** How a fresh process is started: extra V8/Node flags before the script, extra environment (the child's knobs). */
+export interface ColdStart {
+  execArgv?: readonly string[];
+  env?: Readonly<Record<string, string>>;
+}
+
 /** Runs one fresh process of `side` and returns its window means (µs). */
-function freshProcess(side: 'kipc' | 'synckit'): Promise<number[]> {
+export function freshProcess(side: 'kipc' | 'synckit', start: ColdStart = {}): Promise<number[]> {
+  const args = [...(start.execArgv ?? []), CHILD, side];
+  const env = start.env === undefined ? process.env : { ...process.env, ...start.env };
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [CHILD, side], { timeout: CHILD_TIMEOUT_MS }, (error, stdout, stderr) => {
+    execFile(process.execPath, args, { timeout: CHILD_TIMEOUT_MS, env }, (error, stdout, stderr) => {
       if (error) reject(new Error(`bench: cold ${side} process failed: ${error.message}\n${stderr}`));
       else resolve(JSON.parse(stdout.trim().split('\n').pop()!) as number[]);
     });

@@ -71,9 +71,9 @@ export interface Backend {
    * Wakes up to `count` sleepers of `words[index]` (whose new value the
    * caller has stored) if the waiter counter `words[waitersIndex]` says any
    * announced themselves; otherwise does nothing, which is the common case
-   * and costs one load.
+   * and costs one load. Returns how many it woke.
    */
-  wakeIfWaiting(words: Int32Array, index: number, waitersIndex: number, count: number): void;
+  wakeIfWaiting(words: Int32Array, index: number, waitersIndex: number, count: number): number;
   /** Sleeps this thread for `ms` milliseconds (backing off from a busy lock). */
   pause(ms: number): void;
 }

@@ -89,8 +89,8 @@ export const threadBackend: Backend = {
   wake(words: Int32Array, index: number, count: number): number {
     return Atomics.notify(words, index, count);
   },
-  wakeIfWaiting(words: Int32Array, index: number, waitersIndex: number, count: number): void {
-    if (Atomics.load(words, waitersIndex) > 0) Atomics.notify(words, index, count);
+  wakeIfWaiting(words: Int32Array, index: number, waitersIndex: number, count: number): number {
+    return Atomics.load(words, waitersIndex) > 0 ? Atomics.notify(words, index, count) : 0;
   },
   pause(ms: number): void {
     pauseWord ??= new Int32Array(new SharedArrayBuffer(4));

@@ -69,6 +69,7 @@ import {
   KERNEL_MAGIC,
   KERNEL_VERSION,
   H_STAT_LOCK_RECOVERIES,
+  H_STAT_RESUMES,
   TASK_WORDS,
   T_LOCK_PARK,
   OBJECT_WORDS,
@@ -78,6 +79,7 @@ import {
   namespaceEntryWords,
 } from './layout.js';
 import type { Backend, SharedMemory } from '../backend/backend.js';
+import { AfterWakeSpin } from './after-wake-spin.js';
 
 /** Lock tag of the supervisor thread: above every task slot + 1, and inside QUEUE_LOCK_TAG_MASK. */
 export const SUPERVISOR_TAG = PID_SLOT_STRIDE;
@@ -236,15 +238,32 @@ export class Region {
   }
 
   // --- waking ---------------------------------------------------------------
+  /** Whether this thread's waits right after a wake spin (ops/park.ts). */
+  readonly afterWake = new AfterWakeSpin();
+
+  /** Notes that a wake of this thread woke `woken` sleepers. */
+  private noteWake(woken: number): void {
+    if (woken > 0) this.afterWake.woke(performance.now(), Atomics.load(this.w, H_STAT_RESUMES));
+  }
+
   /** Bumps the futex word `word` and wakes every thread parked on it. */
   bumpAndWake(word: number): void {
     Atomics.add(this.w, word, 1);
-    this.backend.wake(this.w, word, Infinity);
+    this.noteWake(this.backend.wake(this.w, word, Infinity));
   }
 
   /** Wakes every thread parked on `word`, whose value the caller changed (or that must look again). */
   wakeAll(word: number): void {
-    this.backend.wake(this.w, word, Infinity);
+    this.noteWake(this.backend.wake(this.w, word, Infinity));
+  }
+
+  /**
+   * Wakes up to `count` sleepers of `word`, whose new value the caller has
+   * stored, if the waiter counter `waiters` says any announced themselves
+   * (one load otherwise).
+   */
+  wakeIfWaiting(word: number, waiters: number, count: number): void {
+    this.noteWake(this.backend.wakeIfWaiting(this.w, word, waiters, count));
   }
 
   // --- the lock ------------------------------------------------------------
@@ -290,7 +309,7 @@ export class Region {
     const w = this.w;
     w[H_UNDO_COUNT] = 0;
     Atomics.store(w, H_LOCK, 0);
-    this.backend.wakeIfWaiting(w, H_LOCK, H_LOCK_WAITERS, 1);
+    this.wakeIfWaiting(H_LOCK, H_LOCK_WAITERS, 1);
   }
 
   /** Undoes every logged store of the current critical section (the lock stays held). */

@@ -25,7 +25,9 @@ const GRACE_SPIN_MICROS = 3;
 /**
  * Spins watching the recorded word, if fewer than H_MAX_SPINNERS threads are
  * spinning already: with more spinners than cores, spinning only delays the
- * thread everyone waits for. True when the word changed.
+ * thread everyone waits for. Right after a wake the spin adapts to whether
+ * the woken thread gets a core (src/core/after-wake-spin.ts). True when the
+ * word changed.
  */
 function spinBriefly(ctx: TaskContext, wait: WaitRecord): boolean {
   const r = ctx.r;
@@ -38,12 +40,14 @@ function spinBriefly(ctx: TaskContext, wait: WaitRecord): boolean {
   // spinning for the few hundred nanoseconds it takes to see our answer.
   if (spinUntilEitherChanged(w, word, value, check, checked, r.spin < GRACE_SPIN_MICROS ? r.spin : GRACE_SPIN_MICROS)) return true;
   if (r.spin <= GRACE_SPIN_MICROS || Atomics.load(w, L.H_SPINNERS) >= w[L.H_MAX_SPINNERS]!) return false;
+  if (!r.afterWake.maySpin(performance.now())) return false;
   const flag = r.task(ctx.slot) + L.T_SPINNING;
   Atomics.add(w, L.H_SPINNERS, 1);
   Atomics.store(w, flag, 1);
   const changed = spinUntilEitherChanged(w, word, value, check, checked, r.spin - GRACE_SPIN_MICROS);
   Atomics.store(w, flag, 0);
   Atomics.sub(w, L.H_SPINNERS, 1);
+  r.afterWake.spun(changed, Atomics.load(w, L.H_STAT_RESUMES));
   return changed;
 }
 
@@ -159,6 +163,7 @@ export function park(ctx: TaskContext, wait: WaitRecord, deadline: number): numb
   if (started !== MUST_SLEEP) return started;
   const result = ctx.r.backend.wait(ctx.r.w, wait.word, wait.value, remaining(deadline));
   lower(ctx, wait, wait.parkRecord);
+  Atomics.add(ctx.r.w, L.H_STAT_RESUMES, 1);
   return result;
 }
 
@@ -175,5 +180,6 @@ export async function parkAsync(ctx: TaskContext, wait: WaitRecord, deadline: nu
     return await ctx.r.backend.waitAsync(ctx.r.w, wait.word, wait.value, remaining(deadline), signal);
   } finally {
     lower(ctx, wait, wait.parkRecord);
+    Atomics.add(ctx.r.w, L.H_STAT_RESUMES, 1);
   }
 }

@@ -188,7 +188,7 @@ function finish(r: Region, slot: number, exitCode: number, keepTask: boolean): v
   // It may have died between answering a call and waking its caller:
   for (let cs = 0; cs < r.maxCalls; cs++) {
     const c = r.call(cs);
-    if (w[c + L.C_STATE] === L.CALL_REPLIED) r.backend.wakeIfWaiting(w, c + L.C_STATE, c + L.C_WAITERS, Infinity);
+    if (w[c + L.C_STATE] === L.CALL_REPLIED) r.wakeIfWaiting(c + L.C_STATE, c + L.C_WAITERS, Infinity);
   }
   // or between releasing a queue lock and waking the waiters it flagged:
   // wake everyone parked on an object; they re-check and park again.

@@ -156,13 +156,14 @@ export const countingBackend: Backend = {
     return woken;
   },
 
-  wakeIfWaiting(words: Int32Array, index: number, waitersIndex: number, wakeCount: number): void {
+  wakeIfWaiting(words: Int32Array, index: number, waitersIndex: number, wakeCount: number): number {
     checkWord(words, index);
     checkWord(words, waitersIndex);
     count('WAKE_IF_WAITING');
     if (Atomics.load(words, waitersIndex) > 0) {
-      count('WOKEN_BY_WAKES', Atomics.notify(words, index, wakeCount));
-      return;
+      const woken = Atomics.notify(words, index, wakeCount);
+      count('WOKEN_BY_WAKES', woken);
+      return woken;
     }
     count('WAKE_IF_WAITING_SKIPPED');
     // Nobody announced: nobody may be asleep here. Look.
@@ -172,6 +173,7 @@ export const countingBackend: Backend = {
       Atomics.store(counters, C.UNANNOUNCED_WORD, index);
     }
     count('WOKEN_BY_WAKES', woken);
+    return woken;
   },
 
   pause(ms: number): void {

@@ -107,4 +107,10 @@ export const H_DELIVERIES_USED = 56;
 export const H_DELIVERY_FREE = 57;
 /** Word offset of the namespace policies: one record per task slot (see NP_CONFINED). */
 export const H_OFF_NAMESPACE_POLICIES = 58;
+/**
+ * Statistics: sleeps that ended (a parked thread running again). A thread
+ * that woke a sleeper learns from it whether the sleeper got a core while
+ * it spun (src/ops/park.ts, spinBriefly).
+ */
+export const H_STAT_RESUMES = 59;
 export const HEADER_WORDS = 64;

@@ -155,7 +155,7 @@ export function failCall(r: Region, cs: number, fromPid: number, errno: number):
   r.set(c + L.C_MESSAGE, -1);
   r.setFutex(c + L.C_STATE, L.CALL_REPLIED);
   r.add(L.H_STAT_EPIPE_REPLIES, 1);
-  r.backend.wakeIfWaiting(r.w, c + L.C_STATE, c + L.C_WAITERS, 1);
+  r.wakeIfWaiting(c + L.C_STATE, c + L.C_WAITERS, 1);
 }
 
 /**
@@ -339,7 +339,7 @@ export function reply(ctx: TaskContext, src: MessageMemory, offset: number): num
   r.set(c + L.C_REPLY_STATUS, 0);
   r.setFutex(c + L.C_STATE, L.CALL_REPLIED);
   w[ctx.record + L.T_REPLIES] += 1;
-  r.backend.wakeIfWaiting(w, c + L.C_STATE, c + L.C_WAITERS, 1);
+  r.wakeIfWaiting(c + L.C_STATE, c + L.C_WAITERS, 1);
   r.unlock();
   return 0;
 }
@@ -367,7 +367,7 @@ function replyWithoutLock(ctx: TaskContext, src: MessageMemory, offset: number, 
   w[replyAt + (L.MSG_FLAGS >> 2)] = 0;
   w[c + L.C_REPLY_STATUS] = 0;
   if (Atomics.compareExchange(w, c + L.C_STATE, L.CALL_RECEIVED, L.CALL_REPLIED) !== L.CALL_RECEIVED) return false;
-  r.backend.wakeIfWaiting(w, c + L.C_STATE, c + L.C_WAITERS, 1);
+  r.wakeIfWaiting(c + L.C_STATE, c + L.C_WAITERS, 1);
   w[ctx.record + L.T_REPLIES] += 1;
   return true;
 }

@@ -81,7 +81,7 @@ export function semaphorePost(ctx: TaskContext, h: number): number {
   // sleepers all wake: each post must reach a SEM_WAIT sleeper, and one woken
   // for HANDLE_WAIT takes nothing. The losers sleep again.
   Atomics.add(w, o + L.O_READ_SEQ, 1);
-  r.backend.wakeIfWaiting(w, o + L.O_READ_SEQ, o + L.O_SEM_WAITERS, Infinity);
+  r.wakeIfWaiting(o + L.O_READ_SEQ, o + L.O_SEM_WAITERS, Infinity);
   if (count === 0) wakePollers(r);
   return 0;
 }

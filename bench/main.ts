@@ -17,9 +17,10 @@
  * missed. --spin N creates every kipc kernel with that spin count
  * (KernelOptions.spin) instead of the default, to try a spin setting without
  * touching the source; --max-spinners N likewise sets
- * KernelOptions.maxSpinners. --busy N runs every benchmark a second time with N
- * extra threads spinning on the machine's cores, and reports that figure
- * beside the quiet one.
+ * KernelOptions.maxSpinners. Every benchmark runs a second time with N
+ * extra threads spinning on the machine's cores (--busy N: default 2, none
+ * with --quick, --busy 0 for none), and that figure is reported beside the
+ * quiet one.
  */
 import os from 'node:os';
 import { median, summarize, type Summary } from './stats.js';
@@ -63,6 +64,9 @@ const BENCHMARKS: readonly Benchmark[] = [
   ...coldBenchmarks,
 ];
 
+/** Busy threads of a run's second pass unless --busy says otherwise (none with --quick): the 2 cores of the development machine taken. */
+const DEFAULT_BUSY = 2;
+
 interface Options {
   filters: string[];
   json: boolean;
@@ -75,16 +79,18 @@ interface Options {
   maxSpinners: number | undefined;
   /** Extra spinning threads for the second, busy run of each benchmark (0: no busy run). */
   busy: number;
+
 }
 
 const USAGE = `usage: node dist/bench/main.js [name ...] [--quick] [--json] [--check] [--rounds N] [--warmup N] [--round-ms MS] [--spin N] [--max-spinners N] [--busy N]
 benchmarks: ${BENCHMARKS.map((b) => b.name).join(', ')}`;
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { filters: [], json: false, check: false, rounds: 11, warmup: 2, roundMs: 150, quick: false, spin: undefined, maxSpinners: undefined, busy: 0 };
+  const options: Options = { filters: [], json: false, check: false, rounds: 11, warmup: 2, roundMs: 150, quick: false, spin: undefined, maxSpinners: undefined, busy: DEFAULT_BUSY };
   let rounds: number | undefined;
   let warmup: number | undefined;
   let roundMs: number | undefined;
+  let busy: number | undefined;
   const number = (flag: string, value: string | undefined, min: number): number => {
     const n = Number(value);
     if (value === undefined || !Number.isFinite(n) || n < min) {
@@ -121,7 +127,7 @@ function parseArgs(argv: string[]): Options {
         options.maxSpinners = Math.floor(number(arg, argv[++i], 0));
         break;
       case '--busy':
-        options.busy = Math.floor(number(arg, argv[++i], 0));
+        busy = Math.floor(number(arg, argv[++i], 0));
         break;
       case '-h':
       case '--help':
@@ -135,7 +141,8 @@ function parseArgs(argv: string[]): Options {
         options.filters.push(arg);
     }
   }
-  if (options.quick) Object.assign(options, { rounds: 3, warmup: 1, roundMs: 50 });
+  if (options.quick) Object.assign(options, { rounds: 3, warmup: 1, roundMs: 50, busy: 0 });
+  if (busy !== undefined) options.busy = busy;
   if (rounds !== undefined) options.rounds = rounds;
   if (warmup !== undefined) options.warmup = warmup;
   if (roundMs !== undefined) options.roundMs = roundMs;

@@ -79,7 +79,7 @@ import {
   namespaceEntryWords,
 } from './layout.js';
 import type { Backend, SharedMemory } from '../backend/backend.js';
-import { AfterWakeSpin } from './after-wake-spin.js';
+import { SpinBudget } from './spin-budget.js';
 
 /** Lock tag of the supervisor thread: above every task slot + 1, and inside QUEUE_LOCK_TAG_MASK. */
 export const SUPERVISOR_TAG = PID_SLOT_STRIDE;
@@ -238,12 +238,12 @@ export class Region {
   }
 
   // --- waking ---------------------------------------------------------------
-  /** Whether this thread's waits right after a wake spin (ops/park.ts). */
-  readonly afterWake = new AfterWakeSpin();
+  /** How long this thread's waits spin (ops/park.ts), adapted to how its spins pay. */
+  readonly spins = new SpinBudget();
 
   /** Notes that a wake of this thread woke `woken` sleepers. */
   private noteWake(woken: number): void {
-    if (woken > 0) this.afterWake.woke(performance.now(), Atomics.load(this.w, H_STAT_RESUMES));
+    if (woken > 0) this.spins.woke(performance.now(), Atomics.load(this.w, H_STAT_RESUMES));
   }
 
   /** Bumps the futex word `word` and wakes every thread parked on it. */

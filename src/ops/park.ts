@@ -26,7 +26,7 @@ const GRACE_SPIN_MICROS = 3;
  * Spins watching the recorded word, if fewer than H_MAX_SPINNERS threads are
  * spinning already: with more spinners than cores, spinning only delays the
  * thread everyone waits for. Right after a wake the spin adapts to whether
- * the woken thread gets a core (src/core/after-wake-spin.ts). True when the
+ * the woken thread gets a core (src/core/spin-budget.ts). True when the
  * word changed.
  */
 function spinBriefly(ctx: TaskContext, wait: WaitRecord): boolean {
@@ -40,14 +40,15 @@ function spinBriefly(ctx: TaskContext, wait: WaitRecord): boolean {
   // spinning for the few hundred nanoseconds it takes to see our answer.
   if (spinUntilEitherChanged(w, word, value, check, checked, r.spin < GRACE_SPIN_MICROS ? r.spin : GRACE_SPIN_MICROS)) return true;
   if (r.spin <= GRACE_SPIN_MICROS || Atomics.load(w, L.H_SPINNERS) >= w[L.H_MAX_SPINNERS]!) return false;
-  if (!r.afterWake.maySpin(performance.now())) return false;
+  const budget = r.spins.budget(performance.now(), r.spin - GRACE_SPIN_MICROS);
+  if (budget === 0) return false;
   const flag = r.task(ctx.slot) + L.T_SPINNING;
   Atomics.add(w, L.H_SPINNERS, 1);
   Atomics.store(w, flag, 1);
-  const changed = spinUntilEitherChanged(w, word, value, check, checked, r.spin - GRACE_SPIN_MICROS);
+  const changed = spinUntilEitherChanged(w, word, value, check, checked, budget);
   Atomics.store(w, flag, 0);
   Atomics.sub(w, L.H_SPINNERS, 1);
-  r.afterWake.spun(changed, Atomics.load(w, L.H_STAT_RESUMES));
+  r.spins.spun(changed, Atomics.load(w, L.H_STAT_RESUMES));
   return changed;
 }
 

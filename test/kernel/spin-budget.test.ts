@@ -1,0 +1,106 @@
+/**
+ * The adaptive spin budget (src/core/spin-budget.ts): its decisions,
+ * step by step. What it buys on a busy machine is a benchmark's business
+ * (`npm run bench`, the busy pass); here, that it parks at once only on
+ * evidence that a woken thread got no core, shortens plain spins only
+ * after they keep failing, probes, and comes back.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  AFTER_WAKE_MS,
+  SpinBudget,
+  FAILED_SPINS_TO_SHORTEN,
+  PROBE_EVERY,
+  SHORT_SPIN_MICROS,
+  STARVED_SPINS_TO_STOP,
+} from '../../src/core/spin-budget.js';
+
+const FULL = 47;
+
+interface Outcome {
+  changed: boolean;
+  resumesAtWake: number;
+  resumesAfter: number;
+}
+
+/** One wait right after a wake at time `now`: the budget it got (its outcome recorded if it spun). */
+function waitAfterWake(policy: SpinBudget, now: number, outcome: Outcome): number {
+  policy.woke(now, outcome.resumesAtWake);
+  const budget = policy.budget(now + 0.01, FULL);
+  if (budget > 0) policy.spun(outcome.changed, outcome.resumesAfter);
+  return budget;
+}
+
+/** One wait that follows no wake: the budget it got. */
+function plainWait(policy: SpinBudget, now: number, changed: boolean): number {
+  const budget = policy.budget(now, FULL);
+  policy.spun(changed, 0);
+  return budget;
+}
+
+const STARVED: Outcome = { changed: false, resumesAtWake: 7, resumesAfter: 7 };
+
+test('waits spin their whole budget while their spins pay, and a wake long ago is no wake', () => {
+  const policy = new SpinBudget();
+  for (let i = 0; i < 100; i++) assert.equal(plainWait(policy, 1_000 + i, true), FULL);
+  policy.woke(0, 0);
+  assert.equal(policy.budget(AFTER_WAKE_MS + 1, FULL), FULL);
+  policy.spun(false, 0);
+  assert.equal(policy.parksAtOnce, false, 'a plain wait says nothing about woken threads');
+  for (let i = 0; i < 100; i++) assert.equal(waitAfterWake(policy, 2_000 + i, { changed: true, resumesAtWake: 0, resumesAfter: 0 }), FULL);
+});
+
+test(`after ${STARVED_SPINS_TO_STOP} starved spins in a row, waits after a wake park at once but one in ${PROBE_EVERY}`, () => {
+  const policy = new SpinBudget();
+  let now = 0;
+  for (let i = 0; i < STARVED_SPINS_TO_STOP; i++) assert.equal(waitAfterWake(policy, (now += 1), STARVED), FULL, `starved spin ${i + 1} still spins`);
+  assert.equal(policy.parksAtOnce, true);
+  const spun: number[] = [];
+  for (let i = 1; i <= 3 * PROBE_EVERY; i++) if (waitAfterWake(policy, (now += 1), STARVED) > 0) spun.push(i);
+  assert.deepEqual(spun, [PROBE_EVERY, 2 * PROBE_EVERY, 3 * PROBE_EVERY], 'only the probes spin');
+  assert.equal(plainWait(policy, (now += 1), true), FULL, 'waits that follow no wake still spin');
+  assert.equal(policy.parksAtOnce, true);
+});
+
+test('a probe that catches its change, or sees a sleeper resume, makes waits after a wake spin again', () => {
+  for (const outcome of [
+    { changed: true, resumesAtWake: 7, resumesAfter: 7 },
+    { changed: false, resumesAtWake: 7, resumesAfter: 8 },
+  ]) {
+    const policy = new SpinBudget();
+    let now = 0;
+    for (let i = 0; i < STARVED_SPINS_TO_STOP; i++) waitAfterWake(policy, (now += 1), STARVED);
+    let probed = false;
+    for (let i = 0; i < PROBE_EVERY && !probed; i++) probed = waitAfterWake(policy, (now += 1), outcome) > 0;
+    assert.equal(probed, true, 'a probe ran');
+    assert.equal(policy.parksAtOnce, false, `after a probe with ${JSON.stringify(outcome)}`);
+    assert.equal(waitAfterWake(policy, (now += 1), STARVED), FULL, 'the next wait after a wake spins');
+  }
+});
+
+test('a slow peer that runs (it resumed) never stops the spinning; neither do starved spins that are not in a row', () => {
+  const policy = new SpinBudget();
+  let now = 0;
+  for (let i = 0; i < 50; i++) assert.equal(waitAfterWake(policy, (now += 1), { changed: false, resumesAtWake: i, resumesAfter: i + 1 }), FULL);
+  for (let i = 0; i < 50; i++) {
+    for (let k = 0; k < STARVED_SPINS_TO_STOP - 1; k++) assert.equal(waitAfterWake(policy, (now += 1), STARVED), FULL);
+    assert.equal(waitAfterWake(policy, (now += 1), { changed: true, resumesAtWake: 0, resumesAfter: 0 }), FULL);
+  }
+  assert.equal(policy.parksAtOnce, false);
+});
+
+test(`after ${FAILED_SPINS_TO_SHORTEN} failed plain spins in a row, plain waits spin ${SHORT_SPIN_MICROS} µs but one in ${PROBE_EVERY}, until one catches its change`, () => {
+  const policy = new SpinBudget();
+  let now = 0;
+  for (let i = 0; i < FAILED_SPINS_TO_SHORTEN; i++) assert.equal(plainWait(policy, (now += 1), false), FULL);
+  const budgets = Array.from({ length: PROBE_EVERY }, () => plainWait(policy, (now += 1), false));
+  assert.deepEqual(budgets, [...new Array<number>(PROBE_EVERY - 1).fill(SHORT_SPIN_MICROS), FULL], 'short spins, then one whole probe');
+  assert.equal(policy.budget((now += 1), 5), 5, 'never more than the whole budget');
+  policy.spun(false, 0);
+  // A short spin that catches its change restores the whole budget.
+  assert.equal(plainWait(policy, (now += 1), true), SHORT_SPIN_MICROS);
+  assert.equal(plainWait(policy, (now += 1), false), FULL);
+  // Failed plain spins say nothing about woken threads.
+  assert.equal(waitAfterWake(policy, (now += 1), { changed: true, resumesAtWake: 0, resumesAfter: 0 }), FULL);
+});

@@ -16,41 +16,74 @@
  * notes whether any sleeper resumed meanwhile (the kernel's resume
  * counter, H_STAT_RESUMES): after STARVED_SPINS_TO_STOP such spins in a row
  * that caught nothing while no sleeper anywhere resumed, waits after a
- * wake park at once, and one in PROBE_EVERY spins all the same, to notice
- * when a core is free again. A peer that runs but slowly (cold code, a
- * long handler) has resumed, so it does not count.
+ * wake park at once, and a probe now and then spins all the same, to
+ * notice when a core is free again (the probes' gap grows while they
+ * fail). A peer that runs but slowly (cold code, a long handler) has
+ * resumed, so it does not count.
  *
  * Other waits (the peer was running: it spun, or was at work). After
  * FAILED_SPINS_TO_SHORTEN long spins in a row that caught nothing, they
- * spin SHORT_SPIN_MICROS only (one in PROBE_EVERY the whole budget), until
- * a spin catches its change: a peer that keeps missing the whole budget
- * has lost its core or works longer than a sleep costs, and a short spin
- * still catches the answers of one that is merely late.
+ * spin SHORT_SPIN_MICROS only (but for probes), until a spin catches its
+ * change: a peer that keeps missing the whole budget has lost its core or
+ * works longer than a sleep costs, and a short spin still catches the
+ * answers of one that is merely late.
  */
 
 /** How long after this thread woke a sleeper its next wait counts as waiting for that sleeper (ms). */
 export const AFTER_WAKE_MS = 0.2;
 /** Spins after a wake in a row that starved (nobody resumed), before waits after a wake park at once. */
 export const STARVED_SPINS_TO_STOP = 4;
-/** While waits after a wake park at once, one in this many spins all the same. */
-export const PROBE_EVERY = 16;
 /** Long spins of waits that follow no wake that may fail in a row before such waits spin SHORT_SPIN_MICROS only. */
 export const FAILED_SPINS_TO_SHORTEN = 4;
 /** Microseconds such waits spin then. */
 export const SHORT_SPIN_MICROS = 10;
+/**
+ * While spins do not pay, a wait spins its whole budget all the same (a
+ * probe) after FIRST_PROBE_GAP others, and the gap doubles after every
+ * probe that fails, up to LAST_PROBE_GAP: so a machine that stays busy
+ * costs ever fewer vain spins, and one that frees a core is noticed within
+ * LAST_PROBE_GAP waits.
+ */
+export const FIRST_PROBE_GAP = 16;
+export const LAST_PROBE_GAP = 1024;
+
+/** When the next probe is due, for one of the two rules. */
+class Probes {
+  private gap = FIRST_PROBE_GAP;
+  private since = 0;
+
+  /** Counts a wait; whether it is a probe. */
+  due(): boolean {
+    if (++this.since < this.gap) return false;
+    this.since = 0;
+    return true;
+  }
+
+  /** A probe caught nothing: the next one waits twice as long. */
+  failed(): void {
+    this.gap = this.gap * 2 < LAST_PROBE_GAP ? this.gap * 2 : LAST_PROBE_GAP;
+  }
+
+  /** Spins pay again. */
+  reset(): void {
+    this.gap = FIRST_PROBE_GAP;
+    this.since = 0;
+  }
+}
 
 export class SpinBudget {
   /** When this thread last woke a sleeper (performance.now(); -Infinity: not lately), and the resume counter then. */
   private wokeAt = -Infinity;
   private resumesAtWake = 0;
-  /** Starved spins in a row, and waits after a wake since the last probe. */
+  /** Starved spins in a row of waits after a wake, and their probes. */
   private starved = 0;
-  private skipped = 0;
-  /** Failed long spins in a row of waits that follow no wake, and such waits since the last full one. */
+  private readonly afterWakeProbes = new Probes();
+  /** Failed long spins in a row of waits that follow no wake, and their probes. */
   private failed = 0;
-  private shortened = 0;
-  /** Whether the spin under way follows a wake. */
+  private readonly plainProbes = new Probes();
+  /** Whether the spin under way follows a wake, and whether it is a probe. */
   private afterWake = false;
+  private probing = false;
 
   /** Notes that this thread woke at least one sleeper at `now`, when the resume counter read `resumes`. */
   woke(now: number, resumes: number): void {
@@ -64,24 +97,37 @@ export class SpinBudget {
    */
   budget(now: number, full: number): number {
     this.afterWake = now - this.wokeAt < AFTER_WAKE_MS;
+    this.probing = false;
     if (!this.afterWake) {
-      if (this.failed >= FAILED_SPINS_TO_SHORTEN && ++this.shortened % PROBE_EVERY !== 0) return full < SHORT_SPIN_MICROS ? full : SHORT_SPIN_MICROS;
-      return full;
+      if (this.failed < FAILED_SPINS_TO_SHORTEN) return full;
+      if ((this.probing = this.plainProbes.due())) return full;
+      return full < SHORT_SPIN_MICROS ? full : SHORT_SPIN_MICROS;
     }
     this.wokeAt = -Infinity;
-    if (this.starved < STARVED_SPINS_TO_STOP || ++this.skipped % PROBE_EVERY === 0) return full;
-    this.afterWake = false;
+    if (this.starved < STARVED_SPINS_TO_STOP) return full;
+    if ((this.probing = this.afterWakeProbes.due())) return full;
     return 0;
   }
 
-  /** After the long spin: whether it caught the change it waited for, and the resume counter now. */
+  /** After the spin: whether it caught the change it waited for, and the resume counter now. */
   spun(changed: boolean, resumes: number): void {
     if (!this.afterWake) {
-      this.failed = changed ? 0 : this.failed + 1;
+      if (changed) {
+        this.failed = 0;
+        this.plainProbes.reset();
+      } else {
+        this.failed++;
+        if (this.probing) this.plainProbes.failed();
+      }
       return;
     }
-    this.afterWake = false;
-    this.starved = !changed && resumes === this.resumesAtWake ? this.starved + 1 : 0;
+    if (!changed && resumes === this.resumesAtWake) {
+      this.starved++;
+      if (this.probing) this.afterWakeProbes.failed();
+    } else {
+      this.starved = 0;
+      this.afterWakeProbes.reset();
+    }
   }
 
   /** Whether waits after a wake park at once for now (but for probes). */

@@ -27,6 +27,14 @@ export interface SharedMemory {
   readonly bytes: Uint8Array;
 }
 
+/** How a kernel's memory is published, for backends whose memory other processes can open (the process backend). */
+export interface AllocateOptions {
+  /** The name under which other processes find the memory. */
+  name?: string;
+  /** Who may open it: permission bits (default 0o600, the owner only). */
+  mode?: number;
+}
+
 /** What a wait ends with: the word changed or the waiter was woken (re-check), or the timeout passed. */
 export const WAIT_CHANGED = 0;
 export const WAIT_TIMED_OUT = 1;
@@ -44,9 +52,10 @@ export interface Backend {
   readonly module?: string;
   /**
    * Allocates `byteLength` bytes of zeroed shared memory (a multiple of 4).
-   * Throws RangeError when the platform cannot.
+   * Throws RangeError when the platform cannot; TypeError for a `name` (or
+   * `mode`) when the backend's memory cannot have one.
    */
-  allocate(byteLength: number): SharedMemory;
+  allocate(byteLength: number, options?: AllocateOptions): SharedMemory;
   /** A structured-cloneable description of `memory`, from which {@link open} maps it in another thread. */
   share(memory: SharedMemory): unknown;
   /** Maps memory described by {@link share}. Throws TypeError for anything else. */
@@ -76,4 +85,18 @@ export interface Backend {
   wakeIfWaiting(words: Int32Array, index: number, waitersIndex: number, count: number): number;
   /** Sleeps this thread for `ms` milliseconds (backing off from a busy lock). */
   pause(ms: number): void;
+  /**
+   * For a backend whose waits V8 cannot interrupt (a native system call):
+   * called with a worker's threadId right after `worker.terminate()`, wakes
+   * that thread out of its wait and makes its later waits return at once,
+   * so that its JavaScript can be stopped. Backends built on `Atomics.wait`
+   * need none.
+   */
+  interruptThread?(threadId: number): void;
+  /**
+   * For a backend whose memory has a name others can open: the kernel that
+   * allocated `memory` is closed, so the name goes (mappings stay valid
+   * until unmapped). Nothing for memory this thread did not allocate.
+   */
+  release?(memory: SharedMemory): void;
 }

@@ -7,8 +7,12 @@
  */
 import type { Backend } from './backend.js';
 import { threadBackend } from './thread.js';
+import { processBackend } from './process.js';
 
-const backends = new Map<string, Backend>([[threadBackend.name, threadBackend]]);
+const backends = new Map<string, Backend>([
+  [threadBackend.name, threadBackend],
+  [processBackend.name, processBackend],
+]);
 let standard: Backend = threadBackend;
 
 const MEMBERS = ['allocate', 'share', 'open', 'wait', 'waitAsync', 'wake', 'wakeIfWaiting', 'pause'] as const;

@@ -4,7 +4,7 @@
  * waits and wakes are `Atomics.wait`, `Atomics.waitAsync` and
  * `Atomics.notify`, V8's futex, which wakes threads of this process only.
  */
-import { WAIT_CHANGED, WAIT_TIMED_OUT, type Backend, type SharedMemory, type WaitResult } from './backend.js';
+import { WAIT_CHANGED, WAIT_TIMED_OUT, type AllocateOptions, type Backend, type SharedMemory, type WaitResult } from './backend.js';
 
 function memoryOver(buffer: SharedArrayBuffer): SharedMemory {
   return { words: new Int32Array(buffer), bytes: new Uint8Array(buffer) };
@@ -72,7 +72,8 @@ function waitAsync(words: Int32Array, index: number, value: number, timeoutMs: n
 
 export const threadBackend: Backend = {
   name: 'thread',
-  allocate(byteLength: number): SharedMemory {
+  allocate(byteLength: number, options: AllocateOptions = {}): SharedMemory {
+    if (options.name !== undefined || options.mode !== undefined) throw new TypeError('kipc: a kernel of worker threads has no name or mode; processes find a kernel through the process backend');
     return memoryOver(new SharedArrayBuffer(byteLength));
   },
   share(memory: SharedMemory): unknown {

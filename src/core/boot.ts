@@ -4,14 +4,15 @@
 import * as L from './layout.js';
 import { Region } from './region.js';
 import { QUOTA_NAMES, defaultQuotas } from './quota.js';
-import type { Backend } from '../backend/backend.js';
+import type { AllocateOptions, Backend } from '../backend/backend.js';
 
 /**
  * Allocates the region for `limits` from `backend` and lays out every
- * table. Returns the region as this thread sees it. Throws a RangeError
+ * table (`allocation`: the name and mode a process backend publishes it
+ * under). Returns the region as this thread sees it. Throws a RangeError
  * when a limit is out of its documented range (before allocating).
  */
-export function bootRegion(limits: L.Limits, backend: Backend): Region {
+export function bootRegion(limits: L.Limits, backend: Backend, allocation?: AllocateOptions): Region {
   checkLimit('maxTasks', limits.maxTasks, 2, L.MAX_TASKS_LIMIT);
   checkLimit('maxObjects', limits.maxObjects, 1, 1 << 20);
   checkLimit('maxHandles', limits.maxHandles, 1, L.MAX_HANDLES_LIMIT);
@@ -26,7 +27,7 @@ export function bootRegion(limits: L.Limits, backend: Backend): Region {
   checkLimit('spin', limits.spin, 0, 1_000_000);
   checkLimit('maxSpinners', limits.maxSpinners, 0, 1 << 16);
   const layout = L.computeLayout(limits);
-  const memory = backend.allocate(layout.totalWords * 4);
+  const memory = backend.allocate(layout.totalWords * 4, allocation);
   const w = memory.words;
   w[L.H_MAGIC] = L.KERNEL_MAGIC;
   w[L.H_VERSION] = L.KERNEL_VERSION;

@@ -22,7 +22,8 @@ import { type Quotas, quotasFromOptions } from '../core/quota.js';
 import { type NamespacePolicy, parseNamespacePolicy, writePolicyLocked } from '../objects/namespace/policy.js';
 import { Task } from './task.js';
 import { preloading } from './preload.js';
-import { DEFAULT_TASK_HOST } from './task-hosts.js';
+import { DEFAULT_TASK_HOST, PROCESS_TASK_HOST } from './task-hosts.js';
+import { processBackend } from '../backend/process.js';
 import type { KernelSnapshot, KernelUsage } from './snapshot.js';
 import type { SupervisorBoot, SupervisorNotice, SupervisorRequest } from './protocol.js';
 import { SUPERVISOR_TAG } from '../core/region.js';
@@ -89,6 +90,22 @@ export interface KernelOptions extends KernelLimits {
    * registered in each (registerBackend).
    */
   backend?: Backend;
+  /**
+   * true: the kernel's memory is a shared-memory object that other OS
+   * processes map (the process backend, Linux; docs/processes.md), so that
+   * `spawn(url, { process: true })` can start tasks as child processes.
+   * Implied by `name`. Throws ProcessesUnavailableError where the native
+   * part of kipc is missing (the message says how to build it).
+   */
+  processes?: boolean;
+  /**
+   * A name unique on this machine (1 to 200 letters, digits, '_', '.', '-')
+   * under which other processes find the kernel (`/dev/shm/kipc.<name>`);
+   * implies `processes`. Throws Error if a live kernel has it already.
+   */
+  name?: string;
+  /** Who may map a named kernel: permission bits of its shared object (default 0o600, this user only). */
+  mode?: number;
 }
 
 export interface SpawnOptions {
@@ -119,6 +136,13 @@ export interface SpawnOptions {
    * bindings within `connect`. Without it the task is unrestricted.
    */
   namespace?: NamespacePolicy;
+  /**
+   * true: the task is a child Node process rather than a worker thread
+   * (docs/processes.md); its module calls attach() all the same, and
+   * terminate() kills it with SIGKILL. Needs a kernel created with
+   * `{ processes: true }` or a name (TypeError otherwise).
+   */
+  process?: boolean;
 }
 
 /** How a task ended. */
@@ -204,9 +228,16 @@ export class Kernel extends EventEmitter {
       const value = options[key];
       if (value !== undefined) limits[key] = value;
     }
-    const backend = options.backend === undefined ? defaultBackend() : options.backend;
+    const processes = options.processes === true || options.name !== undefined;
+    if (options.processes !== undefined && typeof options.processes !== 'boolean') throw new TypeError(`Kernel.create: processes must be a boolean, got ${String(options.processes)}`);
+    if (processes && options.backend !== undefined && options.backend !== processBackend) {
+      throw new TypeError('Kernel.create: a kernel shared with processes (processes or name) lives on the process backend; give no other backend');
+    }
+    if (!processes && options.mode !== undefined) throw new TypeError('Kernel.create: mode is for a kernel shared with processes (give processes: true or a name)');
+    const backend = processes ? processBackend : options.backend === undefined ? defaultBackend() : options.backend;
     assertBackend(backend, 'Kernel.create');
-    return new Kernel(bootRegion(limits, backend), options.memoryBytes ?? DEFAULT_MEMORY_BYTES);
+    const allocation = processes ? { ...(options.name !== undefined ? { name: options.name } : {}), ...(options.mode !== undefined ? { mode: options.mode } : {}) } : undefined;
+    return new Kernel(bootRegion(limits, backend, allocation), options.memoryBytes ?? DEFAULT_MEMORY_BYTES);
   }
 
   /**
@@ -235,6 +266,10 @@ export class Kernel extends EventEmitter {
     const quotas = quotasFromOptions(r, options.quotas, 'Kernel.spawn');
     if (options.acceptGrants !== undefined && typeof options.acceptGrants !== 'boolean') throw new TypeError(`Kernel.spawn: acceptGrants must be a boolean, got ${String(options.acceptGrants)}`);
     const policy = options.namespace === undefined ? undefined : parseNamespacePolicy(options.namespace, r.maxPathBytes, 'Kernel.spawn');
+    if (options.process !== undefined && typeof options.process !== 'boolean') throw new TypeError(`Kernel.spawn: process must be a boolean, got ${String(options.process)}`);
+    if (options.process === true && r.backend !== processBackend) {
+      throw new TypeError('Kernel.spawn: a task can be a process only in a kernel that processes can map: create it with Kernel.create({ processes: true }) or a name');
+    }
     r.lock();
     const slot = allocTask(r, 1, personality === 'rou2exos' ? PERSONALITY_ROU2EXOS : PERSONALITY_STRAT9, quotas, options.acceptGrants === false);
     if (slot >= 0 && policy !== undefined) writePolicyLocked(r, slot, policy);
@@ -244,7 +279,7 @@ export class Kernel extends EventEmitter {
     check(made, 'Kernel.spawn');
     const pid = r.w[r.task(slot) + L.T_PID]!;
     const exited = new Promise<TaskExit>((resolve) => this.exits.set(pid, resolve));
-    this.post({ op: 'spawn', host: DEFAULT_TASK_HOST, slot, pid, url, data, memoryBytes });
+    this.post({ op: 'spawn', host: options.process === true ? PROCESS_TASK_HOST : DEFAULT_TASK_HOST, slot, pid, url, data, memoryBytes });
     if (this.liveChildren++ === 0) this.supervisor.ref();
     return {
       pid,
@@ -374,6 +409,7 @@ export class Kernel extends EventEmitter {
     }
     r.closedError = () => new KernelClosedError(ESHUTDOWN, 'kipc: the kernel is closed (Kernel.close() was called)');
     wakeEveryWaiter(r);
+    r.backend.release?.(r.memory);
   }
 
   /** Throws KernelClosedError once close() has begun. */

@@ -3,8 +3,9 @@
  */
 import type { TaskBootData, TaskHost } from './task-host.js';
 import { workerHost } from './worker-host.js';
+import { processHost } from './process-host.js';
 
-const hosts: readonly TaskHost[] = [workerHost];
+const hosts: readonly TaskHost[] = [workerHost, processHost];
 
 /** The host named `name`. Throws RangeError for an unknown name. */
 export function hostNamed(name: string): TaskHost {
@@ -24,3 +25,6 @@ export function bootOfThisTask(): TaskBootData | undefined {
 
 /** The host of a spawn that names none: worker threads. */
 export const DEFAULT_TASK_HOST = workerHost.name;
+
+/** The host of a spawn with `{ process: true }`: child processes. */
+export const PROCESS_TASK_HOST = processHost.name;

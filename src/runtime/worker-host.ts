@@ -6,6 +6,7 @@ import { Worker, isMainThread, workerData } from 'node:worker_threads';
 import type { HostedTask, TaskBootData, TaskEvents, TaskHost, TaskStart } from './task-host.js';
 import type { TaskBoot } from './protocol.js';
 import { preloading } from './preload.js';
+import { backendNamed } from '../backend/registry.js';
 
 /** The workerData key under which a task worker finds its boot record. */
 const TASK_BOOT_KEY = '__kipcTask';
@@ -25,7 +26,10 @@ export const workerHost: TaskHost = {
       events.exited(failure !== undefined && code === 0 ? 1 : code, failure);
     });
     return {
-      terminate: () => void worker.terminate(),
+      terminate: () => {
+        void worker.terminate();
+        backendNamed(task.boot.backend).interruptThread?.(worker.threadId);
+      },
     };
   },
 

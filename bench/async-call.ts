@@ -14,7 +14,7 @@ import { openEchoCaller } from './kipc-setup.js';
 
 const BATCH = 64;
 
-async function kipcRound(port: Port, request: Message, reply: Message, budgetMs: number): Promise<RoundFigure> {
+export async function asyncCallRound(port: Port, request: Message, reply: Message, budgetMs: number): Promise<RoundFigure> {
   const options = { into: reply };
   let n = 0;
   let elapsed = 0;
@@ -32,7 +32,7 @@ async function kipcRound(port: Port, request: Message, reply: Message, budgetMs:
 }
 
 function openKipc(): Promise<Side> {
-  return openEchoCaller('await port.callAsync from main → receive + reply in a worker', kipcRound);
+  return openEchoCaller('await port.callAsync from main → receive + reply in a worker', asyncCallRound);
 }
 
 function openPostMessage(): Promise<Side> {

@@ -5,6 +5,9 @@
  * machine shows up here first).
  */
 import { Worker } from 'node:worker_threads';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { processBackend, sharedObjectOf } from '../src/backend/process.js';
 import { DEFAULT_LIMITS } from '../src/core/layout.js';
 import { workerUrl } from './harness.js';
 import { kernelOptions } from './config.js';
@@ -25,4 +28,29 @@ export async function measureFloor(rounds: number, budgetMs: number): Promise<nu
   );
   await Promise.all(exits);
   return new Float64Array(buffer, 8, 1)[0]!;
+}
+
+/**
+ * The same floor between two processes: two child Node processes
+ * (workers/process-floor.ts) ping-pong through a shared-memory object of
+ * the process backend, spinning as a kipc kernel of this run does and then
+ * sleeping in the OS futex. Median µs per round trip.
+ */
+export async function measureProcessFloor(rounds: number, budgetMs: number): Promise<number> {
+  const memory = processBackend.allocate(16);
+  try {
+    const shm = sharedObjectOf(memory);
+    const spin = kernelOptions.spin ?? DEFAULT_LIMITS.spin;
+    const script = fileURLToPath(workerUrl('process-floor'));
+    const start = (role: string): Promise<void> =>
+      new Promise<void>((resolve, reject) => {
+        const child = spawn(process.execPath, [script, role, shm, String(rounds), String(budgetMs), String(spin)], { stdio: 'inherit' });
+        child.once('error', reject);
+        child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`bench: process floor ${role} exited with code ${code}`))));
+      });
+    await Promise.all([start('pong'), start('ping')]);
+    return new Float64Array(memory.words.buffer, 8, 1)[0]!;
+  } finally {
+    processBackend.release!(memory);
+  }
 }

@@ -5,6 +5,7 @@
  * hanging) when a worker dies.
  */
 import { type Transferable, Worker } from 'node:worker_threads';
+import type { ChildProcess } from 'node:child_process';
 import type { TaskHandle } from '../src/index.js';
 import { type Control, C_BUDGET_US, C_COMMAND, C_DONE, C_READY, C_STOP, createControl, F_OPS, F_VALUE } from './control.js';
 
@@ -57,6 +58,8 @@ export interface Benchmark {
    * machine's ceiling), run in the same rounds as the other two.
    */
   openCeiling?(): Promise<Side>;
+  /** Whose floor is measured before it: two threads (default) or, for benchmarks between processes, two processes. */
+  readonly floor?: 'thread' | 'process';
   /** Warm-up rounds for this benchmark instead of the run's (0 for one whose every round is a fresh process). */
   readonly warmupRounds?: number;
 }
@@ -119,6 +122,14 @@ export class Failure {
     worker.on('error', (error) => this.fail(new Error(`bench: worker ${name} failed: ${error?.stack ?? error}`)));
     worker.on('exit', (code) => {
       if (!this.closing) this.fail(new Error(`bench: worker ${name} exited early (code ${code})`));
+    });
+  }
+
+  /** A child process of the side (the process benchmarks' alternatives). */
+  watchChild(child: ChildProcess, name: string): void {
+    child.on('error', (error) => this.fail(new Error(`bench: ${name} failed: ${error.stack ?? String(error)}`)));
+    child.on('exit', (code, signal) => {
+      if (!this.closing) this.fail(new Error(`bench: ${name} exited early (${signal ?? `code ${code}`})`));
     });
   }
 

@@ -32,10 +32,13 @@ export interface EchoKernel {
   close(): Promise<void>;
 }
 
-export function startEchoKernel(options: KernelOptions = {}): EchoKernel {
-  const kernel = Kernel.create({ ...kernelOptions, ...options });
+/** Where a benchmark's kipc tasks run: worker threads of the runner, or child processes (a kernel shared with processes). */
+export type TaskPlace = 'thread' | 'process';
+
+export function startEchoKernel(options: KernelOptions = {}, place: TaskPlace = 'thread'): EchoKernel {
+  const kernel = Kernel.create({ ...kernelOptions, ...options, ...(place === 'process' ? { processes: true } : {}) });
   const failure = new Failure();
-  const server = kernel.spawn(workerUrl('kipc-echo'), { data: { path: ECHO_PATH } });
+  const server = kernel.spawn(workerUrl('kipc-echo'), { data: { path: ECHO_PATH }, process: place === 'process' });
   failure.watchTask(server, 'echo server');
   return {
     kernel,
@@ -59,8 +62,9 @@ export function startEchoKernel(options: KernelOptions = {}): EchoKernel {
 export async function openEchoCaller(
   label: string,
   call: (port: Port, request: Message, reply: Message, budgetMs: number) => Promise<RoundFigure>,
+  place: TaskPlace = 'thread',
 ): Promise<Side> {
-  const echo = startEchoKernel();
+  const echo = startEchoKernel({}, place);
   let port: Port;
   try {
     port = await connectWhenBound(echo.kernel, ECHO_PATH, echo.failure);

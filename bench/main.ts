@@ -37,9 +37,10 @@ import { semaphoreHandoff } from './semaphore.js';
 import { mailboxOneWay, mailboxRoundTrip } from './mailbox.js';
 import { frames } from './frames.js';
 import { pagesClone, pagesDuplicate, pagesMove, pagesShare } from './pages.js';
-import { measureFloor } from './floor.js';
+import { measureFloor, measureProcessFloor } from './floor.js';
 import { kernelOptions } from './config.js';
 import { coldBenchmarks } from './cold.js';
+import { processAsyncCall, processCall, processOneWay, processSocketCall } from './processes.js';
 import { startBusyThreads } from './busy.js';
 
 const BENCHMARKS: readonly Benchmark[] = [
@@ -61,6 +62,10 @@ const BENCHMARKS: readonly Benchmark[] = [
   pagesShare,
   pagesDuplicate,
   pagesClone,
+  processCall,
+  processSocketCall,
+  processAsyncCall,
+  processOneWay,
   ...coldBenchmarks,
 ];
 
@@ -214,7 +219,7 @@ function evaluate(bench: Benchmark, kipcMedian: number, speedup: number, share: 
 }
 
 async function run(bench: Benchmark, options: Options, log: (line: string) => void): Promise<BenchmarkResult> {
-  const floorUs = await measureFloor(3, options.quick ? 20 : 50);
+  const floorUs = await (bench.floor === 'process' ? measureProcessFloor : measureFloor)(3, options.quick ? 20 : 50);
   const { kipc, alternative } = await bench.open();
   const sides = [kipc, alternative];
   try {
@@ -276,7 +281,7 @@ async function run(bench: Benchmark, options: Options, log: (line: string) => vo
     log(`  no kernel    ${formatValue(bench.unit, c.median).padStart(14)}  ${spread(c)}  ${c.label}`);
     log(`  kipc share   ${`${(c.kipcShare * 100).toFixed(0)}%`.padStart(14)}  of the no-kernel figure (median of per-round ratios)`);
   }
-  log(`  floor        ${formatValue('µs', floorUs).padStart(14)}  raw Atomics round trip just before, same spin, no kernel (a busy machine shows here first)`);
+  log(`  floor        ${formatValue('µs', floorUs).padStart(14)}  raw ${bench.floor === 'process' ? 'cross-process futex' : 'Atomics'} round trip just before, same spin, no kernel (a busy machine shows here first)`);
   log('');
   return result;
 }

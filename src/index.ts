@@ -9,6 +9,7 @@ export type { PortOptions } from './runtime/task.js';
 export { registerBackend } from './backend/registry.js';
 export { threadBackend } from './backend/thread.js';
 export { processBackend } from './backend/process.js';
+export { join, type JoinOptions } from './runtime/join.js';
 export { ProcessesUnavailableError } from './backend/native.js';
 export type { AllocateOptions, Backend, SharedMemory, WaitResult } from './backend/backend.js';
 export type { Quotas, QuotaName, TaskQuotas } from './core/quota.js';

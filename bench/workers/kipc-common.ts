@@ -8,6 +8,8 @@ import { sleepMs, type RoundResult } from './driver.js';
 export const STOP_TYPE = 99;
 /** Message type of a bench request. */
 export const REQUEST_TYPE = 1;
+/** Message type of a call asking a bench sink how many messages it has had. */
+export const COUNT_TYPE = 2;
 
 /** Connects to `path`, waiting (up to `timeoutMs`) for the server to bind it. */
 export function connectWhenBound(task: Task, path: string, timeoutMs = 10_000): Port {

@@ -43,6 +43,7 @@ export function allocTask(r: Region, parentPid: number, personality: number, quo
     r.set(t + L.T_PAGES_PENDING, 0);
     r.set(t + L.T_PENDING_FIRST, 0);
     r.set(t + L.T_PENDING_LAST, 0);
+    r.set(t + L.T_OS_PID, 0);
     setQuotas(r, slot, quotas, refuseGrants);
     for (let i = 0; i <= L.TASK_PARK_RECORDS; i++) r.set(t + L.T_PARK_RECORDS + i, 0);
     r.set(t + L.T_STATE, L.TASK_STARTING);

@@ -5,6 +5,7 @@
  */
 import { Task } from './task.js';
 import { Region } from '../core/region.js';
+import * as L from '../core/layout.js';
 import { backendNamed } from '../backend/registry.js';
 import { bootOfThisTask } from './task-hosts.js';
 
@@ -20,6 +21,9 @@ export function attach(): Task {
   if (!started) throw new Error('kipc: attach() works only inside a task started by kernel.spawn(); the creating thread uses kernel.task');
   const { boot, data } = started;
   const backend = backendNamed(boot.backend);
-  current = new Task(new Region(backend.open(boot.memory), backend), boot.slot, boot.pid, boot.memoryBytes, data);
+  const region = new Region(backend.open(boot.memory), backend);
+  current = new Task(region, boot.slot, boot.pid, boot.memoryBytes, data);
+  // The task's own word: which OS process it runs in (kipc top shows it).
+  Atomics.store(region.w, region.task(boot.slot) + L.T_OS_PID, typeof process === 'undefined' ? 0 : process.pid);
   return current;
 }

@@ -24,6 +24,7 @@ import { Task } from './task.js';
 import { preloading } from './preload.js';
 import { DEFAULT_TASK_HOST, PROCESS_TASK_HOST } from './task-hosts.js';
 import { processBackend } from '../backend/process.js';
+import { removeAbandonedKernel } from './join.js';
 import type { KernelSnapshot, KernelUsage } from './snapshot.js';
 import type { SupervisorBoot, SupervisorNotice, SupervisorRequest } from './protocol.js';
 import { SUPERVISOR_TAG } from '../core/region.js';
@@ -204,6 +205,9 @@ export class Kernel extends EventEmitter {
   private constructor(region: Region, memoryBytes: number) {
     super();
     this.task = new Task(region, 0, 1, memoryBytes, undefined);
+    // Which process is init: processes that join check that it still lives.
+    Atomics.store(region.w, L.H_INIT_OS_PID, process.pid);
+    Atomics.store(region.w, region.task(0) + L.T_OS_PID, process.pid);
     const { name, module } = region.backend;
     const boot: SupervisorBoot = { backend: name, memory: region.backend.share(region.memory), ...(module !== undefined ? { backendModule: module } : {}) };
     this.supervisor = new Worker(new URL('./supervisor.js', import.meta.url), { workerData: boot, ...preloading(module) });
@@ -236,6 +240,7 @@ export class Kernel extends EventEmitter {
     if (!processes && options.mode !== undefined) throw new TypeError('Kernel.create: mode is for a kernel shared with processes (give processes: true or a name)');
     const backend = processes ? processBackend : options.backend === undefined ? defaultBackend() : options.backend;
     assertBackend(backend, 'Kernel.create');
+    if (options.name !== undefined) removeAbandonedKernel(options.name);
     const allocation = processes ? { ...(options.name !== undefined ? { name: options.name } : {}), ...(options.mode !== undefined ? { mode: options.mode } : {}) } : undefined;
     return new Kernel(bootRegion(limits, backend, allocation), options.memoryBytes ?? DEFAULT_MEMORY_BYTES);
   }
@@ -351,6 +356,8 @@ export class Kernel extends EventEmitter {
       const state = Atomics.load(r.w, t + L.T_STATE);
       if (state !== L.TASK_STARTING && state !== L.TASK_RUNNING && state !== L.TASK_DYING) continue;
       const pid = r.w[t + L.T_PID]!;
+      // A task that joined from a process of its own (T_PARENT 0) is watched by the supervisor, not started by this object.
+      if (r.w[t + L.T_PARENT] === 0) continue;
       if (!this.exits.has(pid)) problems.push(`task slot ${slot} (pid ${pid}): ${TASK_STATE_NAMES[state]} but this kernel runs no thread for it and awaits no exit (a task slot lost for good)`);
     }
     return problems;

@@ -19,6 +19,8 @@ import type { SupervisorBoot, SupervisorNotice, SupervisorRequest, TaskBoot } fr
 import type { HostedTask } from './task-host.js';
 import { hostNamed } from './task-hosts.js';
 import { backendNamed } from '../backend/registry.js';
+import { processBackend } from '../backend/process.js';
+import { nativeProcess } from '../backend/native.js';
 
 const { backend: backendName, backendModule, memory } = workerData as SupervisorBoot;
 const backend = backendNamed(backendName);
@@ -171,6 +173,49 @@ function spawn(request: Extract<SupervisorRequest, { op: 'spawn' }>): void {
   }
   running.set(pid, task);
 }
+
+/**
+ * Joined tasks (join(): a process of its own, not started by this
+ * supervisor, T_PARENT 0): each is watched through its OS pid (a pidfd)
+ * and reaped like any task when its process ends, however it ends. The
+ * join doorbell (H_JOINS) says when to look; a scan every second as well
+ * finds a joiner that died between claiming its slot and ringing.
+ */
+const watchedJoiners = new Set<number>();
+const JOIN_SCAN_MS = 1000;
+
+function watchJoiners(): void {
+  const native = nativeProcess('kipc supervisor');
+  for (let slot = 1; slot < region.maxTasks; slot++) {
+    const t = region.task(slot);
+    const state = Atomics.load(region.w, t + L.T_STATE);
+    if (state !== L.TASK_STARTING && state !== L.TASK_RUNNING) continue;
+    const pid = region.w[t + L.T_PID]!;
+    const osPid = region.w[t + L.T_OS_PID]!;
+    if (region.w[t + L.T_PARENT] !== 0 || osPid === 0 || watchedJoiners.has(pid)) continue;
+    watchedJoiners.add(pid);
+    const gone = (): void => {
+      watchedJoiners.delete(pid);
+      // The slot may have been reaped and reused meanwhile: only this pid's task dies.
+      if (region.w[t + L.T_PID] === pid) onExit({ slot, pid, code: 0 });
+    };
+    try {
+      void native.watchProcess(osPid).then(gone);
+    } catch {
+      gone();
+    }
+  }
+}
+
+async function serveJoins(): Promise<void> {
+  for (;;) {
+    const seen = Atomics.load(region.w, L.H_JOINS);
+    watchJoiners();
+    await backend.waitAsync(region.w, L.H_JOINS, seen, JOIN_SCAN_MS);
+  }
+}
+
+if (backend === processBackend) void serveJoins();
 
 parentPort!.on('message', (request: SupervisorRequest) => {
   switch (request.op) {

@@ -14,7 +14,9 @@ import { readdirSync, statSync } from 'node:fs';
 import { Kernel, Message, type Port } from '../../src/index.js';
 import { fixture } from '../support/fixtures.js';
 import { withKernel } from '../support/kernel.js';
-import { within } from '../support/wait.js';
+import { waitFor, within } from '../support/wait.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 const T = { timeout: 120_000 };
 
@@ -146,4 +148,162 @@ test('careless use: a process task in a thread kernel, a bad name, mode or proce
     await widened.close();
   }
   assert.deepEqual(myObjects(), []);
+});
+
+const JOINER = fileURLToPath(fixture('scenarios/fixtures/process-joiner'));
+
+/** Runs the joiner fixture as a command of its own (`node process-joiner.js name mode`), as another user when `uid` is given. */
+function startJoiner(name: string, mode: string, uid?: number): ChildProcess {
+  return spawn(process.execPath, [JOINER, name, mode], { stdio: ['ignore', 'pipe', 'inherit'], ...(uid !== undefined ? { uid, gid: uid } : {}) });
+}
+
+/** The first line the process prints. */
+function firstLine(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      const end = text.indexOf('\n');
+      if (end >= 0) resolve(text.slice(0, end));
+    });
+    child.once('exit', (code) => reject(new Error(`the joiner exited (${code}) having printed ${JSON.stringify(text)}`)));
+  });
+}
+
+function exitOf(child: ChildProcess): Promise<number | string> {
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code ?? -1)));
+}
+
+test('an unrelated process joins a named kernel with join(name) and calls init\'s service; when it exits, its task is reaped', T, async () => {
+  const name = `test-${process.pid}-join`;
+  const kernel = Kernel.create({ name, maxTasks: 8 });
+  try {
+    const service = kernel.task.createPort();
+    service.bind('/srv/echo');
+    const serving = service.serve((m) => m.setU32(0, m.getU32(0) * 10));
+    const joiner = startJoiner(name, 'call');
+    const printed = JSON.parse(await within(firstLine(joiner), 30_000, 'the joiner\'s answer')) as { pid: number; answer: number };
+    assert.equal(printed.answer, 50, 'the joined process called init\'s service');
+    assert.equal(await exitOf(joiner), 0);
+    await waitFor(() => livePids(kernel).length === 1, 'the supervisor to reap the joined task after its process ended');
+    assert.deepEqual(kernel.check(), []);
+    service.close();
+    await serving;
+  } finally {
+    await kernel.close();
+  }
+  assert.deepEqual(myObjects(), []);
+});
+
+test('a joined process SIGKILLed holding a call: the caller gets EPIPE, its name and slot go, the kernel is clean', T, async () => {
+  const name = `test-${process.pid}-kill`;
+  const kernel = Kernel.create({ name, maxTasks: 8 });
+  try {
+    const joiner = startJoiner(name, 'hold');
+    const port = await connected(kernel, '/srv/joined');
+    const call = port.callAsync(Message.of(1, 'never answered'));
+    call.catch(() => {});
+    assert.equal(await within(firstLine(joiner), 30_000, 'the joiner to hold the call'), 'holding');
+    assert.equal(livePids(kernel).length, 2);
+    joiner.kill('SIGKILL');
+    await assert.rejects(within(call, 30_000, 'the call to the killed process'), { code: 'EPIPE' });
+    await waitFor(() => livePids(kernel).length === 1, 'the killed joiner to be reaped');
+    assert.ok(!kernel.snapshot().names.some((n) => n.path === '/srv/joined'), 'its name went with it');
+    assert.deepEqual(kernel.check(), []);
+  } finally {
+    await kernel.close();
+  }
+});
+
+test('who may join: no such kernel is NotFoundError; another user is refused by the default mode and let in by mode 0o666; a kernel whose creator was killed is gone, and its name can be taken again', T, async () => {
+  const missing = startJoiner(`test-${process.pid}-nobody-here`, 'join');
+  assert.deepEqual(JSON.parse(await firstLine(missing)).code, 'ENOENT');
+
+  const isRoot = process.getuid?.() === 0;
+  const NOBODY = 65534;
+  for (const [mode, allowed] of [[0o600, false], [0o666, true]] as const) {
+    const name = `test-${process.pid}-mode${mode.toString(8)}`;
+    const kernel = Kernel.create({ name, mode, maxTasks: 4 });
+    try {
+      if (!isRoot) continue; // Only root can start a process as another user here.
+      const before = kernel.snapshot().tasks.length;
+      const outcome = JSON.parse(await within(firstLine(startJoiner(name, 'join', NOBODY)), 30_000, 'the other user\'s join')) as { pid?: number; code?: string; message?: string };
+      if (allowed) {
+        assert.ok(outcome.pid !== undefined && outcome.pid > 1, `mode ${mode.toString(8)} lets another user join: ${JSON.stringify(outcome)}`);
+      } else {
+        assert.equal(outcome.code, 'EPERM', `mode 600 keeps another user out: ${JSON.stringify(outcome)}`);
+        assert.match(outcome.message ?? '', /may not open the kernel/);
+        assert.equal(kernel.snapshot().tasks.length, before, 'the refused join changed nothing');
+      }
+      await waitFor(() => livePids(kernel).length === 1, 'the joined task to be reaped');
+      assert.deepEqual(kernel.check(), []);
+    } finally {
+      await kernel.close();
+    }
+  }
+
+  // A creator killed with SIGKILL cannot remove its kernel's object: a joiner is told the kernel is gone, and a new kernel takes the name.
+  const name = `test-${process.pid}-orphan`;
+  const creator = spawn(process.execPath, ['--input-type=module', '-e', `import { Kernel } from ${JSON.stringify(new URL('../../src/index.js', import.meta.url).href)}; Kernel.create({ name: ${JSON.stringify(name)} }); console.log('created'); setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  assert.equal(await within(firstLine(creator), 30_000, 'the creator'), 'created');
+  creator.kill('SIGKILL');
+  await exitOf(creator);
+  const late = JSON.parse(await firstLine(startJoiner(name, 'join'))) as { code?: string; message?: string };
+  assert.equal(late.code, 'ESHUTDOWN', JSON.stringify(late));
+  assert.match(late.message ?? '', /is gone/);
+  const again = Kernel.create({ name });
+  await again.close();
+  assert.deepEqual(myObjects(), []);
+});
+
+/** Kills of process tasks at random instants, per CI run. */
+const KILLS = 200;
+/** The type of init's own message through the ledger, after which the ledger holds nothing older. */
+const MARKER = 2;
+
+test(`${KILLS} process tasks SIGKILLed at random instants inside kernel operations: every message sent exactly once and in order, every lock recovered, the kernel clean`, { timeout: 600_000 }, async () => {
+  await withKernel(
+    async (kernel) => {
+      const init = kernel.task;
+      const ledger = init.createPort({ capacity: 64 });
+      ledger.bind('/test/ledger');
+      const seen = new Map<number, number[]>();
+      let markerSeen: (() => void) | undefined;
+      const draining = (async () => {
+        for await (const m of ledger) {
+          if (m.type === MARKER) {
+            markerSeen?.();
+            continue;
+          }
+          const list = seen.get(m.sender) ?? [];
+          list.push(m.getU32(0));
+          seen.set(m.sender, list);
+        }
+      })();
+      const recoveriesBefore = kernel.snapshot().stats.lockRecoveries;
+      let delivered = 0;
+      for (let kill = 0; kill < KILLS; kill++) {
+        const victim = kernel.spawn(fixture('scenarios/fixtures/process-victim'), { process: true });
+        await waitFor(() => (seen.get(victim.pid)?.length ?? 0) > 0, `victim ${victim.pid} to start sending`, 30_000);
+        // Somewhere in its loop: a send, a bind, an unbind, a close, or between them.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 4));
+        assert.equal((await within(victim.terminate(), 30_000, `victim ${victim.pid}'s death`)).code, 137);
+        // Queues are FIFO: once init's own marker comes through, every message the victim sent has.
+        const drained = new Promise<void>((resolve) => (markerSeen = resolve));
+        ledger.send(Message.of(MARKER));
+        await within(drained, 30_000, 'the ledger to drain');
+        const got = seen.get(victim.pid) ?? [];
+        got.forEach((seq, index) => assert.equal(seq, index + 1, `victim ${victim.pid}: message ${index + 1} of ${got.length} is ${seq} (lost, duplicated or reordered)`));
+        delivered += got.length;
+        seen.delete(victim.pid);
+      }
+      const stats = kernel.snapshot().stats;
+      console.log(`# process kill storm: ${KILLS} SIGKILLs, ${delivered} messages in order exactly once, kernel lock recovered from a killed holder ${stats.lockRecoveries - recoveriesBefore} times`);
+      assert.ok(!kernel.snapshot().names.some((n) => n.path.startsWith('/victim/')), 'no victim\'s name outlived it');
+      assert.deepEqual(livePids(kernel), [1]);
+      ledger.close();
+      await draining;
+    },
+    { processes: true, maxTasks: 8 },
+  );
 });

@@ -3,6 +3,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { Message, OBJ_PORT, EVENT_READABLE, MSG_TYPE_REPLY, errno } from '../../src/index.js';
 import { fixture } from '../support/fixtures.js';
 import { waitFor, within } from '../support/wait.js';
@@ -75,4 +76,16 @@ test('Port.serve answers a call with an error status when the handler throws', a
     assert.equal(reply.status, errno.EINVAL);
     await served;
   });
+});
+
+test('a program run with `node --input-type=module -e` spawns tasks: kipc\'s threads do not inherit --input-type (which fails a worker started from a file)', { timeout: 60_000 }, () => {
+  const script = `import { Kernel } from ${JSON.stringify(new URL('../../src/index.js', import.meta.url).href)};
+    const kernel = Kernel.create();
+    const task = kernel.spawn(${JSON.stringify(fixture('scenarios/fixtures/process-crash').href)});
+    const exit = await task.exited;
+    console.log(exit.code, /fails on purpose/.test(exit.error ?? ''));
+    await kernel.close();`;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 50_000 });
+  assert.equal(run.stdout.trim(), '1 true', `the task ran and its error came back:\n${run.stderr}`);
+  assert.doesNotMatch(run.stderr, /supervisor failed/);
 });

@@ -20,7 +20,7 @@
  */
 
 export const KERNEL_MAGIC = 0x4b495043; // "KIPC"
-export const KERNEL_VERSION = 3;
+export const KERNEL_VERSION = 4;
 
 export const H_MAGIC = 0;
 export const H_VERSION = 1;
@@ -113,4 +113,8 @@ export const H_OFF_NAMESPACE_POLICIES = 58;
  * it spun (src/ops/park.ts, spinBriefly).
  */
 export const H_STAT_RESUMES = 59;
+/** The OS pid of the process whose thread created the kernel (init's), for processes that join it (docs/processes.md). */
+export const H_INIT_OS_PID = 60;
+/** Bumped (and woken) by a process that joins the kernel as a task, so that the supervisor watches it for its death. */
+export const H_JOINS = 61;
 export const HEADER_WORDS = 64;

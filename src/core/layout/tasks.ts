@@ -73,8 +73,15 @@ export const T_QUOTA_LIMITS = T_CALL_SEQ + 1;
 export const T_QUOTA_USED = T_QUOTA_LIMITS + QUOTA_KINDS;
 /** 1 while the task refuses HANDLE_GRANT from other tasks, else 0. */
 export const T_REFUSES_GRANTS = T_QUOTA_USED + QUOTA_KINDS;
+/**
+ * The OS pid of the process the task runs in, 0 until known: set when the
+ * task attaches or joins. A task whose T_PARENT is 0 joined the kernel from
+ * a process of its own (join()), and the supervisor watches that process
+ * for its death.
+ */
+export const T_OS_PID = T_REFUSES_GRANTS + 1;
 /** Whole pairs of cache lines: a task's counters never share a pair with another task's. */
-export const TASK_WORDS = Math.ceil((T_REFUSES_GRANTS + 1) / LINE_PAIR_WORDS) * LINE_PAIR_WORDS;
+export const TASK_WORDS = Math.ceil((T_OS_PID + 1) / LINE_PAIR_WORDS) * LINE_PAIR_WORDS;
 
 /** T_STATE values. */
 export const TASK_FREE = 0;

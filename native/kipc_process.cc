@@ -35,6 +35,7 @@
 #include <cmath>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace {
 
@@ -139,6 +140,22 @@ std::mutex registryLock;
 std::map<int, Environment*> registry;
 std::atomic<bool> processExiting{false};
 
+// Mappings whose owner (the process that created the kernel) has died:
+// waits on their words return at once (see watchOwner).
+std::mutex deadLock;
+std::vector<std::pair<const char*, size_t>> deadRanges;
+std::atomic<int> deadCount{0};
+
+bool InDeadRange(const int* word) {
+  if (deadCount.load() == 0) return false;
+  std::lock_guard<std::mutex> hold(deadLock);
+  const char* at = reinterpret_cast<const char*>(word);
+  for (auto& range : deadRanges) {
+    if (at >= range.first && at < range.first + range.second) return true;
+  }
+  return false;
+}
+
 long Futex(int* word, int op, int value, const struct timespec* timeout) {
   return syscall(SYS_futex, word, op, value, timeout, nullptr, 0);
 }
@@ -164,11 +181,12 @@ int WaitOn(int* word, int value, double timeoutMs) {
 constexpr double SLICE_MS = 100;
 
 // WaitOn() until woken (0), `timeoutMs` passes (1; negative or non-finite:
-// no limit) or `stop` or processExiting is set (0, as a spurious wake-up).
+// no limit) or `stop` or processExiting is set, or the word's mapping is
+// dead (0, as a spurious wake-up).
 int SleepOn(int* word, int value, double timeoutMs, const std::atomic<bool>& stop) {
   bool limited = std::isfinite(timeoutMs) && timeoutMs >= 0;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(limited ? static_cast<int64_t>(timeoutMs * 1000) : 0);
-  while (!stop.load() && !processExiting.load()) {
+  while (!stop.load() && !processExiting.load() && !InDeadRange(word)) {
     double slice = SLICE_MS;
     if (limited) {
       double left = std::chrono::duration<double, std::milli>(deadline - std::chrono::steady_clock::now()).count();
@@ -252,6 +270,9 @@ struct Pending {
   int* word = nullptr;             // a futex wait: the word, woken to cancel it
   int cancel = -1;                 // a process watch: an eventfd written to cancel it
   std::atomic<bool> cancelled{false};
+  int* ownerFlag = nullptr;        // an owner watch: the word set to 1 when the owner dies
+  const char* mapping = nullptr;   // ... and the mapping whose waits then end
+  size_t mappingLength = 0;
   std::atomic<int> result{0};
 };
 
@@ -337,6 +358,28 @@ void WaitAsync(const FunctionCallbackInfo<Value>& args) {
   });
 }
 
+// A thread that waits for the process behind pidfd `fd` (-1: gone already)
+// to exit, or for `cancel`; on an exit, marks an owner watch's mapping dead.
+void StartWatchThread(Pending* pending, int fd, int cancel) {
+  pending->thread = std::thread([pending, fd, cancel] {
+    bool exited = fd < 0;
+    if (fd >= 0) {
+      struct pollfd p[2] = {{fd, POLLIN, 0}, {cancel, POLLIN, 0}};
+      while (poll(p, 2, -1) < 0 && errno == EINTR) {
+      }
+      exited = (p[0].revents & POLLIN) != 0;
+      close(fd);
+    }
+    if (exited && pending->ownerFlag != nullptr) {
+      __atomic_store_n(pending->ownerFlag, 1, __ATOMIC_SEQ_CST);
+      std::lock_guard<std::mutex> hold(deadLock);
+      deadRanges.emplace_back(pending->mapping, pending->mappingLength);
+      deadCount.fetch_add(1);
+    }
+    uv_async_send(&pending->async);
+  });
+}
+
 // watchProcess(pid): a promise that settles (with 0) when process `pid`
 // exits, whoever its parent is (a pidfd); throws ESRCH if there is none now.
 void WatchProcess(const FunctionCallbackInfo<Value>& args) {
@@ -352,13 +395,34 @@ void WatchProcess(const FunctionCallbackInfo<Value>& args) {
   }
   Pending* pending = StartPending(args);
   pending->cancel = cancel;
-  pending->thread = std::thread([pending, fd, cancel] {
-    struct pollfd p[2] = {{fd, POLLIN, 0}, {cancel, POLLIN, 0}};
-    while (poll(p, 2, -1) < 0 && errno == EINTR) {
-    }
-    close(fd);
-    uv_async_send(&pending->async);
-  });
+  StartWatchThread(pending, fd, cancel);
+}
+
+// watchOwner(words, flagIndex, pid): when process `pid` (the kernel's
+// creator) exits, sets words[flagIndex] to 1 and makes every wait on the
+// words' mapping in this process return at once (within a wait slice), so
+// that no thread of this process sleeps for ever on a kernel nobody runs.
+// Done by the watching thread itself: this process's JavaScript may be
+// blocked in a wait. Does not keep the event loop alive.
+void WatchOwner(const FunctionCallbackInfo<Value>& args) {
+  Isolate* isolate = args.GetIsolate();
+  Local<Int32Array> words = args[0].As<Int32Array>();
+  int pid = args[2].As<Integer>()->Value();
+  int fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  int cancel = eventfd(0, EFD_CLOEXEC);
+  if (cancel < 0) {
+    int err = errno;
+    if (fd >= 0) close(fd);
+    return Throw(isolate, err, "eventfd");
+  }
+  Pending* pending = StartPending(args);
+  uv_unref(reinterpret_cast<uv_handle_t*>(&pending->async));
+  pending->cancel = cancel;
+  pending->keep.Reset(isolate, words->Buffer().As<SharedArrayBuffer>());
+  pending->ownerFlag = WordAddress(args[0], args[1]);
+  pending->mapping = static_cast<const char*>(words->Buffer()->Data());
+  pending->mappingLength = words->Buffer()->ByteLength();
+  StartWatchThread(pending, fd, cancel);
 }
 
 // processAlive(pid): whether process `pid` exists (it may be another's, after pid reuse).
@@ -387,5 +451,6 @@ NODE_MODULE_INIT(/* exports, module, context */) {
   set("interruptProcess", InterruptProcess);
   set("waitAsync", WaitAsync);
   set("watchProcess", WatchProcess);
+  set("watchOwner", WatchOwner);
   set("processAlive", ProcessAlive);
 }

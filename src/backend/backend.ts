@@ -99,4 +99,11 @@ export interface Backend {
    * until unmapped). Nothing for memory this thread did not allocate.
    */
   release?(memory: SharedMemory): void;
+  /**
+   * For a backend whose memory outlives the process that allocated it: when
+   * OS process `pid` exits, sets word `flagIndex` of `memory` to 1 and ends
+   * every wait of this process on `memory` (as a spurious wake-up, within a
+   * bounded time), even while this process's JavaScript is blocked.
+   */
+  watchCreator?(memory: SharedMemory, flagIndex: number, pid: number): void;
 }

@@ -28,6 +28,12 @@ export interface NativeProcess {
   waitAsync(words: Int32Array, index: number, value: number, timeoutMs: number): Promise<number>;
   /** Settles when process `pid` exits (a pidfd, any process); throws (code ESRCH) if there is none. */
   watchProcess(pid: number): Promise<number>;
+  /**
+   * When process `pid` exits, a thread of the addon sets words[flagIndex]
+   * to 1 and makes every wait of this process on the words' memory return
+   * at once (within 100 ms). Does not keep the event loop alive.
+   */
+  watchOwner(words: Int32Array, flagIndex: number, pid: number): Promise<number>;
   /** Whether a process `pid` exists. */
   processAlive(pid: number): boolean;
 }

@@ -180,6 +180,9 @@ export const processBackend: Backend = {
     const shm = sharedObjectOf(memory);
     if (created.delete(shm)) unlinkSharedObject(shm);
   },
+  watchCreator(memory: SharedMemory, flagIndex: number, pid: number): void {
+    void nativeProcess('kipc process backend').watchOwner(memory.words, flagIndex, pid);
+  },
   interruptThread(threadId: number): void {
     nativeProcess('kipc process backend').interruptThread(threadId);
   },

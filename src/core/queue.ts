@@ -355,6 +355,8 @@ export function lockQueue(r: Region, o: number, which: number, ctx?: TaskContext
     }
     // The release wakes us; the timeout is for a holder that dies before it can.
     r.backend.wait(w, word, contended, supervisor ? 1 : QUEUE_LOCK_PARK_MS);
+    // A queue lock held by init's process when it died is never freed.
+    r.assertOpen();
   }
 }
 

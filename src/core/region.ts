@@ -23,6 +23,7 @@
 import {
   H_LOCK,
   H_LOCK_WAITERS,
+  H_KERNEL_GONE,
   H_PAGES,
   H_OFF_PAGE_BITMAP,
   H_OFF_PAGES,
@@ -141,6 +142,12 @@ export class Region {
    * and every wait still pending, throws the error it makes.
    */
   closedError: (() => Error) | undefined = undefined;
+  /**
+   * The error of every operation once H_KERNEL_GONE is set (init's process
+   * has died, see watchCreator): set by the runtime for tasks in other
+   * processes; {@link noticeGone} makes it {@link closedError}.
+   */
+  goneError: (() => Error) | undefined = undefined;
 
   /** Throws Error when `memory` does not hold a kernel region of this version. */
   constructor(memory: SharedMemory, backend: Backend) {
@@ -266,13 +273,24 @@ export class Region {
     this.noteWake(this.backend.wakeIfWaiting(this.w, word, waiters, count));
   }
 
+  /** After a sleep: once the kernel is gone (H_KERNEL_GONE), this task is closed, with {@link goneError}. */
+  noticeGone(): void {
+    if (this.goneError !== undefined && this.closedError === undefined && Atomics.load(this.w, H_KERNEL_GONE) !== 0) this.closedError = this.goneError;
+  }
+
+  /** Throws {@link closedError}'s error once this task is closed, or the kernel gone ({@link noticeGone}). */
+  assertOpen(): void {
+    this.noticeGone();
+    if (this.closedError !== undefined) throw this.closedError();
+  }
+
   // --- the lock ------------------------------------------------------------
   /**
    * Takes the kernel lock: CAS, then a spin of at most `spin` microseconds,
    * then parks. Throws {@link closedError}'s error once this task is closed.
    */
   lock(): void {
-    if (this.closedError !== undefined) throw this.closedError();
+    this.assertOpen();
     this.lockEvenIfClosed();
   }
 
@@ -300,6 +318,8 @@ export class Region {
       if (holder !== 0) this.backend.wait(w, H_LOCK, holder, LOCK_PARK_MS);
       if (record >= 0) Atomics.store(w, record, 0);
       Atomics.sub(w, H_LOCK_WAITERS, 1);
+      // A lock held by init's process when it died is never freed: leave with the kernel-gone error.
+      this.assertOpen();
       if (Atomics.compareExchange(w, H_LOCK, 0, tag) === 0) return;
     }
   }

@@ -157,13 +157,16 @@ function startPark(ctx: TaskContext, wait: WaitRecord, deadline: number): number
 
 /**
  * Waits synchronously until the word `wait` names changes or `deadline`
- * passes. Returns PARK_CHANGED (re-run the op) or PARK_TIMED_OUT.
+ * passes. Returns PARK_CHANGED (re-run the op) or PARK_TIMED_OUT. Throws
+ * the region's closedError (KernelClosedError) once the kernel is gone.
  */
 export function park(ctx: TaskContext, wait: WaitRecord, deadline: number): number {
   const started = startPark(ctx, wait, deadline);
   if (started !== MUST_SLEEP) return started;
   const result = ctx.r.backend.wait(ctx.r.w, wait.word, wait.value, remaining(deadline));
   lower(ctx, wait, wait.parkRecord);
+  // Once the kernel is gone (init's process died), a synchronous op leaves here with its error.
+  ctx.r.assertOpen();
   Atomics.add(ctx.r.w, L.H_STAT_RESUMES, 1);
   return result;
 }
@@ -181,6 +184,7 @@ export async function parkAsync(ctx: TaskContext, wait: WaitRecord, deadline: nu
     return await ctx.r.backend.waitAsync(ctx.r.w, wait.word, wait.value, remaining(deadline), signal);
   } finally {
     lower(ctx, wait, wait.parkRecord);
+    ctx.r.noticeGone();
     Atomics.add(ctx.r.w, L.H_STAT_RESUMES, 1);
   }
 }

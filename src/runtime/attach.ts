@@ -8,6 +8,7 @@ import { Region } from '../core/region.js';
 import * as L from '../core/layout.js';
 import { backendNamed } from '../backend/registry.js';
 import { bootOfThisTask } from './task-hosts.js';
+import { watchInit } from './join.js';
 
 let current: Task | undefined;
 
@@ -25,5 +26,6 @@ export function attach(): Task {
   current = new Task(region, boot.slot, boot.pid, boot.memoryBytes, data);
   // The task's own word: which OS process it runs in (kipc top shows it).
   Atomics.store(region.w, region.task(boot.slot) + L.T_OS_PID, typeof process === 'undefined' ? 0 : process.pid);
+  watchInit(region);
   return current;
 }

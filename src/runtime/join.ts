@@ -82,7 +82,23 @@ export function join(name: string, options: JoinOptions = {}): Task {
   const t = r.task(slot);
   Atomics.compareExchange(r.w, t + L.T_STATE, L.TASK_STARTING, L.TASK_RUNNING);
   processBackend.wake(r.w, L.H_JOINS, 1);
-  return new Task(r, slot, r.w[t + L.T_PID]!, memoryBytes, undefined);
+  const task = new Task(r, slot, r.w[t + L.T_PID]!, memoryBytes, undefined);
+  watchInit(r);
+  return task;
+}
+
+/**
+ * For a task whose kernel was created by another process: when that
+ * process (init's) exits, every operation of the task that is blocked, or
+ * that comes later, fails with KernelClosedError (ESHUTDOWN from the ABI)
+ * saying the kernel is gone, within a bounded time (the backend's wait
+ * slice), instead of waiting for ever on a kernel nobody reaps or serves.
+ */
+export function watchInit(r: Region): void {
+  const initOsPid = Atomics.load(r.w, L.H_INIT_OS_PID);
+  if (initOsPid === 0 || initOsPid === process.pid || r.backend.watchCreator === undefined) return;
+  r.goneError = () => new KernelClosedError(ESHUTDOWN, `kipc: the kernel is gone: the process that created it (init, OS pid ${initOsPid}) has exited`);
+  r.backend.watchCreator(r.memory, L.H_KERNEL_GONE, initOsPid);
 }
 
 /**

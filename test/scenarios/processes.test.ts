@@ -171,6 +171,7 @@ function firstLine(child: ChildProcess): Promise<string> {
 }
 
 function exitOf(child: ChildProcess): Promise<number | string> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.signalCode ?? child.exitCode ?? -1);
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code ?? -1)));
 }
 
@@ -306,4 +307,63 @@ test(`${KILLS} process tasks SIGKILLed at random instants inside kernel operatio
     },
     { processes: true, maxTasks: 8 },
   );
+});
+
+/** Lines a process prints, as they come, with the time each arrived. */
+function lines(child: ChildProcess): { lines: { text: string; at: number }[]; next(count: number): Promise<void> } {
+  const got: { text: string; at: number }[] = [];
+  let buffer = '';
+  let waiter: (() => void) | undefined;
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString();
+    for (let end = buffer.indexOf('\n'); end >= 0; end = buffer.indexOf('\n')) {
+      got.push({ text: buffer.slice(0, end), at: performance.now() });
+      buffer = buffer.slice(end + 1);
+    }
+    waiter?.();
+  });
+  return {
+    lines: got,
+    next: (count) =>
+      new Promise<void>((resolve) => {
+        const check = (): void => {
+          if (got.length >= count) resolve();
+        };
+        waiter = check;
+        check();
+      }),
+  };
+}
+
+test('init\'s process SIGKILLed while its process tasks and a joined process are blocked: every one returns with the kernel-gone error', T, async () => {
+  const name = `test-${process.pid}-initdeath`;
+  const WAITERS = 3;
+  const init = spawn(process.execPath, [fileURLToPath(fixture('scenarios/fixtures/process-gone-init')), name, String(WAITERS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = lines(init);
+  await within(out.next(1), 60_000, 'the waiters to block');
+  assert.equal(out.lines[0]!.text, 'all blocked');
+  const joiner = startJoiner(name, 'wait');
+  const joined = lines(joiner);
+  await within(joined.next(1), 30_000, 'the joiner to wait');
+  assert.equal(joined.lines[0]!.text, 'waiting');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+
+  const killedAt = performance.now();
+  init.kill('SIGKILL');
+  await within(Promise.all([out.next(1 + WAITERS), joined.next(2)]), 30_000, 'every blocked task to return');
+  const endings = [...out.lines.slice(1), joined.lines[1]!];
+  const slowest = Math.max(...endings.map((l) => l.at - killedAt));
+  console.log(`# init killed: ${endings.length} blocked tasks returned with the kernel-gone error, the slowest after ${slowest.toFixed(0)} ms`);
+  for (const line of endings) {
+    const ending = JSON.parse(line.text) as { code: string; message: string };
+    assert.equal(ending.code, 'ESHUTDOWN', line.text);
+    assert.match(ending.message, /the kernel is gone/);
+  }
+  // The bound is the wait slice (100 ms) plus starting and printing; generous here against a busy machine.
+  assert.ok(slowest < 5000, `every blocked task returned in bounded time (${slowest.toFixed(0)} ms)`);
+  assert.equal(await exitOf(joiner), 0);
+  // The dead creator could not remove its object; a new kernel of that name replaces it.
+  const again = Kernel.create({ name });
+  await again.close();
+  assert.ok(!readdirSync('/dev/shm').includes(`kipc.${name}`));
 });

@@ -117,4 +117,6 @@ export const H_STAT_RESUMES = 59;
 export const H_INIT_OS_PID = 60;
 /** Bumped (and woken) by a process that joins the kernel as a task, so that the supervisor watches it for its death. */
 export const H_JOINS = 61;
+/** Set to 1 (by any participant's watch, src/backend/process.ts) once init's process has exited: the kernel is gone. */
+export const H_KERNEL_GONE = 62;
 export const HEADER_WORDS = 64;

@@ -1,12 +1,17 @@
 #!/usr/bin/env node
 /**
  * The `kipc` command: the demo, the benchmarks, and a live view of a
- * running kernel's tasks and objects (`kipc demo --watch`).
+ * running kernel's tasks and objects (`kipc demo --watch`, or `kipc top
+ * NAME` for a named kernel of another process).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { DEFAULT_DEMO_OPTIONS, runDemo, type DemoOptions } from './demo.js';
+import { runTop } from './top.js';
+import { KipcError } from '../api/errors.js';
+import { ProcessesUnavailableError } from '../backend/native.js';
 
 const USAGE = `kipc: microkernel-style IPC for JavaScript
 
@@ -18,6 +23,12 @@ usage:
     --clients N          echo clients (default ${DEFAULT_DEMO_OPTIONS.clients})
     --calls N            calls per client (default ${DEFAULT_DEMO_OPTIONS.calls})
     --stalled N          callers of the server that is terminated (default ${DEFAULT_DEMO_OPTIONS.stalled})
+  kipc top NAME [options]
+                         a live view of the kernel named NAME (Kernel.create({ name })),
+                         joined from this process: tasks with their OS pids, states and
+                         what each waits for, objects and queue depths (Linux)
+    --once               print one view and leave
+    --interval MS        refresh period (default 500)
   kipc bench [args]      run the benchmarks (arguments are passed on)
   kipc help              this text
   kipc --version         the package version
@@ -69,6 +80,21 @@ function parseDemo(args: string[]): Partial<DemoOptions> {
   return options;
 }
 
+function top(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { once: { type: 'boolean' }, interval: { type: 'string' } } });
+  if (positionals.length !== 1) throw new UsageError('top needs the name of a kernel');
+  const intervalMs = values.interval === undefined ? 500 : Number(values.interval);
+  if (!Number.isInteger(intervalMs) || intervalMs < 50 || intervalMs > 60_000) throw new UsageError('--interval needs milliseconds from 50 to 60000');
+  return runTop(positionals[0]!, { once: values.once === true, intervalMs }).catch((error: unknown) => {
+    // No such kernel, no permission, a bad name, no native part: a sentence, not a stack.
+    if (error instanceof KipcError || error instanceof ProcessesUnavailableError || error instanceof TypeError) {
+      process.stderr.write(`kipc top: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  });
+}
+
 function bench(args: string[]): number {
   const script = `${ROOT}dist/bench/main.js`;
   if (!existsSync(script)) {
@@ -87,6 +113,8 @@ async function main(argv: string[]): Promise<number> {
       return runDemo(parseDemo(rest));
     case 'bench':
       return bench(rest);
+    case 'top':
+      return top(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -39,9 +39,10 @@ export function renderSnapshot(snap: KernelSnapshot, options: ViewOptions = {}):
   const lines: string[] = [];
   if (options.title) lines.push(options.title);
   lines.push('tasks');
-  const taskRows = [['pid', 'task', 'state', 'handles', 'waiting for']];
+  const taskRows = [['pid', 'task', 'OS pid', 'state', 'handles', 'waiting for']];
   for (const t of snap.tasks) {
-    taskRows.push([String(t.pid), labels.get(t.pid) ?? (t.pid === 1 ? 'init' : ''), t.state, String(t.handles), blockedOn(t)]);
+    const label = labels.get(t.pid) ?? (t.pid === 1 ? 'init' : t.parent === 0 ? 'joined' : '');
+    taskRows.push([String(t.pid), label, t.osPid === 0 ? '-' : String(t.osPid), t.state, String(t.handles), blockedOn(t)]);
   }
   lines.push(...table(taskRows));
   lines.push('objects');

@@ -29,6 +29,8 @@ export interface TaskInfo {
   handles: number;
   /** Which syscall numbering the task speaks. */
   personality: PersonalityName;
+  /** The OS process the task runs in (0 until it has attached); in a kernel of threads, every task's is the same. */
+  osPid: number;
   /** Object id of the task's mailbox, once it has one. */
   mailbox?: number;
   /** Page IPC: pages mapped in its page space, and pages it sent still in flight. */
@@ -269,6 +271,7 @@ export function snapshot(r: Region): KernelSnapshot {
         state: 'running',
         handles: w[t + L.T_HANDLE_COUNT]!,
         personality: PERSONALITY_NAMES[w[t + L.T_PERSONALITY]!] ?? 'strat9',
+        osPid: Atomics.load(w, t + L.T_OS_PID),
         pages: { mapped: w[t + L.T_PAGES_MAPPED]!, inFlight: w[t + L.T_PAGES_IN_FLIGHT]! },
       };
       if (state !== L.TASK_EXITED && state !== L.TASK_DYING) info.quotas = quotasOf(r, slot);

@@ -15,7 +15,7 @@ import { Kernel, Message, type Port } from '../../src/index.js';
 import { fixture } from '../support/fixtures.js';
 import { withKernel } from '../support/kernel.js';
 import { waitFor, within } from '../support/wait.js';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const T = { timeout: 120_000 };
@@ -366,4 +366,44 @@ test('init\'s process SIGKILLed while its process tasks and a joined process are
   const again = Kernel.create({ name });
   await again.close();
   assert.ok(!readdirSync('/dev/shm').includes(`kipc.${name}`));
+});
+
+test('kipc top NAME shows another process\'s kernel: tasks with their OS pids and what they wait for, objects and queues; its own task goes when it leaves', T, async () => {
+  const name = `test-${process.pid}-top`;
+  const kernel = Kernel.create({ name, maxTasks: 8 });
+  const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+  try {
+    const server = kernel.spawn(fixture('scenarios/fixtures/echo-server'), { process: true, data: { path: '/srv/top' } });
+    const port = await connected(kernel, '/srv/top');
+    port.send(Message.of(1));
+    port.send(Message.of(1));
+    await waitFor(() => kernel.snapshot().tasks.some((t) => t.pid === server.pid && t.state === 'blocked'), 'the server to block in receive');
+    const osPid = kernel.snapshot().tasks.find((t) => t.pid === server.pid)!.osPid;
+    assert.ok(osPid > 0 && osPid !== process.pid, 'the server runs in a process of its own');
+    const run = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      const child = spawn(process.execPath, [CLI, 'top', name, '--once'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (c: Buffer) => void (out += c.toString()));
+      child.stderr.on('data', (c: Buffer) => void (err += c.toString()));
+      child.once('exit', (code) => resolve({ code, out, err }));
+    });
+    assert.equal(run.code, 0, run.err);
+    const serverRow = run.out.split('\n').find((l) => new RegExp(`^\\s*${server.pid}\\s`).test(l));
+    assert.ok(serverRow !== undefined, run.out);
+    assert.match(serverRow, new RegExp(`\\b${osPid}\\b.*blocked.*port #\\d+ readable`), 'the server row: its OS pid, blocked, on which port');
+    assert.match(run.out, new RegExp(`^\\s*1\\s+init\\s+${process.pid}\\b`, 'm'), 'init with this process\'s pid');
+    assert.match(run.out, /joined/, 'the view shows itself as a joined task');
+    assert.match(run.out, /\/srv\/top/);
+    await waitFor(() => livePids(kernel).length === 2, 'the view\'s task to be reaped after it left');
+
+    const missing = spawnSync(process.execPath, [CLI, 'top', `test-${process.pid}-none`, '--once'], { encoding: 'utf8' });
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /kipc top: join: no kernel named/);
+    port.send(Message.of(99));
+    assert.deepEqual(await within(server.exited, 30_000, 'the server'), { code: 0 });
+    assert.deepEqual(kernel.check(), []);
+  } finally {
+    await kernel.close();
+  }
 });

@@ -356,8 +356,8 @@ export class Kernel extends EventEmitter {
       const state = Atomics.load(r.w, t + L.T_STATE);
       if (state !== L.TASK_STARTING && state !== L.TASK_RUNNING && state !== L.TASK_DYING) continue;
       const pid = r.w[t + L.T_PID]!;
-      // A task that joined from a process of its own (T_PARENT 0) is watched by the supervisor, not started by this object.
-      if (r.w[t + L.T_PARENT] === 0) continue;
+      // A task that joined from a process of its own (no parent, an OS pid) is watched by the supervisor, not started by this object.
+      if (r.w[t + L.T_PARENT] === 0 && r.w[t + L.T_OS_PID] !== 0) continue;
       if (!this.exits.has(pid)) problems.push(`task slot ${slot} (pid ${pid}): ${TASK_STATE_NAMES[state]} but this kernel runs no thread for it and awaits no exit (a task slot lost for good)`);
     }
     return problems;

@@ -14,13 +14,29 @@ export interface WithKernelOptions extends KernelOptions {
 }
 
 /**
+ * KIPC_TEST_TASKS=process: every kernel these helpers create is shared with
+ * processes and every task they spawn is a child process, so that a suite
+ * written once runs with both task hosts (test/backend/process-tasks.test.ts).
+ */
+const TASKS_AS_PROCESSES = process.env['KIPC_TEST_TASKS'] === 'process';
+
+/** Kernel.create, with tasks as processes under KIPC_TEST_TASKS=process. */
+export function createTestKernel(options: KernelOptions = {}): Kernel {
+  if (!TASKS_AS_PROCESSES) return Kernel.create(options);
+  const kernel = Kernel.create({ ...options, processes: true });
+  const spawn = kernel.spawn.bind(kernel);
+  kernel.spawn = (module, spawnOptions = {}) => spawn(module, { ...spawnOptions, process: spawnOptions.process ?? true });
+  return kernel;
+}
+
+/**
  * Runs `body` with a fresh kernel, closing it afterwards whatever happens.
  * When the body succeeds, the kernel must then be consistent
  * ({@link assertKernelConsistent}), unless `options.skipCheck`.
  */
 export async function withKernel<T>(body: (kernel: Kernel) => Promise<T> | T, options?: WithKernelOptions): Promise<T> {
   const { skipCheck = false, ...kernelOptions } = options ?? {};
-  const kernel = Kernel.create(kernelOptions);
+  const kernel = createTestKernel(kernelOptions);
   try {
     const result = await body(kernel);
     if (!skipCheck) await assertKernelConsistent(kernel, 'after the test body');
@@ -60,7 +76,7 @@ export async function assertKernelConsistent(kernel: Kernel, when: string, settl
  * that the process can exit.
  */
 export async function withGuardedKernel<T>(body: (kernel: Kernel) => Promise<T> | T, options?: KernelOptions, closeMs = 15_000): Promise<T> {
-  const kernel = Kernel.create(options);
+  const kernel = createTestKernel(options);
   try {
     const result = await body(kernel);
     await assertKernelConsistent(kernel, 'after the test body');

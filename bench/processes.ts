@@ -38,25 +38,32 @@ async function stopChild(child: ChildProcess, graceMs = 2000): Promise<void> {
   clearTimeout(timer);
 }
 
-/** A forked echo child (workers/ipc-echo.ts) and a way to call it: send a number, await number + 1. */
-function openIpcChild(label: string, round: (call: (value: number) => Promise<number>, budgetMs: number) => Promise<RoundFigure>): Promise<Side> {
+/** A forked child running workers/ipc-echo.ts: ask() sends a message and awaits its answer; close() ends it. */
+interface IpcChild {
+  child: ChildProcess;
+  failure: Failure;
+  ask(message: number | string): Promise<number>;
+  close(): Promise<void>;
+}
+
+function forkIpcChild(name: string): IpcChild {
   const child = fork(fileURLToPath(workerUrl('ipc-echo')), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const failure = new Failure();
-  failure.watchChild(child, 'the forked echo child');
-  let answer: ((value: unknown) => void) | undefined;
-  child.on('message', (value) => answer?.(value));
-  const ask = (message: unknown): Promise<number> =>
-    Promise.race([
-      new Promise<number>((resolve) => {
-        answer = resolve as (value: unknown) => void;
-        child.send(message as number);
-      }),
-      failure.promise,
-    ]);
+  failure.watchChild(child, name);
+  let answer: ((value: number) => void) | undefined;
+  child.on('message', (value: number) => answer?.(value));
   let closed: Promise<void> | undefined;
-  const side: Side = {
-    label,
-    round: (budgetMs) => round(ask, budgetMs),
+  return {
+    child,
+    failure,
+    ask: (message) =>
+      Promise.race([
+        new Promise<number>((resolve) => {
+          answer = resolve;
+          child.send(message);
+        }),
+        failure.promise,
+      ]),
     close: () =>
       (closed ??= (async () => {
         failure.expected();
@@ -64,8 +71,14 @@ function openIpcChild(label: string, round: (call: (value: number) => Promise<nu
         await stopChild(child);
       })()),
   };
+}
+
+/** A side calling a forked echo child: send a number, await number + 1. */
+function openIpcChild(label: string, round: (call: (value: number) => Promise<number>, budgetMs: number) => Promise<RoundFigure>): Promise<Side> {
+  const echo = forkIpcChild('the forked echo child');
+  const side: Side = { label, round: (budgetMs) => round(echo.ask, budgetMs), close: echo.close };
   return finishOpening(side, async () => {
-    if ((await ask(1)) !== 2) throw new Error('bench: the forked echo child answered wrong');
+    if ((await echo.ask(1)) !== 2) throw new Error('bench: the forked echo child answered wrong');
   });
 }
 
@@ -87,44 +100,26 @@ async function ipcCallRound(call: (value: number) => Promise<number>, budgetMs: 
 const PAYLOAD_64 = 'x'.repeat(64);
 
 function openIpcOneWay(): Promise<Side> {
-  const child = fork(fileURLToPath(workerUrl('ipc-echo')), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const failure = new Failure();
-  failure.watchChild(child, 'the forked counting child');
-  let answer: ((value: number) => void) | undefined;
-  child.on('message', (value: number) => answer?.(value));
-  const count = (): Promise<number> =>
-    Promise.race([
-      new Promise<number>((resolve) => {
-        answer = resolve;
-        child.send('count');
-      }),
-      failure.promise,
-    ]);
+  const counter = forkIpcChild('the forked counting child');
   let sent = 0;
-  let closed: Promise<void> | undefined;
   const side: Side = {
     label: 'process.send of 64-character strings to a forked child, until it has counted them all',
     round: async (budgetMs) => {
       const first = sent;
       const start = performance.now();
       do {
-        for (let i = 0; i < 256; i++) child.send(PAYLOAD_64);
+        for (let i = 0; i < 256; i++) counter.child.send(PAYLOAD_64);
         sent += 256;
       } while (performance.now() - start < budgetMs);
-      const counted = await count();
+      const counted = await counter.ask('count');
       const elapsed = performance.now() - start;
       if (counted !== sent) throw new Error(`bench: the counting child had ${counted} of ${sent} messages`);
       return { value: ((sent - first) * 1000) / elapsed, ops: sent - first };
     },
-    close: () =>
-      (closed ??= (async () => {
-        failure.expected();
-        if (child.connected) child.send(-1);
-        await stopChild(child);
-      })()),
+    close: counter.close,
   };
   return finishOpening(side, async () => {
-    if ((await count()) !== 0) throw new Error('bench: the counting child counted before anything was sent');
+    if ((await counter.ask('count')) !== 0) throw new Error('bench: the counting child counted before anything was sent');
   });
 }
 

@@ -40,6 +40,32 @@ export const WAIT_CHANGED = 0;
 export const WAIT_TIMED_OUT = 1;
 export type WaitResult = typeof WAIT_CHANGED | typeof WAIT_TIMED_OUT;
 
+/**
+ * A backend's waitAsync with an AbortSignal: `woken`, or WAIT_CHANGED as
+ * soon as `signal` aborts (the caller re-checks its condition, then its
+ * signal); `abandon` then runs once, given `woken`, to let go of the wait
+ * left behind (so that it neither holds the event loop nor swallows a
+ * wake-up meant for another waiter).
+ */
+export function abortableWait(woken: Promise<WaitResult>, signal: AbortSignal, abandon: (woken: Promise<WaitResult>) => void): Promise<WaitResult> {
+  return new Promise<WaitResult>((resolve) => {
+    let settled = false;
+    const onAbort = (): void => {
+      if (settled) return;
+      settled = true;
+      resolve(WAIT_CHANGED);
+      abandon(woken);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    void woken.then((v) => {
+      signal.removeEventListener('abort', onAbort);
+      if (settled) return;
+      settled = true;
+      resolve(v);
+    });
+  });
+}
+
 export interface Backend {
   /** The name under which every thread of a kernel finds this backend (./registry.ts). */
   readonly name: string;

@@ -12,7 +12,7 @@
  * Needs the native part (./native.ts): without it every method throws
  * ProcessesUnavailableError.
  */
-import { WAIT_CHANGED, WAIT_TIMED_OUT, type AllocateOptions, type Backend, type SharedMemory, type WaitResult } from './backend.js';
+import { abortableWait, WAIT_CHANGED, WAIT_TIMED_OUT, type AllocateOptions, type Backend, type SharedMemory, type WaitResult } from './backend.js';
 import { readdirSync } from 'node:fs';
 import { nativeProcess } from './native.js';
 
@@ -112,25 +112,10 @@ function waitAsync(words: Int32Array, index: number, value: number, timeoutMs: n
   const native = nativeProcess('kipc process backend');
   const woken = native.waitAsync(words, index, value, timeoutMs === Infinity ? -1 : timeoutMs).then((r): WaitResult => (r === 1 ? WAIT_TIMED_OUT : WAIT_CHANGED));
   if (!abort) return woken;
-  return new Promise<WaitResult>((resolve) => {
-    let settled = false;
-    const onAbort = (): void => {
-      if (settled) return;
-      settled = true;
-      resolve(WAIT_CHANGED);
-      // Our waiting thread must end (it keeps the event loop alive): wake
-      // every sleeper of the word. The others re-check their condition and
-      // sleep again, as after any spurious wake-up.
-      native.wake(words, index, 0x7fffffff);
-    };
-    abort.addEventListener('abort', onAbort, { once: true });
-    void woken.then((v) => {
-      abort.removeEventListener('abort', onAbort);
-      if (settled) return;
-      settled = true;
-      resolve(v);
-    });
-  });
+  // Our waiting thread must end (it keeps the event loop alive): wake every
+  // sleeper of the word. The others re-check their condition and sleep
+  // again, as after any spurious wake-up.
+  return abortableWait(woken, abort, () => native.wake(words, index, 0x7fffffff));
 }
 
 export const processBackend: Backend = {

@@ -4,7 +4,7 @@
  * waits and wakes are `Atomics.wait`, `Atomics.waitAsync` and
  * `Atomics.notify`, V8's futex, which wakes threads of this process only.
  */
-import { WAIT_CHANGED, WAIT_TIMED_OUT, type AllocateOptions, type Backend, type SharedMemory, type WaitResult } from './backend.js';
+import { abortableWait, WAIT_CHANGED, WAIT_TIMED_OUT, type AllocateOptions, type Backend, type SharedMemory, type WaitResult } from './backend.js';
 
 function memoryOver(buffer: SharedArrayBuffer): SharedMemory {
   return { words: new Int32Array(buffer), bytes: new Uint8Array(buffer) };
@@ -47,25 +47,12 @@ function waitAsync(words: Int32Array, index: number, value: number, timeoutMs: n
     return v === 'timed-out' ? WAIT_TIMED_OUT : WAIT_CHANGED;
   });
   if (!abort) return woken;
-  return new Promise<WaitResult>((resolve) => {
-    let settled = false;
-    const onAbort = (): void => {
-      if (settled) return;
-      settled = true;
-      // The abandoned waiter stays in the futex queue but no longer holds the
-      // event loop; if a later notify picks it, the wake-up is handed on.
-      release();
-      resolve(WAIT_CHANGED);
-      void woken.then((v) => {
-        if (v === WAIT_CHANGED) Atomics.notify(words, index, 1);
-      });
-    };
-    abort.addEventListener('abort', onAbort, { once: true });
-    void woken.then((v) => {
-      abort.removeEventListener('abort', onAbort);
-      if (settled) return;
-      settled = true;
-      resolve(v);
+  return abortableWait(woken, abort, (abandoned) => {
+    // The abandoned waiter stays in the futex queue but no longer holds the
+    // event loop; if a later notify picks it, the wake-up is handed on.
+    release();
+    void abandoned.then((v) => {
+      if (v === WAIT_CHANGED) Atomics.notify(words, index, 1);
     });
   });
 }

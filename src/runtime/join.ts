@@ -12,15 +12,13 @@
  */
 import * as L from '../core/layout.js';
 import { Region } from '../core/region.js';
-import { allocTask } from '../core/task-table.js';
 import { quotasFromOptions, type Quotas } from '../core/quota.js';
 import { ENOENT, EPERM, ESHUTDOWN } from '../core/errno.js';
-import { check, KernelClosedError, NotFoundError, PermissionError } from '../api/errors.js';
+import { KernelClosedError, NotFoundError, PermissionError } from '../api/errors.js';
 import { mapSharedObject, processBackend, sharedObjectName, unlinkSharedObject } from '../backend/process.js';
 import { nativeProcess } from '../backend/native.js';
-import { PERSONALITY_ROU2EXOS, PERSONALITY_STRAT9 } from '../syscalls/numbers.js';
-import { ensureMailboxLocked } from '../objects/mailbox/mailbox.js';
 import { Task } from './task.js';
+import { claimTaskSlot, DEFAULT_MEMORY_BYTES, MAX_MEMORY_BYTES } from './task-slot.js';
 
 export interface JoinOptions {
   /** The syscall numbering of the new task: 'strat9' (default) or 'rou2exos'. */
@@ -31,7 +29,6 @@ export interface JoinOptions {
   quotas?: Partial<Quotas>;
 }
 
-const DEFAULT_MEMORY_BYTES = 64 * 1024;
 
 /**
  * Joins the kernel named `name` as a new task of this process (its main
@@ -50,7 +47,7 @@ export function join(name: string, options: JoinOptions = {}): Task {
   const personality = options.personality ?? 'strat9';
   if (personality !== 'strat9' && personality !== 'rou2exos') throw new RangeError(`join: unknown personality '${String(personality)}'`);
   const memoryBytes = options.memoryBytes ?? DEFAULT_MEMORY_BYTES;
-  if (!Number.isInteger(memoryBytes) || memoryBytes < 0 || memoryBytes > 1 << 30) throw new RangeError(`join: memoryBytes must be an integer from 0 to ${1 << 30}, got ${String(memoryBytes)}`);
+  if (!Number.isInteger(memoryBytes) || memoryBytes < 0 || memoryBytes > MAX_MEMORY_BYTES) throw new RangeError(`join: memoryBytes must be an integer from 0 to ${MAX_MEMORY_BYTES}, got ${String(memoryBytes)}`);
   let region: Region;
   try {
     region = new Region(mapSharedObject(shm, 0), processBackend);
@@ -68,18 +65,9 @@ export function join(name: string, options: JoinOptions = {}): Task {
     throw new KernelClosedError(ESHUTDOWN, `join: the kernel '${name}' is gone: the process that created it (${initOsPid}) has exited`);
   }
   const quotas = quotasFromOptions(r, options.quotas, 'join');
-  r.lock();
-  const slot = allocTask(r, 0, personality === 'rou2exos' ? PERSONALITY_ROU2EXOS : PERSONALITY_STRAT9, quotas, false);
-  if (slot >= 0) {
-    r.set(r.task(slot) + L.T_OS_PID, process.pid);
-    // The doorbell, rung (below) after the lock: the supervisor scans for joined tasks on every ring, and every second.
-    Atomics.add(r.w, L.H_JOINS, 1);
-  }
-  const made = slot < 0 || personality !== 'rou2exos' ? slot : ensureMailboxLocked(r, slot);
-  if (made < 0) r.fail(made);
-  else r.unlock();
-  check(made, 'join');
+  const slot = claimTaskSlot(r, { parentPid: 0, personality, quotas, refuseGrants: false, joinerOsPid: process.pid }, 'join');
   const t = r.task(slot);
+  // The doorbell counted in the claim, rung: the supervisor scans for joined tasks on every ring, and every second.
   Atomics.compareExchange(r.w, t + L.T_STATE, L.TASK_STARTING, L.TASK_RUNNING);
   processBackend.wake(r.w, L.H_JOINS, 1);
   const task = new Task(r, slot, r.w[t + L.T_PID]!, memoryBytes, undefined);

@@ -14,13 +14,13 @@ import { pathToFileURL } from 'node:url';
 import { availableParallelism } from 'node:os';
 import * as L from '../core/layout.js';
 import { bootRegion } from '../core/boot.js';
-import { allocTask } from '../core/task-table.js';
 import { Reap } from '../ops/reap.js';
 import { wakeEveryWaiter } from '../core/object-table.js';
 import { EINVAL, ESHUTDOWN } from '../core/errno.js';
 import { type Quotas, quotasFromOptions } from '../core/quota.js';
-import { type NamespacePolicy, parseNamespacePolicy, writePolicyLocked } from '../objects/namespace/policy.js';
+import { type NamespacePolicy, parseNamespacePolicy } from '../objects/namespace/policy.js';
 import { Task } from './task.js';
+import { claimTaskSlot, DEFAULT_MEMORY_BYTES, MAX_MEMORY_BYTES } from './task-slot.js';
 import { preloading } from './preload.js';
 import { DEFAULT_TASK_HOST, PROCESS_TASK_HOST } from './task-hosts.js';
 import { processBackend } from '../backend/process.js';
@@ -29,9 +29,7 @@ import type { KernelSnapshot, KernelUsage } from './snapshot.js';
 import type { SupervisorBoot, SupervisorNotice, SupervisorRequest } from './protocol.js';
 import { SUPERVISOR_TAG } from '../core/region.js';
 import { releaseQueueLocksOf } from '../core/queue.js';
-import { check, InvalidArgumentError, KernelClosedError } from '../api/errors.js';
-import { PERSONALITY_ROU2EXOS, PERSONALITY_STRAT9 } from '../syscalls/numbers.js';
-import { ensureMailboxLocked } from '../objects/mailbox/mailbox.js';
+import { InvalidArgumentError, KernelClosedError } from '../api/errors.js';
 import { NetworkInterface } from '../devices/network-interface.js';
 import type { FrameLink } from '../devices/frame-link.js';
 import { KeyboardDevice, type KeyboardOptions } from '../devices/keyboard-device.js';
@@ -167,9 +165,7 @@ export interface TaskHandle {
   terminate(): Promise<TaskExit>;
 }
 
-const DEFAULT_MEMORY_BYTES = 64 * 1024;
 const TASK_STATE_NAMES: Readonly<Record<number, string>> = { [L.TASK_STARTING]: 'starting', [L.TASK_RUNNING]: 'running', [L.TASK_DYING]: 'dying' };
-const MAX_MEMORY_BYTES = 1 << 30;
 
 /**
  * A clone of spawn data, made here so that data no thread could receive is
@@ -275,13 +271,7 @@ export class Kernel extends EventEmitter {
     if (options.process === true && r.backend !== processBackend) {
       throw new TypeError('Kernel.spawn: a task can be a process only in a kernel that processes can map: create it with Kernel.create({ processes: true }) or a name');
     }
-    r.lock();
-    const slot = allocTask(r, 1, personality === 'rou2exos' ? PERSONALITY_ROU2EXOS : PERSONALITY_STRAT9, quotas, options.acceptGrants === false);
-    if (slot >= 0 && policy !== undefined) writePolicyLocked(r, slot, policy);
-    const made = slot < 0 || personality !== 'rou2exos' ? slot : ensureMailboxLocked(r, slot);
-    if (made < 0) r.fail(made);
-    else r.unlock();
-    check(made, 'Kernel.spawn');
+    const slot = claimTaskSlot(r, { parentPid: 1, personality, quotas, refuseGrants: options.acceptGrants === false, ...(policy !== undefined ? { policy } : {}) }, 'Kernel.spawn');
     const pid = r.w[r.task(slot) + L.T_PID]!;
     const exited = new Promise<TaskExit>((resolve) => this.exits.set(pid, resolve));
     this.post({ op: 'spawn', host: options.process === true ? PROCESS_TASK_HOST : DEFAULT_TASK_HOST, slot, pid, url, data, memoryBytes });

@@ -25,11 +25,15 @@ import { openPostedMessages } from './pm-side.js';
 /** Channel capacity: the one-way port's, so the two kernel paths compare like for like. */
 export const CHANNEL_CAPACITY = ONE_WAY_CAPACITY;
 
-/** Opens the kipc side: a channel whose ends init grants to a consumer and a producer task (`batch` > 1: sendMany/receiveMany). */
-function openChannelTasks(batch: number): ReturnType<typeof openKipcTasks> {
+/**
+ * Opens the kipc side: a channel whose ends init grants to a consumer and a
+ * producer task (`batch` > 1: sendMany/receiveMany); `processes`: both
+ * tasks are child processes (process-channel, processes.ts).
+ */
+export function openChannelTasks(batch: number, processes = false): ReturnType<typeof openKipcTasks> {
   const how = batch > 1 ? `sender.sendMany → receiver.receiveMany, ${batch} per call` : 'sender.send → receiver.receive';
   return openKipcTasks(
-    `${how}, capacity ${CHANNEL_CAPACITY}, worker → worker`,
+    `${how}, capacity ${CHANNEL_CAPACITY}, ${processes ? 'process → process' : 'worker → worker'}`,
     (init) => {
       const { sender, receiver } = init.createChannel({ capacity: CHANNEL_CAPACITY });
       return [sender, receiver];
@@ -38,6 +42,7 @@ function openChannelTasks(batch: number): ReturnType<typeof openKipcTasks> {
       { name: 'consumer', module: 'kipc-channel-consumer', grants: [1], data: { batch } },
       { name: 'producer', module: 'kipc-channel-producer', grants: [0], data: { batch } },
     ],
+    { processes },
   );
 }
 

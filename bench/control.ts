@@ -3,9 +3,15 @@
  * that drives a benchmark side: a small SharedArrayBuffer of Int32 words and
  * two Float64 result slots. The runner bumps C_COMMAND to ask for one round;
  * the driver runs it, writes the result, and publishes the same number in
- * C_DONE. Waiting is Atomics.wait (workers) or Atomics.waitAsync (runner), so
- * an idle side costs nothing while the other side is measured.
+ * C_DONE. Waiting is a futex wait (synchronous in workers, asynchronous in
+ * the runner), so an idle side costs nothing while the other side is
+ * measured. A side whose tasks are processes has its block in a
+ * shared-memory object (the process backend), which spawn data carries to
+ * them, and sleeps in the OS futex: {@link Control.futex} is the one to use.
  */
+import { createSharedBuffer } from '../src/backend/process.js';
+import { futexOf } from '../src/backend/registry.js';
+import type { Backend } from '../src/backend/backend.js';
 
 /** Workers that have finished setting up (connected, bound, listening). */
 export const C_READY = 0;
@@ -32,12 +38,21 @@ export interface Control {
   readonly buffer: SharedArrayBuffer;
   readonly words: Int32Array;
   readonly results: Float64Array;
+  /** Whose wait and wake reach every party of the block: threads of this process, or processes. */
+  readonly futex: Backend;
+}
+
+/** Wakes every party sleeping on `words[index]`. */
+export function wakeWord(futex: Backend, words: Int32Array, index: number): void {
+  futex.wake(words, index, 0x7fffffff);
 }
 
 export function controlOf(buffer: SharedArrayBuffer): Control {
-  return { buffer, words: new Int32Array(buffer, 0, WORDS), results: new Float64Array(buffer, WORDS * 4, 2) };
+  return { buffer, words: new Int32Array(buffer, 0, WORDS), results: new Float64Array(buffer, WORDS * 4, 2), futex: futexOf(buffer) };
 }
 
-export function createControl(): Control {
-  return controlOf(new SharedArrayBuffer(WORDS * 4 + 2 * 8));
+/** A control block for a side whose parties are threads of this process, or (`processes`) processes too. */
+export function createControl(processes = false): Control {
+  const bytes = WORDS * 4 + 2 * 8;
+  return controlOf(processes ? createSharedBuffer(bytes) : new SharedArrayBuffer(bytes));
 }

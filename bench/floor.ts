@@ -10,11 +10,12 @@ import { fileURLToPath } from 'node:url';
 import { processBackend, sharedObjectOf } from '../src/backend/process.js';
 import { DEFAULT_LIMITS } from '../src/core/layout.js';
 import { workerUrl } from './harness.js';
+import { FLOOR_BYTES, RESULT_OFFSET } from './floor-loop.js';
 import { kernelOptions } from './config.js';
 
 /** Median µs per raw Atomics round trip between two workers, over `rounds` rounds of `budgetMs`. */
 export async function measureFloor(rounds: number, budgetMs: number): Promise<number> {
-  const buffer = new SharedArrayBuffer(16);
+  const buffer = new SharedArrayBuffer(FLOOR_BYTES);
   const spin = kernelOptions.spin ?? DEFAULT_LIMITS.spin;
   const start = (role: string): Worker => new Worker(workerUrl('floor'), { workerData: { role, buffer, rounds, budgetMs, spin } });
   const pong = start('pong');
@@ -27,7 +28,7 @@ export async function measureFloor(rounds: number, budgetMs: number): Promise<nu
       }),
   );
   await Promise.all(exits);
-  return new Float64Array(buffer, 8, 1)[0]!;
+  return new Float64Array(buffer, RESULT_OFFSET, 1)[0]!;
 }
 
 /**
@@ -37,7 +38,7 @@ export async function measureFloor(rounds: number, budgetMs: number): Promise<nu
  * sleeping in the OS futex. Median µs per round trip.
  */
 export async function measureProcessFloor(rounds: number, budgetMs: number): Promise<number> {
-  const memory = processBackend.allocate(16);
+  const memory = processBackend.allocate(FLOOR_BYTES);
   try {
     const shm = sharedObjectOf(memory);
     const spin = kernelOptions.spin ?? DEFAULT_LIMITS.spin;
@@ -49,7 +50,7 @@ export async function measureProcessFloor(rounds: number, budgetMs: number): Pro
         child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`bench: process floor ${role} exited with code ${code}`))));
       });
     await Promise.all([start('pong'), start('ping')]);
-    return new Float64Array(memory.words.buffer, 8, 1)[0]!;
+    return new Float64Array(memory.words.buffer, RESULT_OFFSET, 1)[0]!;
   } finally {
     processBackend.release!(memory);
   }

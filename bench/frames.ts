@@ -30,6 +30,7 @@ import { Kernel, type NetworkInterface, type TaskHandle } from '../src/index.js'
 import type { NetworkInfo } from '../src/runtime/snapshot.js';
 import { UdpFrameLink, type UdpFrameLinkStats } from '../src/devices/udp-link.js';
 import { kernelOptions } from './config.js';
+import { threadBackend } from '../src/backend/thread.js';
 import { createControl } from './control.js';
 import { type Benchmark, DrivenSide, Failure, finishOpening, openBoth, type RoundFigure, type Side, settleWithin, stopWorker, waitForWord, workerUrl } from './harness.js';
 import { withLiveLabel } from './mailbox.js';
@@ -129,7 +130,7 @@ async function openSocketAlone(): Promise<Side> {
     const receiver = new Worker(workerUrl('frame-udp-receiver'), { workerData: { control: control.buffer, stats: statsBuffer } });
     failure.watchWorker(receiver, 'frame-udp-receiver');
     workers.push(receiver);
-    await waitForWord(stats, S_PORT, (port) => port !== 0, failure.promise, SETUP_TIMEOUT_MS, 'the UDP receiver to bind');
+    await waitForWord(threadBackend, stats, S_PORT, (port) => port !== 0, failure.promise, SETUP_TIMEOUT_MS, 'the UDP receiver to bind');
     workers.push(startSender(control.buffer, statsBuffer, failure));
     await side.ready(2);
   });

@@ -7,7 +7,8 @@
 import { type Transferable, Worker } from 'node:worker_threads';
 import type { ChildProcess } from 'node:child_process';
 import type { TaskHandle } from '../src/index.js';
-import { type Control, C_BUDGET_US, C_COMMAND, C_DONE, C_READY, C_STOP, createControl, F_OPS, F_VALUE } from './control.js';
+import { type Control, C_BUDGET_US, C_COMMAND, C_DONE, C_READY, C_STOP, createControl, F_OPS, F_VALUE, wakeWord } from './control.js';
+import type { Backend } from '../src/backend/backend.js';
 
 /** What one round measured. */
 export interface RoundFigure {
@@ -73,6 +74,7 @@ const SETUP_TIMEOUT_MS = 30_000;
  * `done`, `failure` rejects, or `timeoutMs` passes.
  */
 export async function waitForWord(
+  futex: Backend,
   words: Int32Array,
   index: number,
   done: (value: number) => boolean,
@@ -87,12 +89,12 @@ export async function waitForWord(
     const left = deadline - performance.now();
     if (left <= 0) throw new Error(`bench: timed out after ${timeoutMs} ms waiting for ${what}`);
     // Wake at least every 100 ms: waitAsync alone does not keep the loop alive.
-    const waited = Atomics.waitAsync(words, index, value, Math.min(left, 100));
-    if (waited.async) {
+    const waited = futex.waitAsync(words, index, value, Math.min(left, 100));
+    if (waited instanceof Promise) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const tick = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(left, 100) + 5)));
       try {
-        await Promise.race([waited.value, failure, tick]);
+        await Promise.race([waited, failure, tick]);
       } finally {
         clearTimeout(timer);
       }
@@ -161,7 +163,7 @@ export class DrivenSide implements Side {
 
   /** Waits until `count` workers of the side have reported ready. */
   async ready(count: number): Promise<void> {
-    await waitForWord(this.control.words, C_READY, (v) => v >= count, this.failure.promise, SETUP_TIMEOUT_MS, `${this.label} to start`);
+    await waitForWord(this.control.futex, this.control.words, C_READY, (v) => v >= count, this.failure.promise, SETUP_TIMEOUT_MS, `${this.label} to start`);
   }
 
   async round(budgetMs: number): Promise<RoundFigure> {
@@ -170,8 +172,8 @@ export class DrivenSide implements Side {
     const sequence = ++this.sequence;
     Atomics.store(words, C_BUDGET_US, Math.round(budgetMs * 1000));
     Atomics.store(words, C_COMMAND, sequence);
-    Atomics.notify(words, C_COMMAND);
-    await waitForWord(words, C_DONE, (v) => v === sequence, this.failure.promise, ROUND_TIMEOUT_MS, `a round of ${this.label}`);
+    wakeWord(this.control.futex, words, C_COMMAND);
+    await waitForWord(this.control.futex, words, C_DONE, (v) => v === sequence, this.failure.promise, ROUND_TIMEOUT_MS, `a round of ${this.label}`);
     if (!(results[F_OPS]! > 0)) throw new Error(`bench: ${this.label} reported a round with no operations`);
     const figure: RoundFigure = { value: results[F_VALUE]!, ops: results[F_OPS]! };
     if (parksBefore !== undefined) figure.parks = this.parks!() - parksBefore;
@@ -184,7 +186,7 @@ export class DrivenSide implements Side {
       const { words } = this.control;
       Atomics.store(words, C_STOP, 1);
       Atomics.store(words, C_COMMAND, ++this.sequence);
-      Atomics.notify(words, C_COMMAND);
+      wakeWord(this.control.futex, words, C_COMMAND);
       await this.shutdown();
     })();
     return this.closed;

@@ -17,7 +17,7 @@ import { DrivenSide, Failure, finishOpening, type Side, settleWithin, workerUrl 
 /**
  * A kernel with the run's kernel options and `options`, and a side driven
  * by one of its tasks: `spawn` starts a task (worker module under workers/)
- * whose failure fails the side; closing the side waits for the spawned
+ * whose failure fails the side (a child process when `options.processes`); closing the side waits for the spawned
  * tasks (they leave on their own once the driver stops), then closes the
  * kernel.
  */
@@ -27,7 +27,8 @@ export function kernelSide(
 ): { kernel: Kernel; side: DrivenSide; control: Control; spawn: (name: string, module: string, spawnOptions: SpawnOptions) => TaskHandle } {
   const kernel = Kernel.create({ ...kernelOptions, ...options });
   const failure = new Failure();
-  const control = createControl();
+  const processes = options.processes === true;
+  const control = createControl(processes);
   const spawned: TaskHandle[] = [];
   const side = new DrivenSide(
     label,
@@ -40,7 +41,7 @@ export function kernelSide(
     () => kernel.snapshot().stats.parks,
   );
   const spawn = (name: string, module: string, spawnOptions: SpawnOptions): TaskHandle => {
-    const task = kernel.spawn(workerUrl(module), spawnOptions);
+    const task = kernel.spawn(workerUrl(module), { ...spawnOptions, process: processes });
     spawned.push(task);
     failure.watchTask(task, name);
     return task;
@@ -72,7 +73,7 @@ export async function openKipcTasks(
   options: KernelOptions = {},
 ): Promise<Side> {
   const { kernel, side, control, spawn } = kernelSide(label, options);
-  const board = createGrantBoard(tasks.length);
+  const board = createGrantBoard(tasks.length, options.processes === true);
   return finishOpening(side, async () => {
     const objects = create(kernel.task);
     try {

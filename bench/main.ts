@@ -40,7 +40,7 @@ import { pagesClone, pagesDuplicate, pagesMove, pagesShare } from './pages.js';
 import { measureFloor, measureProcessFloor } from './floor.js';
 import { kernelOptions } from './config.js';
 import { coldBenchmarks } from './cold.js';
-import { processAsyncCall, processCall, processOneWay, processSocketCall } from './processes.js';
+import { processAsyncCall, processCall, processChannel, processOneWay, processPagesMove, processSocketCall } from './processes.js';
 import { startBusyThreads } from './busy.js';
 
 const BENCHMARKS: readonly Benchmark[] = [
@@ -66,6 +66,8 @@ const BENCHMARKS: readonly Benchmark[] = [
   processSocketCall,
   processAsyncCall,
   processOneWay,
+  processChannel,
+  processPagesMove,
   ...coldBenchmarks,
 ];
 

@@ -43,7 +43,7 @@ import { type PageMode, type PostMode, TRANSFER_BYTES, TRANSFER_PAGES } from './
 const POOL_PAGES = 1024;
 
 /** `side`, whose label ends with its round trips/s and µs per round trip (median over all its rounds, warm-up included). */
-function withRoundTrips(side: Side): Side {
+export function withRoundTrips(side: Side): Side {
   const rates: number[] = [];
   return {
     get label() {
@@ -71,11 +71,12 @@ const KIPC_LABELS: Record<PageMode, string> = {
 /**
  * A kernel with a receiver task and a sender task (which drives the
  * rounds) moving 1 MiB in `mode`; `events`: the receiver runs its handler
- * on its event loop instead of in a dispatch loop.
+ * on its event loop instead of in a dispatch loop; `processes`: both tasks
+ * are child processes (process-pages-move, processes.ts).
  */
-export async function openKipcPages(mode: PageMode, events = false): Promise<Side> {
+export async function openKipcPages(mode: PageMode, events = false, processes = false): Promise<Side> {
   const how = events ? 'sender pages.dispatch({ timeout }), receiver handler on its event loop' : 'pages.dispatch({ timeout }) on both sides';
-  const { side, control, spawn } = kernelSide(`${KIPC_LABELS[mode]}; ${how}, worker ↔ worker`, { pages: POOL_PAGES });
+  const { side, control, spawn } = kernelSide(`${KIPC_LABELS[mode]}; ${how}, ${processes ? 'process ↔ process' : 'worker ↔ worker'}`, { pages: POOL_PAGES, processes });
   await finishOpening(side, async () => {
     const receiver = spawn('receiver', 'kipc-pages-receiver', { data: { mode, events, control: control.buffer } });
     spawn('sender', 'kipc-pages-sender', { data: { mode, peer: receiver.pid, control: control.buffer } });

@@ -15,6 +15,12 @@
  *   the kernel's backpressure (a full queue blocks the sender), vs
  *   `process.send` of 64-character strings to a counting child; each round
  *   ends when the receiver has counted every message.
+ * - process-channel: the channel benchmark (channel.ts) with its producer
+ *   and consumer tasks child processes, vs the same `process.send` stream.
+ * - process-pages-move: the pages-move benchmark (pages.ts) with its two
+ *   tasks child processes, vs a 1 MiB byte array sent with `process.send`
+ *   (advanced serialization) to a forked child that checks it and sends it
+ *   back.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
@@ -28,6 +34,9 @@ import { connectWhenBound, openEchoCaller } from './kipc-setup.js';
 import { kernelOptions } from './config.js';
 import { timeCalls, COUNT_TYPE, STOP_TYPE } from './workers/kipc-common.js';
 import { asyncCallRound } from './async-call.js';
+import { openChannelTasks } from './channel.js';
+import { openKipcPages, withRoundTrips } from './pages.js';
+import { checkAnswer, gigabytesPerSecond, stampPages, TRANSFER_BYTES, TRANSFER_PAGES } from './workers/kipc-pages-common.js';
 
 /** Resolves when `child` has exited; kills it if it has not within `graceMs`. */
 async function stopChild(child: ChildProcess, graceMs = 2000): Promise<void> {
@@ -39,26 +48,27 @@ async function stopChild(child: ChildProcess, graceMs = 2000): Promise<void> {
 }
 
 /** A forked child running workers/ipc-echo.ts: ask() sends a message and awaits its answer; close() ends it. */
-interface IpcChild {
+interface IpcChild<Answer = number> {
   child: ChildProcess;
   failure: Failure;
-  ask(message: number | string): Promise<number>;
+  ask(message: number | string | Uint8Array): Promise<Answer>;
   close(): Promise<void>;
 }
 
-function forkIpcChild(name: string): IpcChild {
-  const child = fork(fileURLToPath(workerUrl('ipc-echo')), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/** `serialization`: Node's, 'json' (the default) or 'advanced' (v8 serialization: typed arrays). */
+function forkIpcChild<Answer = number>(name: string, serialization: 'json' | 'advanced' = 'json'): IpcChild<Answer> {
+  const child = fork(fileURLToPath(workerUrl('ipc-echo')), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization });
   const failure = new Failure();
   failure.watchChild(child, name);
-  let answer: ((value: number) => void) | undefined;
-  child.on('message', (value: number) => answer?.(value));
+  let answer: ((value: Answer) => void) | undefined;
+  child.on('message', (value: Answer) => answer?.(value));
   let closed: Promise<void> | undefined;
   return {
     child,
     failure,
     ask: (message) =>
       Promise.race([
-        new Promise<number>((resolve) => {
+        new Promise<Answer>((resolve) => {
           answer = resolve;
           child.send(message);
         }),
@@ -273,4 +283,50 @@ export const processOneWay: Benchmark = {
   floor: 'process',
   targets: [{ kind: 'at-least', value: 2_000_000 }],
   open: () => openBoth(openKipcOneWay, openIpcOneWay),
+};
+
+/** 1 MiB to a forked child and back with `process.send` (advanced serialization copies it each way), checked as the kipc pages are. */
+function openIpcPages(): Promise<Side> {
+  const echo = forkIpcChild<Uint8Array>('the forked page echo child', 'advanced');
+  const bytes = new Uint8Array(TRANSFER_BYTES);
+  const words = new Int32Array(bytes.buffer);
+  let seq = 0;
+  const side: Side = {
+    label: 'process.send of a 1 MiB Uint8Array (advanced serialization) → forked child checks it, answers in it and sends it back',
+    round: async (budgetMs) => {
+      let n = 0;
+      let elapsed = 0;
+      const start = performance.now();
+      do {
+        stampPages(words, seq);
+        const back = await echo.ask(bytes);
+        checkAnswer('word 1 of the array sent back', Buffer.from(back.buffer, back.byteOffset, 8).readInt32LE(4), seq + 1);
+        seq++;
+        n++;
+        elapsed = performance.now() - start;
+      } while (elapsed < budgetMs);
+      return { value: gigabytesPerSecond(n, elapsed), ops: n };
+    },
+    close: echo.close,
+  };
+  return finishOpening(withRoundTrips(side), async () => {});
+}
+
+export const processChannel: Benchmark = {
+  name: 'process-channel',
+  title: 'channel of 64-byte messages, 1 producer process → 1 consumer process, vs process.send',
+  unit: 'msg/s',
+  floor: 'process',
+  targets: [],
+  open: () => openBoth(() => openChannelTasks(1, true), openIpcOneWay),
+};
+
+export const processPagesMove: Benchmark = {
+  name: 'process-pages-move',
+  title: `${TRANSFER_BYTES >> 20} MiB (${TRANSFER_PAGES} pages) process → process and back, page IPC move vs process.send (GB/s counts 1 MiB per round trip)`,
+  unit: 'GB/s',
+  operation: 'round trip',
+  floor: 'process',
+  targets: [],
+  open: () => openBoth(() => openKipcPages('move', false, true), openIpcPages),
 };

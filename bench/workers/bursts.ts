@@ -27,7 +27,7 @@
  * stretches by the factor of the fall, and the runner's 60 s round limit
  * (harness.ts) fails the run rather than wait for ever.
  */
-import { type Control, C_PEER_COUNT, C_PEER_GO } from '../control.js';
+import { type Control, C_PEER_COUNT, C_PEER_GO, wakeWord } from '../control.js';
 import { driveSync, type RoundResult } from './driver.js';
 
 /** How many items (messages, values, chunks) a side's bursts may have. */
@@ -105,7 +105,7 @@ export class BurstDriver {
     Atomics.store(words, C_PEER_COUNT, n / this.producers);
     this.start = performance.now();
     Atomics.store(words, C_PEER_GO, ++this.bursts);
-    Atomics.notify(words, C_PEER_GO);
+    wakeWord(this.control.futex, words, C_PEER_GO);
     return n;
   }
 
@@ -121,7 +121,7 @@ export class BurstDriver {
   /** Tells every peer waiting in serveBursts to leave (after the last round). */
   dismissProducers(): void {
     Atomics.store(this.control.words, C_PEER_GO, -1);
-    Atomics.notify(this.control.words, C_PEER_GO);
+    wakeWord(this.control.futex, this.control.words, C_PEER_GO);
   }
 }
 
@@ -146,7 +146,7 @@ export function serveBursts(control: Control, sendBurst: (n: number) => void): v
   const words = control.words;
   let seen = 0;
   for (;;) {
-    Atomics.wait(words, C_PEER_GO, seen);
+    control.futex.wait(words, C_PEER_GO, seen, Infinity);
     seen = Atomics.load(words, C_PEER_GO);
     if (seen < 0) return;
     sendBurst(Atomics.load(words, C_PEER_COUNT));

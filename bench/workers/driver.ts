@@ -4,7 +4,7 @@
  * round function does the timing itself, inside this thread, and returns its
  * figure; nothing crosses threads while a round is being timed.
  */
-import { type Control, C_BUDGET_US, C_COMMAND, C_DONE, C_READY, C_STOP, F_OPS, F_VALUE } from '../control.js';
+import { type Control, C_BUDGET_US, C_COMMAND, C_DONE, C_READY, C_STOP, F_OPS, F_VALUE, wakeWord } from '../control.js';
 
 export interface RoundResult {
   /** µs per operation, or messages per second: whatever the benchmark's unit is. */
@@ -14,22 +14,22 @@ export interface RoundResult {
 
 export function reportReady(control: Control): void {
   Atomics.add(control.words, C_READY, 1);
-  Atomics.notify(control.words, C_READY);
+  wakeWord(control.futex, control.words, C_READY);
 }
 
 function finish(control: Control, sequence: number, result: RoundResult): void {
   control.results[F_VALUE] = result.value;
   control.results[F_OPS] = result.ops;
   Atomics.store(control.words, C_DONE, sequence);
-  Atomics.notify(control.words, C_DONE);
+  wakeWord(control.futex, control.words, C_DONE);
 }
 
-/** For sides whose rounds block the thread (kipc sync calls): waits with Atomics.wait. */
+/** For sides whose rounds block the thread (kipc sync calls): waits with the control's futex. */
 export function driveSync(control: Control, round: (budgetMs: number) => RoundResult): void {
   const words = control.words;
   let seen = 0;
   for (;;) {
-    Atomics.wait(words, C_COMMAND, seen);
+    control.futex.wait(words, C_COMMAND, seen, Infinity);
     seen = Atomics.load(words, C_COMMAND);
     if (Atomics.load(words, C_STOP) !== 0) return;
     finish(control, seen, round(Atomics.load(words, C_BUDGET_US) / 1000));

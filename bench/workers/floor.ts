@@ -9,7 +9,7 @@
  */
 import { workerData } from 'node:worker_threads';
 import { threadBackend } from '../../src/backend/thread.js';
-import { pingRounds, pong, type FloorFutex } from '../floor-loop.js';
+import { FLOOR_WORDS, pingRounds, pong, RESULT_OFFSET, type FloorFutex } from '../floor-loop.js';
 
 const futex: FloorFutex = {
   sleep: (words, index, value, timeoutMs) => threadBackend.wait(words, index, value, timeoutMs),
@@ -17,6 +17,6 @@ const futex: FloorFutex = {
 };
 
 const { role, buffer, rounds, budgetMs, spin } = workerData as { role: 'ping' | 'pong'; buffer: SharedArrayBuffer; rounds: number; budgetMs: number; spin: number };
-const words = new Int32Array(buffer, 0, 2);
+const words = new Int32Array(buffer, 0, FLOOR_WORDS);
 if (role === 'pong') pong(futex, words, spin);
-else new Float64Array(buffer, 8, 1)[0] = pingRounds(futex, words, rounds, budgetMs, spin);
+else new Float64Array(buffer, RESULT_OFFSET, 1)[0] = pingRounds(futex, words, rounds, budgetMs, spin);

@@ -5,7 +5,7 @@
  * pinging process writes the median µs per round trip to the result slot.
  */
 import { mapSharedObject, processBackend } from '../../src/backend/process.js';
-import { pingRounds, pong, type FloorFutex } from '../floor-loop.js';
+import { FLOOR_WORDS, pingRounds, pong, RESULT_OFFSET, type FloorFutex } from '../floor-loop.js';
 
 const futex: FloorFutex = {
   sleep: (words, index, value, timeoutMs) => processBackend.wait(words, index, value, timeoutMs),
@@ -14,6 +14,6 @@ const futex: FloorFutex = {
 
 const [role, shm, rounds, budgetMs, spin] = process.argv.slice(2);
 const memory = mapSharedObject(shm!, 0);
-const words = new Int32Array(memory.words.buffer, 0, 2);
+const words = new Int32Array(memory.words.buffer, 0, FLOOR_WORDS);
 if (role === 'pong') pong(futex, words, Number(spin));
-else new Float64Array(memory.words.buffer, 8, 1)[0] = pingRounds(futex, words, Number(rounds), Number(budgetMs), Number(spin));
+else new Float64Array(memory.words.buffer, RESULT_OFFSET, 1)[0] = pingRounds(futex, words, Number(rounds), Number(budgetMs), Number(spin));

@@ -22,8 +22,8 @@ export interface ProcessMemoryShare {
   readonly bytes: number;
 }
 
-/** The shared objects this process created or opened, by their memory. */
-const names = new WeakMap<Int32Array, string>();
+/** The shared objects this process created or opened, by the buffer over each mapping. */
+const names = new WeakMap<SharedArrayBuffer, string>();
 
 /** Characters a kernel name may have: it becomes part of a file name in /dev/shm. */
 const KERNEL_NAME = /^[A-Za-z0-9_.-]{1,200}$/;
@@ -78,9 +78,8 @@ function remember(shm: string): void {
 }
 
 function memoryOver(buffer: SharedArrayBuffer, shm: string): SharedMemory {
-  const words = new Int32Array(buffer);
-  names.set(words, shm);
-  return { words, bytes: new Uint8Array(buffer) };
+  names.set(buffer, shm);
+  return { words: new Int32Array(buffer), bytes: new Uint8Array(buffer) };
 }
 
 /**
@@ -95,7 +94,7 @@ export function mapSharedObject(shm: string, bytes: number): SharedMemory {
 
 /** The shared object under `memory` (mapped by this backend). */
 export function sharedObjectOf(memory: SharedMemory): string {
-  const shm = names.get(memory.words);
+  const shm = names.get(memory.words.buffer as SharedArrayBuffer);
   if (shm === undefined) throw new TypeError('kipc: this memory was not mapped by the process backend');
   return shm;
 }
@@ -103,6 +102,49 @@ export function sharedObjectOf(memory: SharedMemory): string {
 /** Removes the shared object's name: processes that mapped it keep it, none can open it any more. Whether it existed. */
 export function unlinkSharedObject(shm: string): boolean {
   return nativeProcess('kipc process backend').unlinkShared(shm);
+}
+
+/** Largest buffer {@link createSharedBuffer} makes: 1 GiB. */
+const MAX_SHARED_BUFFER_BYTES = 2 ** 30;
+
+/**
+ * A SharedArrayBuffer of `bytes` (zeroed) that other processes can map: a
+ * new anonymous shared object, owner-only, whose name goes when this
+ * process exits (or, if it is killed, with the next kernel created on the
+ * machine). Hand its {@link shareOfBuffer} to another process, which maps
+ * it with {@link mapSharedBuffer}. Wait and wake on its words with
+ * {@link processBackend}, whose futex reaches every process. Throws
+ * RangeError for a size out of 1..2^30, ProcessesUnavailableError without
+ * the native part.
+ */
+export function createSharedBuffer(bytes: number): SharedArrayBuffer {
+  if (!Number.isInteger(bytes) || bytes < 1 || bytes > MAX_SHARED_BUFFER_BYTES) throw new RangeError(`kipc: a shared buffer is 1 to ${MAX_SHARED_BUFFER_BYTES} bytes, got ${String(bytes)}`);
+  const shm = anonymousName();
+  const buffer = nativeProcess('kipc shared buffers').mapShared(shm, bytes, true, 0o600);
+  remember(shm);
+  names.set(buffer, shm);
+  return buffer;
+}
+
+/** How another process maps `buffer`, if it lives in a shared object (made or mapped by this backend); otherwise undefined. */
+export function shareOfBuffer(buffer: SharedArrayBuffer): ProcessMemoryShare | undefined {
+  const shm = names.get(buffer);
+  return shm === undefined ? undefined : { shm, bytes: buffer.byteLength };
+}
+
+/**
+ * Removes the name of a buffer made here by {@link createSharedBuffer}
+ * (before this process exits): whoever mapped it keeps the memory, nobody
+ * can map it any more. Whether it had a name to remove.
+ */
+export function releaseSharedBuffer(buffer: SharedArrayBuffer): boolean {
+  const shm = names.get(buffer);
+  return shm !== undefined && created.delete(shm) && unlinkSharedObject(shm);
+}
+
+/** Maps the buffer another process described with {@link shareOfBuffer}. Throws as {@link mapSharedObject}. */
+export function mapSharedBuffer(share: ProcessMemoryShare): SharedArrayBuffer {
+  return mapSharedObject(share.shm, share.bytes).words.buffer as SharedArrayBuffer;
 }
 
 let pauseWord: Int32Array | undefined;

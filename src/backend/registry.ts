@@ -7,7 +7,7 @@
  */
 import type { Backend } from './backend.js';
 import { threadBackend } from './thread.js';
-import { processBackend } from './process.js';
+import { processBackend, shareOfBuffer } from './process.js';
 
 const backends = new Map<string, Backend>([
   [threadBackend.name, threadBackend],
@@ -51,4 +51,15 @@ export function backendNamed(name: string): Backend {
 /** The backend `Kernel.create()` uses when given none: the thread backend unless another was registered as the default. */
 export function defaultBackend(): Backend {
   return standard;
+}
+
+/**
+ * The backend whose wait and wake reach everyone who may sleep on words of
+ * `buffer`: the process backend (the OS futex) for a buffer over a
+ * shared-memory object mapped by this process (a process kernel's region,
+ * a shared buffer of the process backend), the thread backend (V8's
+ * futex, threads of this process) for any other SharedArrayBuffer.
+ */
+export function futexOf(buffer: ArrayBufferLike): Backend {
+  return buffer instanceof SharedArrayBuffer && shareOfBuffer(buffer) !== undefined ? processBackend : threadBackend;
 }

@@ -25,6 +25,7 @@ import { preloading } from './preload.js';
 import { DEFAULT_TASK_HOST, PROCESS_TASK_HOST } from './task-hosts.js';
 import { processBackend } from '../backend/process.js';
 import { removeAbandonedKernel } from './join.js';
+import { toProcessData } from './process-data.js';
 import type { KernelSnapshot, KernelUsage } from './snapshot.js';
 import type { SupervisorBoot, SupervisorNotice, SupervisorRequest } from './protocol.js';
 import { SUPERVISOR_TAG } from '../core/region.js';
@@ -108,7 +109,11 @@ export interface KernelOptions extends KernelLimits {
 }
 
 export interface SpawnOptions {
-  /** Any structured-cloneable value; the task reads it as `task.data`. */
+  /**
+   * Any structured-cloneable value; the task reads it as `task.data`. A
+   * task that is a process gets a copy: a SharedArrayBuffer reaches it only
+   * if it lives in shared memory, and is refused otherwise.
+   */
   data?: unknown;
   /** Size of the task's user memory in bytes (default 64 KiB). */
   memoryBytes?: number;
@@ -262,7 +267,7 @@ export class Kernel extends EventEmitter {
     if (!Number.isInteger(memoryBytes) || memoryBytes < 0 || memoryBytes > MAX_MEMORY_BYTES) {
       throw new InvalidArgumentError(EINVAL, `Kernel.spawn: memoryBytes must be an integer from 0 to ${MAX_MEMORY_BYTES}, not ${String(memoryBytes)}`);
     }
-    const data = cloneData(options.data);
+    const data = options.process === true ? toProcessData(options.data) : cloneData(options.data);
     const r = this.task.ctx.r;
     const quotas = quotasFromOptions(r, options.quotas, 'Kernel.spawn');
     if (options.acceptGrants !== undefined && typeof options.acceptGrants !== 'boolean') throw new TypeError(`Kernel.spawn: acceptGrants must be a boolean, got ${String(options.acceptGrants)}`);

@@ -9,6 +9,7 @@ import { readSync, writeSync } from 'node:fs';
 import { deserialize } from 'node:v8';
 import { BOOT_FD, PROCESS_TASK_BOOT } from './process-host.js';
 import type { TaskBootData } from './task-host.js';
+import { fromProcessData } from './process-data.js';
 
 /** Everything the parent wrote before closing its side of the socket. */
 function readBoot(): Buffer {
@@ -28,7 +29,7 @@ function readBoot(): Buffer {
 }
 
 const { url, boot, data } = deserialize(readBoot()) as { url: string } & TaskBootData;
-(globalThis as Record<symbol, TaskBootData>)[PROCESS_TASK_BOOT] = { boot, data };
+(globalThis as Record<symbol, TaskBootData>)[PROCESS_TASK_BOOT] = { boot, data: fromProcessData(data) };
 
 process.on('uncaughtException', (error) => {
   const text = error instanceof Error ? (error.stack ?? error.message) : String(error);

@@ -12,7 +12,7 @@ import { fixture } from '../support/fixtures.js';
 import { waitFor, within } from '../support/wait.js';
 import { startWatchdog, withGuardedKernel } from '../support/kernel.js';
 import { FLOW, S2, SEQ_BITS, SEQ_MASK, consumerWord, producerWord } from '../api/fixtures/typed-api.js';
-import { controlWords, setWord } from '../support/control-words.js';
+import { controlWords, setWord, sharedBuffer } from '../support/control-words.js';
 import { isBlockedOn } from '../support/blocked.js';
 
 // Init's sync kernel calls (grant, close, snapshot) could block its thread on a wedged kernel: the watchdog catches that.
@@ -89,7 +89,7 @@ interface Flow {
 /** Spawns the tasks, writes the producers' pids, then grants each its end. */
 function startFlow(kernel: Kernel, sender: ChannelSender<Message>, receiver: ChannelReceiver<Message>, producers: ProducerSpec[], consumers: ConsumerSpec[], logEntries: number): Flow {
   const c = controlWords(FLOW.words);
-  const logs = consumers.map(() => new SharedArrayBuffer(logEntries * 4));
+  const logs = consumers.map(() => sharedBuffer(logEntries * 4));
   const consumerTasks = consumers.map((spec, index) => kernel.spawn(fixture('scenarios/fixtures/channel-flow-consumer'), { data: { ctl: c.buffer, index, log: logs[index], ...spec } }));
   const producerTasks = producers.map((spec, index) => {
     const task = kernel.spawn(fixture('scenarios/fixtures/channel-flow-producer'), { data: { ctl: c.buffer, index, ...spec } });

@@ -11,7 +11,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, statSync } from 'node:fs';
-import { Kernel, Message, type Port } from '../../src/index.js';
+import { InvalidArgumentError, Kernel, Message, type Port } from '../../src/index.js';
+import { EINVAL } from '../../src/core/errno.js';
+import { createSharedBuffer, releaseSharedBuffer } from '../../src/backend/process.js';
+import { setWord } from '../support/control-words.js';
 import { fixture } from '../support/fixtures.js';
 import { withKernel } from '../support/kernel.js';
 import { waitFor, within } from '../support/wait.js';
@@ -175,6 +178,31 @@ function exitOf(child: ChildProcess): Promise<number | string> {
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code ?? -1)));
 }
 
+test('spawn data to a process: a plain SharedArrayBuffer or a function is refused before a slot is taken; a shared-memory buffer arrives as the same memory', T, async () => {
+  await withKernel(
+    async (kernel) => {
+      const echo = fixture('scenarios/fixtures/echo-server');
+      const baseline = kernel.usage();
+      for (const data of [{ words: new SharedArrayBuffer(8) }, [new Int32Array(new SharedArrayBuffer(8))], { f: () => 1 }]) {
+        assert.throws(() => kernel.spawn(echo, { process: true, data }), (error: unknown) => error instanceof InvalidArgumentError && error.errno === EINVAL && /cannot be copied to a process task/.test(error.message));
+      }
+      assert.deepEqual(livePids(kernel), [1], 'no slot was claimed');
+      assert.deepEqual(kernel.usage(), baseline);
+
+      const buffer = createSharedBuffer(64);
+      const words = new Int32Array(buffer);
+      const child = kernel.spawn(fixture('scenarios/fixtures/process-shared-words'), { process: true, data: { buffer, view: new Int32Array(buffer, 8, 4) } });
+      setWord(words, 0, 1);
+      await waitFor(() => Atomics.load(words, 1) === 7, 'the process to write through the buffer');
+      assert.equal(Atomics.load(words, 4), 9, 'the view arrived at its offset');
+      assert.equal((await within(child.exited, 30_000, 'the process to exit')).code, 0);
+      assert.ok(releaseSharedBuffer(buffer), 'the buffer had a name until released');
+      assert.equal(Atomics.load(words, 1), 7, 'the memory outlives its name');
+    },
+    { processes: true },
+  );
+});
+
 test('an unrelated process joins a named kernel with join(name) and calls init\'s service; when it exits, its task is reaped', T, async () => {
   const name = `test-${process.pid}-join`;
   const kernel = Kernel.create({ name, maxTasks: 8 });
@@ -190,6 +218,37 @@ test('an unrelated process joins a named kernel with join(name) and calls init\'
     assert.deepEqual(kernel.check(), []);
     service.close();
     await serving;
+  } finally {
+    await kernel.close();
+  }
+  assert.deepEqual(myObjects(), []);
+});
+
+test('a flood of joiners: a kernel of 3 task slots lets 2 in, the other 6 get OutOfMemoryError (ENOMEM) and change nothing; the slots of killed joiners are reaped and taken again', T, async () => {
+  const name = `test-${process.pid}-flood`;
+  const kernel = Kernel.create({ name, maxTasks: 3 });
+  try {
+    const baseline = kernel.usage();
+    const joiners = Array.from({ length: 8 }, () => startJoiner(name, 'wait'));
+    const lines = await within(Promise.all(joiners.map(firstLine)), 60_000, 'every joiner to get in or be refused');
+    const inside = joiners.filter((_, i) => lines[i] === 'waiting');
+    const refused = lines.filter((line) => line !== 'waiting').map((line) => JSON.parse(line) as { error: string; code: string });
+    assert.equal(inside.length, 2, `two joiners got a slot (${lines.join(' | ')})`);
+    assert.deepEqual(
+      refused.map((r) => [r.error, r.code]),
+      Array.from({ length: 6 }, () => ['OutOfMemoryError', 'ENOMEM']),
+    );
+    assert.equal(livePids(kernel).length, 3, 'init and the two joiners');
+    assert.deepEqual(kernel.check(), []);
+    for (const child of inside) child.kill('SIGKILL');
+    // A task shows 'exiting' while the supervisor reaps it: wait for its objects to go too.
+    await waitFor(() => livePids(kernel).length === 1 && JSON.stringify(kernel.usage()) === JSON.stringify(baseline), 'the supervisor to reap the killed joiners');
+    assert.deepEqual(kernel.usage(), baseline, 'the killed joiners left nothing behind');
+    const late = startJoiner(name, 'join');
+    assert.ok((JSON.parse(await within(firstLine(late), 30_000, 'a late joiner')) as { pid?: number }).pid! > 1, 'a freed slot is taken again');
+    assert.equal(await exitOf(late), 0);
+    await waitFor(() => livePids(kernel).length === 1, 'the late joiner to be reaped');
+    assert.deepEqual(kernel.check(), []);
   } finally {
     await kernel.close();
   }

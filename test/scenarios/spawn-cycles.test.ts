@@ -15,6 +15,7 @@ import { BrokenPipeError, Message } from '../../src/index.js';
 import { fixture } from '../support/fixtures.js';
 import { waitFor, within } from '../support/wait.js';
 import { lockFree, startWatchdog, withGuardedKernel } from '../support/kernel.js';
+import { controlWords } from '../support/control-words.js';
 
 const CYCLES = Number(process.env.KIPC_CYCLES ?? (process.env.KIPC_LONG === '1' ? 10_000 : 1_000));
 const CONCURRENCY = Number(process.env.KIPC_CYCLE_LANES ?? 4);
@@ -42,7 +43,7 @@ test(`${CYCLES} spawn/exit cycles with ports, handles, bindings and calls leave 
     const baseline = kernel.usage();
     const baseSnap = kernel.snapshot();
 
-    const progress = new Int32Array(new SharedArrayBuffer(CYCLES * 4));
+    const progress = controlWords(CYCLES);
     const failures: string[] = [];
     let next = 0;
     let epipes = 0;

@@ -18,7 +18,7 @@ export interface WithKernelOptions extends KernelOptions {
  * processes and every task they spawn is a child process, so that a suite
  * written once runs with both task hosts (test/backend/process-tasks.test.ts).
  */
-const TASKS_AS_PROCESSES = process.env['KIPC_TEST_TASKS'] === 'process';
+export const TASKS_AS_PROCESSES = process.env['KIPC_TEST_TASKS'] === 'process';
 
 /** Kernel.create, with tasks as processes under KIPC_TEST_TASKS=process. */
 export function createTestKernel(options: KernelOptions = {}): Kernel {

@@ -17,11 +17,22 @@ interface V8Serializer {
   deserialize(bytes: Uint8Array): unknown;
 }
 
-// Loaded once, without making kipc depend on Node: elsewhere the import fails and JSON is used.
-const v8: V8Serializer | undefined = await import('node:v8').then(
-  (m) => m as unknown as V8Serializer,
-  () => undefined,
-);
+/**
+ * The runtime's `node:v8` where it has one (Node, Bun, Deno), found with
+ * `process.getBuiltinModule` rather than an import: kipc depends on no
+ * Node module here, and has no top-level await, so `require('kipc')` works.
+ * Elsewhere JSON is used.
+ */
+function builtinV8(): V8Serializer | undefined {
+  const runtime = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  try {
+    return runtime?.getBuiltinModule?.('node:v8') as V8Serializer | undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const v8 = builtinV8();
 
 const jsonCodec: Codec<unknown> = {
   encode: (value) => new TextEncoder().encode(JSON.stringify(value)),

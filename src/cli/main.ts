@@ -29,7 +29,7 @@ usage:
                          what each waits for, objects and queue depths (Linux)
     --once               print one view and leave
     --interval MS        refresh period (default 500)
-  kipc bench [args]      run the benchmarks (arguments are passed on)
+  kipc bench [args]      run the benchmarks (arguments are passed on; in a clone of kipc only)
   kipc help              this text
   kipc --version         the package version
 `;

@@ -58,6 +58,24 @@ export class QuotaExceededError extends KipcError {
   }
 }
 
+/**
+ * A spawned task died of an uncaught error, and nobody had looked at its
+ * `exited` to hear of it: emitted as the kernel's 'error' event (a process
+ * warning without a listener). `pid`, `url` and `code` say which task and
+ * how it ended; `taskStack` is the task's own error's stack.
+ */
+export class TaskCrashedError extends Error {
+  override readonly name = 'TaskCrashedError';
+  constructor(
+    readonly pid: number,
+    readonly url: string,
+    readonly code: number,
+    readonly taskStack: string,
+  ) {
+    super(`kipc: task ${pid} (${url}) died of an uncaught error, exit code ${code}, and nobody awaited its exited: ${taskStack.split('\n')[0]}`);
+  }
+}
+
 /** The sentence for a quota refusal. */
 function quotaSentence(refusal: QuotaRefusal | undefined): string {
   if (refusal === undefined) return 'a per-task quota is spent';

@@ -23,7 +23,7 @@ export function attach(): Task {
   const { boot, data } = started;
   const backend = backendNamed(boot.backend);
   const region = new Region(backend.open(boot.memory), backend);
-  current = new Task(region, boot.slot, boot.pid, boot.memoryBytes, data);
+  current = new Task(region, boot.slot, boot.pid, boot.memoryBytes, data, boot.handles);
   // The task's own word: which OS process it runs in (kipc top shows it).
   Atomics.store(region.w, region.task(boot.slot) + L.T_OS_PID, typeof process === 'undefined' ? 0 : process.pid);
   watchInit(region);

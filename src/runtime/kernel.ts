@@ -26,11 +26,13 @@ import { DEFAULT_TASK_HOST, PROCESS_TASK_HOST } from './task-hosts.js';
 import { processBackend } from '../backend/process.js';
 import { removeAbandonedKernel } from './join.js';
 import { toProcessData } from './process-data.js';
+import { hostOptionsOf, type TaskResourceLimits } from './host-options.js';
 import type { KernelSnapshot, KernelUsage } from './snapshot.js';
 import type { SupervisorBoot, SupervisorNotice, SupervisorRequest } from './protocol.js';
 import { SUPERVISOR_TAG } from '../core/region.js';
 import { releaseQueueLocksOf } from '../core/queue.js';
-import { InvalidArgumentError, KernelClosedError } from '../api/errors.js';
+import { InvalidArgumentError, KernelClosedError, TaskCrashedError } from '../api/errors.js';
+import { Handle } from '../api/handle.js';
 import { NetworkInterface } from '../devices/network-interface.js';
 import type { FrameLink } from '../devices/frame-link.js';
 import { KeyboardDevice, type KeyboardOptions } from '../devices/keyboard-device.js';
@@ -147,6 +149,26 @@ export interface SpawnOptions {
    * `{ processes: true }` or a name (TypeError otherwise).
    */
   process?: boolean;
+  /** Node options for the task's thread or process, after those of this process that it inherits (`--inspect`, `--expose-gc`...). */
+  execArgv?: string[];
+  /** The task's environment (`process.env` in a worker, the environment of a process); default: this process's. */
+  env?: Record<string, string>;
+  /**
+   * V8's limits for the task (as `new Worker()` takes them); a task past its
+   * heap limit dies (`exited` says so) and is cleaned up like any other. A
+   * process takes all but `codeRangeSizeMb`, as command-line flags.
+   */
+  resourceLimits?: TaskResourceLimits;
+  /**
+   * Handles of init's to install in the task before it runs, as grants
+   * (same rights; they count against its received-handles budget): the
+   * task finds their values in `task.handles`, in this order. Each must be
+   * a handle of this kernel's init (TypeError otherwise, and with
+   * `acceptGrants: false`); a grant the kernel refuses (the handle lacks
+   * the grant right, a quota) makes spawn throw that error, and the task
+   * is reaped without running.
+   */
+  handles?: readonly Handle[];
 }
 
 /** How a task ended. */
@@ -185,16 +207,21 @@ function cloneData(data: unknown): unknown {
 }
 
 /**
- * Events: `'error'` (an `Error`) when the kernel's supervisor fails to clean
- * up after a task, or fails itself. The kernel lock is recovered first, so
- * the kernel keeps working; without a listener the error becomes a process
- * warning instead of an exception.
+ * Events: `'error'`, with
+ * - a TaskCrashedError when a spawned task dies of an uncaught error and
+ *   nobody has looked at its `exited` (so that no crash goes unheard);
+ * - an `Error` when the kernel's supervisor fails to clean up after a
+ *   task, or fails itself. The kernel lock is recovered first, so the
+ *   kernel keeps working.
+ * Without a listener the error becomes a process warning instead of an
+ * exception.
  */
 export class Kernel extends EventEmitter {
   /** The init task (pid 1): the thread that created the kernel. */
   readonly task: Task;
   private readonly supervisor: Worker;
-  private readonly exits = new Map<number, (exit: TaskExit) => void>();
+  /** The spawned tasks not yet reaped: how to settle `exited`, and whether anyone has looked at it. */
+  private readonly exits = new Map<number, { settle: (exit: TaskExit) => void; watched: boolean; url: string }>();
   private liveChildren = 0;
   /** Devices attached through this object: close() detaches them. */
   private readonly devices = new Set<{ detach(): unknown }>();
@@ -276,19 +303,46 @@ export class Kernel extends EventEmitter {
     if (options.process === true && r.backend !== processBackend) {
       throw new TypeError('Kernel.spawn: a task can be a process only in a kernel that processes can map: create it with Kernel.create({ processes: true }) or a name');
     }
+    const hostOptions = hostOptionsOf(options, options.process === true, 'Kernel.spawn');
+    const given = this.handlesToGive(options.handles, options.acceptGrants === false);
     const slot = claimTaskSlot(r, { parentPid: 1, personality, quotas, refuseGrants: options.acceptGrants === false, ...(policy !== undefined ? { policy } : {}) }, 'Kernel.spawn');
     const pid = r.w[r.task(slot) + L.T_PID]!;
-    const exited = new Promise<TaskExit>((resolve) => this.exits.set(pid, resolve));
-    this.post({ op: 'spawn', host: options.process === true ? PROCESS_TASK_HOST : DEFAULT_TASK_HOST, slot, pid, url, data, memoryBytes });
+    const host = options.process === true ? PROCESS_TASK_HOST : DEFAULT_TASK_HOST;
+    const handles: number[] = [];
+    try {
+      for (const handle of given) handles.push(handle.grant(pid));
+    } catch (error) {
+      // The slot is taken: the supervisor reaps it (and what was granted) without starting the task.
+      this.post({ op: 'spawn', host, slot, pid, url, data: undefined, memoryBytes, options: {}, handles, refused: String(error) });
+      throw error;
+    }
+    const entry = { settle: (_: TaskExit): void => {}, watched: false, url };
+    const exited = new Promise<TaskExit>((resolve) => (entry.settle = resolve));
+    this.exits.set(pid, entry);
+    this.post({ op: 'spawn', host, slot, pid, url, data, memoryBytes, options: hostOptions, handles });
     if (this.liveChildren++ === 0) this.supervisor.ref();
     return {
       pid,
-      exited,
+      get exited() {
+        entry.watched = true;
+        return exited;
+      },
       terminate: () => {
+        entry.watched = true;
         this.post({ op: 'terminate', pid });
         return exited;
       },
     };
+  }
+
+  /** The handles of SpawnOptions.handles, checked: init's own handles of this kernel. */
+  private handlesToGive(handles: unknown, refusesGrants: boolean): readonly Handle[] {
+    if (handles === undefined) return [];
+    if (!Array.isArray(handles) || handles.some((h) => !(h instanceof Handle) || h.ctx !== this.task.ctx)) {
+      throw new TypeError("Kernel.spawn: handles must be an array of init's handles (ports, channel ends, semaphores...) of this kernel");
+    }
+    if (handles.length > 0 && refusesGrants) throw new TypeError('Kernel.spawn: handles are installed as grants, which acceptGrants: false refuses');
+    return handles as Handle[];
   }
 
   /**
@@ -439,11 +493,13 @@ export class Kernel extends EventEmitter {
   }
 
   private settleExit(pid: number, exit: TaskExit): void {
-    const resolve = this.exits.get(pid);
-    if (resolve === undefined) return;
+    const entry = this.exits.get(pid);
+    if (entry === undefined) return;
     this.exits.delete(pid);
     if (--this.liveChildren === 0 && this.closing === undefined) this.supervisor.unref();
-    resolve(exit);
+    entry.settle(exit);
+    // A crash that nobody would ever hear of: nobody has looked at this task's `exited`.
+    if (exit.error !== undefined && !entry.watched) this.reportError(new TaskCrashedError(pid, entry.url, exit.code, exit.error));
   }
 
   /**

@@ -19,6 +19,7 @@ import { serialize } from 'node:v8';
 import { isMainThread } from 'node:worker_threads';
 import type { Readable, Writable } from 'node:stream';
 import type { HostedTask, TaskBootData, TaskEvents, TaskHost, TaskStart } from './task-host.js';
+import { processLimitFlags } from './host-options.js';
 
 /** Where the child's runner finds what it was started with (set before the task's module is imported). */
 export const PROCESS_TASK_BOOT = Symbol.for('kipc.processTaskBoot');
@@ -39,7 +40,11 @@ export const processHost: TaskHost = {
 
   start(task: TaskStart, events: TaskEvents): HostedTask {
     const preload = task.boot.backendModule === undefined ? [] : ['--import', task.boot.backendModule];
-    const child: ChildProcess = spawn(process.execPath, [...preload, RUNNER], { stdio: ['inherit', 'inherit', 'inherit', 'pipe'] });
+    const { execArgv = [], env, resourceLimits } = task.options;
+    const child: ChildProcess = spawn(process.execPath, [...processLimitFlags(resourceLimits), ...execArgv, ...preload, RUNNER], {
+      stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+      ...(env !== undefined ? { env } : {}),
+    });
     const socket = child.stdio[BOOT_FD] as Readable & Writable;
     let failure = '';
     let ended = false;

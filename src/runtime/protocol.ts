@@ -1,6 +1,7 @@
 /**
  * Messages between a kernel's creator and its supervisor thread.
  */
+import type { HostOptions } from './host-options.js';
 export interface SpawnRequest {
   op: 'spawn';
   /** The task host that starts it (task-hosts.ts): 'worker'. */
@@ -10,6 +11,12 @@ export interface SpawnRequest {
   url: string;
   data: unknown;
   memoryBytes: number;
+  /** Node options, environment and limits for the task's thread or process (host-options.ts). */
+  options: HostOptions;
+  /** The handles spawn installed in the task's table (their values there): Task.handles. */
+  handles: number[];
+  /** Set when spawn failed after claiming the slot (a grant of `handles` was refused): reap it without starting anything. */
+  refused?: string;
 }
 export interface TerminateRequest {
   op: 'terminate';
@@ -56,4 +63,6 @@ export interface TaskBoot extends SupervisorBoot {
   slot: number;
   pid: number;
   memoryBytes: number;
+  /** The handles spawn installed for it (Task.handles). */
+  handles: number[];
 }

@@ -154,11 +154,16 @@ function reportFailure(entry: Dying | undefined, error: unknown): void {
 
 function spawn(request: Extract<SupervisorRequest, { op: 'spawn' }>): void {
   const { slot, pid } = request;
-  const boot: TaskBoot = { backend: backendName, memory, slot, pid, memoryBytes: request.memoryBytes, ...(backendModule !== undefined ? { backendModule } : {}) };
+  if (request.refused !== undefined) {
+    // Claimed, never started: reaped at once (which releases what spawn installed).
+    onExit({ slot, pid, code: 1, error: request.refused });
+    return;
+  }
+  const boot: TaskBoot = { backend: backendName, memory, slot, pid, memoryBytes: request.memoryBytes, handles: request.handles, ...(backendModule !== undefined ? { backendModule } : {}) };
   let task: HostedTask;
   try {
     task = hostNamed(request.host).start(
-      { url: request.url, boot, data: request.data },
+      { url: request.url, boot, data: request.data, options: request.options },
       {
         running: () => void Atomics.compareExchange(region.w, region.task(slot) + L.T_STATE, L.TASK_STARTING, L.TASK_RUNNING),
         exited: (code, error) => {

@@ -8,12 +8,14 @@
  * process) is a new file beside it and one line in task-hosts.ts.
  */
 import type { TaskBoot } from './protocol.js';
+import type { HostOptions } from './host-options.js';
 
-/** What a host starts: the task's ES module, its boot record and its (already cloned) spawn data. */
+/** What a host starts: the task's ES module, its boot record, its (already cloned) spawn data and the options it passes on. */
 export interface TaskStart {
   url: string;
   boot: TaskBoot;
   data: unknown;
+  options: HostOptions;
 }
 
 /** What a host reports about a task it started. Each is called at most once, `running` before `exited`. */

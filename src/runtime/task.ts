@@ -54,6 +54,12 @@ export class Task {
   readonly pid: number;
   /** The `data` given to spawn (undefined for init). */
   readonly data: unknown;
+  /**
+   * The handles spawn gave this task (`SpawnOptions.handles`), in the order
+   * given: their values in this task's table, installed before it ran
+   * (`task.port(task.handles[0])`...). Empty for init and joined tasks.
+   */
+  readonly handles: readonly number[];
   /** @internal */
   readonly ctx: TaskContext;
   /** The syscall numbering this task speaks: 'strat9' or 'rou2exos' (docs/README.md, "Syscalls"), chosen at spawn. */
@@ -68,11 +74,12 @@ export class Task {
   private pagesApi: Pages | undefined;
 
   /** @internal Use `Kernel.create().task` or `attach()`. */
-  constructor(region: Region, slot: number, pid: number, memoryBytes: number, data: unknown) {
+  constructor(region: Region, slot: number, pid: number, memoryBytes: number, data: unknown, handles: readonly number[] = []) {
     region.lockTag = slot + 1;
     this.ctx = new TaskContext(region, slot, pid);
     this.pid = pid;
     this.data = data;
+    this.handles = Object.freeze([...handles]);
     this.userMemory = messageMemory(new Uint8Array(memoryBytes));
     const rou2exos = region.w[region.task(slot) + T_PERSONALITY] === PERSONALITY_ROU2EXOS;
     this.personality = rou2exos ? 'rou2exos' : 'strat9';

@@ -15,7 +15,13 @@ export const workerHost: TaskHost = {
   name: 'worker',
 
   start(task: TaskStart, events: TaskEvents): HostedTask {
-    const worker = new Worker(new URL(task.url), { workerData: { [TASK_BOOT_KEY]: task.boot, data: task.data }, ...preloading(task.boot.backendModule) });
+    const { execArgv = [], env, resourceLimits } = task.options;
+    const worker = new Worker(new URL(task.url), {
+      workerData: { [TASK_BOOT_KEY]: task.boot, data: task.data },
+      execArgv: [...preloading(task.boot.backendModule).execArgv, ...execArgv],
+      ...(env !== undefined ? { env } : {}),
+      ...(resourceLimits !== undefined ? { resourceLimits } : {}),
+    });
     let failure: string | undefined;
     worker.on('online', () => events.running());
     worker.on('error', (error: Error) => {

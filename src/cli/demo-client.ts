@@ -21,7 +21,7 @@ import {
   EV_CLIENT_FAILED,
   ROLE_STALL,
   epochNow,
-  percentile,
+  Latencies,
   Tracer,
 } from './trace.js';
 
@@ -62,8 +62,8 @@ function callEcho(): void {
     server = reply.sender;
     if (data.paceEvery > 0 && (i + 1) % data.paceEvery === 0) threadBackend.pause(data.paceMs);
   }
-  const sorted = Float64Array.from(samples).sort();
-  tracer.emit(EV_CLIENT_DONE, data.calls, server, 0, percentile(sorted, 0.5), percentile(sorted, 0.99));
+  const latencies = new Latencies(samples);
+  tracer.emit(EV_CLIENT_DONE, data.calls, server, 0, latencies.at(50), latencies.at(99));
 }
 
 function callStalled(): void {

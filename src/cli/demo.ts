@@ -26,7 +26,7 @@ import {
   TRACE_TYPE,
   decodeTrace,
   epochNow,
-  percentile,
+  Latencies,
   since,
   type TraceEvent,
 } from './trace.js';
@@ -217,7 +217,7 @@ class Demo {
 
   private summarize(final: KernelSnapshot): void {
     const o = this.o;
-    const times = new Float64Array(this.samples, 0, o.clients * this.timed).slice().sort();
+    const times = new Latencies(new Float64Array(this.samples, 0, o.clients * this.timed));
     const callsMade = this.events.filter((e) => e.event === EV_CLIENT_DONE).reduce((n, e) => n + e.a, 0);
     const served = this.events.find((e) => e.event === EV_SERVER_STOPPED)?.a ?? 0;
     const epipes = this.events.filter((e) => e.event === EV_CLIENT_EPIPE);
@@ -241,8 +241,8 @@ class Demo {
         ['calls', `${callsMade} echo calls from ${o.clients} clients, ${served} answered by pid ${this.echoPid}${served === callsMade + 1 ? ' (+1 through the ABI from init)' : ''}`],
         [
           'round trip',
-          `median ${micros(percentile(times, 0.5))}, p99 ${micros(percentile(times, 0.99))}, min ${micros(times[0] ?? NaN)}, max ${micros(times[times.length - 1] ?? NaN)}` +
-            ` over ${times.length} timed sync calls (first ${this.warmup} per client are warm-up)`,
+          `median ${micros(times.at(50))}, p99 ${micros(times.at(99))}, min ${micros(times.min)}, max ${micros(times.max)}` +
+            ` over ${times.count} timed sync calls (first ${this.warmup} per client are warm-up)`,
         ],
         ['ABI call', this.abi.ok ? `IPC_CALL (203) from init: ${micros(this.abi.micros)} (first call, cold)` : 'failed'],
         [

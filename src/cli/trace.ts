@@ -16,6 +16,7 @@
  * Tasks send these as plain messages (not calls), so tracing never waits for
  * init to answer; a full trace port only makes the sender wait for room.
  */
+import { createHistogram } from 'node:perf_hooks';
 import { Message, type Port, type Task } from '../index.js';
 
 /** Where init receives trace events. */
@@ -108,8 +109,28 @@ export class Tracer {
   }
 }
 
-/** The `q` quantile (0..1) of ascending `sorted` values; NaN when empty. */
-export function percentile(sorted: ArrayLike<number>, q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+/** Latencies in µs, summarized by Node's histogram (perf_hooks: nanosecond buckets, 3 significant digits). */
+export class Latencies {
+  private readonly histogram = createHistogram();
+
+  constructor(micros: ArrayLike<number>) {
+    for (let i = 0; i < micros.length; i++) this.histogram.record(Math.max(1, Math.round(micros[i]! * 1000)));
+  }
+
+  get count(): number {
+    return this.histogram.count;
+  }
+
+  /** The `p`th percentile (0..100) in µs; NaN when there are none. */
+  at(p: number): number {
+    return this.count === 0 ? NaN : this.histogram.percentile(p) / 1000;
+  }
+
+  get min(): number {
+    return this.count === 0 ? NaN : this.histogram.min / 1000;
+  }
+
+  get max(): number {
+    return this.count === 0 ? NaN : this.histogram.max / 1000;
+  }
 }

@@ -37,13 +37,13 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /**
  * Checks and copies the pass-through options of `options` for a task that
- * is a process (`process`) or a worker thread. Throws TypeError naming
+ * is a process (`isProcess`) or a worker thread. Throws TypeError naming
  * `operation` for an `execArgv` that is not an array of strings, an `env`
  * that is not an object of strings, or `resourceLimits` with an unknown
  * key, a limit that is not a positive number, or `codeRangeSizeMb` for a
  * process; RangeError for a limit above 2^20 MiB.
  */
-export function hostOptionsOf(options: { execArgv?: unknown; env?: unknown; resourceLimits?: unknown }, process: boolean, operation: string): HostOptions {
+export function hostOptionsOf(options: { execArgv?: unknown; env?: unknown; resourceLimits?: unknown }, isProcess: boolean, operation: string): HostOptions {
   const out: HostOptions = {};
   const { execArgv, env, resourceLimits } = options;
   if (execArgv !== undefined) {
@@ -61,8 +61,8 @@ export function hostOptionsOf(options: { execArgv?: unknown; env?: unknown; reso
       if (!(LIMIT_KEYS as readonly string[]).includes(key)) throw new TypeError(`${operation}: resourceLimits has no '${key}' (it takes ${LIMIT_KEYS.join(', ')})`);
       if (typeof value !== 'number' || !(value > 0)) throw new TypeError(`${operation}: resourceLimits.${key} must be a positive number of MiB, got ${String(value)}`);
       if (value > 2 ** 20) throw new RangeError(`${operation}: resourceLimits.${key} is at most 2^20 MiB, got ${value}`);
-      if (key === 'codeRangeSizeMb' && process) throw new TypeError(`${operation}: resourceLimits.codeRangeSizeMb applies to worker threads only (Node has no flag for it)`);
-      if (key === 'stackSizeMb' && process && value > MAX_PROCESS_STACK_MB) {
+      if (key === 'codeRangeSizeMb' && isProcess) throw new TypeError(`${operation}: resourceLimits.codeRangeSizeMb applies to worker threads only (Node has no flag for it)`);
+      if (key === 'stackSizeMb' && isProcess && value > MAX_PROCESS_STACK_MB) {
         throw new RangeError(`${operation}: resourceLimits.stackSizeMb of a process is at most ${MAX_PROCESS_STACK_MB} (its main thread has the OS stack, 8 MiB by default, and V8 must stop before its end)`);
       }
       limits[key as (typeof LIMIT_KEYS)[number]] = value;

@@ -80,6 +80,22 @@ for (const { host, kernel: kernelOptions, spawn } of HOSTS) {
     }, kernelOptions);
   });
 
+  test(`${host} given handles and terminated at once, or still starting when the kernel closes: the handles are released, nothing hangs`, { timeout: 120_000 }, async () => {
+    await withKernel(async (kernel) => {
+      const baseline = kernel.usage();
+      const inbox = kernel.task.createPort();
+      for (let i = 0; i < 5; i++) {
+        const child = kernel.spawn(HANDLES, { ...spawn, handles: [inbox] });
+        await within(child.terminate(), 60_000, `child ${i} to be reaped`);
+      }
+      inbox.close();
+      await waitFor(() => JSON.stringify(kernel.usage()) === JSON.stringify(baseline) && liveTasks(kernel) === 1, 'the terminated children to be reaped with their handles');
+    }, kernelOptions);
+    const closing = Kernel.create(kernelOptions);
+    closing.spawn(HANDLES, { ...spawn, handles: [closing.task.createPort(), closing.task.createChannel().sender] });
+    await within(closing.close(), 60_000, 'the kernel to close with a child still starting');
+  });
+
   test(`resourceLimits bound the heap of ${host}: past it the task dies and is cleaned up`, { timeout: 120_000 }, async () => {
     await withKernel(async (kernel) => {
       const baseline = kernel.usage();

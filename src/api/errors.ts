@@ -59,8 +59,8 @@ export class QuotaExceededError extends KipcError {
 }
 
 /**
- * A spawned task died of an uncaught error, and nobody had looked at its
- * `exited` to hear of it: emitted as the kernel's 'error' event (a process
+ * A spawned task died of an uncaught error, and nobody looked at its
+ * `exited` within a second to hear of it: emitted as the kernel's 'error' event (a process
  * warning without a listener). `pid`, `url` and `code` say which task and
  * how it ended; `taskStack` is the task's own error's stack.
  */

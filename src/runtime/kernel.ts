@@ -192,6 +192,9 @@ export interface TaskHandle {
   terminate(): Promise<TaskExit>;
 }
 
+/** How long after a crash its `exited` may still be looked at before the crash is reported as unheard (TaskCrashedError). */
+const CRASH_REPORT_GRACE_MS = 1000;
+
 const TASK_STATE_NAMES: Readonly<Record<number, string>> = { [L.TASK_STARTING]: 'starting', [L.TASK_RUNNING]: 'running', [L.TASK_DYING]: 'dying' };
 
 /**
@@ -209,7 +212,8 @@ function cloneData(data: unknown): unknown {
 /**
  * Events: `'error'`, with
  * - a TaskCrashedError when a spawned task dies of an uncaught error and
- *   nobody has looked at its `exited` (so that no crash goes unheard);
+ *   nobody looks at its `exited` within a second (so that no crash goes
+ *   unheard);
  * - an `Error` when the kernel's supervisor fails to clean up after a
  *   task, or fails itself. The kernel lock is recovered first, so the
  *   kernel keeps working.
@@ -498,8 +502,12 @@ export class Kernel extends EventEmitter {
     this.exits.delete(pid);
     if (--this.liveChildren === 0 && this.closing === undefined) this.supervisor.unref();
     entry.settle(exit);
-    // A crash that nobody would ever hear of: nobody has looked at this task's `exited`.
-    if (exit.error !== undefined && !entry.watched) this.reportError(new TaskCrashedError(pid, entry.url, exit.code, exit.error));
+    const error = exit.error;
+    if (error === undefined || entry.watched) return;
+    // A crash nobody may ever hear of: unless someone looks at this task's `exited` within the grace, say so.
+    setTimeout(() => {
+      if (!entry.watched) this.reportError(new TaskCrashedError(pid, entry.url, exit.code, error));
+    }, CRASH_REPORT_GRACE_MS).unref();
   }
 
   /**

@@ -10,11 +10,14 @@
  * - 64-byte IpcMessages ({@link Message}), the default;
  * - byte strings (Uint8Array) of up to `maxBytes`, copied straight into the
  *   kernel region's slot;
- * - values of any type through a {@link Codec} (structured clone by
- *   default), encoded to at most `maxBytes` bytes.
+ * - values of any type through a {@link Codec} ('msgpack', 'structured',
+ *   'json' or your own), encoded to at most `maxBytes` bytes. The channel
+ *   records its codec: an end wrapped later ({@link Task.channelReceiver})
+ *   decodes with it, or is refused with CodecMismatchError when given
+ *   another.
  *
  * ```ts
- * const { sender, receiver } = task.createChannel({ maxBytes: 4096, codec: 'structured' });
+ * const { sender, receiver } = task.createChannel({ maxBytes: 4096, codec: 'msgpack' });
  * sender.send({ id: 1, tags: new Set(['a']) });
  * for await (const value of receiver) console.log(value);
  * ```
@@ -26,12 +29,12 @@ import * as ops from '../ops/object-ops.js';
 import { blocking, blockingAsync } from '../ops/blocking.js';
 import * as handles from '../ops/handle-ops.js';
 import { MESSAGE_BYTES, RIGHT_GRANT, RIGHT_READ, RIGHT_WRITE } from '../core/layout.js';
-import { channelMaxBytes, channelReceive, channelSend, createChannel } from '../objects/channel/channel.js';
+import { type ChannelShape, channelReceive, channelSend, channelShape, createChannel } from '../objects/channel/channel.js';
 import { check, InvalidArgumentError } from './errors.js';
 import { type AsyncWaitOptions, deadlineOf, Handle, signalOf, type WaitOptions } from './handle.js';
 import { batchCount, bytesArgument, invalidArgument, messageArgument, optionsOf, receiveTarget, receivingInto } from './arguments.js';
 import { Message } from './message.js';
-import { type Codec, structuredCodec } from './codec.js';
+import { builtinCodecOfTag, type Codec, type CodecOption, codecMismatch, codecOf, codecTag, CODEC_NONE } from './codec.js';
 
 /**
  * How values of type T travel: as a 64-byte message, or as bytes (through a
@@ -265,8 +268,8 @@ export interface BytesChannelOptions extends ChannelOptions {
   maxBytes: number;
 }
 export interface ValueChannelOptions<T> extends BytesChannelOptions {
-  /** 'structured' for the runtime's structured clone, or a codec of your own. */
-  codec: Codec<T> | 'structured';
+  /** 'msgpack' (msgpackr, the fastest), 'structured' (the runtime's structured clone), 'json', or a codec of your own. */
+  codec: CodecOption<T>;
 }
 /** Both ends of a new channel. */
 export interface ChannelEnds<T> {
@@ -279,9 +282,9 @@ export const DEFAULT_CHANNEL_CAPACITY = 64;
 const SENDER_RIGHTS = RIGHT_WRITE | RIGHT_GRANT;
 const RECEIVER_RIGHTS = RIGHT_READ | RIGHT_GRANT;
 
-function formatOf<T>(maxBytes: number, codec: Codec<T> | 'structured' | undefined): ChannelFormat<T> {
+function formatOf<T>(maxBytes: number, codec: Codec<T> | undefined): ChannelFormat<T> {
   if (maxBytes === 0) return messageFormat() as unknown as ChannelFormat<T>;
-  return bytesFormat(maxBytes, codec === 'structured' ? structuredCodec<T>() : codec);
+  return bytesFormat(maxBytes, codec);
 }
 
 /** Creates a channel and returns its two ends (see {@link Task.createChannel}). */
@@ -293,9 +296,10 @@ export function createChannelEnds<T>(ctx: TaskContext, options: Partial<ValueCha
   if (codec !== undefined && maxBytes === 0) {
     throw new InvalidArgumentError(EINVAL, 'createChannel: a channel with a codec needs maxBytes, the largest encoded value');
   }
-  const full = check(createChannel(ctx, capacity, maxBytes), 'createChannel');
+  const valueCodec = codec === undefined ? undefined : codecOf(codec, 'createChannel');
+  const full = check(createChannel(ctx, capacity, maxBytes, valueCodec === undefined ? CODEC_NONE : codecTag(valueCodec)), 'createChannel');
   try {
-    const format = formatOf(maxBytes, codec);
+    const format = formatOf(maxBytes, valueCodec);
     const sender = check(handles.restrict(ctx, full, SENDER_RIGHTS), 'createChannel');
     const receiver = handles.restrict(ctx, full, RECEIVER_RIGHTS);
     if (receiver < 0) handles.close(ctx, sender);
@@ -305,7 +309,23 @@ export function createChannelEnds<T>(ctx: TaskContext, options: Partial<ValueCha
   }
 }
 
-/** The format of an existing channel end `handle`: from the kernel's record, and `codec` for values. */
-export function formatOfHandle<T>(ctx: TaskContext, handle: number, codec: Codec<T> | 'structured' | undefined, operation: string): ChannelFormat<T> {
-  return formatOf(check(channelMaxBytes(ctx, handle), operation), codec);
+/**
+ * The format of an existing channel end `handle`, from the kernel's record:
+ * its size, and the codec it was created with. `codec` may be omitted for
+ * a channel of bytes or of a built-in codec; otherwise it must be the
+ * channel's codec: CodecMismatchError (EINVAL) for another one, or for a
+ * codec given for bytes or left out for a codec of the creator's own.
+ */
+export function formatOfHandle<T>(ctx: TaskContext, handle: number, codec: CodecOption<T> | undefined, operation: string): ChannelFormat<T> {
+  const shape: ChannelShape = { maxBytes: 0, codecTag: CODEC_NONE };
+  check(channelShape(ctx, handle, shape), operation);
+  const ours = codec === undefined ? undefined : codecOf(codec, operation);
+  const oursTag = ours === undefined ? CODEC_NONE : codecTag(ours);
+  if (ours === undefined && shape.codecTag !== CODEC_NONE) {
+    const builtin = builtinCodecOfTag<T>(shape.codecTag);
+    if (builtin === undefined) throw codecMismatch(operation, "this channel's values are", shape.codecTag, CODEC_NONE);
+    return formatOf(shape.maxBytes, builtin);
+  }
+  if (oursTag !== shape.codecTag) throw codecMismatch(operation, "this channel's values are", shape.codecTag, oursTag);
+  return formatOf(shape.maxBytes, ours);
 }

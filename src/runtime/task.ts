@@ -33,7 +33,7 @@ import {
   formatOfHandle,
   type ValueChannelOptions,
 } from '../api/channel.js';
-import type { Codec } from '../api/codec.js';
+import type { CodecOption } from '../api/codec.js';
 import { Semaphore } from '../api/semaphore.js';
 import { Ring } from '../api/ring.js';
 import { createSemaphore } from '../objects/semaphore/semaphore.js';
@@ -222,8 +222,8 @@ export class Task {
   /**
    * Creates a channel and returns its sender and receiver ends. It carries
    * 64-byte Messages by default; byte strings of up to `maxBytes` with
-   * `maxBytes`; any values with a `codec` too ('structured' for structured
-   * clone). Grant an end to give it to another task, which wraps it with
+   * `maxBytes`; any values with a `codec` too ('msgpack', 'structured',
+   * 'json' or your own; the channel records which). Grant an end to give it to another task, which wraps it with
    * {@link channelSender} / {@link channelReceiver}.
    */
   createChannel(options?: ChannelOptions): ChannelEnds<Message>;
@@ -233,13 +233,21 @@ export class Task {
     return createChannelEnds(this.ctx, options);
   }
 
-  /** Wraps a channel handle (granted or received) as a sender end; pass the channel's codec for a value channel. */
-  channelSender<T = Message>(handle: number, options?: { codec?: Codec<T> | 'structured' }): ChannelSender<T> {
+  /**
+   * Wraps a channel handle (granted or received) as a sender end. A value
+   * channel of a built-in codec needs no `codec`; one of your own does.
+   * CodecMismatchError when `codec` is not the channel's.
+   */
+  channelSender<T = Message>(handle: number, options?: { codec?: CodecOption<T> }): ChannelSender<T> {
     return new ChannelSender(this.ctx, handle, formatOfHandle(this.ctx, handle, options?.codec, 'channelSender'));
   }
 
-  /** Wraps a channel handle (granted or received) as a receiver end; pass the channel's codec for a value channel. */
-  channelReceiver<T = Message>(handle: number, options?: { codec?: Codec<T> | 'structured' }): ChannelReceiver<T> {
+  /**
+   * Wraps a channel handle (granted or received) as a receiver end. A value
+   * channel of a built-in codec needs no `codec`; one of your own does.
+   * CodecMismatchError when `codec` is not the channel's.
+   */
+  channelReceiver<T = Message>(handle: number, options?: { codec?: CodecOption<T> }): ChannelReceiver<T> {
     return new ChannelReceiver(this.ctx, handle, formatOfHandle(this.ctx, handle, options?.codec, 'channelReceiver'));
   }
 

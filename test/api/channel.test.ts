@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import {
   ChannelReceiver,
   ChannelSender,
+  CodecMismatchError,
   EVENT_READABLE,
   EVENT_WRITABLE,
   InterruptedError,
@@ -270,13 +271,14 @@ test('bytes channels: Uint8Array values of 0..maxBytes through another task (cha
   });
 });
 
-test('structured values (Map, Set, Date, nested objects, BigInt, typed arrays, cycles) round-trip through another task', T, async () => {
+for (const codec of ['structured', 'msgpack'] as const) {
+test(`${codec} values (Map, Set, Date, nested objects, BigInt, typed arrays, cycles) round-trip through another task${codec === 'msgpack' ? ', whose ends are wrapped with no codec: the channel names it' : ''}`, T, async () => {
   await withGuardedKernel(async (kernel) => {
     const init = kernel.task;
     const baseline = kernel.usage();
-    const into = init.createChannel<unknown>({ maxBytes: 4096, capacity: 4, codec: 'structured' });
-    const back = init.createChannel<unknown>({ maxBytes: 4096, capacity: 4, codec: 'structured' });
-    const echo = startEcho(kernel, 'structured', into, back);
+    const into = init.createChannel<unknown>({ maxBytes: 4096, capacity: 4, codec });
+    const back = init.createChannel<unknown>({ maxBytes: 4096, capacity: 4, codec });
+    const echo = startEcho(kernel, codec, into, back);
     const cyclic: { name: string; self?: unknown; list: unknown[] } = { name: 'loop', list: [] };
     cyclic.self = cyclic;
     cyclic.list.push(cyclic);
@@ -307,6 +309,7 @@ test('structured values (Map, Set, Date, nested objects, BigInt, typed arrays, c
     assert.deepEqual(kernel.usage(), baseline);
   });
 });
+}
 
 test('codecs of your own: a binary Point codec through another task, jsonCodecOf, and a codec that does not return bytes', T, async () => {
   await withGuardedKernel(async (kernel) => {
@@ -344,6 +347,39 @@ test('codecs of your own: a binary Point codec through another task, jsonCodecOf
     assert.equal(bad.receiver.tryReceive(), undefined);
     bad.sender.close();
     bad.receiver.close();
+    assert.deepEqual(kernel.usage(), baseline);
+  });
+});
+
+test('the codec is the channel\'s: an end wrapped with another codec, with a codec for a bytes channel, or without the creator\'s own codec is refused with CodecMismatchError naming both; nothing is consumed', T, async () => {
+  await withGuardedKernel(async (kernel) => {
+    const init = kernel.task;
+    const baseline = kernel.usage();
+    const packed = init.createChannel<unknown>({ maxBytes: 256, codec: 'msgpack' });
+    packed.sender.send({ kept: true });
+    const mismatch = (ours: RegExp, theirs: RegExp) => (e: unknown) => {
+      kipcError(CodecMismatchError, 22, 'EINVAL')(e);
+      assert.ok(e instanceof InvalidArgumentError);
+      assert.match((e as Error).message, ours);
+      assert.match((e as Error).message, theirs);
+      return true;
+    };
+    const receiverHandle = packed.receiver.duplicate();
+    assert.throws(() => init.channelReceiver(receiverHandle.handle, { codec: 'structured' }), mismatch(/'msgpack'/, /'v8'/));
+    assert.throws(() => init.channelReceiver(receiverHandle.handle, { codec: pointCodec }), mismatch(/'msgpack'/, /unnamed codec/));
+    assert.deepEqual(init.channelReceiver<unknown>(receiverHandle.handle).receive(), { kept: true }, 'no codec: the recorded one; the refusals consumed nothing');
+    assert.throws(() => init.channelReceiver(receiverHandle.handle, { codec: 'bogus' as 'json' }), kipcError(InvalidArgumentError, 22, 'EINVAL'));
+
+    const own = init.createChannel<Point>({ maxBytes: 64, codec: { ...pointCodec, name: 'point' } });
+    const ownReceiver = own.receiver.duplicate();
+    assert.throws(() => init.channelReceiver(ownReceiver.handle), mismatch(/codec of its own/, /no codec/));
+    assert.throws(() => init.channelReceiver(ownReceiver.handle, { codec: { ...pointCodec, name: 'other' } }), CodecMismatchError);
+    own.sender.send({ x: 1, y: 2, label: 'p' });
+    assert.deepEqual(init.channelReceiver<Point>(ownReceiver.handle, { codec: { ...pointCodec, name: 'point' } }).receive(), { x: 1, y: 2, label: 'p' });
+
+    const bytes = init.createChannel({ maxBytes: 16 });
+    assert.throws(() => init.channelSender(bytes.sender.handle, { codec: 'msgpack' }), mismatch(/no codec/, /'msgpack'/));
+    for (const h of [packed.sender, packed.receiver, receiverHandle, own.sender, own.receiver, ownReceiver, bytes.sender, bytes.receiver]) h.close();
     assert.deepEqual(kernel.usage(), baseline);
   });
 });

@@ -66,6 +66,12 @@ export const O_RING_BYTES = 15;
  * while that pid is live, so a reused task slot is never credited.
  */
 export const O_CREATOR = 16;
+/**
+ * The tag of the codec a channel's values are encoded with (0: bytes or
+ * messages; src/api/codec.ts): recorded at creation, so an end wrapped
+ * later decodes with the same codec or is refused.
+ */
+export const O_CODEC = 17;
 
 /** Pair 1, senders' published pair: the tail, and the event word receivers park on. */
 export const O_TAIL = LINE_PAIR_WORDS;

@@ -32,6 +32,8 @@ import { advanceHead, lockObjectQueue, nextIndex, publishTail, resetQueue, roomO
 export const MAX_CHANNEL_CAPACITY = 65536;
 /** Largest message of a bytes channel, in bytes. */
 export const MAX_CHANNEL_MESSAGE_BYTES = 1 << 20;
+/** Codec tags are one byte (src/api/codec.ts). */
+export const MAX_CODEC_TAG = 255;
 
 /**
  * Slots take whole pairs of cache lines: with one-line slots a sender filling
@@ -56,9 +58,10 @@ function slotWordsFor(maxBytes: number): number {
  * enough free pages; ENOSPC the caller's handle table is full; EDQUOT the
  * caller's handles, objects or pages quota would be passed.
  */
-export function createChannel(ctx: TaskContext, capacity: number, maxBytes: number): number {
+export function createChannel(ctx: TaskContext, capacity: number, maxBytes: number, codecTag = 0): number {
   if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_CHANNEL_CAPACITY) return -EINVAL;
   if (!Number.isInteger(maxBytes) || maxBytes < 0 || maxBytes > MAX_CHANNEL_MESSAGE_BYTES) return -EINVAL;
+  if (!Number.isInteger(codecTag) || codecTag < 0 || codecTag > MAX_CODEC_TAG || (codecTag !== 0 && maxBytes === 0)) return -EINVAL;
   const slotWords = slotWordsFor(maxBytes);
   const pages = pagesFor((capacity + 1) * slotWords * 4);
   return createObject(ctx, L.OBJ_CHANNEL, (r, o) => {
@@ -67,6 +70,7 @@ export function createChannel(ctx: TaskContext, capacity: number, maxBytes: numb
     r.set(o + L.O_CAPACITY, capacity);
     r.set(o + L.O_SLOT_WORDS, slotWords);
     r.set(o + L.O_MAX_BYTES, maxBytes);
+    r.set(o + L.O_CODEC, codecTag);
     r.set(o + L.O_READERS, 0);
     r.set(o + L.O_WRITERS, 0);
     resetQueue(r, o);
@@ -235,15 +239,27 @@ function whenEmpty(ctx: TaskContext, o: number, blocking: boolean): number {
 }
 
 
+/** What the channel `h` names carries: its largest message and its codec's tag. */
+export interface ChannelShape {
+  /** 0: a message channel of 64-byte IpcMessages; else the largest byte string. */
+  maxBytes: number;
+  /** 0: no codec (messages or byte strings). */
+  codecTag: number;
+}
+
 /**
- * The largest message of the channel `h` names (0: a message channel of
- * 64-byte IpcMessages), or -errno: EBADF not a channel handle.
+ * The shape of the channel `h` names, or -errno: EBADF not a channel handle.
+ * `into` is filled and returned as 0.
  */
-export function channelMaxBytes(ctx: TaskContext, h: number): number {
+export function channelShape(ctx: TaskContext, h: number, into: ChannelShape): number {
   const r = ctx.r;
   r.lock();
   const e = lookupTyped(r, ctx.slot, h, L.OBJ_CHANNEL, 0);
-  const result = e < 0 ? e : r.w[r.object(objectOfEntry(r, e)) + L.O_MAX_BYTES]!;
+  if (e >= 0) {
+    const o = r.object(objectOfEntry(r, e));
+    into.maxBytes = r.w[o + L.O_MAX_BYTES]!;
+    into.codecTag = r.w[o + L.O_CODEC]!;
+  }
   r.unlock();
-  return result;
+  return e < 0 ? e : 0;
 }

@@ -46,6 +46,9 @@
 #define KIPC_SYS_SEM_TRYWAIT 232             /* (h) */
 #define KIPC_SYS_SEM_POST 233                /* (h) */
 #define KIPC_SYS_SEM_CLOSE 234               /* (h) */
+#define KIPC_SYS_BUF_CREATE 240              /* (src_ptr, len) */
+#define KIPC_SYS_BUF_READ 241                /* (h, from, dst_ptr, len) */
+#define KIPC_SYS_BUF_SIZE 242                /* (h) */
 
 /* Syscalls of the rou2exOS personality. */
 #define KIPC_SYS_PIPE 0x03                   /* (op, buf_ptr, len?) */

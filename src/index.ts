@@ -17,7 +17,9 @@ export type { NamespacePolicy } from './objects/namespace/policy.js';
 export { Handle } from './api/handle.js';
 export type { WaitOptions, AsyncWaitOptions, EventWaitOptions, HandleInfo } from './api/handle.js';
 export { Port } from './api/port.js';
-export type { ReceiveOptions, AsyncReceiveOptions } from './api/port.js';
+export type { ReceiveOptions, AsyncReceiveOptions, ValueOptions, AsyncValueOptions, ServeOptions } from './api/port.js';
+export { RemoteError } from './api/remote-error.js';
+export type { ThrownRecord } from './api/remote-error.js';
 export { Message } from './api/message.js';
 export { ChannelSender, ChannelReceiver } from './api/channel.js';
 export type { ChannelEnds, ChannelOptions, BytesChannelOptions, ValueChannelOptions, ChannelReceiveOptions, AsyncChannelReceiveOptions } from './api/channel.js';
@@ -65,11 +67,18 @@ export {
   MESSAGE_BYTES,
   MSG_TYPE_REPLY,
   MSG_TYPE_BOOTSTRAP,
+  MSG_TYPE_VALUE,
+  MSG_TYPE_VALUE_MASK,
+  VALUE_CODEC_SHIFT,
+  VALUE_INLINE_LENGTH,
+  VALUE_THROWN,
+  VALUE_OUT_OF_LINE,
   OBJ_PORT,
   OBJ_CHANNEL,
   OBJ_RING,
   OBJ_SEMAPHORE,
   OBJ_MAILBOX,
+  OBJ_BUFFER,
   PAGE_BYTES,
   MAX_SEND_PAGES,
 } from './core/layout.js';

@@ -15,27 +15,15 @@ import { MESSAGE_BYTES } from '../core/layout.js';
 import { type MessageMemory, isDetached, isUint8Array } from '../core/copy.js';
 import { InvalidArgumentError } from './errors.js';
 import { Message } from './message.js';
+import { describe } from './describe.js';
+
+export { describe };
 
 /** The InvalidArgumentError of `operation` (e.g. 'Ring.write') saying what is wrong with an argument. */
 export function invalidArgument(operation: string, sentence: string): InvalidArgumentError {
   return new InvalidArgumentError(EINVAL, `${operation}: ${sentence}`);
 }
 
-/** What `value` is, for a message: its type, and a number's value. Runs no code of the value's own. */
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  switch (typeof value) {
-    case 'number':
-      return String(value);
-    case 'string':
-      return 'a string';
-    case 'object':
-      return isUint8Array(value) ? 'a Uint8Array' : 'an object';
-    default:
-      return `a ${typeof value}`;
-  }
-}
 
 /** `options` itself when it is undefined or an object; else InvalidArgumentError. */
 export function optionsOf<T>(options: T | undefined, operation: string): T | undefined {

@@ -19,7 +19,7 @@
 import { Packr } from 'msgpackr';
 import { EINVAL } from '../core/errno.js';
 import { InvalidArgumentError } from './errors.js';
-import { describe } from './arguments.js';
+import { describe } from './describe.js';
 
 /**
  * Values of type T to bytes and back. `encode` may reuse its result buffer
@@ -62,7 +62,11 @@ const v8 = builtinV8();
 
 const jsonCodec: Codec<unknown> = {
   name: 'json',
-  encode: (value) => new TextEncoder().encode(JSON.stringify(value)),
+  encode(value) {
+    const text = JSON.stringify(value) as string | undefined;
+    if (text === undefined) throw new TypeError(`JSON has no text for ${typeof value === 'function' ? 'a function' : String(value)}`);
+    return new TextEncoder().encode(text);
+  },
   decode: (bytes) => JSON.parse(new TextDecoder().decode(bytes)) as unknown,
 };
 

@@ -14,8 +14,26 @@
  * first is pending is an InvalidArgumentError, so that no message is lost
  * by being overwritten.
  */
-import { MESSAGE_BYTES, MSG_FLAGS, MSG_PAYLOAD, MSG_PAYLOAD_BYTES, MSG_SENDER, MSG_TYPE, MSG_TYPE_REPLY } from '../core/layout.js';
+import {
+  MESSAGE_BYTES,
+  MSG_FLAGS,
+  MSG_PAYLOAD,
+  MSG_PAYLOAD_BYTES,
+  MSG_SENDER,
+  MSG_TYPE,
+  MSG_TYPE_REPLY,
+  MSG_TYPE_VALUE,
+  MSG_TYPE_VALUE_MASK,
+  VALUE_CODEC_SHIFT,
+  VALUE_INLINE_LENGTH,
+  VALUE_OUT_OF_LINE,
+  VALUE_THROWN,
+} from '../core/layout.js';
 import type { MessageMemory } from '../core/copy.js';
+import { EINVAL } from '../core/errno.js';
+import { builtinCodecOfTag, CODEC_NONE, type CodecOption, codecMismatch, codecOf, codecTag } from './codec.js';
+import { InvalidArgumentError } from './errors.js';
+import { remoteErrorOf } from './remote-error.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -32,6 +50,8 @@ export class Message implements MessageMemory {
   readonly #memory: MessageMemory & { readonly message: Message };
   /** Whether an async receive (or call) into this message is pending. */
   #receiving = false;
+  /** The bytes of an out-of-line value, fetched from its buffer when the message was received (src/api/value.ts). */
+  #outOfLine: Uint8Array | undefined = undefined;
 
   constructor() {
     const buffer = new ArrayBuffer(MESSAGE_BYTES);
@@ -63,6 +83,11 @@ export class Message implements MessageMemory {
   /** @internal Marks `message` as (no longer) the target of a pending async receive. */
   static setReceiving(message: Message, receiving: boolean): void {
     message.#receiving = receiving;
+  }
+
+  /** @internal Records the out-of-line bytes of the value `message` was received with (undefined: none). */
+  static setOutOfLine(message: Message, bytes: Uint8Array | undefined): void {
+    message.#outOfLine = bytes;
   }
 
   /** A message of `type` with `payload` (bytes, or a string encoded as UTF-8). */
@@ -136,6 +161,40 @@ export class Message implements MessageMemory {
   /** Whether this is a reply/status message (type 0x80). */
   get isReply(): boolean {
     return this.type === MSG_TYPE_REPLY;
+  }
+
+  /** Whether this message carries a value (sent with `port.send(value)`, `port.call(value)` or a served reply). */
+  get isValue(): boolean {
+    return (this.type & MSG_TYPE_VALUE_MASK) === MSG_TYPE_VALUE;
+  }
+
+  /**
+   * The value this message carries, decoded with the codec it was sent
+   * with (a built-in one is found from the message; pass your own codec).
+   * A reply carrying what a handler threw throws it here as a RemoteError.
+   * Throws InvalidArgumentError when the message carries no value, and
+   * CodecMismatchError when `codec` is not the sender's, or is needed.
+   */
+  value<T = unknown>(codec?: CodecOption<T>): T {
+    const type = this.type;
+    if (!this.isValue) throw new InvalidArgumentError(EINVAL, `Message.value: this message carries no value (type 0x${type.toString(16)})`);
+    const tag = (type >>> VALUE_CODEC_SHIFT) & 0xff;
+    const chosen = codec === undefined ? builtinCodecOfTag<T>(tag) : codecOf(codec, 'Message.value');
+    if (chosen === undefined) throw codecMismatch('Message.value', 'this message was', tag, CODEC_NONE);
+    if (codec !== undefined && codecTag(chosen) !== tag) throw codecMismatch('Message.value', 'this message was', tag, codecTag(chosen));
+    let bytes: Uint8Array;
+    if ((type & VALUE_OUT_OF_LINE) !== 0) {
+      if (this.#outOfLine === undefined) {
+        throw new InvalidArgumentError(EINVAL, 'Message.value: the out-of-line bytes of this value did not arrive (it was not received through a typed receive, or its buffer was not readable)');
+      }
+      bytes = this.#outOfLine;
+    } else {
+      // A copy: a decoded typed array may be a view of its input, and this message is reused.
+      bytes = this.payload.slice(0, Math.min(type & VALUE_INLINE_LENGTH, MSG_PAYLOAD_BYTES));
+    }
+    const value = chosen.decode(bytes);
+    if ((type & VALUE_THROWN) !== 0) throw remoteErrorOf(value);
+    return value;
   }
 
   /** Replaces the payload; shorter data is zero-filled. Throws a RangeError above 48 bytes. */

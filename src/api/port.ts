@@ -3,6 +3,12 @@
  * (the thread sleeps) and an `Async` form (the event loop runs), both with a
  * `timeout` in milliseconds; async forms also take an AbortSignal.
  *
+ * Values of any type and size travel too: `port.send(value)` and
+ * `port.call(value)` encode them with a codec (msgpack by default), inline
+ * up to 48 bytes and in a buffer moved with the message beyond; a served
+ * handler's return value is the reply, and what it throws reaches the
+ * caller as a RemoteError.
+ *
  * ```ts
  * const port = task.createPort();
  * port.bind('/srv/echo');
@@ -25,6 +31,10 @@ import { checkNamespaceResult } from './namespace.js';
 import { type AsyncWaitOptions, deadlineOf, Handle, signalOf, type WaitOptions } from './handle.js';
 import { batchCount, bytesArgument, describe, invalidArgument, messageArgument, optionsOf, receiveTarget, receivingInto } from './arguments.js';
 import { Message } from './message.js';
+import { type Codec, type CodecOption, builtinCodecOfTag, codecOf } from './codec.js';
+import { settleValue, writeThrown, writeValue } from './value.js';
+import { errorFor } from './errors.js';
+import { VALUE_CODEC_SHIFT } from '../core/layout.js';
 
 export interface ReceiveOptions extends WaitOptions {
   /** Receive into this message instead of a new one. */
@@ -34,6 +44,30 @@ export interface AsyncReceiveOptions extends AsyncWaitOptions {
   into?: Message;
 }
 
+/** Options of a value send or call: the codec (default 'msgpack'; the receiver must use the same). */
+export interface ValueOptions<T = unknown> extends WaitOptions {
+  codec?: CodecOption<T>;
+}
+export interface AsyncValueOptions<T = unknown> extends AsyncWaitOptions {
+  codec?: CodecOption<T>;
+}
+
+/** Options of {@link Port.serve}. */
+export interface ServeOptions {
+  /** Stops serving (after the request in hand is answered). */
+  signal?: AbortSignal;
+  /** false: requests carrying a handle are refused (calls get EPERM) and their handle closed. Default true. */
+  acceptHandles?: boolean;
+  /** The codec of value replies when requests use a codec of your own (built-in ones are found from the request). */
+  codec?: Codec<unknown>;
+  /**
+   * Hears what the handler threw for a one-way message, which has nobody
+   * to answer. Without it, that is a 'KipcWarning' process warning. (What
+   * it throws for a call goes back to the caller.)
+   */
+  onError?: (error: unknown, request: Message) => void;
+}
+
 export class Port extends Handle implements AsyncIterable<Message> {
   /** A second handle to the same port with the same rights. Needs grant. */
   duplicate(): Port {
@@ -41,22 +75,52 @@ export class Port extends Handle implements AsyncIterable<Message> {
   }
 
   /**
-   * Sends `message`, waiting while the queue is full. Throws BrokenPipeError
-   * if the port is gone, TimeoutError, InvalidArgumentError when `message`
-   * is not a Message or an option is invalid.
+   * Sends `message` (a Message), or any other value encoded with
+   * `options.codec` (msgpack by default; a receiver reads it with
+   * `message.value()`), waiting while the queue is full. Throws
+   * BrokenPipeError if the port is gone, TimeoutError, InvalidArgumentError
+   * when an option is invalid or the codec cannot encode the value, and
+   * OutOfMemoryError or QuotaExceededError when a value's buffer (beyond 48
+   * bytes) cannot be made. Nothing is sent when it throws.
    */
-  send(message: Message, options?: WaitOptions): void {
-    const memory = messageArgument(message, 'message', 'Port.send');
+  send(message: Message, options?: WaitOptions): void;
+  send<T>(value: T, options?: ValueOptions<T>): void;
+  send(value: unknown, options?: ValueOptions<unknown>): void {
+    let memory = Message.memoryOf(value);
     const deadline = deadlineOf(options, 'Port.send');
-    check(blocking(ops.SEND, this.ctx, this.handle, memory, 0, 0, deadline), 'Port.send');
+    let buffer = 0;
+    if (memory === undefined) {
+      buffer = writeValue(this.ctx, this.scratch, value, codecOf(options?.codec, 'Port.send'), false, 'Port.send');
+      memory = Message.memoryOf(this.scratch)!;
+    } else {
+      memory = messageArgument(value, 'message', 'Port.send');
+    }
+    const r = blocking(ops.SEND, this.ctx, this.handle, memory, 0, 0, deadline);
+    if (buffer !== 0) handles.close(this.ctx, buffer);
+    check(r, 'Port.send');
   }
 
-  async sendAsync(message: Message, options?: AsyncWaitOptions): Promise<void> {
-    const memory = messageArgument(message, 'message', 'Port.sendAsync');
+  sendAsync(message: Message, options?: AsyncWaitOptions): Promise<void>;
+  sendAsync<T>(value: T, options?: AsyncValueOptions<T>): Promise<void>;
+  async sendAsync(value: unknown, options?: AsyncValueOptions<unknown>): Promise<void> {
+    let memory = Message.memoryOf(value);
     const deadline = deadlineOf(options, 'Port.sendAsync');
     const signal = signalOf(options, 'Port.sendAsync');
-    check(await blockingAsync(ops.SEND, this.ctx, this.handle, memory, 0, 0, deadline, signal), 'Port.sendAsync', signal);
+    let buffer = 0;
+    if (memory === undefined) {
+      const m = new Message();
+      buffer = writeValue(this.ctx, m, value, codecOf(options?.codec, 'Port.sendAsync'), false, 'Port.sendAsync');
+      memory = Message.memoryOf(m)!;
+    } else {
+      memory = messageArgument(value, 'message', 'Port.sendAsync');
+    }
+    const r = await blockingAsync(ops.SEND, this.ctx, this.handle, memory, 0, 0, deadline, signal);
+    if (buffer !== 0) handles.close(this.ctx, buffer);
+    check(r, 'Port.sendAsync', signal);
   }
+
+  /** The message sync value sends and calls are written into (they finish before anything else runs). */
+  private readonly scratch = new Message();
 
   /** Sends if there is room now; false when the queue is full. */
   trySend(message: Message): boolean {
@@ -124,6 +188,7 @@ export class Port extends Handle implements AsyncIterable<Message> {
     const into = receiveTarget(optionsOf(options, 'Port.receive')?.into, 'Port.receive');
     const deadline = deadlineOf(options, 'Port.receive');
     check(blocking(ops.RECEIVE, this.ctx, this.handle, Message.memoryOf(into)!, 0, 0, deadline), 'Port.receive');
+    settleValue(this.ctx, into);
     return into;
   }
 
@@ -133,6 +198,7 @@ export class Port extends Handle implements AsyncIterable<Message> {
     const signal = signalOf(options, 'Port.receiveAsync');
     const result = await receivingInto(into, blockingAsync(ops.RECEIVE, this.ctx, this.handle, Message.memoryOf(into)!, 0, 0, deadline, signal));
     check(result, 'Port.receiveAsync', signal);
+    settleValue(this.ctx, into);
     return into;
   }
 
@@ -142,6 +208,7 @@ export class Port extends Handle implements AsyncIterable<Message> {
     const r = receiveMessage(this.ctx, this.handle, Message.memoryOf(target)!, 0, false);
     if (r === -EAGAIN) return undefined;
     check(r, 'Port.tryReceive');
+    settleValue(this.ctx, target);
     return target;
   }
 
@@ -149,26 +216,68 @@ export class Port extends Handle implements AsyncIterable<Message> {
    * Sends `request` as a call and waits for the reply, returned in
    * `options.into` (a new message by default; pass `request` itself to reuse
    * it). Throws BrokenPipeError when the server or port died before replying.
+   *
+   * With any other value than a Message, the value is encoded with
+   * `options.codec` (msgpack by default) and the reply's value is returned:
+   * a RemoteError when the handler threw, the error of a status reply (a
+   * server refusing the call), CodecMismatchError when the server answered
+   * with another codec. A reply that is a plain message is returned as the
+   * Message.
    */
-  call(request: Message, options?: ReceiveOptions): Message {
-    const requestMemory = messageArgument(request, 'request', 'Port.call');
+  call(request: Message, options?: ReceiveOptions): Message;
+  call<R = unknown, T = unknown>(value: T, options?: ValueOptions<T>): R;
+  call(value: unknown, options?: ReceiveOptions & ValueOptions<unknown>): unknown {
+    if (Message.memoryOf(value) === undefined) return this.callValue(value, options);
+    const requestMemory = messageArgument(value, 'request', 'Port.call');
     const into = receiveTarget(optionsOf(options, 'Port.call')?.into, 'Port.call');
     const deadline = deadlineOf(options, 'Port.call');
     const memory = Message.memoryOf(into)!;
     if (memory !== requestMemory) memory.bytes.set(requestMemory.bytes);
     check(blocking(ops.CALL, this.ctx, this.handle, memory, 0, 0, deadline), 'Port.call');
+    settleValue(this.ctx, into);
     return into;
   }
 
-  async callAsync(request: Message, options?: AsyncReceiveOptions): Promise<Message> {
-    const requestMemory = messageArgument(request, 'request', 'Port.callAsync');
+  callAsync(request: Message, options?: AsyncReceiveOptions): Promise<Message>;
+  callAsync<R = unknown, T = unknown>(value: T, options?: AsyncValueOptions<T>): Promise<R>;
+  async callAsync(value: unknown, options?: AsyncReceiveOptions & AsyncValueOptions<unknown>): Promise<unknown> {
+    if (Message.memoryOf(value) === undefined) return this.callValueAsync(value, options);
+    const requestMemory = messageArgument(value, 'request', 'Port.callAsync');
     const into = receiveTarget(optionsOf(options, 'Port.callAsync')?.into, 'Port.callAsync');
     const deadline = deadlineOf(options, 'Port.callAsync');
     const signal = signalOf(options, 'Port.callAsync');
     const memory = Message.memoryOf(into)!;
     if (memory !== requestMemory) memory.bytes.set(requestMemory.bytes);
     check(await receivingInto(into, blockingAsync(ops.CALL, this.ctx, this.handle, memory, 0, 0, deadline, signal)), 'Port.callAsync', signal);
+    settleValue(this.ctx, into);
     return into;
+  }
+
+  private callValue(value: unknown, options: ValueOptions<unknown> | undefined): unknown {
+    const operation = 'Port.call';
+    const deadline = deadlineOf(options, operation);
+    const codec = codecOf(optionsOf(options, operation)?.codec, operation);
+    const m = this.scratch;
+    const buffer = writeValue(this.ctx, m, value, codec, false, operation);
+    const r = blocking(ops.CALL, this.ctx, this.handle, Message.memoryOf(m)!, 0, 0, deadline);
+    if (buffer !== 0) handles.close(this.ctx, buffer);
+    check(r, operation);
+    settleValue(this.ctx, m);
+    return replyValue(m, codec, operation);
+  }
+
+  private async callValueAsync(value: unknown, options: AsyncValueOptions<unknown> | undefined): Promise<unknown> {
+    const operation = 'Port.callAsync';
+    const deadline = deadlineOf(options, operation);
+    const signal = signalOf(options, operation);
+    const codec = codecOf(optionsOf(options, operation)?.codec, operation);
+    const m = new Message();
+    const buffer = writeValue(this.ctx, m, value, codec, false, operation);
+    const r = await blockingAsync(ops.CALL, this.ctx, this.handle, Message.memoryOf(m)!, 0, 0, deadline, signal);
+    if (buffer !== 0) handles.close(this.ctx, buffer);
+    check(r, operation, signal);
+    settleValue(this.ctx, m);
+    return replyValue(m, codec, operation);
   }
 
   /**
@@ -195,6 +304,7 @@ export class Port extends Handle implements AsyncIterable<Message> {
       const r = await blockingAsync(ops.RECEIVE, this.ctx, this.handle, m, 0, 0, Infinity, undefined);
       if (r === -EPIPE || r === -EBADF) return;
       check(r, 'Port iteration');
+      settleValue(this.ctx, m);
       const carried = m.flags;
       try {
         yield m;
@@ -206,11 +316,17 @@ export class Port extends Handle implements AsyncIterable<Message> {
 
   /**
    * Serves calls: every received call is answered with what `handler`
-   * returns (the request itself if it returns nothing); plain messages are
-   * handed to it too, and what it returns is dropped. Ends when the port is
-   * destroyed, this handle is closed, or `signal` aborts; a handler that
-   * throws ends it too, after its caller got a status reply (the errno of a
-   * KipcError, else EINVAL).
+   * returns; plain messages are handed to it too, and what it returns is
+   * dropped. Ends when the port is destroyed, this handle is closed, or
+   * `signal` aborts. A handler that throws never ends it: the caller of a
+   * call gets the error, and `onError` hears of a one-way message's.
+   *
+   * A call that carries a value (`port.call(value)`) is answered with the
+   * handler's return value (a Message is sent as it is), encoded with the
+   * request's codec; what the handler throws reaches the caller as a
+   * RemoteError. A call of a plain Message is answered with the Message
+   * the handler returns (the request itself if it returns nothing), and a
+   * throw becomes a status reply (the errno of a KipcError, else EINVAL).
    *
    * Handles: a handle a request carried (`flags`) is closed once the
    * handler has returned or thrown (and the reply has gone, so an echoed
@@ -220,17 +336,16 @@ export class Port extends Handle implements AsyncIterable<Message> {
    * status reply and the handle closed; a one-way message carrying one has
    * it closed and reaches the handler with `flags` 0.
    */
-  async serve(
-    handler: (request: Message) => Message | void | Promise<Message | void>,
-    options?: { signal?: AbortSignal; acceptHandles?: boolean },
-  ): Promise<void> {
+  async serve(handler: (request: Message) => unknown, options?: ServeOptions): Promise<void> {
     const signal = options?.signal;
     const acceptHandles = options?.acceptHandles ?? true;
     const request = new Message();
+    const answerValue = new Message();
     for (;;) {
       const r = await blockingAsync(ops.RECEIVE, this.ctx, this.handle, request, 0, 0, Infinity, signal);
       if (r === -EPIPE || r === -EBADF || (signal?.aborted ?? false)) return;
       check(r, 'Port.serve');
+      settleValue(this.ctx, request);
       request.resetHandleTaken();
       const isCall = request.callToken !== 0;
       let carried = request.flags;
@@ -243,18 +358,24 @@ export class Port extends Handle implements AsyncIterable<Message> {
         }
         request.flags = 0;
       }
-      let answer: Message;
+      let answer: unknown;
+      let failed = false;
       try {
-        answer = (await handler(request)) ?? request;
+        answer = await handler(request);
       } catch (error) {
-        // The caller must not wait for an answer that will never come.
-        if (isCall) replyStatus(this.ctx, request, error instanceof KipcError ? error.errno : EINVAL);
-        this.closeUntakenHandle(request, carried);
-        throw error;
+        failed = true;
+        answer = error;
       }
-      if (isCall) {
-        if (answer !== request) answer.bytes.set(request.bytes.subarray(0, 8), 0);
-        const replied = reply(this.ctx, answer, 0);
+      if (!isCall) {
+        if (failed) reportOneWayError(options?.onError, answer, request);
+      } else if (request.isValue) {
+        this.replyValue(request, answerValue, answer, failed, options?.codec);
+      } else if (failed) {
+        replyStatus(this.ctx, request, answer instanceof KipcError ? answer.errno : EINVAL);
+      } else {
+        const message = Message.memoryOf(answer) === undefined ? request : (answer as Message);
+        if (message !== request) message.bytes.set(request.bytes.subarray(0, 8), 0);
+        const replied = reply(this.ctx, message, 0);
         // A reply the kernel refused (a bad handle to transfer, say) still owes the caller an answer.
         if (replied < 0 && replied !== -EPIPE) replyStatus(this.ctx, request, -replied);
       }
@@ -262,10 +383,65 @@ export class Port extends Handle implements AsyncIterable<Message> {
     }
   }
 
+  /**
+   * Answers the value call `request` with `answer` (what the handler
+   * returned, or threw when `thrown`), written into `into`: a Message is
+   * sent as it is; a value is encoded with the request's codec (`codec` for
+   * one of the server's own). A value that cannot be encoded or get its
+   * buffer is answered with that error instead, and if even that fails,
+   * with a status reply.
+   */
+  private replyValue(request: Message, into: Message, answer: unknown, thrown: boolean, own: Codec<unknown> | undefined): void {
+    if (!thrown && Message.memoryOf(answer) !== undefined) {
+      const message = answer as Message;
+      message.bytes.set(request.bytes.subarray(0, 8), 0);
+      const replied = reply(this.ctx, message, 0);
+      if (replied < 0 && replied !== -EPIPE) replyStatus(this.ctx, request, -replied);
+      return;
+    }
+    const codec = own ?? builtinCodecOfTag<unknown>((request.type >>> VALUE_CODEC_SHIFT) & 0xff) ?? codecOf(undefined, 'Port.serve');
+    into.bytes.set(request.bytes.subarray(0, 8), 0);
+    let buffer: number;
+    try {
+      buffer = thrown ? writeThrown(this.ctx, into, answer, codec, 'Port.serve') : writeValue(this.ctx, into, answer, codec, false, 'Port.serve');
+    } catch (error) {
+      try {
+        buffer = writeThrown(this.ctx, into, error, codec, 'Port.serve');
+      } catch (last) {
+        replyStatus(this.ctx, request, last instanceof KipcError ? last.errno : EINVAL);
+        return;
+      }
+    }
+    const replied = reply(this.ctx, into, 0);
+    if (buffer !== 0) handles.close(this.ctx, buffer);
+    if (replied < 0 && replied !== -EPIPE) replyStatus(this.ctx, request, -replied);
+  }
+
   /** Closes `carried`, the handle `message` arrived with (0: none), unless someone took it. */
   private closeUntakenHandle(message: Message, carried: number): void {
     if (carried !== 0 && !message.handleTaken) handles.close(this.ctx, carried);
   }
+}
+
+/**
+ * The value of the reply `m` to a value call made with `codec`: its value
+ * (a RemoteError thrown for a handler's throw), the error of a status
+ * reply, or the Message itself when it carries no value.
+ */
+function replyValue(m: Message, codec: Codec<unknown>, operation: string): unknown {
+  if (m.isValue) return m.value(codec);
+  if (m.isReply && m.status !== 0) throw errorFor(m.status, operation);
+  return m;
+}
+
+/** A one-way message's handler threw: `onError` hears of it, else a process warning says so. */
+function reportOneWayError(onError: ServeOptions['onError'], error: unknown, request: Message): void {
+  if (onError) {
+    onError(error, request);
+    return;
+  }
+  const runtime = (globalThis as { process?: { emitWarning?: (message: string, type: string) => void } }).process;
+  runtime?.emitWarning?.(`kipc: Port.serve's handler threw for a one-way message (type 0x${request.type.toString(16)}) from task ${request.sender}: ${String((error as Error)?.message ?? error)}`, 'KipcWarning');
 }
 
 /** Answers the call `request` was received as with a status reply (type 0x80, payload u32 = errno). */

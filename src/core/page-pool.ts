@@ -30,13 +30,15 @@ export function freePages(r: Region, first: number, count: number): void {
 }
 
 /**
- * Gives object record `o` (a channel, ring or mailbox) `count` zeroed
+ * Gives object record `o` (a channel, ring, mailbox or buffer) `count`
  * consecutive pages as its storage (O_RING, O_PAGES), charged to its
- * creator's pages quota. Returns the first page, -ENOMEM, or -EDQUOT with
- * the pages still free (the caller fails the critical section).
+ * creator's pages quota; zeroed unless `zeroed` is false (the caller then
+ * overwrites them all before anyone else can see them). Returns the first
+ * page, -ENOMEM, or -EDQUOT with the pages still free (the caller fails
+ * the critical section).
  */
-export function allocObjectPages(r: Region, o: number, count: number): number {
-  const first = allocPages(r, count);
+export function allocObjectPages(r: Region, o: number, count: number, zeroed = true): number {
+  const first = allocPages(r, count, zeroed);
   if (first < 0) return first;
   const refused = chargeCreator(r, o, L.QUOTA_PAGES, count);
   if (refused < 0) return refused;

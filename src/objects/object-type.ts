@@ -17,7 +17,7 @@ export interface ObjectDetails {
   ends?: { senders: number; receivers: number };
   /** A semaphore's count. */
   count?: number;
-  /** A ring's size in bytes. */
+  /** A ring's or a buffer's size in bytes. */
   size?: number;
   /** Messages a mailbox refused for want of room. */
   refused?: number;
@@ -50,7 +50,7 @@ export interface ObjectCheck {
 /** One object type, as the kernel outside its folder sees it. */
 export interface ObjectType extends ObjectKind {
   /** What users, the snapshot and the checker call it: 'port', 'channel', ... */
-  readonly name: 'port' | 'channel' | 'ring' | 'semaphore' | 'mailbox';
+  readonly name: 'port' | 'channel' | 'ring' | 'semaphore' | 'mailbox' | 'buffer';
   /** Events HANDLE_WAIT and waiting on many objects can ask of it (EVENT_* bits); 0: none, a handle to it is not waitable. */
   readonly events: number;
   /**

@@ -13,9 +13,10 @@ import { channelType } from './channel/type.js';
 import { ringType } from './ring/type.js';
 import { semaphoreType } from './semaphore/type.js';
 import { mailboxType } from './mailbox/type.js';
+import { bufferType } from './buffer/type.js';
 
 /** The object types, in the order the checker and the snapshot list them. */
-export const OBJECT_TYPES: readonly ObjectType[] = [portType, channelType, ringType, semaphoreType, mailboxType];
+export const OBJECT_TYPES: readonly ObjectType[] = [portType, channelType, ringType, semaphoreType, mailboxType, bufferType];
 
 const byNumber: (ObjectType | undefined)[] = [];
 for (const type of OBJECT_TYPES) {

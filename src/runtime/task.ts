@@ -125,7 +125,7 @@ export class Task {
   syscall(nr: number, a0?: unknown, a1?: unknown, a2?: unknown, a3?: unknown, a4?: unknown): number {
     try {
       if (isPageSyscall(nr)) return pageSyscall(this.ctx, this.mem(), nr, a0, a1, a2, a3, a4);
-      return this.table(this.ctx, this.mem(), nr, a0, a1, a2);
+      return this.table(this.ctx, this.mem(), nr, a0, a1, a2, a3, a4);
     } catch (error) {
       return closedErrno(error);
     }
@@ -135,7 +135,7 @@ export class Task {
   async syscallAsync(nr: number, a0?: unknown, a1?: unknown, a2?: unknown, a3?: unknown, a4?: unknown): Promise<number> {
     try {
       if (isPageSyscall(nr)) return await pageSyscallAsync(this.ctx, this.mem(), nr, a0, a1, a2, a3, a4);
-      return await this.tableAsync(this.ctx, this.mem(), nr, a0, a1, a2);
+      return await this.tableAsync(this.ctx, this.mem(), nr, a0, a1, a2, a3, a4);
     } catch (error) {
       return closedErrno(error);
     }

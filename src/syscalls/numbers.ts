@@ -34,6 +34,9 @@ export const SYS_SEM_WAIT = SYSCALLS.SEM_WAIT.nr;
 export const SYS_SEM_TRYWAIT = SYSCALLS.SEM_TRYWAIT.nr;
 export const SYS_SEM_POST = SYSCALLS.SEM_POST.nr;
 export const SYS_SEM_CLOSE = SYSCALLS.SEM_CLOSE.nr;
+export const SYS_BUF_CREATE = SYSCALLS.BUF_CREATE.nr;
+export const SYS_BUF_READ = SYSCALLS.BUF_READ.nr;
+export const SYS_BUF_SIZE = SYSCALLS.BUF_SIZE.nr;
 
 /** Personalities a task may speak, chosen at spawn. */
 export const PERSONALITY_STRAT9 = 0;

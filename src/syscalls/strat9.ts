@@ -16,6 +16,7 @@ import { reply } from '../objects/port/call.js';
 import { bind, unbind, connect } from '../objects/namespace/namespace.js';
 import { channelReceive, createChannel } from '../objects/channel/channel.js';
 import { createRing, mapRing } from '../objects/ring/ring.js';
+import { bufferSize, createBuffer, readBuffer } from '../objects/buffer/buffer.js';
 import { createSemaphore, semaphorePost, semaphoreTake } from '../objects/semaphore/semaphore.js';
 import { CHANNEL_MAX_CAPACITY, MESSAGE_BYTES, OBJ_CHANNEL, OBJ_SEMAPHORE } from '../core/layout.js';
 
@@ -63,6 +64,9 @@ const SYNC = {
   SEM_TRYWAIT: (ctx, _mem, a0) => semaphoreTake(ctx, int(a0), false),
   SEM_POST: (ctx, _mem, a0) => semaphorePost(ctx, int(a0)),
   SEM_CLOSE: (ctx, _mem, a0) => handles.closeTyped(ctx, int(a0), OBJ_SEMAPHORE),
+  BUF_CREATE: (ctx, mem, a0, a1) => createBuffer(ctx, mem, int(a0), int(a1)),
+  BUF_READ: (ctx, mem, a0, a1, a2, a3) => readBuffer(ctx, int(a0), int(a1), mem, int(a2), int(a3)),
+  BUF_SIZE: (ctx, _mem, a0) => bufferSize(ctx, int(a0)),
 } satisfies Record<SyscallNameOf<'strat9'>, SyscallFn>;
 
 /** The blocking syscalls in their async form. */

@@ -322,6 +322,33 @@ export const SYSCALLS = {
     needs: '',
     errnos: [EBADF],
   },
+  BUF_CREATE: {
+    nr: 240,
+    personality: 'strat9',
+    args: [{ name: 'src_ptr', kind: 'pointer' }, len],
+    returns: 'handle with all rights to a sealed buffer holding a copy of the `len` bytes (a value out of line: move it in a message\'s `flags`)',
+    brief: 'handle, all rights',
+    needs: '',
+    errnos: [EINVAL, EFAULT, ENOMEM, ENOSPC, EDQUOT],
+  },
+  BUF_READ: {
+    nr: 241,
+    personality: 'strat9',
+    args: [h, { name: 'from', kind: 'int' }, { name: 'dst_ptr', kind: 'pointer' }, len],
+    returns: 'bytes copied from byte `from` of the buffer (fewer at its end; needs read)',
+    brief: 'bytes copied',
+    needs: 'read',
+    errnos: [EINVAL, EFAULT, EBADF, EPERM],
+  },
+  BUF_SIZE: {
+    nr: 242,
+    personality: 'strat9',
+    args: [h],
+    returns: "the buffer's length in bytes",
+    brief: 'length in bytes',
+    needs: '',
+    errnos: [EBADF],
+  },
 
   PIPE: {
     nr: 0x03,

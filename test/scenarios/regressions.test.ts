@@ -59,22 +59,35 @@ test('sendMany stops before a message that carries a handle, and that message ke
   });
 });
 
-test('Port.serve answers a call with an error status when the handler throws', async () => {
+test('Port.serve answers a call with an error status when the handler throws, and keeps serving; a one-way message\'s throw goes to onError', async () => {
   await withKernel(async (kernel) => {
     const task = kernel.task;
     const port = task.createPort();
     port.bind('/regress/serve');
-    const served = assert.rejects(
-      port.serve(() => {
-        throw new Error('handler failed');
-      }),
-      /handler failed/,
+    const heard: string[] = [];
+    let calls = 0;
+    const ac = new AbortController();
+    const served = port.serve(
+      (m) => {
+        calls++;
+        if (m.type === 5) throw new Error('handler failed');
+        m.setU32(0, 99);
+      },
+      { signal: ac.signal, onError: (e) => heard.push((e as Error).message) },
     );
     const client = task.connect('/regress/serve');
     const reply = await within(client.callAsync(Message.of(5)), 10_000, 'the call to be answered');
     assert.equal(reply.type, MSG_TYPE_REPLY);
     assert.equal(reply.status, errno.EINVAL);
-    await served;
+    assert.deepEqual(heard, [], 'a call\'s error went to its caller only');
+    const next = await within(client.callAsync(Message.of(6)), 10_000, 'the next call to be answered');
+    assert.equal(next.getU32(0), 99, 'serving went on');
+    client.send(Message.of(5));
+    await waitFor(() => heard.length === 1, 'onError to hear of the one-way throw');
+    assert.deepEqual(heard, ['handler failed']);
+    ac.abort();
+    await within(served, 5_000, 'serve to end on abort');
+    assert.equal(calls, 3);
   });
 });
 

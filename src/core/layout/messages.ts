@@ -31,6 +31,21 @@ export const MSG_PAYLOAD_BYTES = 48;
 /** msg_type of a reply carrying a status (docs/objects/port.md, "The message"). */
 export const MSG_TYPE_REPLY = 0x80;
 export const MSG_TYPE_BOOTSTRAP = 0x10;
+/**
+ * A value message (the typed API's `port.send(value)` and `port.call(value)`;
+ * docs/objects/port.md, "Values"): msg_type is MSG_TYPE_VALUE | the codec's
+ * tag << 8 | the form. The form is the inline length 0..48 (the encoded
+ * bytes are the payload's first bytes), or VALUE_OUT_OF_LINE: the bytes are
+ * in the buffer (docs/objects/buffer.md) whose handle `flags` moves, and
+ * payload u32 0 is their length. VALUE_THROWN marks a reply carrying what
+ * the handler threw. Types MSG_TYPE_VALUE..+0xffff are kept for values.
+ */
+export const MSG_TYPE_VALUE = 0x4b560000;
+export const MSG_TYPE_VALUE_MASK = 0xffff0000;
+export const VALUE_CODEC_SHIFT = 8;
+export const VALUE_INLINE_LENGTH = 0x3f;
+export const VALUE_THROWN = 0x40;
+export const VALUE_OUT_OF_LINE = 0x80;
 
 /**
  * Words of the message line the kernel owns in a queued slot:

@@ -60,6 +60,8 @@ export const O_SLOT_WORDS = 13;
 export const O_MAX_BYTES = 14;
 /** A ring's size in bytes as created (rounded up to whole pages). */
 export const O_RING_BYTES = 15;
+/** A buffer's length in bytes (its pages hold that many, then zeros). */
+export const O_BUFFER_BYTES = 15;
 /**
  * Pid of the task charged for this object and what it reserves (its
  * creator; docs/quotas.md), 0 for nobody (a task's mailbox). Credited only
@@ -127,6 +129,8 @@ export const OBJ_RING = 6;
 export const OBJ_SEMAPHORE = 7;
 /** kipc's own types: a task's mailbox (rou2exOS, docs/objects/mailbox.md). */
 export const OBJ_MAILBOX = 8;
+/** A buffer: sealed bytes in pool pages, a value's out-of-line payload (docs/objects/buffer.md). */
+export const OBJ_BUFFER = 9;
 
 /** Channel capacity through CHAN_CREATE is clamped to 1..CHANNEL_MAX_CAPACITY (docs/syscalls/chan_create.md). */
 export const CHANNEL_MAX_CAPACITY = 1024;

@@ -19,6 +19,11 @@ export type { WaitOptions, AsyncWaitOptions, EventWaitOptions, HandleInfo } from
 export { Port } from './api/port.js';
 export type { ReceiveOptions, AsyncReceiveOptions, ValueOptions, AsyncValueOptions, ServeOptions } from './api/port.js';
 export { RemoteError } from './api/remote-error.js';
+export { closeRemote } from './api/wrap.js';
+export { Pool } from './runtime/pool.js';
+export type { PoolOptions, PoolStats, RunOptions, LatencySummary } from './runtime/pool.js';
+export type { Remote, RemoteSync, WrapOptions, AsyncWrapOptions } from './api/wrap.js';
+export type { CallContext, ExposeOptions, Exposed } from './api/expose.js';
 export type { ThrownRecord } from './api/remote-error.js';
 export { Message } from './api/message.js';
 export { ChannelSender, ChannelReceiver } from './api/channel.js';

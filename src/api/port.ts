@@ -122,9 +122,20 @@ export class Port extends Handle implements AsyncIterable<Message> {
   /** The message sync value sends and calls are written into (they finish before anything else runs). */
   private readonly scratch = new Message();
 
-  /** Sends if there is room now; false when the queue is full. */
-  trySend(message: Message): boolean {
-    const r = enqueueMessage(this.ctx, this.handle, messageArgument(message, 'message', 'Port.trySend'), 0, false);
+  /** Sends `message` (or a value, as {@link send}) if there is room now; false when the queue is full. */
+  trySend(message: Message): boolean;
+  trySend<T>(value: T, options?: { codec?: CodecOption<T> }): boolean;
+  trySend(value: unknown, options?: { codec?: CodecOption<unknown> }): boolean {
+    let memory = Message.memoryOf(value);
+    let buffer = 0;
+    if (memory === undefined) {
+      buffer = writeValue(this.ctx, this.scratch, value, codecOf(optionsOf(options, 'Port.trySend')?.codec, 'Port.trySend'), false, 'Port.trySend');
+      memory = Message.memoryOf(this.scratch)!;
+    } else {
+      memory = messageArgument(value, 'message', 'Port.trySend');
+    }
+    const r = enqueueMessage(this.ctx, this.handle, memory, 0, false);
+    if (buffer !== 0) handles.close(this.ctx, buffer);
     if (r === WOULD_BLOCK) return false;
     check(r, 'Port.trySend');
     return true;
@@ -358,29 +369,65 @@ export class Port extends Handle implements AsyncIterable<Message> {
         }
         request.flags = 0;
       }
-      let answer: unknown;
-      let failed = false;
-      try {
-        answer = await handler(request);
-      } catch (error) {
-        failed = true;
-        answer = error;
-      }
-      if (!isCall) {
-        if (failed) reportOneWayError(options?.onError, answer, request);
-      } else if (request.isValue) {
-        this.replyValue(request, answerValue, answer, failed, options?.codec);
-      } else if (failed) {
-        replyStatus(this.ctx, request, answer instanceof KipcError ? answer.errno : EINVAL);
+      if (isCall) {
+        await this.answer(request, () => handler(request), options?.codec, answerValue);
       } else {
-        const message = Message.memoryOf(answer) === undefined ? request : (answer as Message);
-        if (message !== request) message.bytes.set(request.bytes.subarray(0, 8), 0);
-        const replied = reply(this.ctx, message, 0);
-        // A reply the kernel refused (a bad handle to transfer, say) still owes the caller an answer.
-        if (replied < 0 && replied !== -EPIPE) replyStatus(this.ctx, request, -replied);
+        try {
+          await handler(request);
+        } catch (error) {
+          reportOneWayError(options?.onError, error, request);
+        }
       }
       this.closeUntakenHandle(request, carried);
     }
+  }
+
+  /**
+   * @internal Answers the call `request` with what `produce` returns (or
+   * throws), as {@link serve} does: a value call with the value (a throw as
+   * a RemoteError for the caller), a Message call with the Message (the
+   * request when it returns nothing) or a status reply for a throw.
+   * `into` is the message a value reply is written into.
+   */
+  async answer(request: Message, produce: () => unknown, own: Codec<unknown> | undefined, into = new Message()): Promise<void> {
+    let answer: unknown;
+    let failed = false;
+    try {
+      answer = await produce();
+    } catch (error) {
+      failed = true;
+      answer = error;
+    }
+    if (request.isValue) {
+      this.replyValue(request, into, answer, failed, own);
+    } else if (failed) {
+      replyStatus(this.ctx, request, answer instanceof KipcError ? answer.errno : EINVAL);
+    } else {
+      const message = Message.memoryOf(answer) === undefined ? request : (answer as Message);
+      if (message !== request) message.bytes.set(request.bytes.subarray(0, 8), 0);
+      const replied = reply(this.ctx, message, 0);
+      // A reply the kernel refused (a bad handle to transfer, say) still owes the caller an answer.
+      if (replied < 0 && replied !== -EPIPE) replyStatus(this.ctx, request, -replied);
+    }
+  }
+
+  /**
+   * @internal The next request for a service that takes no handles (expose):
+   * a new Message, its value settled and any handle it carried closed;
+   * undefined once the port is destroyed, this handle closed, or `signal`
+   * aborted.
+   */
+  async receiveForService(signal: AbortSignal): Promise<Message | undefined> {
+    const request = new Message();
+    const r = await blockingAsync(ops.RECEIVE, this.ctx, this.handle, request, 0, 0, Infinity, signal);
+    if (r === -EPIPE || r === -EBADF || signal.aborted) return undefined;
+    check(r, 'expose');
+    settleValue(this.ctx, request);
+    if (request.flags !== 0) {
+      handles.close(this.ctx, request.flags);
+      request.flags = 0;
+    }
+    return request;
   }
 
   /**

@@ -23,6 +23,9 @@ import { checkNamespaceResult } from '../api/namespace.js';
 import { reply } from '../objects/port/call.js';
 import { check, KernelClosedError, PermissionError } from '../api/errors.js';
 import { Port } from '../api/port.js';
+import { type ExposeOptions, type Exposed, exposeOn } from '../api/expose.js';
+import { type AsyncWrapOptions, cancelThrough, type Remote, type RemoteSync, type WrapOptions, wrapPort, wrapPortSync } from '../api/wrap.js';
+
 import {
   type BytesChannelOptions,
   type ChannelEnds,
@@ -43,6 +46,9 @@ import { snapshot, usage, type KernelSnapshot, type KernelUsage } from './snapsh
 import { EPERM, EPIPE, ESHUTDOWN } from '../core/errno.js';
 import { refuseGrants } from '../ops/handle-ops.js';
 import { quotasOf, type TaskQuotas } from '../core/quota.js';
+
+/** The name under an exposed service's path where its cancel port is bound. */
+const CANCEL_NAME = '.cancel';
 
 export interface PortOptions {
   /** Queue capacity in messages, 1..65536. Default 16 (Strat9's). */
@@ -217,6 +223,56 @@ export class Task {
     if (r === -EPIPE) return false;
     check(r, 'reply');
     return true;
+  }
+
+  /**
+   * Serves `api`'s methods at `path` (a new port bound there): callers use
+   * {@link wrap} or {@link wrapSync}. Sync and async methods; up to
+   * `concurrency` calls at once (default 64); each method gets a
+   * CallContext after its arguments, whose `signal` aborts when the caller
+   * aborts or its timeout passes. What a method throws reaches the caller
+   * as a RemoteError, and the service goes on. Throws what binding throws
+   * (AlreadyExistsError, PermissionError), InvalidArgumentError for a bad
+   * `api` or option.
+   */
+  expose(path: string, api: object, options?: Omit<ExposeOptions, 'cancelPort'>): Exposed {
+    const port = this.createPort();
+    const cancelPort = this.createPort();
+    try {
+      port.bind(path);
+      cancelPort.bind(`${path}/${CANCEL_NAME}`);
+      return exposeOn(port, api, { ...options, cancelPort });
+    } catch (error) {
+      port.close();
+      cancelPort.close();
+      throw error;
+    }
+  }
+
+  /**
+   * A typed proxy of the service exposed at `path`: each method call is a
+   * call to it and returns a promise of the result (a RemoteError when the
+   * method threw, TimeoutError past `timeout`, InterruptedError when
+   * `signal` aborts, BrokenPipeError when the service died). Close it with
+   * `closeRemote(proxy)`. Throws what connect throws (NotFoundError).
+   */
+  wrap<T>(path: string, options?: AsyncWrapOptions): Remote<T> {
+    const cancel = cancelThrough(() => {
+      try {
+        return this.connect(`${path}/${CANCEL_NAME}`);
+      } catch {
+        return undefined;
+      }
+    }, options?.codec);
+    return wrapPort<T>(this.connect(path), options, cancel);
+  }
+
+  /**
+   * As {@link wrap}, with methods that block this thread until the result
+   * is there (the synckit use case: a worker's async work made sync).
+   */
+  wrapSync<T>(path: string, options?: WrapOptions): RemoteSync<T> {
+    return wrapPortSync<T>(this.connect(path), options);
   }
 
   /**

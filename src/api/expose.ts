@@ -1,0 +1,159 @@
+/**
+ * expose: an object's methods served on a port, the comlink idea at kernel
+ * speed (the caller's side is src/api/wrap.ts).
+ *
+ * ```ts
+ * task.expose('/srv/math', { add: (a: number, b: number) => a + b });
+ * const math = task.wrap<{ add(a: number, b: number): number }>('/srv/math');
+ * await math.add(1, 2); // 3
+ * ```
+ *
+ * The wire (docs/objects/port.md, "Values"): a call carries the value
+ * `[id, method, args, deadline]` (`deadline` in ms since the epoch, 0 for
+ * none; `id` the caller's number for the call) and is answered with the
+ * method's result, or what it threw. A one-way `['cancel', id]` on the
+ * service's cancel port (bound at `<path>/.cancel` by Task.expose) from
+ * the same caller aborts that call's signal: it has a port of its own, so
+ * that a cancel is read while the service runs as many calls as it may.
+ */
+import { EINVAL } from '../core/errno.js';
+import { InvalidArgumentError } from './errors.js';
+import { describe } from './describe.js';
+import { type Codec, type CodecOption, codecOf } from './codec.js';
+import { Message } from './message.js';
+import type { Port } from './port.js';
+
+/** What an exposed method gets after the caller's arguments. */
+export interface CallContext {
+  /** Aborted when the caller aborts its call, its deadline passes, or the service closes. */
+  readonly signal: AbortSignal;
+  /** Pid of the calling task. */
+  readonly sender: number;
+}
+
+export interface ExposeOptions {
+  /** Calls run at once at most (default 64); more wait in the port's queue. */
+  concurrency?: number;
+  /** A codec of your own for requests and results (built-in ones are found from each request). */
+  codec?: CodecOption<unknown>;
+  /** Closes the service. */
+  signal?: AbortSignal;
+  /** Where callers' cancels arrive (one-way `['cancel', id]`); closed with the service. */
+  cancelPort?: Port;
+}
+
+/** A running service. */
+export interface Exposed {
+  /** The port it serves. */
+  readonly port: Port;
+  /** Stops receiving, aborts the calls under way, closes the port. Their callers get EPIPE if unanswered. */
+  close(): void;
+  /** Settles when the service has stopped. */
+  readonly closed: Promise<void>;
+}
+
+const DEFAULT_CONCURRENCY = 64;
+
+/** Whether `name` names a method of `api` that callers may reach: its own or its class's, never Object's. */
+function methodOf(api: object, name: unknown): ((...args: unknown[]) => unknown) | undefined {
+  if (typeof name !== 'string' || name in Object.prototype) return undefined;
+  const method = (api as Record<string, unknown>)[name];
+  return typeof method === 'function' ? (method as (...args: unknown[]) => unknown) : undefined;
+}
+
+/**
+ * Serves `api`'s methods on `port` (see the file comment). Runs up to
+ * `concurrency` calls at once; each gets a {@link CallContext} after its
+ * arguments (at the method's declared arity when the caller passed fewer).
+ * InvalidArgumentError for an `api` that is not an object or a bad option.
+ */
+export function exposeOn(port: Port, api: object, options: ExposeOptions = {}): Exposed {
+  if (typeof api !== 'object' || api === null) throw new InvalidArgumentError(EINVAL, `expose: api must be an object of methods, not ${describe(api)}`);
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new InvalidArgumentError(EINVAL, `expose: concurrency must be an integer >= 1, not ${describe(concurrency)}`);
+  const own: Codec<unknown> | undefined = options.codec === undefined ? undefined : codecOf(options.codec, 'expose');
+  const stop = new AbortController();
+  const active = new Map<string, AbortController>();
+  let running = 0;
+  let slotFreed: (() => void) | undefined;
+
+  const runCall = async (request: Message, id: unknown, method: (...args: unknown[]) => unknown, args: unknown[], deadline: number): Promise<void> => {
+    const key = `${request.sender}:${String(id)}`;
+    const controller = new AbortController();
+    active.set(key, controller);
+    const timer = deadline > 0 ? setTimeout(() => controller.abort(new Error('the caller\'s deadline passed')), Math.max(0, deadline - Date.now())) : undefined;
+    const context: CallContext = { signal: controller.signal, sender: request.sender };
+    const padded = args.length < method.length - 1 ? [...args, ...new Array<undefined>(method.length - 1 - args.length)] : args;
+    try {
+      await port.answer(request, () => method.apply(api, [...padded, context]), own);
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+      active.delete(key);
+      running--;
+      slotFreed?.();
+    }
+  };
+
+  const loop = async (): Promise<void> => {
+    for (;;) {
+      if (running >= concurrency) {
+        await new Promise<void>((resolve) => (slotFreed = resolve));
+        slotFreed = undefined;
+        continue;
+      }
+      const request = await port.receiveForService(stop.signal);
+      if (request === undefined) return;
+      const decoded = decodeRequest(request, own);
+      if (request.callToken === 0) continue; // one-way messages mean nothing here
+      if (!Array.isArray(decoded) || decoded.length !== 4 || !Array.isArray(decoded[2])) {
+        void port.answer(request, () => {
+          throw decoded instanceof Error ? decoded : new TypeError('expose: the request is not a call made by wrap() ([id, method, args, deadline])');
+        }, own);
+        continue;
+      }
+      const [id, name, args, deadline] = decoded as [unknown, unknown, unknown[], unknown];
+      const method = methodOf(api, name);
+      if (method === undefined) {
+        void port.answer(request, () => {
+          throw new TypeError(`expose: the service has no method ${typeof name === 'string' ? `'${name}'` : describe(name)}`);
+        }, own);
+        continue;
+      }
+      running++;
+      void runCall(request, id, method, args, typeof deadline === 'number' ? deadline : 0);
+    }
+  };
+
+  const cancelLoop = async (cancels: Port): Promise<void> => {
+    for (;;) {
+      const message = await cancels.receiveForService(stop.signal);
+      if (message === undefined) return;
+      const decoded = decodeRequest(message, own);
+      if (Array.isArray(decoded) && decoded[0] === 'cancel') active.get(`${message.sender}:${String(decoded[1])}`)?.abort(new Error('the caller aborted the call'));
+    }
+  };
+
+  const cancelPort = options.cancelPort;
+  if (cancelPort !== undefined) void cancelLoop(cancelPort).finally(() => stop.abort());
+  const closed = loop().finally(() => {
+    stop.abort();
+    cancelPort?.close();
+    for (const controller of active.values()) controller.abort(new Error('the service closed'));
+  });
+  const close = (): void => {
+    stop.abort();
+    port.close();
+    cancelPort?.close();
+  };
+  options.signal?.addEventListener('abort', close, { once: true });
+  return { port, close, closed };
+}
+
+/** The request's value, or the error decoding it threw (answered to the caller as such). */
+function decodeRequest(request: Message, own: Codec<unknown> | undefined): unknown {
+  try {
+    return request.value(own);
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}

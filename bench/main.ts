@@ -32,6 +32,7 @@ import { oneWay, oneWayBatched } from './one-way.js';
 import { channel, channelBatched } from './channel.js';
 import { channel4x4 } from './channel-4x4.js';
 import { channelValues } from './channel-values.js';
+import { valueCall, wrapSyncCall } from './value-calls.js';
 import { ringStream } from './ring-stream.js';
 import { semaphoreHandoff } from './semaphore.js';
 import { mailboxOneWay, mailboxRoundTrip } from './mailbox.js';
@@ -53,6 +54,8 @@ const BENCHMARKS: readonly Benchmark[] = [
   channelBatched,
   channel4x4,
   channelValues,
+  valueCall,
+  wrapSyncCall,
   ringStream,
   semaphoreHandoff,
   mailboxRoundTrip,

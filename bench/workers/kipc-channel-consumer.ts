@@ -2,7 +2,7 @@
  * kipc consumer task of the 1 → 1 channel benchmarks, and the driver of its
  * side: holds the receiver end granted by init; its rounds are timed bursts
  * (bursts.ts). Receives 64-byte messages with `receiver.receive({ into })`
- * reusing one Message, or, with `data.values`, structured values (each one
+ * reusing one Message, or, with `data.values`, values (each one
  * decoded, as any receiver of values would). Every message or value is
  * checked to arrive in order and intact.
  */
@@ -33,7 +33,7 @@ const control = controlOf(data.control);
 const [handle] = grantedHandles(data);
 let receiveBurst: (n: number) => void;
 if (data.values) {
-  const receiver = task.channelReceiver<BenchValue>(handle!, { codec: 'structured' });
+  const receiver = task.channelReceiver<BenchValue>(handle!);
   receiveBurst = (n) => receiveValues(receiver, n);
 } else if (data.batch !== undefined && data.batch > 1) {
   receiveBurst = batchedReceiver(task.channelReceiver(handle!), data.batch);

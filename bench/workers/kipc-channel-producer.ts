@@ -4,7 +4,7 @@
  * values the control block asks of it (bursts.ts): 64-byte messages
  * (payload u32[0] = index in the burst, u32[1] = this producer's index),
  * one `sender.send` per message reusing one Message; or, with
- * `data.values`, the structured value of values.ts with `seq` = index.
+ * `data.values`, the value of values.ts with `seq` = index.
  *
  * With `data.tally` (the 4x4 benchmark, where a consumer cannot know how
  * many messages it will get) the producer that finishes a burst last sends
@@ -52,7 +52,7 @@ const control = controlOf(data.control);
 const [handle] = grantedHandles(data);
 let sendBurst: (n: number) => void;
 if (values) {
-  const sender = task.channelSender<BenchValue>(handle!, { codec: 'structured' });
+  const sender = task.channelSender<BenchValue>(handle!);
   const value = makeValue();
   sendBurst = (n) => sendValues(sender, value, n);
 } else if (data.batch !== undefined && data.batch > 1) {

@@ -49,3 +49,27 @@ export function checkValue(value: BenchValue, seq: number): void {
     throw new Error(`bench: value ${seq} of the burst arrived wrong: ${JSON.stringify(value)}`);
   }
 }
+
+/** The argument and result of the value-call benchmark: an order of 12 lines, about 1 KiB encoded. */
+export interface KilobyteValue {
+  seq: number;
+  customer: string;
+  placed: Date;
+  lines: { sku: string; title: string; quantity: number; price: number }[];
+}
+
+export function makeKilobyteValue(): KilobyteValue {
+  return {
+    seq: 0,
+    customer: 'customer-00042, Rue des Écoles 7, 75005 Paris',
+    placed: new Date(AT),
+    lines: Array.from({ length: 12 }, (_, i) => ({ sku: `SKU-${100_000 + i}`, title: `article number ${i} of the order, in blue`, quantity: i + 1, price: 9.99 + i })),
+  };
+}
+
+/** Throws unless `value` is the kilobyte value with sequence number `seq`. */
+export function checkKilobyteValue(value: KilobyteValue, seq: number): void {
+  if (value.seq !== seq || value.lines.length !== 12 || value.lines[11]!.sku !== 'SKU-100011' || !(value.placed instanceof Date)) {
+    throw new Error(`bench: kilobyte value ${seq} came back wrong`);
+  }
+}

@@ -85,7 +85,8 @@ export function exposeOn(port: Port, api: object, options: ExposeOptions = {}): 
     const context: CallContext = { signal: controller.signal, sender: request.sender };
     const padded = args.length < method.length - 1 ? [...args, ...new Array<undefined>(method.length - 1 - args.length)] : args;
     try {
-      await port.answer(request, () => method.apply(api, [...padded, context]), own);
+      const answering = port.answer(request, () => method.apply(api, [...padded, context]), own);
+      if (answering !== undefined) await answering;
     } finally {
       if (timer !== undefined) clearTimeout(timer);
       active.delete(key);

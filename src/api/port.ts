@@ -34,7 +34,7 @@ import { Message } from './message.js';
 import { type Codec, type CodecOption, builtinCodecOfTag, codecOf } from './codec.js';
 import { settleValue, writeThrown, writeValue } from './value.js';
 import { errorFor } from './errors.js';
-import { VALUE_CODEC_SHIFT } from '../core/layout.js';
+import { OBJ_BUFFER, VALUE_CODEC_SHIFT } from '../core/layout.js';
 
 export interface ReceiveOptions extends WaitOptions {
   /** Receive into this message instead of a new one. */
@@ -96,7 +96,7 @@ export class Port extends Handle implements AsyncIterable<Message> {
       memory = messageArgument(value, 'message', 'Port.send');
     }
     const r = blocking(ops.SEND, this.ctx, this.handle, memory, 0, 0, deadline);
-    if (buffer !== 0) handles.close(this.ctx, buffer);
+    if (r < 0) dropUnsent(this.ctx, buffer);
     check(r, 'Port.send');
   }
 
@@ -115,7 +115,7 @@ export class Port extends Handle implements AsyncIterable<Message> {
       memory = messageArgument(value, 'message', 'Port.sendAsync');
     }
     const r = await blockingAsync(ops.SEND, this.ctx, this.handle, memory, 0, 0, deadline, signal);
-    if (buffer !== 0) handles.close(this.ctx, buffer);
+    if (r < 0) dropUnsent(this.ctx, buffer);
     check(r, 'Port.sendAsync', signal);
   }
 
@@ -135,7 +135,7 @@ export class Port extends Handle implements AsyncIterable<Message> {
       memory = messageArgument(value, 'message', 'Port.trySend');
     }
     const r = enqueueMessage(this.ctx, this.handle, memory, 0, false);
-    if (buffer !== 0) handles.close(this.ctx, buffer);
+    if (r < 0) dropUnsent(this.ctx, buffer);
     if (r === WOULD_BLOCK) return false;
     check(r, 'Port.trySend');
     return true;
@@ -271,7 +271,7 @@ export class Port extends Handle implements AsyncIterable<Message> {
     const m = this.scratch;
     const buffer = writeValue(this.ctx, m, value, codec, false, operation);
     const r = blocking(ops.CALL, this.ctx, this.handle, Message.memoryOf(m)!, 0, 0, deadline);
-    if (buffer !== 0) handles.close(this.ctx, buffer);
+    if (r < 0) dropUnsent(this.ctx, buffer);
     check(r, operation);
     settleValue(this.ctx, m);
     return replyValue(m, codec, operation);
@@ -285,7 +285,7 @@ export class Port extends Handle implements AsyncIterable<Message> {
     const m = new Message();
     const buffer = writeValue(this.ctx, m, value, codec, false, operation);
     const r = await blockingAsync(ops.CALL, this.ctx, this.handle, Message.memoryOf(m)!, 0, 0, deadline, signal);
-    if (buffer !== 0) handles.close(this.ctx, buffer);
+    if (r < 0) dropUnsent(this.ctx, buffer);
     check(r, operation, signal);
     settleValue(this.ctx, m);
     return replyValue(m, codec, operation);
@@ -370,7 +370,8 @@ export class Port extends Handle implements AsyncIterable<Message> {
         request.flags = 0;
       }
       if (isCall) {
-        await this.answer(request, () => handler(request), options?.codec, answerValue);
+        const answering = this.answer(request, () => handler(request), options?.codec, answerValue);
+        if (answering !== undefined) await answering;
       } else {
         try {
           await handler(request);
@@ -389,15 +390,27 @@ export class Port extends Handle implements AsyncIterable<Message> {
    * request when it returns nothing) or a status reply for a throw.
    * `into` is the message a value reply is written into.
    */
-  async answer(request: Message, produce: () => unknown, own: Codec<unknown> | undefined, into = new Message()): Promise<void> {
+  answer(request: Message, produce: () => unknown, own: Codec<unknown> | undefined, into = new Message()): Promise<void> | undefined {
     let answer: unknown;
-    let failed = false;
     try {
-      answer = await produce();
+      answer = produce();
     } catch (error) {
-      failed = true;
-      answer = error;
+      this.sendAnswer(request, into, error, true, own);
+      return undefined;
     }
+    // A handler that answers at once is answered at once: the reply goes before this task turns to its next receive.
+    if (!isThenable(answer)) {
+      this.sendAnswer(request, into, answer, false, own);
+      return undefined;
+    }
+    return Promise.resolve(answer).then(
+      (value) => this.sendAnswer(request, into, value, false, own),
+      (error: unknown) => this.sendAnswer(request, into, error, true, own),
+    );
+  }
+
+  /** Sends the answer to `request`: what the handler gave, or threw when `failed` (see {@link answer}). */
+  private sendAnswer(request: Message, into: Message, answer: unknown, failed: boolean, own: Codec<unknown> | undefined): void {
     if (request.isValue) {
       this.replyValue(request, into, answer, failed, own);
     } else if (failed) {
@@ -460,7 +473,7 @@ export class Port extends Handle implements AsyncIterable<Message> {
       }
     }
     const replied = reply(this.ctx, into, 0);
-    if (buffer !== 0) handles.close(this.ctx, buffer);
+    if (replied < 0) dropUnsent(this.ctx, buffer);
     if (replied < 0 && replied !== -EPIPE) replyStatus(this.ctx, request, -replied);
   }
 
@@ -479,6 +492,20 @@ function replyValue(m: Message, codec: Codec<unknown>, operation: string): unkno
   if (m.isValue) return m.value(codec);
   if (m.isReply && m.status !== 0) throw errorFor(m.status, operation);
   return m;
+}
+
+/**
+ * Closes the buffer a value was put in when its message did not go (a sent
+ * one moved the handle away with it). Only a buffer handle is closed: a
+ * call that failed after its request was queued finds the handle gone.
+ */
+function dropUnsent(ctx: TaskContext, buffer: number): void {
+  if (buffer !== 0) handles.closeTyped(ctx, buffer, OBJ_BUFFER);
+}
+
+/** Whether `value` is a promise or another thenable (its `then` is read once, as `await` would). */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 /** A one-way message's handler threw: `onError` hears of it, else a process warning says so. */

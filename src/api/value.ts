@@ -20,8 +20,9 @@ import { thrownRecordOf } from './remote-error.js';
 /**
  * Writes `value`, encoded with `codec`, into `message` (its type, flags and
  * payload; the sender word is left alone), `thrown` marking what a handler
- * threw. Returns the handle of the buffer the bytes went to (0: inline),
- * which the caller closes once the message is sent or refused. Throws
+ * threw. Returns the handle of the buffer the bytes went to (0: inline):
+ * a message that goes moves it away; the caller closes it if the message
+ * is refused. Throws
  * InvalidArgumentError when the codec's output is not a Uint8Array, and the
  * buffer's error (OutOfMemoryError, QuotaExceededError) when it cannot be
  * made; nothing is then held. The codec runs here, before any lock.

@@ -155,19 +155,37 @@ function moveChild(r: Region, parentWord: number, from: number, to: number): voi
   if (to !== 0) r.add(to - 1 + L.HD_CHILDREN, 1);
 }
 
+/** Whether entry `e`'s object moves when sent ({@link ObjectKind.movesOnTransfer}). Lock held. */
+export function movesOnTransfer(r: Region, e: number): boolean {
+  return objectKindOf(r.w[r.object(r.w[e + L.HD_OBJECT]! - 1) + L.O_TYPE]!)?.movesOnTransfer === true;
+}
+
+/**
+ * The entry a copy of entry `e` sent in a message derives from (0: none):
+ * `e` itself, or, for an object that moves, `e`'s own parent. Lock held.
+ */
+export function transferParent(r: Region, e: number): number {
+  if (!movesOnTransfer(r, e)) return e;
+  const parent = r.w[e + L.HD_PARENT]!;
+  return parent === 0 ? 0 : parent - 1;
+}
+
 /**
  * Puts a handle in flight in the message record `at`: a copy of entry `e`
- * (same object and rights), holding a reference and counted as a child of
- * `e`. Lock held.
+ * of task `taskSlot` (same object and rights), holding a reference and
+ * counted as a child of `e`; for an object that moves, a child of `e`'s
+ * parent, and `e` itself is released. Lock held.
  */
-export function attachTransfer(r: Region, at: number, e: number): void {
+export function attachTransfer(r: Region, at: number, e: number, taskSlot: number): void {
   const objectSlot = r.w[e + L.HD_OBJECT]! - 1;
+  const parent = transferParent(r, e);
   r.set(at + L.M_XFER_OBJECT, objectSlot + 1);
   r.set(at + L.M_XFER_RIGHTS, r.w[e + L.HD_RIGHTS]!);
-  r.set(at + L.M_XFER_PARENT, e + 1);
-  r.add(e + L.HD_CHILDREN, 1);
+  r.set(at + L.M_XFER_PARENT, parent === 0 ? 0 : parent + 1);
+  if (parent !== 0) r.add(parent + L.HD_CHILDREN, 1);
   addRef(r, objectSlot);
   countEnds(r, objectSlot, r.w[e + L.HD_RIGHTS]!, 1);
+  if (parent !== e) releaseEntry(r, taskSlot, e);
 }
 
 /** Drops the handle in flight in message record `at`, if any. Lock held. */

@@ -21,6 +21,14 @@ export interface ObjectKind {
   readonly endsWithOwnerReceiver: boolean;
   /** Whether handles count the object's ends, so that the last sender or receiver going wakes its waiters (a channel). */
   readonly countsEnds: boolean;
+  /**
+   * Whether a handle to it sent in a message (or a reply) moves: the
+   * sender's handle goes as the message takes its copy, which descends
+   * from that handle's parent (a buffer travels; nothing is left behind to
+   * close). Other objects' handles are copied, and the copy descends from
+   * the sender's handle.
+   */
+  readonly movesOnTransfer?: boolean;
   /** Destroys an object's contents: wakes its waiters, drains its queue. Kernel lock held; called once per object. */
   destroy(r: Region, objectSlot: number): void;
 }

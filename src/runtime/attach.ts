@@ -13,11 +13,13 @@ import { watchInit } from './join.js';
 let current: Task | undefined;
 
 /**
+ * `D` types `task.data` (what the spawner gave as `data`; the spawn's
+ * `kernel.spawn<D>()` checks that side).
  * Throws Error outside a task started by kernel.spawn(), or when the
  * kernel's backend is not registered in this thread.
  */
-export function attach(): Task {
-  if (current) return current;
+export function attach<D = unknown>(): Task<D> {
+  if (current) return current as Task<D>;
   const started = bootOfThisTask();
   if (!started) throw new Error('kipc: attach() works only inside a task started by kernel.spawn(); the creating thread uses kernel.task');
   const { boot, data } = started;
@@ -27,5 +29,5 @@ export function attach(): Task {
   // The task's own word: which OS process it runs in (kipc top shows it).
   Atomics.store(region.w, region.task(boot.slot) + L.T_OS_PID, typeof process === 'undefined' ? 0 : process.pid);
   watchInit(region);
-  return current;
+  return current as Task<D>;
 }

@@ -110,13 +110,13 @@ export interface KernelOptions extends KernelLimits {
   mode?: number;
 }
 
-export interface SpawnOptions {
+export interface SpawnOptions<D = unknown> {
   /**
    * Any structured-cloneable value; the task reads it as `task.data`. A
    * task that is a process gets a copy: a SharedArrayBuffer reaches it only
    * if it lives in shared memory, and is refused otherwise.
    */
-  data?: unknown;
+  data?: D;
   /** Size of the task's user memory in bytes (default 64 KiB). */
   memoryBytes?: number;
   /**
@@ -288,7 +288,7 @@ export class Kernel extends EventEmitter {
    * OutOfMemoryError the task table is full; KernelClosedError after close();
    * Error the kernel's supervisor thread has failed (see the 'error' event).
    */
-  spawn(module: string | URL, options: SpawnOptions = {}): TaskHandle {
+  spawn<D = unknown>(module: string | URL, options: SpawnOptions<D> = {}): TaskHandle {
     this.assertOpen('Kernel.spawn');
     if (this.supervisorFailure !== undefined) throw new Error(`Kernel.spawn: no task can be started, ${this.supervisorFailure}`);
     const url = module instanceof URL ? module.href : /^[a-z]+:/i.test(module) ? module : pathToFileURL(module).href;

@@ -55,11 +55,11 @@ export interface PortOptions {
   capacity?: number;
 }
 
-export class Task {
+export class Task<D = unknown> {
   /** This task's pid (init is 1). Stale pids never name a newer task. */
   readonly pid: number;
   /** The `data` given to spawn (undefined for init). */
-  readonly data: unknown;
+  readonly data: D;
   /**
    * The handles spawn gave this task (`SpawnOptions.handles`), in the order
    * given: their values in this task's table, installed before it ran
@@ -80,7 +80,7 @@ export class Task {
   private pagesApi: Pages | undefined;
 
   /** @internal Use `Kernel.create().task` or `attach()`. */
-  constructor(region: Region, slot: number, pid: number, memoryBytes: number, data: unknown, handles: readonly number[] = []) {
+  constructor(region: Region, slot: number, pid: number, memoryBytes: number, data: D, handles: readonly number[] = []) {
     region.lockTag = slot + 1;
     this.ctx = new TaskContext(region, slot, pid);
     this.pid = pid;

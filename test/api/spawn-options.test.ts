@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { Kernel, QuotaExceededError, TaskCrashedError, type SpawnOptions } from '../../src/index.js';
+import { attach, Kernel, QuotaExceededError, TaskCrashedError, type SpawnOptions } from '../../src/index.js';
 import { fixture } from '../support/fixtures.js';
 import { withKernel } from '../support/kernel.js';
 import { waitFor, within } from '../support/wait.js';
@@ -168,4 +168,25 @@ test('without an error listener, an unwatched crash is a process warning (KipcWa
     const warning = await within(warned, 30_000, 'the warning');
     assert.match(warning.message, new RegExp(`task ${task.pid} .*died of an uncaught error`));
   });
+});
+
+test('data is typed through a generic on both sides: kernel.spawn<D>() checks what is given, attach<D>() types task.data (a type error here fails the build)', () => {
+  interface Job {
+    id: number;
+    tags: string[];
+  }
+  const typedSpawn = (kernel: Kernel): void => {
+    kernel.spawn<Job>('file:///job.js', { data: { id: 1, tags: ['a'] } });
+    // @ts-expect-error a string id is not a Job
+    kernel.spawn<Job>('file:///job.js', { data: { id: '1', tags: [] } });
+  };
+  const typedAttach = (attachTask: typeof attach): number => {
+    const task = attachTask<Job>();
+    const tags: string[] = task.data.tags;
+    // @ts-expect-error data.id is a number
+    const wrong: string = task.data.id;
+    return tags.length + wrong.length;
+  };
+  assert.equal(typeof typedSpawn, 'function');
+  assert.equal(typeof typedAttach, 'function');
 });

@@ -10,6 +10,7 @@ export const bufferType: ObjectType = {
   hasQueue: false,
   endsWithOwnerReceiver: false,
   countsEnds: false,
+  movesOnTransfer: true,
   events: 0,
   destroy: destroyBuffer,
   details: (w, o) => ({ size: w[o + L.O_BUFFER_BYTES]! }),

@@ -18,7 +18,7 @@ import { ENOMEM, EPERM, EPIPE, EFAULT, EBADF } from '../../core/errno.js';
 import type { Region } from '../../core/region.js';
 import type { TaskContext } from '../../core/context.js';
 import { type MessageMemory, copyIn, copyOut, inBounds, readI32 } from '../../core/copy.js';
-import { lookupHandle, installHandle, objectOfEntry } from '../../core/handles.js';
+import { lookupHandle, installHandle, objectOfEntry, releaseEntry, transferParent } from '../../core/handles.js';
 import { liveSlotOf } from '../../core/task-table.js';
 import { charge, creditPid } from '../../core/quota.js';
 import { compactRing, lockQueue, unlockQueue, withQueueRetry } from '../../core/queue.js';
@@ -325,11 +325,14 @@ export function reply(ctx: TaskContext, src: MessageMemory, offset: number): num
   let installed = 0;
   if (xe !== 0) {
     const callerSlot = liveSlotOf(r, callerPid);
-    installed = callerSlot < 0 ? 0 : installHandle(r, callerSlot, objectOfEntry(r, xe), w[xe + L.HD_RIGHTS]!, xe);
+    const parent = transferParent(r, xe);
+    installed = callerSlot < 0 ? 0 : installHandle(r, callerSlot, objectOfEntry(r, xe), w[xe + L.HD_RIGHTS]!, parent);
     if (installed < 0) {
       r.unlock();
       return installed;
     }
+    // An object that moves (a buffer) leaves the server with the reply.
+    if (parent !== xe) releaseEntry(r, ctx.slot, xe);
   }
   const replyAt = c + L.C_REPLY;
   copyIn(w, r.bytes, replyAt, src, offset);

@@ -124,7 +124,7 @@ function sendLockedOnce(ctx: TaskContext, h: number, src: MessageMemory, offset:
   stamp(w, at, ctx.pid, asCall ? callToken(r, cs) : 0, xe === 0 ? 0 : L.SLOT_FLAG_TRANSFER);
   // The bookkeeping line is clean (L.M_CALL): unpublished, it needs no logging.
   w[at + L.M_CALL] = cs + 1;
-  if (xe !== 0) attachTransfer(r, at, xe);
+  if (xe !== 0) attachTransfer(r, at, xe, ctx.slot);
   if (asCall) {
     const c = r.call(cs);
     r.set(c + L.C_PORT, slot);

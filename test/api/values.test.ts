@@ -264,7 +264,7 @@ test('a message that claims an out-of-line value but carries another handle (or 
   });
 });
 
-test('BUF_CREATE, BUF_READ and BUF_SIZE through the ABI: contents, short reads at the end, and their errnos (EINVAL, EFAULT, EBADF)', T, async () => {
+test('BUF_CREATE, BUF_READ and BUF_SIZE through the ABI: contents, short reads at the end, their errnos (EINVAL, EFAULT, EBADF); a buffer handle sent in flags moves, a duplicate stays', T, async () => {
   await withGuardedKernel(async (kernel) => {
     const task = kernel.task;
     const baseline = kernel.usage();
@@ -286,9 +286,22 @@ test('BUF_CREATE, BUF_READ and BUF_SIZE through the ABI: contents, short reads a
     const port = task.createPort();
     assert.equal(task.syscall(sys.SYS_BUF_READ, port.handle, 0, 0, 10), -E.EBADF);
     assert.equal(task.syscall(sys.SYS_BUF_SIZE, port.handle), -E.EBADF);
-    assert.equal(task.syscall(sys.SYS_HANDLE_CLOSE, h), 0);
-    assert.equal(task.syscall(sys.SYS_BUF_SIZE, h), -E.EBADF);
+    // A buffer handle sent in flags moves: the sender's goes; a duplicate made first stays.
+    const kept = task.syscall(sys.SYS_HANDLE_DUPLICATE, h);
+    assert.ok(kept > 0);
+    const carrier = Message.of(5);
+    carrier.flags = h;
+    port.send(carrier);
+    assert.equal(task.syscall(sys.SYS_BUF_SIZE, h), -E.EBADF, 'the sent handle moved away');
     assert.throws(() => task.port(h).info(), BadHandleError);
+    assert.equal(task.syscall(sys.SYS_BUF_SIZE, kept), 5000, 'the duplicate stays');
+    assert.deepEqual(kernel.check(), [], 'lineage counts hold with a buffer in flight');
+    const arrived = port.receive();
+    assert.ok(arrived.flags > 0);
+    assert.equal(task.syscall(sys.SYS_BUF_READ, arrived.flags, 4990, 8192, 100), 10);
+    assert.equal(task.syscall(sys.SYS_HANDLE_CLOSE, arrived.flags), 0);
+    assert.equal(kernel.usage().pages, baseline.pages + 2, 'the duplicate holds the pages');
+    assert.equal(task.syscall(sys.SYS_HANDLE_CLOSE, kept), 0);
     port.close();
     assert.deepEqual(kernel.usage(), baseline);
   });

@@ -26,57 +26,11 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { type Block, blocksOf, compile, headerOf, write } from '../support/readme.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const RUN = join(ROOT, '.readme-run');
 after(() => rmSync(RUN, { recursive: true, force: true }));
-
-interface Block {
-  line: number;
-  lang: 'js' | 'ts';
-  code: string;
-  directive: string | undefined;
-}
-
-function blocksOf(markdown: string): Block[] {
-  const lines = markdown.split('\n');
-  const blocks: Block[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^```(js|ts)\s*$/.exec(lines[i]!);
-    if (!open) {
-      if (lines[i]!.startsWith('```')) i = lines.indexOf('```', i + 1); // another language: skip it whole
-      continue;
-    }
-    const end = lines.indexOf('```', i + 1);
-    const before = lines[i - 1] ?? '';
-    const directive = /^<!-- readme-test: (.*) -->$/.exec(before)?.[1];
-    blocks.push({ line: i + 1, lang: open[1] as 'js' | 'ts', code: lines.slice(i + 1, end).join('\n'), directive });
-    i = end;
-  }
-  return blocks;
-}
-
-/** `// file  ->  command  ->  output` or `// file` (also `// file: command`) on a block's first line. */
-function headerOf(block: Block): { file: string; output?: string } | undefined {
-  const first = block.code.split('\n')[0]!;
-  const match = /^\/\/ ([\w.-]+\.(?:mjs|js|ts))(?::.*|\s+->\s+.*?(?:\s+->\s+(.*))?)?$/.exec(first);
-  if (!match) return undefined;
-  return { file: match[1]!, output: match[2] };
-}
-
-function compile(code: string): string {
-  return ts.transpileModule(code, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
-}
-
-/** Writes `code` as `name` in `dir` (a .ts file as the .js or .mjs it compiles to); returns the path to run. */
-function write(dir: string, name: string, code: string): string {
-  const target = name.endsWith('.ts') ? name.replace(/\.ts$/, '.mjs') : name;
-  const js = name.endsWith('.ts') ? compile(code) : code;
-  // A compiled math.ts is run as math.js in the README: both names work.
-  writeFileSync(join(dir, target), js);
-  if (target !== name && name.endsWith('.ts')) writeFileSync(join(dir, name.replace(/\.ts$/, '.js')), js);
-  return join(dir, target);
-}
 
 const KIPC_NAMES = Object.keys(await import('../../src/index.js')).filter((name) => name !== 'default');
 

@@ -6,7 +6,8 @@
  *   (workers/values.ts). kipc: `remote.echo(value)` through wrapSync (a
  *   blocking value call, msgpack both ways, to a service made with expose).
  *   Alternative: postMessage of the object to a worker, which posts it
- *   back, awaited.
+ *   back, awaited. Ceiling: the codec alone (two encodes and two decodes
+ *   in one thread), the least any value call of this object costs.
  * - wrap-sync: a blocking call `add(n, 1)` from the main thread. kipc:
  *   wrapSync on an exposed service. Alternative: synckit's createSyncFn
  *   (its worker runs runAsWorker), the library for this use case.
@@ -14,7 +15,7 @@
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { createSyncFn } from 'synckit';
-import { closeRemote, Kernel } from '../src/index.js';
+import { closeRemote, Kernel, msgpackCodecOf } from '../src/index.js';
 import { type Benchmark, Failure, finishOpening, openBoth, type RoundFigure, type Side, settleWithin, stopWorker, workerUrl } from './harness.js';
 import { kernelOptions } from './config.js';
 import { checkKilobyteValue, type KilobyteValue, makeKilobyteValue } from './workers/values.js';
@@ -128,6 +129,26 @@ function openSynckit(): Promise<Side> {
 
 const kilobyte = makeKilobyteValue();
 
+/**
+ * The codec's own cost, no kernel and no thread: what a value call of the
+ * kilobyte object must pay at least (encode and decode the argument, then
+ * the result) with kipc's default codec, in this thread.
+ */
+function openCodecFloor(): Promise<Side> {
+  const codec = msgpackCodecOf<KilobyteValue>();
+  const value = makeKilobyteValue();
+  return Promise.resolve({
+    label: "msgpack encode + decode of the object, twice (the argument, then the result), one thread, no kernel",
+    round: (budgetMs: number) =>
+      timed(budgetMs, (n) => {
+        value.seq = n;
+        const back = codec.decode(codec.encode(codec.decode(codec.encode(value))));
+        checkKilobyteValue(back, n);
+      }),
+    close: async () => {},
+  });
+}
+
 export const valueCall: Benchmark = {
   name: 'value-call',
   title: 'call round trip with a 1 KiB object argument and result, main thread → worker',
@@ -142,6 +163,7 @@ export const valueCall: Benchmark = {
         }),
       openPostMessageEcho,
     ),
+  openCeiling: openCodecFloor,
 };
 
 export const wrapSyncCall: Benchmark = {

@@ -25,7 +25,7 @@ import type { Port } from './port.js';
 
 /** What an exposed method gets after the caller's arguments. */
 export interface CallContext {
-  /** Aborted when the caller aborts its call, its deadline passes, or the service closes. */
+  /** Aborted when the caller aborts its call, just after its deadline passes (50 ms), or when the service closes. */
   readonly signal: AbortSignal;
   /** Pid of the calling task. */
   readonly sender: number;
@@ -53,6 +53,10 @@ export interface Exposed {
 }
 
 const DEFAULT_CONCURRENCY = 64;
+/** The longest delay setTimeout keeps (longer ones fire after 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** How long after a caller's deadline its method's signal aborts. */
+const DEADLINE_GRACE_MS = 50;
 
 /** Whether `name` names a method of `api` that callers may reach: its own or its class's, never Object's. */
 function methodOf(api: object, name: unknown): ((...args: unknown[]) => unknown) | undefined {
@@ -81,7 +85,11 @@ export function exposeOn(port: Port, api: object, options: ExposeOptions = {}): 
     const key = `${request.sender}:${String(id)}`;
     const controller = new AbortController();
     active.set(key, controller);
-    const timer = deadline > 0 ? setTimeout(() => controller.abort(new Error('the caller\'s deadline passed')), Math.max(0, deadline - Date.now())) : undefined;
+    // The caller's own timeout ends its call at the deadline (TimeoutError); the method's signal
+    // aborts a little after, so that its answer never beats the caller's timeout. A deadline further
+    // than a timer can wait (about 24.8 days) would fire at once: it is as good as none.
+    const delay = deadline - Date.now() + DEADLINE_GRACE_MS;
+    const timer = deadline > 0 && delay < MAX_TIMER_MS ? setTimeout(() => controller.abort(new Error("the caller's deadline passed")), Math.max(0, delay)) : undefined;
     const context: CallContext = { signal: controller.signal, sender: request.sender };
     const padded = args.length < method.length - 1 ? [...args, ...new Array<undefined>(method.length - 1 - args.length)] : args;
     try {

@@ -27,6 +27,7 @@ interface MathApi {
   waitForAbort(ctx: CallContext): Promise<never>;
   fail(code: string): never;
   sender(ctx: CallContext): number;
+  abortedAfter(ms: number, ctx: CallContext): Promise<boolean>;
   stop(): string;
 }
 
@@ -92,11 +93,14 @@ test('abort and timeout reach the method: its signal aborts when the caller abor
     const timed = kernel.task.wrap<MathApi>('/srv/math', { timeout: 100 });
     await assert.rejects(timed.waitForAbort(), timedOut);
     await waitFor(() => Atomics.load(c, MATH.aborted) === 2, "the method's signal to abort at the caller's deadline");
+    // A timeout longer than a timer can wait is no timeout at all (setTimeout would fire it at once).
+    const patient = kernel.task.wrap<MathApi>('/srv/math', { timeout: 1e12 });
+    assert.equal(await patient.abortedAfter(50), false, "a far deadline does not abort the method's signal");
     const math = kernel.task.wrap<MathApi>('/srv/math');
     assert.equal(await math.add(1, 2), 3);
     await math.stop();
     await service.exited;
-    for (const r of [aborting, timed, math]) closeRemote(r);
+    for (const r of [aborting, timed, patient, math]) closeRemote(r);
   });
 });
 

@@ -22,12 +22,12 @@ const WORK = fixture('api/fixtures/pool-work');
 const scratch = mkdtempSync(join(tmpdir(), 'kipc-pool-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-for (const host of ['thread', 'process'] as const) {
-  test(`${host}s: 200 requests, one of which kills its worker mid-task: every request is answered exactly once with its own result; the worker is replaced`, T, async () => {
+for (const host of ['threads', 'processes'] as const) {
+  test(`${host}: 200 requests, one of which kills its worker mid-task: every request is answered exactly once with its own result; the worker is replaced`, T, async () => {
     const pool = new Pool<{ n?: number; crashOnce?: string; sleep?: number }, number>(WORK, {
       min: 2,
       max: 2,
-      ...(host === 'process' ? { kernelOptions: { processes: true }, spawn: { process: true } } : {}),
+      ...(host === 'processes' ? { kernelOptions: { processes: true }, spawn: { process: true } } : {}),
     });
     try {
       const crashDir = join(scratch, `crash-${host}`);

@@ -120,6 +120,15 @@ export function codecOf<T>(option: CodecOption<T> | undefined, operation: string
  * 16..254 from the name of a codec of your own, 255 for one without a name.
  */
 export function codecTag(codec: Codec<unknown>): number {
+  let tag = tags.get(codec);
+  if (tag === undefined) tags.set(codec, (tag = tagOf(codec)));
+  return tag;
+}
+
+/** Tags by codec: a codec's tag is worked out once, not on every value it encodes. */
+const tags = new WeakMap<Codec<unknown>, number>();
+
+function tagOf(codec: Codec<unknown>): number {
   const name = codec.name;
   if (name === undefined) return UNNAMED_TAG;
   const builtin = BUILTIN_TAGS[name];

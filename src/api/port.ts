@@ -86,36 +86,21 @@ export class Port extends Handle implements AsyncIterable<Message> {
   send(message: Message, options?: WaitOptions): void;
   send<T>(value: T, options?: ValueOptions<T>): void;
   send(value: unknown, options?: ValueOptions<unknown>): void {
-    let memory = Message.memoryOf(value);
     const deadline = deadlineOf(options, 'Port.send');
-    let buffer = 0;
-    if (memory === undefined) {
-      buffer = writeValue(this.ctx, this.scratch, value, codecOf(options?.codec, 'Port.send'), false, 'Port.send');
-      memory = Message.memoryOf(this.scratch)!;
-    } else {
-      memory = messageArgument(value, 'message', 'Port.send');
-    }
+    const memory = this.outgoing(value, options?.codec, this.scratch, 'Port.send');
     const r = blocking(ops.SEND, this.ctx, this.handle, memory, 0, 0, deadline);
-    if (r < 0) dropUnsent(this.ctx, buffer);
+    if (r < 0) this.releaseUnsent(value, memory);
     check(r, 'Port.send');
   }
 
   sendAsync(message: Message, options?: AsyncWaitOptions): Promise<void>;
   sendAsync<T>(value: T, options?: AsyncValueOptions<T>): Promise<void>;
   async sendAsync(value: unknown, options?: AsyncValueOptions<unknown>): Promise<void> {
-    let memory = Message.memoryOf(value);
     const deadline = deadlineOf(options, 'Port.sendAsync');
     const signal = signalOf(options, 'Port.sendAsync');
-    let buffer = 0;
-    if (memory === undefined) {
-      const m = new Message();
-      buffer = writeValue(this.ctx, m, value, codecOf(options?.codec, 'Port.sendAsync'), false, 'Port.sendAsync');
-      memory = Message.memoryOf(m)!;
-    } else {
-      memory = messageArgument(value, 'message', 'Port.sendAsync');
-    }
+    const memory = this.outgoing(value, options?.codec, undefined, 'Port.sendAsync');
     const r = await blockingAsync(ops.SEND, this.ctx, this.handle, memory, 0, 0, deadline, signal);
-    if (r < 0) dropUnsent(this.ctx, buffer);
+    if (r < 0) this.releaseUnsent(value, memory);
     check(r, 'Port.sendAsync', signal);
   }
 
@@ -126,19 +111,29 @@ export class Port extends Handle implements AsyncIterable<Message> {
   trySend(message: Message): boolean;
   trySend<T>(value: T, options?: { codec?: CodecOption<T> }): boolean;
   trySend(value: unknown, options?: { codec?: CodecOption<unknown> }): boolean {
-    let memory = Message.memoryOf(value);
-    let buffer = 0;
-    if (memory === undefined) {
-      buffer = writeValue(this.ctx, this.scratch, value, codecOf(optionsOf(options, 'Port.trySend')?.codec, 'Port.trySend'), false, 'Port.trySend');
-      memory = Message.memoryOf(this.scratch)!;
-    } else {
-      memory = messageArgument(value, 'message', 'Port.trySend');
-    }
+    const memory = this.outgoing(value, optionsOf(options, 'Port.trySend')?.codec, this.scratch, 'Port.trySend');
     const r = enqueueMessage(this.ctx, this.handle, memory, 0, false);
-    if (r < 0) dropUnsent(this.ctx, buffer);
+    if (r < 0) this.releaseUnsent(value, memory);
     if (r === WOULD_BLOCK) return false;
     check(r, 'Port.trySend');
     return true;
+  }
+
+  /**
+   * What a send puts in the queue: `value` itself when it is a Message,
+   * else `into` (a new message when undefined) with the value written in,
+   * its buffer's handle, if any, in `flags`. Throws as writeValue does.
+   */
+  private outgoing(value: unknown, codec: CodecOption<unknown> | undefined, into: Message | undefined, operation: string): MessageMemory {
+    if (Message.memoryOf(value) !== undefined) return messageArgument(value, 'message', operation);
+    const message = into ?? new Message();
+    writeValue(this.ctx, message, value, codecOf(codec, operation), false, operation);
+    return Message.memoryOf(message)!;
+  }
+
+  /** After a send of `value` from `memory` failed: the buffer a value was put in goes (a Message's own handle stays the caller's). */
+  private releaseUnsent(value: unknown, memory: MessageMemory): void {
+    if (Message.memoryOf(value) === undefined) dropUnsent(this.ctx, Message.ofMemory(memory).flags);
   }
 
   /**

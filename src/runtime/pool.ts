@@ -252,7 +252,8 @@ export class Pool<In = unknown, Out = unknown> {
 
   /** One more worker while requests outnumber workers, up to max. */
   private grow(): void {
-    const live = [...this.workers].filter((w) => !w.retiring).length;
+    let live = 0;
+    for (const worker of this.workers) if (!worker.retiring) live++;
     if (this.closing === undefined && live < this.max && (live === 0 || this.pendingCount > live)) this.startWorker();
   }
 

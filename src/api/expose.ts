@@ -77,41 +77,52 @@ export function exposeOn(port: Port, api: object, options: ExposeOptions = {}): 
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new InvalidArgumentError(EINVAL, `expose: concurrency must be an integer >= 1, not ${describe(concurrency)}`);
   const own: Codec<unknown> | undefined = options.codec === undefined ? undefined : codecOf(options.codec, 'expose');
   const stop = new AbortController();
-  const active = new Map<string, AbortController>();
+  /** The calls under way that went async, by `<sender>:<id>`: what a cancel aborts. */
+  const active = new Map<string, CallState>();
   let running = 0;
   let slotFreed: (() => void) | undefined;
 
-  const runCall = async (request: Message, id: unknown, method: (...args: unknown[]) => unknown, args: unknown[], deadline: number): Promise<void> => {
-    const key = `${request.sender}:${String(id)}`;
-    const controller = new AbortController();
-    active.set(key, controller);
-    // The caller's own timeout ends its call at the deadline (TimeoutError); the method's signal
-    // aborts a little after, so that its answer never beats the caller's timeout. A deadline further
-    // than a timer can wait (about 24.8 days) would fire at once: it is as good as none.
-    const delay = deadline - Date.now() + DEADLINE_GRACE_MS;
-    const timer = deadline > 0 && delay < MAX_TIMER_MS ? setTimeout(() => controller.abort(new Error("the caller's deadline passed")), Math.max(0, delay)) : undefined;
-    const context: CallContext = { signal: controller.signal, sender: request.sender };
+  /** Ends an async call: its timer, its entry, its concurrency slot. */
+  const settled = (key: string, state: CallState): void => {
+    state.end();
+    active.delete(key);
+    running--;
+    slotFreed?.();
+  };
+
+  /**
+   * Runs one call. A method that answers at once is answered at once, and
+   * costs no entry, timer or controller; one that returns a promise holds
+   * a concurrency slot and can be cancelled until it settles. Whether the
+   * request message was kept (by an async call).
+   */
+  const runCall = (request: Message, id: unknown, method: (...args: unknown[]) => unknown, args: unknown[], deadline: number): boolean => {
+    const state = new CallState(request.sender, deadline);
     const padded = args.length < method.length - 1 ? [...args, ...new Array<undefined>(method.length - 1 - args.length)] : args;
-    try {
-      const answering = port.answer(request, () => method.apply(api, [...padded, context]), own);
-      if (answering !== undefined) await answering;
-    } finally {
-      if (timer !== undefined) clearTimeout(timer);
-      active.delete(key);
-      running--;
-      slotFreed?.();
+    padded.push(state);
+    const answering = port.answer(request, () => method.apply(api, padded), own);
+    if (answering === undefined) {
+      state.end();
+      return false;
     }
+    const key = `${request.sender}:${String(id)}`;
+    running++;
+    active.set(key, state);
+    void answering.finally(() => settled(key, state));
+    return true;
   };
 
   const loop = async (): Promise<void> => {
+    let spare: Message | undefined;
     for (;;) {
       if (running >= concurrency) {
         await new Promise<void>((resolve) => (slotFreed = resolve));
         slotFreed = undefined;
         continue;
       }
-      const request = await port.receiveForService(stop.signal);
+      const request = await port.receiveForService(stop.signal, spare);
       if (request === undefined) return;
+      spare = request;
       const decoded = decodeRequest(request, own);
       if (request.callToken === 0) continue; // one-way messages mean nothing here
       if (!Array.isArray(decoded) || decoded.length !== 4 || !Array.isArray(decoded[2])) {
@@ -128,8 +139,7 @@ export function exposeOn(port: Port, api: object, options: ExposeOptions = {}): 
         }, own);
         continue;
       }
-      running++;
-      void runCall(request, id, method, args, typeof deadline === 'number' ? deadline : 0);
+      if (runCall(request, id, method, args, typeof deadline === 'number' ? deadline : 0)) spare = undefined;
     }
   };
 
@@ -147,7 +157,7 @@ export function exposeOn(port: Port, api: object, options: ExposeOptions = {}): 
   const closed = loop().finally(() => {
     stop.abort();
     cancelPort?.close();
-    for (const controller of active.values()) controller.abort(new Error('the service closed'));
+    for (const state of active.values()) state.abort(new Error('the service closed'));
   });
   const close = (): void => {
     stop.abort();
@@ -156,6 +166,60 @@ export function exposeOn(port: Port, api: object, options: ExposeOptions = {}): 
   };
   options.signal?.addEventListener('abort', close, { once: true });
   return { port, close, closed };
+}
+
+/**
+ * One call's {@link CallContext}. Its signal is made when the method first
+ * reads it: a method that never looks costs no AbortController and no
+ * deadline timer. An abort before that is kept and shows on the signal at
+ * once; the deadline's timer starts with the signal (a signal first read
+ * after the deadline is aborted already).
+ */
+class CallState implements CallContext {
+  private controller: AbortController | undefined;
+  private reason: Error | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private ended = false;
+
+  constructor(
+    readonly sender: number,
+    private readonly deadline: number,
+  ) {}
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      const controller = (this.controller = new AbortController());
+      if (this.reason !== undefined) controller.abort(this.reason);
+      else if (!this.ended) this.startTimer(controller);
+    }
+    return this.controller.signal;
+  }
+
+  /** Aborts the call's signal with `reason` (now, or as soon as it is made). */
+  abort(reason: Error): void {
+    if (this.controller !== undefined) this.controller.abort(reason);
+    else this.reason ??= reason;
+  }
+
+  /** The call is answered: no timer stays behind. */
+  end(): void {
+    this.ended = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+  }
+
+  // The caller's own timeout ends its call at the deadline (TimeoutError); the method's signal
+  // aborts a little after, so that its answer never beats the caller's timeout. A deadline further
+  // than a timer can wait (about 24.8 days) would fire at once: it is as good as none.
+  private startTimer(controller: AbortController): void {
+    if (this.deadline <= 0) return;
+    const delay = this.deadline - Date.now() + DEADLINE_GRACE_MS;
+    if (delay <= 0) controller.abort(deadlinePassed());
+    else if (delay < MAX_TIMER_MS) this.timer = setTimeout(() => controller.abort(deadlinePassed()), delay);
+  }
+}
+
+function deadlinePassed(): Error {
+  return new Error("the caller's deadline passed");
 }
 
 /** The request's value, or the error decoding it threw (answered to the caller as such). */

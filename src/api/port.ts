@@ -106,6 +106,8 @@ export class Port extends Handle implements AsyncIterable<Message> {
 
   /** The message sync value sends and calls are written into (they finish before anything else runs). */
   private readonly scratch = new Message();
+  /** Where {@link answer} writes a value reply, made at the first. */
+  private answers: Message | undefined;
 
   /** Sends `message` (or a value, as {@link send}) if there is room now; false when the queue is full. */
   trySend(message: Message): boolean;
@@ -346,7 +348,6 @@ export class Port extends Handle implements AsyncIterable<Message> {
     const signal = options?.signal;
     const acceptHandles = options?.acceptHandles ?? true;
     const request = new Message();
-    const answerValue = new Message();
     for (;;) {
       const r = await blockingAsync(ops.RECEIVE, this.ctx, this.handle, request, 0, 0, Infinity, signal);
       if (r === -EPIPE || r === -EBADF || (signal?.aborted ?? false)) return;
@@ -365,7 +366,7 @@ export class Port extends Handle implements AsyncIterable<Message> {
         request.flags = 0;
       }
       if (isCall) {
-        const answering = this.answer(request, () => handler(request), options?.codec, answerValue);
+        const answering = this.answer(request, () => handler(request), options?.codec);
         if (answering !== undefined) await answering;
       } else {
         try {
@@ -383,9 +384,10 @@ export class Port extends Handle implements AsyncIterable<Message> {
    * throws), as {@link serve} does: a value call with the value (a throw as
    * a RemoteError for the caller), a Message call with the Message (the
    * request when it returns nothing) or a status reply for a throw.
-   * `into` is the message a value reply is written into.
+   * `into` is the message a value reply is written into (by default one
+   * this port keeps: a reply is written and sent in one go).
    */
-  answer(request: Message, produce: () => unknown, own: Codec<unknown> | undefined, into = new Message()): Promise<void> | undefined {
+  answer(request: Message, produce: () => unknown, own: Codec<unknown> | undefined, into = (this.answers ??= new Message())): Promise<void> | undefined {
     let answer: unknown;
     try {
       answer = produce();
@@ -421,12 +423,12 @@ export class Port extends Handle implements AsyncIterable<Message> {
 
   /**
    * @internal The next request for a service that takes no handles (expose):
-   * a new Message, its value settled and any handle it carried closed;
-   * undefined once the port is destroyed, this handle closed, or `signal`
-   * aborted.
+   * received into `into` (a new Message by default), its value settled and
+   * any handle it carried closed; undefined once the port is destroyed,
+   * this handle closed, or `signal` aborted.
    */
-  async receiveForService(signal: AbortSignal): Promise<Message | undefined> {
-    const request = new Message();
+  async receiveForService(signal: AbortSignal, into?: Message): Promise<Message | undefined> {
+    const request = into ?? new Message();
     const r = await blockingAsync(ops.RECEIVE, this.ctx, this.handle, request, 0, 0, Infinity, signal);
     if (r === -EPIPE || r === -EBADF || signal.aborted) return undefined;
     check(r, 'expose');

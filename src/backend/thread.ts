@@ -19,11 +19,22 @@ function memoryOver(buffer: SharedArrayBuffer): SharedMemory {
 let pendingAsync = 0;
 let keepAlive: ReturnType<typeof setInterval> | undefined;
 
+/** Whether a timer handle can be ref'd and unref'd (Node's and Bun's can; a number, as in Deno and browsers, cannot). */
+function refable(timer: unknown): timer is { ref(): void; unref(): void } {
+  return typeof timer === 'object' && timer !== null && typeof (timer as { unref?: unknown }).unref === 'function';
+}
+
 export function holdEventLoop(): void {
-  if (pendingAsync++ === 0) keepAlive = setInterval(() => {}, 1 << 30);
+  if (pendingAsync++ !== 0) return;
+  // Where it can, one timer made once and then only ref'd and unref'd: a wait costs no timer of its own.
+  if (refable(keepAlive)) keepAlive.ref();
+  else keepAlive = setInterval(() => {}, 1 << 30);
 }
 export function releaseEventLoop(): void {
-  if (--pendingAsync === 0 && keepAlive !== undefined) {
+  if (--pendingAsync !== 0 || keepAlive === undefined) return;
+  if (refable(keepAlive)) {
+    keepAlive.unref();
+  } else {
     clearInterval(keepAlive);
     keepAlive = undefined;
   }

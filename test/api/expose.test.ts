@@ -17,7 +17,7 @@ import { controlWords } from '../support/control-words.js';
 const watchdog = startWatchdog(180_000, 'expose tests');
 after(() => watchdog.stop());
 const T = { timeout: 60_000 };
-const MATH = { running: 0, most: 1, aborted: 2, ready: 3, waiting: 4, words: 8 } as const;
+const MATH = { running: 0, most: 1, aborted: 2, ready: 3, waiting: 4, late: 5, words: 8 } as const;
 
 /** The service's type, as a caller writes it: a CallContext parameter is the service's own. */
 interface MathApi {
@@ -28,6 +28,7 @@ interface MathApi {
   fail(code: string): never;
   sender(ctx: CallContext): number;
   abortedAfter(ms: number, ctx: CallContext): Promise<boolean>;
+  lateLook(ms: number, ctx: CallContext): Promise<boolean>;
   stop(): string;
 }
 
@@ -96,11 +97,26 @@ test('abort and timeout reach the method: its signal aborts when the caller abor
     // A timeout longer than a timer can wait is no timeout at all (setTimeout would fire it at once).
     const patient = kernel.task.wrap<MathApi>('/srv/math', { timeout: 1e12 });
     assert.equal(await patient.abortedAfter(50), false, "a far deadline does not abort the method's signal");
+    // A method that looks at its signal only after the abort, or after the deadline, finds it aborted.
+    const lateCaller = new AbortController();
+    const late = kernel.task.wrap<MathApi>('/srv/math', { signal: lateCaller.signal });
+    const waitingBefore = Atomics.load(c, MATH.waiting);
+    const lateCall = late.lateLook(300);
+    await waitFor(() => Atomics.load(c, MATH.waiting) === waitingBefore + 1, 'the late-looking method to run');
+    lateCaller.abort();
+    await assert.rejects(lateCall, (e: unknown) => e instanceof InterruptedError);
+    await waitFor(() => Atomics.load(c, MATH.late) !== 0, 'the late look');
+    assert.equal(Atomics.load(c, MATH.late), 2, "an abort before the method looked shows when it looks");
+    Atomics.store(c, MATH.late, 0);
+    const lateTimed = kernel.task.wrap<MathApi>('/srv/math', { timeout: 50 });
+    await assert.rejects(lateTimed.lateLook(300), timedOut);
+    await waitFor(() => Atomics.load(c, MATH.late) !== 0, 'the late look after the deadline');
+    assert.equal(Atomics.load(c, MATH.late), 2, 'a deadline that passed before the method looked shows when it looks');
     const math = kernel.task.wrap<MathApi>('/srv/math');
     assert.equal(await math.add(1, 2), 3);
     await math.stop();
     await service.exited;
-    for (const r of [aborting, timed, patient, math]) closeRemote(r);
+    for (const r of [aborting, timed, patient, late, lateTimed, math]) closeRemote(r);
   });
 });
 

@@ -341,7 +341,7 @@ async function main(): Promise<void> {
       `after ${options.warmup} warm-up, sides interleaved · medians [min … max]${options.spin !== undefined ? ` · kernel spin ${options.spin}` : ''}${options.maxSpinners !== undefined ? ` · max spinners ${options.maxSpinners}` : ''}`,
   );
   log('floor: before each benchmark, two workers ping-pong through a SharedArrayBuffer (same spin as kipc, then futex wait): kipc without its kernel work');
-  log('no kernel: one-way and channel also run a bare ring (no kernel, no lock), ring-stream the same copies in one thread, in the same rounds: what this machine allows');
+  log('no kernel: one-way and channel also run a bare ring (no kernel, no lock), ring-stream a bare two-thread stream, in the same rounds: what this machine allows');
   if (environment.cores < 4) log(`note: ${environment.cores} cores; spinning waiters share them with their peers, and other load shows directly in these figures`);
   log('');
 

@@ -9,26 +9,16 @@
  *   buffer. The kernel copies each byte twice: into the ring and out of it.
  * - alternative: postMessage of 64 KiB ArrayBuffers with a transfer list
  *   (no copy, but a new buffer per chunk), at most RING_BYTES in flight.
- * - no kernel (the ceiling): the same two copies per chunk with
- *   Uint8Array.set in one thread, through a buffer of the ring's size: what
- *   memory bandwidth allows for kipc's way of moving the bytes. The target
- *   is kipc's share of it. The buffers fit in cache, so this is one core's
- *   copy bandwidth; kipc's two tasks also move each line between cores.
- *   Its figure is the round's fastest pass round the buffer (see
- *   workers/copy-twice.ts), so a busy machine lowers kipc's share rather
- *   than the ceiling.
+ * - no kernel (the ceiling): a bare two-thread stream (bare-stream.ts),
+ *   the same chunks copied the same two times between two workers through
+ *   a shared ring of the same size, with no kernel, lock or wake-up. The
+ *   target is kipc's share of it.
  */
-import { type Benchmark, openBoth, openWorkerSide, type Side } from './harness.js';
+import { openBareStream } from './bare-stream.js';
+import { type Benchmark, openBoth } from './harness.js';
 import { openKipcTasks } from './kipc-side.js';
 import { openPostMessagePairs } from './pm-side.js';
 import { RING_BYTES } from './workers/chunks.js';
-
-function openCopyTwice(): Promise<Side> {
-  return openWorkerSide(
-    `Uint8Array.set twice per 64 KiB chunk (into a ${RING_BYTES >> 20} MiB buffer and out), one thread, fastest pass: memory bandwidth`,
-    [{ name: 'copy-twice', module: 'copy-twice' }],
-  );
-}
 
 export const ringStream: Benchmark = {
   name: 'ring-stream',
@@ -54,5 +44,5 @@ export const ringStream: Benchmark = {
           data: { window: new SharedArrayBuffer(4) },
         }),
     ),
-  openCeiling: openCopyTwice,
+  openCeiling: openBareStream,
 };

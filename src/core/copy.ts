@@ -127,18 +127,30 @@ export function messageMemory(bytes: Uint8Array): MessageMemory {
 }
 
 /**
- * Wraps byte buffers as MessageMemory, keeping the last wrapper while the
- * same buffer comes back: a loop that reuses one buffer allocates nothing.
+ * Wraps byte buffers as MessageMemory, keeping the wrappers of the last two
+ * buffers: a loop that reuses one buffer, or alternates two (a batch sent
+ * from one and received into another), allocates nothing.
  */
 export class MemoryCache {
   private lastSource: Uint8Array | undefined;
   private last: MessageMemory | undefined;
+  private otherSource: Uint8Array | undefined;
+  private other: MessageMemory | undefined;
 
   of(bytes: Uint8Array): MessageMemory {
-    if (this.lastSource !== bytes || this.last === undefined) {
-      this.last = messageMemory(bytes);
+    if (this.lastSource === bytes && this.last !== undefined) return this.last;
+    if (this.otherSource === bytes && this.other !== undefined) {
+      const found = this.other;
+      this.other = this.last;
+      this.otherSource = this.lastSource;
+      this.last = found;
       this.lastSource = bytes;
+      return found;
     }
+    this.other = this.last;
+    this.otherSource = this.lastSource;
+    this.last = messageMemory(bytes);
+    this.lastSource = bytes;
     return this.last;
   }
 }

@@ -93,8 +93,8 @@ export function exposeOn(port: Port, api: object, options: ExposeOptions = {}): 
   /**
    * Runs one call. A method that answers at once is answered at once, and
    * costs no entry, timer or controller; one that returns a promise holds
-   * a concurrency slot and can be cancelled until it settles. Whether the
-   * request message was kept (by an async call).
+   * a concurrency slot and can be cancelled until it settles. Returns true
+   * when the call went async: it keeps `request` until it is answered.
    */
   const runCall = (request: Message, id: unknown, method: (...args: unknown[]) => unknown, args: unknown[], deadline: number): boolean => {
     const state = new CallState(request.sender, deadline);

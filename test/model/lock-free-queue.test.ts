@@ -1,8 +1,10 @@
 /**
  * The lock-free queue's protocol (docs/design.md, "Next: a queue with no
  * lock"), checked exhaustively by the Spin model checker before the kernel
- * runs it: test/model/promela/lock-free-queue.pml, with tasks that die
- * between any two of their steps. Each configuration must hold (no
+ * runs it: test/model/promela/lock-free-queue.pml (sends and receives, with
+ * tasks that die between any two of their steps), queue-destroy.pml
+ * (destroying a queue while operations are in it) and queue-wake.pml
+ * (waking receivers without losing a wake-up). Each configuration must hold (no
  * assertion fails, no task is stuck where it should not be, and with
  * fairness no cycle runs without a message sent or received); each
  * mutation, which breaks one rule of the protocol, must be caught, so the
@@ -16,12 +18,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const MODEL = fileURLToPath(new URL('../../../test/model/promela/lock-free-queue.pml', import.meta.url));
+const MODELS = fileURLToPath(new URL('../../../test/model/promela/', import.meta.url));
 
 /** Senders and receivers of each configuration (capacity 2, at most one death, one receiver always lives). */
 const SENDER_DEATHS = ['-DSENDERS=2', '-DRECEIVERS=1', '-DPER_SENDER=2'];
 const RECEIVER_DEATHS = ['-DSENDERS=1', '-DRECEIVERS=2', '-DPER_SENDER=3'];
 const EVERYONE = ['-DSENDERS=2', '-DRECEIVERS=2', '-DPER_SENDER=1'];
+const QUEUE = 'lock-free-queue.pml';
+const DESTROY = 'queue-destroy.pml';
+const WAKE = 'queue-wake.pml';
 const SAFETY = { compile: ['-DSAFETY', '-DCOLLAPSE'], run: [] as string[] };
 const PROGRESS = { compile: ['-DNP', '-DCOLLAPSE', '-DNFAIR=4'], run: ['-l', '-f'] };
 
@@ -30,14 +35,14 @@ interface Verdict {
   output: string;
 }
 
-/** Generates, compiles and runs the verifier for `defines`: how many errors it reports. */
-function verify(dir: string, defines: string[], mode: typeof SAFETY): Verdict {
+/** Generates, compiles and runs the verifier of `model` for `defines`: how many errors it reports. */
+function verify(dir: string, model: string, defines: string[], mode: typeof SAFETY): Verdict {
   const step = (command: string, args: string[]): string => {
     const run = spawnSync(command, args, { cwd: dir, encoding: 'utf8', maxBuffer: 64 << 20 });
     assert.equal(run.error, undefined, `${command}: ${String(run.error)}`);
     return `${run.stdout}${run.stderr}`;
   };
-  const generated = step('spin', ['-a', ...defines, 'lock-free-queue.pml']);
+  const generated = step('spin', ['-a', ...defines, model]);
   const compiled = step('gcc', ['-w', '-O2', ...mode.compile, '-o', 'pan', 'pan.c']);
   const output = step('./pan', ['-m1000000', ...mode.run]);
   const found = /errors: (\d+)/.exec(output);
@@ -45,7 +50,7 @@ function verify(dir: string, defines: string[], mode: typeof SAFETY): Verdict {
   return { errors: Number(found[1]), output };
 }
 
-test('the lock-free queue protocol holds for every interleaving and every death (Spin), and each broken rule is caught', { timeout: 200_000 }, (t) => {
+test('the lock-free queue protocol, its destroy and its wake-ups hold for every interleaving and every death (Spin), and each broken rule is caught', { timeout: 200_000 }, (t) => {
   if (spawnSync('spin', ['-V'], { stdio: 'ignore' }).status !== 0) {
     const why = 'no spin on PATH: the protocol is not model-checked';
     if (process.env.CI) assert.fail(`${why} (.ci/run installs spin)`);
@@ -54,14 +59,14 @@ test('the lock-free queue protocol holds for every interleaving and every death 
   }
   const dir = mkdtempSync(join(tmpdir(), 'kipc-spin-'));
   try {
-    copyFileSync(MODEL, join(dir, 'lock-free-queue.pml'));
+    for (const model of [QUEUE, DESTROY, WAKE]) copyFileSync(join(MODELS, model), join(dir, model));
     for (const [name, defines, mode] of [
       ['a sender dies', SENDER_DEATHS, SAFETY],
       ['a receiver dies', RECEIVER_DEATHS, SAFETY],
       ['anyone dies', EVERYONE, SAFETY],
       ['no cycle without progress, a sender dies', SENDER_DEATHS, PROGRESS],
     ] as const) {
-      const verdict = verify(dir, [...defines], mode);
+      const verdict = verify(dir, QUEUE, [...defines], mode);
       assert.equal(verdict.errors, 0, `${name}: the model found an error:\n${verdict.output}`);
     }
     for (const [name, defines, mode] of [
@@ -70,8 +75,29 @@ test('the lock-free queue protocol holds for every interleaving and every death 
       ['the message is written after its publish', [...SENDER_DEATHS, '-DDATA_AFTER_PUBLISH'], SAFETY],
       ['nobody helps the tail past a claimed slot', [...SENDER_DEATHS, '-DNO_HELP'], PROGRESS],
     ] as const) {
-      const verdict = verify(dir, [...defines], mode);
+      const verdict = verify(dir, QUEUE, [...defines], mode);
       assert.ok(verdict.errors > 0, `mutation "${name}" was not caught:\n${verdict.output}`);
+    }
+    // Destroying the queue under operations in flight (three tasks, one may die anywhere).
+    assert.equal(verify(dir, DESTROY, ['-DTASKS=3'], SAFETY).errors, 0, 'destroy: the model found an error');
+    for (const [name, define] of [
+      ['the flag is read before the note is written', '-DCHECK_BEFORE_NOTE'],
+      ['the destroyer frees at once', '-DNO_WAIT'],
+      ["a dead task's note stays", '-DREAP_KEEPS_NOTE'],
+      ['the reaper repairs in a destroyed queue', '-DREAP_IN_DESTROYED'],
+    ] as const) {
+      const verdict = verify(dir, DESTROY, [define], SAFETY);
+      assert.ok(verdict.errors > 0, `destroy mutation "${name}" was not caught:\n${verdict.output}`);
+    }
+    // Waking receivers: no wake-up lost (three receivers), and three orderings that would lose one.
+    assert.equal(verify(dir, WAKE, ['-DRECEIVERS=3'], SAFETY).errors, 0, 'wake: the model found an error');
+    for (const [name, define] of [
+      ['the waiter looks before it raises the count', '-DCOUNT_AFTER_LOOK'],
+      ['the waiter reads the futex word after its second look', '-DWORD_AFTER_LOOK'],
+      ['the sender reads the count before it publishes', '-DCHECK_COUNT_FIRST'],
+    ] as const) {
+      const verdict = verify(dir, WAKE, [define], SAFETY);
+      assert.ok(verdict.errors > 0, `wake mutation "${name}" was not caught:\n${verdict.output}`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

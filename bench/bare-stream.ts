@@ -12,9 +12,10 @@ import { openWorkerSide, type Side, type WorkerSpec } from './harness.js';
 import { RING_BYTES } from './workers/chunks.js';
 
 /**
- * Layout of the bare stream, in 32-bit words: the count of chunks written
- * and the count read, each on a cache line of its own, then RING_BYTES of
- * chunk slots.
+ * Layout of the bare stream: WRITTEN and READ are the word indices of the
+ * count of chunks written and the count read, each on a cache line of its
+ * own; BYTES_AT is the byte offset of the RING_BYTES of chunk slots after
+ * them, and BYTES the size of the whole buffer in bytes.
  */
 export const BARE_STREAM = { WRITTEN: 0, READ: CACHE_LINE_WORDS, BYTES_AT: 2 * CACHE_LINE_WORDS * 4, BYTES: 2 * CACHE_LINE_WORDS * 4 + RING_BYTES } as const;
 

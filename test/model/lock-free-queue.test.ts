@@ -30,6 +30,40 @@ const WAKE = 'queue-wake.pml';
 const SAFETY = { compile: ['-DSAFETY', '-DCOLLAPSE'], run: [] as string[] };
 const PROGRESS = { compile: ['-DNP', '-DCOLLAPSE', '-DNFAIR=4'], run: ['-l', '-f'] };
 
+/** One verifier run: a configuration that must hold, or a mutation (a broken rule) that must be caught. */
+interface Run {
+  model: string;
+  name: string;
+  defines: string[];
+  mode: typeof SAFETY;
+  holds: boolean;
+}
+
+const holds = (model: string, name: string, defines: string[], mode = SAFETY): Run => ({ model, name, defines, mode, holds: true });
+const caught = (model: string, name: string, defines: string[], mode = SAFETY): Run => ({ model, name, defines, mode, holds: false });
+
+const RUNS: Run[] = [
+  holds(QUEUE, 'a sender dies', SENDER_DEATHS),
+  holds(QUEUE, 'a receiver dies', RECEIVER_DEATHS),
+  holds(QUEUE, 'anyone dies', EVERYONE),
+  holds(QUEUE, 'no cycle without progress, a sender dies', SENDER_DEATHS, PROGRESS),
+  caught(QUEUE, "the reaper leaves a dead sender's claim", [...SENDER_DEATHS, '-DNO_SEND_REPAIR']),
+  caught(QUEUE, "the reaper leaves a dead receiver's claim", [...RECEIVER_DEATHS, '-DNO_RECV_REPAIR']),
+  caught(QUEUE, 'the message is written after its publish', [...SENDER_DEATHS, '-DDATA_AFTER_PUBLISH']),
+  caught(QUEUE, 'nobody helps the tail past a claimed slot', [...SENDER_DEATHS, '-DNO_HELP'], PROGRESS),
+  // Destroying the queue under operations in flight (three tasks, one may die anywhere).
+  holds(DESTROY, 'three tasks, one may die', ['-DTASKS=3']),
+  caught(DESTROY, 'the flag is read before the note is written', ['-DCHECK_BEFORE_NOTE']),
+  caught(DESTROY, 'the destroyer frees at once', ['-DNO_WAIT']),
+  caught(DESTROY, "a dead task's note stays", ['-DREAP_KEEPS_NOTE']),
+  caught(DESTROY, 'the reaper repairs in a destroyed queue', ['-DREAP_IN_DESTROYED']),
+  // Waking receivers: no wake-up lost (three receivers), and three orderings that would lose one.
+  holds(WAKE, 'three receivers', ['-DRECEIVERS=3']),
+  caught(WAKE, 'the waiter looks before it raises the count', ['-DCOUNT_AFTER_LOOK']),
+  caught(WAKE, 'the waiter reads the futex word after its second look', ['-DWORD_AFTER_LOOK']),
+  caught(WAKE, 'the sender reads the count before it publishes', ['-DCHECK_COUNT_FIRST']),
+];
+
 interface Verdict {
   errors: number;
   output: string;
@@ -60,44 +94,10 @@ test('the lock-free queue protocol, its destroy and its wake-ups hold for every 
   const dir = mkdtempSync(join(tmpdir(), 'kipc-spin-'));
   try {
     for (const model of [QUEUE, DESTROY, WAKE]) copyFileSync(join(MODELS, model), join(dir, model));
-    for (const [name, defines, mode] of [
-      ['a sender dies', SENDER_DEATHS, SAFETY],
-      ['a receiver dies', RECEIVER_DEATHS, SAFETY],
-      ['anyone dies', EVERYONE, SAFETY],
-      ['no cycle without progress, a sender dies', SENDER_DEATHS, PROGRESS],
-    ] as const) {
-      const verdict = verify(dir, QUEUE, [...defines], mode);
-      assert.equal(verdict.errors, 0, `${name}: the model found an error:\n${verdict.output}`);
-    }
-    for (const [name, defines, mode] of [
-      ["the reaper leaves a dead sender's claim", [...SENDER_DEATHS, '-DNO_SEND_REPAIR'], SAFETY],
-      ["the reaper leaves a dead receiver's claim", [...RECEIVER_DEATHS, '-DNO_RECV_REPAIR'], SAFETY],
-      ['the message is written after its publish', [...SENDER_DEATHS, '-DDATA_AFTER_PUBLISH'], SAFETY],
-      ['nobody helps the tail past a claimed slot', [...SENDER_DEATHS, '-DNO_HELP'], PROGRESS],
-    ] as const) {
-      const verdict = verify(dir, QUEUE, [...defines], mode);
-      assert.ok(verdict.errors > 0, `mutation "${name}" was not caught:\n${verdict.output}`);
-    }
-    // Destroying the queue under operations in flight (three tasks, one may die anywhere).
-    assert.equal(verify(dir, DESTROY, ['-DTASKS=3'], SAFETY).errors, 0, 'destroy: the model found an error');
-    for (const [name, define] of [
-      ['the flag is read before the note is written', '-DCHECK_BEFORE_NOTE'],
-      ['the destroyer frees at once', '-DNO_WAIT'],
-      ["a dead task's note stays", '-DREAP_KEEPS_NOTE'],
-      ['the reaper repairs in a destroyed queue', '-DREAP_IN_DESTROYED'],
-    ] as const) {
-      const verdict = verify(dir, DESTROY, [define], SAFETY);
-      assert.ok(verdict.errors > 0, `destroy mutation "${name}" was not caught:\n${verdict.output}`);
-    }
-    // Waking receivers: no wake-up lost (three receivers), and three orderings that would lose one.
-    assert.equal(verify(dir, WAKE, ['-DRECEIVERS=3'], SAFETY).errors, 0, 'wake: the model found an error');
-    for (const [name, define] of [
-      ['the waiter looks before it raises the count', '-DCOUNT_AFTER_LOOK'],
-      ['the waiter reads the futex word after its second look', '-DWORD_AFTER_LOOK'],
-      ['the sender reads the count before it publishes', '-DCHECK_COUNT_FIRST'],
-    ] as const) {
-      const verdict = verify(dir, WAKE, [define], SAFETY);
-      assert.ok(verdict.errors > 0, `wake mutation "${name}" was not caught:\n${verdict.output}`);
+    for (const run of RUNS) {
+      const verdict = verify(dir, run.model, run.defines, run.mode);
+      if (run.holds) assert.equal(verdict.errors, 0, `${run.model}, ${run.name}: the model found an error:\n${verdict.output}`);
+      else assert.ok(verdict.errors > 0, `${run.model}: mutation "${run.name}" was not caught:\n${verdict.output}`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -14,9 +14,19 @@
  *   sequence word in the message's own cache line (`seq in line`) and in
  *   the slot's second line, where kipc's slots keep their bookkeeping
  *   (`seq in 2nd line`), 1→1 and 2→2;
+ * - claim: the queue kipc's kernel would run (docs/design.md, "A queue
+ *   with no lock"): the claim is a compareExchange of the slot's word in
+ *   its second line, naming the claimant (so that a task killed between
+ *   claim and publish can be repaired), the tail and head are hints moved
+ *   with a plain store, the publish and the free one store each; and
+ *   `claim + note`, the same with what makes destroying such a queue safe:
+ *   each operation stores a note in a line of its own and reads the
+ *   queue's destroyed flag before it touches the slots, and clears the
+ *   note after;
  * - call: a round trip main thread → worker, the request through the mpmc
  *   queue and the reply into a line of the caller's, against the raw
- *   Atomics round trip (one word each way).
+ *   Atomics round trip (one word each way);
+ * - the price of one Atomics call against a plain access, in a loop.
  *
  * Medians of ROUNDS rounds; throughput in M messages/s, calls in µs.
  *
@@ -33,35 +43,116 @@ const MESSAGES = 400_000;
 const CALLS = 100_000;
 const CAPACITY = 1024; // a power of two: a position's slot is position & (CAPACITY - 1)
 
-/** Words: tail, head (a line each), the calls' reply lines, then CAPACITY slots of MESSAGE_SLOT_WORDS. */
+/** Words: tail, head (a line each), the calls' reply lines, the destroyed flag, a note line per worker, then CAPACITY slots of MESSAGE_SLOT_WORDS. */
 const TAIL = 0;
 const HEAD = CACHE_LINE_WORDS;
 const REPLY = 2 * CACHE_LINE_WORDS;
-const SLOTS = 4 * CACHE_LINE_WORDS;
+const FLAGS = 4 * CACHE_LINE_WORDS;
+const NOTES = 5 * CACHE_LINE_WORDS;
+const MAX_WORKERS = 8;
+const SLOTS = NOTES + MAX_WORKERS * CACHE_LINE_WORDS;
 const WORDS = SLOTS + CAPACITY * MESSAGE_SLOT_WORDS;
 /** Control: producers started, consumers finished (their counts), and a go word. */
 const C_GO = 0;
 const C_DONE = 1;
 
-type Kind = 'spsc' | 'mpmc-line' | 'mpmc-second' | 'call';
+type Kind = 'spsc' | 'mpmc-line' | 'mpmc-second' | 'claim' | 'claim-noted' | 'call';
 interface Job {
   kind: Kind;
   role: 'producer' | 'consumer' | 'server';
   queue: SharedArrayBuffer;
   control: SharedArrayBuffer;
   count: number;
+  /** The worker's number (its claims name it; its note line). */
+  id: number;
 }
 
 const slotAt = (position: number): number => SLOTS + (position & (CAPACITY - 1)) * MESSAGE_SLOT_WORDS;
 /** The sequence word of a slot: word 3 of the message line (the flags word, which this prototype leaves free) or the first of the second line. */
 const seqOf = (kind: Kind, at: number): number => (kind === 'mpmc-line' ? at + 3 : at + MESSAGE_WORDS);
 
-/** Fresh queue words: every slot's sequence set to its index, as Vyukov's queue starts. */
+const claims = (kind: Kind): boolean => kind === 'claim' || kind === 'claim-noted';
+
+/** Fresh queue words: every slot's sequence set to its index, as Vyukov's queue starts (free for its position, for a claim queue). */
 function newQueue(kind: Kind): SharedArrayBuffer {
   const queue = new SharedArrayBuffer(WORDS * 4);
   const w = new Int32Array(queue);
-  for (let i = 0; i < CAPACITY; i++) w[seqOf(kind, slotAt(i))] = i;
+  for (let i = 0; i < CAPACITY; i++) w[seqOf(kind, slotAt(i))] = claims(kind) ? i << 2 : i;
   return queue;
+}
+
+// The claim queue's slot word (layout as the kernel's): position << 2 | state, or a claim (bit 31) naming its claimant.
+const PUBLISHED = 1;
+const CLAIMED = 1 << 31;
+const RECEIVER = 1 << 30;
+/** A claim names the lap of its position (position / CAPACITY), as the kernel's does. */
+const LAP_MASK = (1 << 18) - 1;
+const lapOf = (p: number): number => Math.floor(p / CAPACITY) & LAP_MASK;
+
+/** Moves a hint seen at `p` past it, with a plain store. */
+function passHint(w: Int32Array, hint: number, p: number): void {
+  if (w[hint] === p) w[hint] = p + 1;
+}
+
+/** Claims the next send position in its slot, naming worker `id`: the position. */
+function claimSlotSend(w: Int32Array, id: number): number {
+  for (;;) {
+    const p = Atomics.load(w, TAIL);
+    const at = seqOf('claim', slotAt(p));
+    const word = Atomics.load(w, at);
+    if (word === p << 2) {
+      if (Atomics.compareExchange(w, at, word, CLAIMED | (id << 18) | lapOf(p)) !== word) continue;
+      passHint(w, TAIL, p);
+      return p;
+    }
+    // Taken for p (claimed, published, or freed for the next lap): pass it; else the lap before is still there: full.
+    if (word < 0 ? (word & LAP_MASK) === lapOf(p) : word >>> 2 >= p) passHint(w, TAIL, p);
+  }
+}
+
+/** Claims the next published position in its slot, naming worker `id`: the position. */
+function claimSlotReceive(w: Int32Array, id: number): number {
+  for (;;) {
+    const h = Atomics.load(w, HEAD);
+    const at = seqOf('claim', slotAt(h));
+    const word = Atomics.load(w, at);
+    if (word === ((h << 2) | PUBLISHED)) {
+      if (Atomics.compareExchange(w, at, word, CLAIMED | RECEIVER | (id << 18) | lapOf(h)) !== word) continue;
+      passHint(w, HEAD, h);
+      return h;
+    }
+    // Taken by another receiver (or freed for the next lap): pass it; else empty, or its sender is writing it.
+    if (word < 0 ? (word & RECEIVER) !== 0 && (word & LAP_MASK) === lapOf(h) : word >>> 2 > h) passHint(w, HEAD, h);
+  }
+}
+
+/** An operation's note: stored (an Atomics store) before the destroyed flag is read. */
+function enter(w: Int32Array, id: number): void {
+  Atomics.store(w, NOTES + id * CACHE_LINE_WORDS, 1);
+  if (w[FLAGS] !== 0) throw new Error('queue-floor: destroyed');
+}
+
+/** The note cleared (a plain store: x86 keeps stores in order). */
+function leave(w: Int32Array, id: number): void {
+  w[NOTES + id * CACHE_LINE_WORDS] = 0;
+}
+
+function claimSend1(w: Int32Array, kind: Kind, id: number, message: Int32Array): void {
+  if (kind === 'claim-noted') enter(w, id);
+  const p = claimSlotSend(w, id);
+  const at = slotAt(p);
+  for (let k = 0; k < MESSAGE_WORDS; k++) w[at + k] = message[k]!;
+  Atomics.store(w, seqOf(kind, at), (p << 2) | PUBLISHED);
+  if (kind === 'claim-noted') leave(w, id);
+}
+
+function claimReceive1(w: Int32Array, kind: Kind, id: number, into: Int32Array): void {
+  if (kind === 'claim-noted') enter(w, id);
+  const h = claimSlotReceive(w, id);
+  const at = slotAt(h);
+  for (let k = 0; k < MESSAGE_WORDS; k++) into[k] = w[at + k]!;
+  Atomics.store(w, seqOf(kind, at), (h + CAPACITY) << 2);
+  if (kind === 'claim-noted') leave(w, id);
 }
 
 /** Claims the next send position (mpmc) once its slot is free: the position. */
@@ -142,12 +233,14 @@ function runJob(job: Job): void {
     } else if (job.role === 'producer') {
       for (let i = 0; i < job.count; i++) {
         message[SEQUENCE_WORD] = i;
-        mpmcSend(w, job.kind, message);
+        if (claims(job.kind)) claimSend1(w, job.kind, job.id, message);
+        else mpmcSend(w, job.kind, message);
       }
     } else {
       let last = -1;
       for (let i = 0; i < job.count; i++) {
-        mpmcReceive(w, job.kind, message);
+        if (claims(job.kind)) claimReceive1(w, job.kind, job.id, message);
+        else mpmcReceive(w, job.kind, message);
         // With one producer the order is the send order; with two, each producer's own order is kept.
         if (job.count === MESSAGES && message[SEQUENCE_WORD] !== last + 1) throw new Error(`queue-floor: message ${last + 1} arrived as ${message[SEQUENCE_WORD]}`);
         last = message[SEQUENCE_WORD]!;
@@ -165,7 +258,7 @@ async function throughputRounds(kind: Kind, pairs: number): Promise<number[]> {
   const count = MESSAGES / pairs;
   const workers: Worker[] = [];
   for (let i = 0; i < pairs; i++) {
-    for (const role of ['consumer', 'producer'] as const) workers.push(new Worker(new URL(import.meta.url), { workerData: { kind, role, queue, control, count } satisfies Job }));
+    for (const role of ['consumer', 'producer'] as const) workers.push(new Worker(new URL(import.meta.url), { workerData: { kind, role, queue, control, count, id: workers.length } satisfies Job }));
   }
   const exits = workers.map((worker) => new Promise((resolve, reject) => worker.once('exit', resolve).once('error', reject)));
   await Promise.all(workers.map((worker) => new Promise((resolve) => worker.once('online', resolve))));
@@ -188,7 +281,7 @@ async function throughputRounds(kind: Kind, pairs: number): Promise<number[]> {
 async function callRound(): Promise<number> {
   const queue = newQueue('mpmc-second');
   const control = new SharedArrayBuffer(8);
-  const server = new Worker(new URL(import.meta.url), { workerData: { kind: 'call', role: 'server', queue, control, count: CALLS } satisfies Job });
+  const server = new Worker(new URL(import.meta.url), { workerData: { kind: 'call', role: 'server', queue, control, count: CALLS, id: 0 } satisfies Job });
   await new Promise((resolve) => server.once('online', resolve));
   const w = new Int32Array(queue);
   const c = new Int32Array(control);
@@ -208,6 +301,37 @@ async function callRound(): Promise<number> {
   return us;
 }
 
+const ACCESSES = 10_000_000;
+
+/** Sums ACCESSES Atomics.loads of `w` (64 words round). */
+function atomicLoads(w: Int32Array): number {
+  let sum = 0;
+  for (let i = 0; i < ACCESSES; i++) sum += Atomics.load(w, i & 63);
+  return sum;
+}
+
+/** Sums ACCESSES plain loads of `w`. */
+function plainLoads(w: Int32Array): number {
+  let sum = 0;
+  for (let i = 0; i < ACCESSES; i++) sum += w[i & 63]!;
+  return sum;
+}
+
+/** Nanoseconds per Atomics.load and per plain load of a shared Int32Array, in a loop each (the last of three runs). */
+function accessCosts(): [number, number] {
+  const w = new Int32Array(new SharedArrayBuffer(4096));
+  const time = (loads: (w: Int32Array) => number): number => {
+    let ns = 0;
+    for (let run = 0; run < 3; run++) {
+      const start = performance.now();
+      loads(w);
+      ns = ((performance.now() - start) * 1e6) / ACCESSES;
+    }
+    return ns;
+  };
+  return [time(atomicLoads), time(plainLoads)];
+}
+
 function median(figures: number[]): number {
   return figures.sort((a, b) => a - b)[figures.length >> 1]!;
 }
@@ -225,6 +349,16 @@ async function main(): Promise<void> {
   }
   const two = median(await throughputRounds('mpmc-second', 2));
   console.log(`  mpmc 2→2, seq in 2nd line      ${two.toFixed(2)} M msg/s   (4 threads on ${os.availableParallelism()} cores)`);
+  for (const [label, kind] of [
+    ['claim', 'claim'],
+    ['claim + note', 'claim-noted'],
+  ] as const) {
+    const one = median(await throughputRounds(kind, 1));
+    const pairs = median(await throughputRounds(kind, 2));
+    console.log(`  ${label.padEnd(13)} 1→1              ${one.toFixed(2)} M msg/s   ${((one / spsc) * 100).toFixed(0)}% of spsc;   2→2 ${pairs.toFixed(2)} M msg/s (${((pairs / two) * 100).toFixed(0)}% of mpmc 2→2)`);
+  }
+  const [atomic, plain] = accessCosts();
+  console.log(`  one Atomics.load ${atomic.toFixed(2)} ns, one plain load ${plain.toFixed(2)} ns (a loop of ${ACCESSES.toLocaleString('en-US')}, this thread)`);
   const calls: number[] = [];
   for (let r = 0; r < ROUNDS; r++) calls.push(await callRound());
   const call = median(calls);

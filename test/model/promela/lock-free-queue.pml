@@ -1,6 +1,6 @@
 /*
- * The lock-free message queue of docs/design.md ("Next: a queue with no
- * lock"), with tasks that die at any step, checked exhaustively by Spin
+ * The lock-free message queue of docs/design.md ("A queue with no lock"),
+ * with tasks that die at any step, checked exhaustively by Spin
  * (test/model/lock-free-queue.test.ts runs it).
  *
  * A slot's word holds its state, the position of its lap and, while claimed,
@@ -16,7 +16,8 @@
  *
  * The tail and head are hints: a task claims the slot itself, then helps
  * the hint past it (anyone may: a claimed position is taken, whoever
- * claimed it). The reaper, for a dead task, publishes its SCLAIM slot as
+ * claimed it), with a load and a plain store, so a hint may fall back a
+ * position or two; it is never ahead of a position not taken. The reaper, for a dead task, publishes its SCLAIM slot as
  * SKIP and frees its RCLAIM slot (the message is dropped with its
  * receiver). Death: a task may stop between any two steps (MAYDIE), at
  * most MAXDEATHS of them, and at least one receiver lives.
@@ -78,11 +79,16 @@ byte receiverDeaths = 0;
   :: true -> skip \
   fi
 
-/* Helps a hint (tail or head) past position p: compareExchange p -> p + 1. */
+/*
+ * Helps a hint (tail or head) past position p: if it still reads p, a plain
+ * store of p + 1 (two steps: another task may move the hint in between,
+ * and the store then takes it back a position; a hint only has to be no
+ * further than the first position not taken).
+ */
 #ifdef NO_HELP
 #define HELP(hint, p) skip
 #else
-#define HELP(hint, p) atomic { if :: hint == p -> hint = p + 1 :: else -> skip fi }
+#define HELP(hint, p) if :: hint == p -> hint = p + 1 :: else -> skip fi
 #endif
 
 proctype Sender(byte me) {

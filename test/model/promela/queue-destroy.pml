@@ -1,6 +1,6 @@
 /*
  * Destroying a lock-free queue while operations may be under way
- * (docs/design.md, "Next: a queue with no lock"), checked by Spin
+ * (docs/design.md, "A queue with no lock"), checked by Spin
  * (test/model/lock-free-queue.test.ts runs it).
  *
  * With no queue lock, nothing stops a task that has looked up its handle

@@ -1,6 +1,6 @@
 /*
- * Waking the receivers of a lock-free queue (docs/design.md, "Next: a
- * queue with no lock"), checked by Spin (test/model/lock-free-queue.test.ts
+ * Waking the receivers of a lock-free queue (docs/design.md, "A queue
+ * with no lock"), checked by Spin (test/model/lock-free-queue.test.ts
  * runs it): a sender pays one load for the wake when nobody sleeps, and no
  * wake-up is ever lost.
  *

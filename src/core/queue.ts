@@ -23,7 +23,7 @@ import { findFreeRun, markRun } from './bitmap.js';
 import { freeObjectPages } from './page-pool.js';
 import { chargeCreator, creditCreator } from './quota.js';
 import { objectKindOf, wakeObjectWaiters, wakePollers } from './object-table.js';
-import { spinUntilChanged } from '../backend/words.js';
+import { loadAfterAtomic, spinUntilChanged, storeRelease } from '../backend/words.js';
 
 /**
  * Takes `capacity + 1` consecutive free message slots for the ring of queue
@@ -138,8 +138,8 @@ export function tailToReceive(ctx: TaskContext, o: number): number {
   const head = w[o + L.O_HEAD]!;
   let tail = w[o + L.O_CACHED_TAIL]!;
   if (head !== tail) return tail;
-  // The cached tail says empty: look at the senders' line.
-  tail = Atomics.load(w, o + L.O_TAIL);
+  // The cached tail says empty: look at the senders' line (after the receive lock's compareExchange).
+  tail = loadAfterAtomic(w, o + L.O_TAIL);
   if (head === tail) {
     // Empty: read the event word, then the tail a waiter is checked at.
     const readSeq = Atomics.load(w, o + L.O_READ_SEQ);
@@ -154,16 +154,18 @@ export function tailToReceive(ctx: TaskContext, o: number): number {
 }
 
 /**
- * Publishes the message written at the tail (send lock held) with one SC
- * store. Receivers parked for it are woken when the send lock is released.
+ * Publishes the message written at the tail (send lock held) with one
+ * release store, after the message's stores. Receivers parked for it are
+ * woken when the send lock is released: that exchange comes after this
+ * store, so a receiver that flagged the lock after it sees the tail.
  */
 export function publishTail(r: Region, o: number, next: number): void {
-  Atomics.store(r.w, o + L.O_TAIL, next);
+  storeRelease(r.w, o + L.O_TAIL, next);
 }
 
-/** Frees the slots before `next` at the head (receive lock held); parked senders wake at the unlock. */
+/** Frees the slots before `next` at the head (receive lock held) with one release store; parked senders wake at the unlock. */
 export function advanceHead(r: Region, o: number, next: number): void {
-  Atomics.store(r.w, o + L.O_HEAD, next);
+  storeRelease(r.w, o + L.O_HEAD, next);
 }
 
 /**

@@ -137,7 +137,8 @@ function leave(w: Int32Array, id: number): void {
   w[NOTES + id * CACHE_LINE_WORDS] = 0;
 }
 
-function claimSend1(w: Int32Array, kind: Kind, id: number, message: Int32Array): void {
+/** One send through a claim queue (`claim-noted`: inside a note). */
+function sendThroughClaims(w: Int32Array, kind: Kind, id: number, message: Int32Array): void {
   if (kind === 'claim-noted') enter(w, id);
   const p = claimSlotSend(w, id);
   const at = slotAt(p);
@@ -146,7 +147,8 @@ function claimSend1(w: Int32Array, kind: Kind, id: number, message: Int32Array):
   if (kind === 'claim-noted') leave(w, id);
 }
 
-function claimReceive1(w: Int32Array, kind: Kind, id: number, into: Int32Array): void {
+/** One receive through a claim queue (`claim-noted`: inside a note). */
+function receiveThroughClaims(w: Int32Array, kind: Kind, id: number, into: Int32Array): void {
   if (kind === 'claim-noted') enter(w, id);
   const h = claimSlotReceive(w, id);
   const at = slotAt(h);
@@ -233,13 +235,13 @@ function runJob(job: Job): void {
     } else if (job.role === 'producer') {
       for (let i = 0; i < job.count; i++) {
         message[SEQUENCE_WORD] = i;
-        if (claims(job.kind)) claimSend1(w, job.kind, job.id, message);
+        if (claims(job.kind)) sendThroughClaims(w, job.kind, job.id, message);
         else mpmcSend(w, job.kind, message);
       }
     } else {
       let last = -1;
       for (let i = 0; i < job.count; i++) {
-        if (claims(job.kind)) claimReceive1(w, job.kind, job.id, message);
+        if (claims(job.kind)) receiveThroughClaims(w, job.kind, job.id, message);
         else mpmcReceive(w, job.kind, message);
         // With one producer the order is the send order; with two, each producer's own order is kept.
         if (job.count === MESSAGES && message[SEQUENCE_WORD] !== last + 1) throw new Error(`queue-floor: message ${last + 1} arrived as ${message[SEQUENCE_WORD]}`);

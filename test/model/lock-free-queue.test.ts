@@ -1,8 +1,9 @@
 /**
  * The lock-free queue's protocol (docs/design.md, "A queue with no lock":
  * built for channels, measured slower than the two-lock ring, not
- * adopted), checked exhaustively by the Spin model checker: test/model/promela/lock-free-queue.pml (sends and receives, with
- * tasks that die between any two of their steps), queue-destroy.pml
+ * adopted), checked exhaustively by the Spin model checker:
+ * test/model/promela/lock-free-queue.pml (sends and receives, with tasks
+ * that die between any two of their steps), queue-destroy.pml
  * (destroying a queue while operations are in it) and queue-wake.pml
  * (waking receivers without losing a wake-up). Each configuration must hold (no
  * assertion fails, no task is stuck where it should not be, and with

@@ -17,9 +17,9 @@
  * The tail and head are hints: a task claims the slot itself, then helps
  * the hint past it (anyone may: a claimed position is taken, whoever
  * claimed it), with a load and a plain store, so a hint may fall back a
- * position or two; it is never ahead of a position not taken. The reaper, for a dead task, publishes its SCLAIM slot as
- * SKIP and frees its RCLAIM slot (the message is dropped with its
- * receiver). Death: a task may stop between any two steps (MAYDIE), at
+ * position or two; it is never ahead of a position not taken. The
+ * reaper, for a dead task, publishes its SCLAIM slot as SKIP and frees
+ * its RCLAIM slot (the message is dropped with its receiver). Death: a task may stop between any two steps (MAYDIE), at
  * most MAXDEATHS of them, and at least one receiver lives.
  *
  * Checked, at the end (timeout: nothing can move any more): every message
